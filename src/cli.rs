@@ -1,0 +1,211 @@
+//! The command line: clap definitions (the doc comments are the help) and one small handler per
+//! subcommand. Handlers take their input and output streams from [`Io`], so tests can drive them
+//! from a list of strings without a process.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::stream::{self, Stream};
+
+const EXAMPLES: &str = "\
+EXAMPLES:
+  Helm 3 (the binary on PATH; each --post-renderer-args value is one argument):
+    helm install polyaxon polyaxon/polyaxon -f values.yaml \\
+      --post-renderer polyaxon-pr \\
+      --post-renderer-args=-f --post-renderer-args=values.yaml
+
+  Helm 4 (post-renderers are plugins: `helm plugin install` this repository first):
+    helm install polyaxon polyaxon/polyaxon -f values.yaml \\
+      --post-renderer polyaxon-pr \\
+      --post-renderer-args=-f --post-renderer-args=values.yaml
+
+  By hand, on a rendered stream:
+    helm template polyaxon polyaxon/polyaxon -f values.yaml | polyaxon-pr -f values.yaml
+
+  In CI or pre-commit:
+    polyaxon-pr lint values.yaml
+
+EXIT CODES:
+  0  success (lint: no errors)
+  1  validation failed: the values, overlays or the patched output have errors
+     (or warnings, with --strict)
+  2  usage or input error: unreadable file, malformed YAML, a patch that cannot apply
+On any error nothing is written to stdout, so Helm installs nothing half-patched.";
+
+/// A strict Helm post-renderer for the Polyaxon chart: validates the Polyaxon values and injects
+/// them into the rendered release (GPU volumes, data and outputs, hosts, time zone, scheduling).
+///
+/// With no subcommand it is the post-renderer: the rendered stream on stdin, the patched stream
+/// on stdout. Documents it does not change are written back byte for byte.
+#[derive(Debug, Parser)]
+#[command(name = "polyaxon-pr", version, after_long_help = EXAMPLES, after_help = EXAMPLES)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// Options shared by everything that reads values.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ValuesArgs {
+    /// A Polyaxon values file, the same as given to helm (repeatable; later files win).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set a value as `helm --set` does: `a.b=c`, `list[0]=x`, `a=1,b=2` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Set a string value as `helm --set-string` does (repeatable).
+    #[arg(long = "set-string", value_name = "PATH=VALUE")]
+    pub set_string: Vec<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The post-renderer's options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate values files against the chart's documented parameters.
+    Lint(LintArgs),
+    /// Print the parameter tables as Markdown.
+    Docs,
+    /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
+    Schema,
+}
+
+/// Options of `lint`.
+#[derive(Debug, Clone, Args)]
+pub struct LintArgs {
+    /// Values files to lint (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// The process's standard streams, replaceable in tests.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
+    match cli.command {
+        None => post_render(&cli.render, io),
+        Some(Command::Lint(_)) | Some(Command::Docs) | Some(Command::Schema) => Err(Error::input(
+            "this subcommand is not available in this build yet",
+        )),
+    }
+}
+
+/// Read all of stdin as UTF-8 text.
+fn read_stdin(io: &mut Io<'_>) -> Result<String> {
+    let mut bytes = Vec::new();
+    io.stdin
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::input(format!("cannot read the stream from stdin: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::input(format!(
+            "stdin: the stream is not UTF-8 (invalid byte at offset {}); Kubernetes manifests \
+             must be UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The post-renderer: stream in, stream out.
+fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    for file in &args.values.values {
+        std::fs::metadata(file).map_err(|e| {
+            Error::input(format!(
+                "{}: cannot read values file: {e}; pass an existing file with -f",
+                file.display()
+            ))
+        })?;
+    }
+    let text = read_stdin(io)?;
+    let stream = Stream::read(&text)?;
+    stream.parse_all()?;
+    let output = stream::write(&stream, &Default::default())?;
+    write_out(io, output.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the result to stdout in one piece (only once everything succeeded).
+fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
+    io.stdout
+        .write_all(bytes)
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::input(format!("cannot write to stdout: {e}")))
+}
+
+/// The process entry point: parse arguments, run, print any error once, map to an exit code.
+#[allow(clippy::print_stderr)]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut io = Io {
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    match run(cli, &mut io) {
+        Ok(code) => code,
+        Err(Error::Input(message)) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("polyaxon-pr: error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn helm3_calls_with_no_arguments() {
+        let cli = Cli::try_parse_from(["polyaxon-pr"]).unwrap();
+        assert!(cli.command.is_none());
+        assert!(cli.render.values.values.is_empty());
+    }
+
+    #[test]
+    fn post_renderer_args_are_parsed() {
+        let cli = Cli::try_parse_from([
+            "polyaxon-pr",
+            "-f",
+            "a.yaml",
+            "--values=b.yaml",
+            "--set",
+            "timeZone=UTC",
+            "--strict",
+        ])
+        .unwrap();
+        assert_eq!(cli.render.values.values.len(), 2);
+        assert_eq!(cli.render.values.set, ["timeZone=UTC"]);
+        assert!(cli.render.values.strict);
+    }
+}

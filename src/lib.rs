@@ -1,0 +1,11 @@
+//! polyaxon-pr: a Helm post-renderer for the Polyaxon chart.
+//!
+//! The pipeline, one module per stage: [`stream`] (split and write the manifest stream) →
+//! [`values`] (the user's values with their locations) → [`validate`] (rules from the parameter
+//! tables in [`params`]) → [`plan`] (one JSON Patch per document) → [`apply`] → [`checks`] →
+//! [`report`]. [`cli`] wires the stages to the command line; nothing below it prints.
+
+pub mod cli;
+pub mod error;
+pub mod report;
+pub mod stream;

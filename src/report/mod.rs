@@ -1,0 +1,118 @@
+//! Findings (what is wrong, where, how to fix it) and the formats they are written in.
+//!
+//! Every stage reports through [`Finding`]; nothing in the library prints. A finding never holds a
+//! secret value: callers pass paths and names, never a Secret's data or a password.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered so that `Error > Warning > Info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Where a value or a document came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Origin {
+    /// A position in a file (1-based line and column). `file` is `-` for stdin.
+    File {
+        file: String,
+        line: usize,
+        column: usize,
+    },
+    /// A `--set`/`--set-string` argument (the whole argument as given, e.g. `--set a.b=c`).
+    Set { arg: String },
+    /// A document of the rendered stream: its source path (`# Source:` or the Helm 4 filename
+    /// annotation, else `document N`) and the line in the stream where it starts.
+    Document { source: String, line: usize },
+    /// Nowhere in particular (a default, a computed value).
+    None,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
+            Origin::Set { arg } => write!(f, "{arg}"),
+            Origin::Document { source, line } => write!(f, "{source} (stream line {line})"),
+            Origin::None => f.write_str("<default>"),
+        }
+    }
+}
+
+/// One thing worth telling the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The parameter path (`persistence.data.d1.store`) or the object it is about.
+    pub path: String,
+    pub origin: Origin,
+    pub message: String,
+    /// How to fix it; may be empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hint: String,
+}
+
+impl Finding {
+    pub fn new(
+        severity: Severity,
+        path: impl Into<String>,
+        origin: Origin,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            severity,
+            path: path.into(),
+            origin,
+            message: message.into(),
+            hint: String::new(),
+        }
+    }
+
+    pub fn error(path: impl Into<String>, origin: Origin, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Error, path, origin, message)
+    }
+
+    pub fn warning(path: impl Into<String>, origin: Origin, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Warning, path, origin, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    /// `error: values.yaml:12:7: persistence.data.d1.store: "s4" is not a store (hint: ...)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.severity.as_str())?;
+        if self.origin != Origin::None {
+            write!(f, "{}: ", self.origin)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, "\n  hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,330 @@
+//! The rendered manifest stream: Helm 3 and Helm 4 forms in, documents with byte spans and
+//! headers, and the writer that puts untouched documents back byte for byte.
+//!
+//! Reading is lazy: splitting costs one pass over the bytes, and a document's YAML is parsed only
+//! when a later stage asks for it ([`Document::value`]). The writer ([`emit`]) re-serialises only
+//! the documents that changed.
+
+pub mod emit;
+pub mod split;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::report::Origin;
+
+pub use emit::write;
+pub use split::Chunk;
+
+/// The Helm 4 annotation naming the template file a document came from.
+pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+/// The annotation that makes a document a Helm hook.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+
+/// Largest single document accepted (bytes). Larger ones are an input error: a post-renderer must
+/// not be made to hold an unbounded document in memory.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Which Helm sent the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `# Source:` header comments, no hooks.
+    Helm3,
+    /// No `# Source:`; every document annotated with [`FILENAME_ANNOTATION`]; hooks included.
+    Helm4,
+    /// Neither (hand-written input, `kubectl`-style), or an empty stream.
+    Plain,
+}
+
+/// A whole stream, borrowed from the input text.
+#[derive(Debug)]
+pub struct Stream<'a> {
+    pub text: &'a str,
+    pub docs: Vec<Document<'a>>,
+}
+
+/// The identifying fields of a Kubernetes object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Meta {
+    /// Read the identifying fields of an object (missing fields are empty).
+    pub fn of(value: &Value) -> Meta {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+        let map = |v: Option<&Value>| -> BTreeMap<String, String> {
+            v.and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                            (k.clone(), v)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let metadata = value.get("metadata");
+        Meta {
+            api_version: text(value.get("apiVersion")),
+            kind: text(value.get("kind")),
+            name: text(metadata.and_then(|m| m.get("name"))),
+            namespace: text(metadata.and_then(|m| m.get("namespace"))),
+            labels: map(metadata.and_then(|m| m.get("labels"))),
+            annotations: map(metadata.and_then(|m| m.get("annotations"))),
+        }
+    }
+
+    pub fn is_hook(&self) -> bool {
+        self.annotations.contains_key(HOOK_ANNOTATION)
+    }
+}
+
+/// One chunk of the stream.
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// 0-based position in the stream.
+    pub index: usize,
+    /// The whole stream's text (the document's bytes are `chunk.span` of it).
+    text: &'a str,
+    pub chunk: Chunk,
+    parsed: OnceLock<Result<Value, String>>,
+}
+
+impl<'a> Document<'a> {
+    /// The document's original bytes, exactly as read.
+    pub fn raw(&self) -> &'a str {
+        &self.text[self.chunk.span.clone()]
+    }
+
+    /// The separator line and the comments before the content.
+    pub fn header(&self) -> &'a str {
+        &self.text[self.chunk.header.clone()]
+    }
+
+    /// The YAML content.
+    pub fn body(&self) -> &'a str {
+        &self.text[self.chunk.body.clone()]
+    }
+
+    /// Blank and comment lines and `...` after the content.
+    pub fn trailer(&self) -> &'a str {
+        &self.text[self.chunk.trailer.clone()]
+    }
+
+    /// A chunk with no YAML content (comments only, or empty).
+    pub fn is_empty(&self) -> bool {
+        self.chunk.body.is_empty()
+    }
+
+    /// The `# Source:` path from the header (Helm 3 and `helm template`).
+    pub fn source_comment(&self) -> Option<&'a str> {
+        self.header().lines().find_map(|line| {
+            line.trim_start()
+                .strip_prefix("# Source:")
+                .map(|s| s.trim_end_matches('\r').trim())
+        })
+    }
+
+    /// Where this document came from: the `# Source:` path, else the Helm 4 filename
+    /// annotation, else `document N`.
+    pub fn source(&self) -> String {
+        if let Some(source) = self.source_comment() {
+            return source.to_string();
+        }
+        if let Ok(Some(value)) = self.value() {
+            let annotation = value
+                .pointer("/metadata/annotations")
+                .and_then(|a| a.get(FILENAME_ANNOTATION))
+                .and_then(Value::as_str);
+            if let Some(name) = annotation {
+                return name.to_string();
+            }
+        }
+        format!("document {}", self.index + 1)
+    }
+
+    /// The origin to put on findings about this document.
+    pub fn origin(&self) -> Origin {
+        Origin::Document {
+            source: self.source(),
+            line: self.chunk.body_line,
+        }
+    }
+
+    /// The document parsed as exactly one YAML document, or `None` for an empty chunk.
+    /// Parsed once; later calls return the cached value.
+    pub fn value(&self) -> Result<Option<&Value>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let parsed = self.parsed.get_or_init(|| {
+            parse_one(self.body(), self.chunk.body_line).map_err(|e| {
+                let source = self
+                    .source_comment()
+                    .map_or_else(|| format!("document {}", self.index + 1), str::to_string);
+                format!("{source}: {e}")
+            })
+        });
+        match parsed {
+            Ok(v) => Ok(Some(v)),
+            Err(message) => Err(Error::input(message.clone())),
+        }
+    }
+
+    /// The identifying fields, or `None` for an empty chunk or a non-object document.
+    pub fn meta(&self) -> Result<Option<Meta>> {
+        Ok(self.value()?.filter(|v| v.is_object()).map(Meta::of))
+    }
+}
+
+impl<'a> Stream<'a> {
+    /// Split `text` into documents. Nothing is parsed yet.
+    pub fn read(text: &'a str) -> Result<Stream<'a>> {
+        let docs: Vec<Document<'a>> = split::split(text)
+            .into_iter()
+            .enumerate()
+            .map(|(index, chunk)| Document {
+                index,
+                text,
+                chunk,
+                parsed: OnceLock::new(),
+            })
+            .collect();
+        if let Some(doc) = docs
+            .iter()
+            .find(|d| d.chunk.span.len() > MAX_DOCUMENT_BYTES)
+        {
+            return Err(Error::input(format!(
+                "stream line {}: document of {} bytes exceeds the limit of {} bytes; split it \
+                 or check that the input is really a manifest stream",
+                doc.chunk.first_line,
+                doc.chunk.span.len(),
+                MAX_DOCUMENT_BYTES
+            )));
+        }
+        Ok(Stream { text, docs })
+    }
+
+    /// Parse every document (an input error names the first that fails).
+    pub fn parse_all(&self) -> Result<()> {
+        for doc in &self.docs {
+            doc.value()?;
+        }
+        Ok(())
+    }
+
+    /// Which Helm sent this stream, judged from the documents' headers and annotations.
+    pub fn form(&self) -> Result<Form> {
+        if self.docs.iter().any(|d| d.source_comment().is_some()) {
+            return Ok(Form::Helm3);
+        }
+        for doc in &self.docs {
+            if let Some(meta) = doc.meta()?
+                && meta.annotations.contains_key(FILENAME_ANNOTATION)
+            {
+                return Ok(Form::Helm4);
+            }
+        }
+        Ok(Form::Plain)
+    }
+}
+
+/// The parser options for manifests: YAML 1.1 octals (`0644` is 420, as Kubernetes reads it),
+/// duplicate keys last-wins (as Kubernetes does), and a budget sized for one document.
+fn manifest_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        legacy_octal_numbers: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+    }
+}
+
+/// Parse `body` as exactly one YAML document. `first_line` is the stream line where it starts,
+/// so the error names a line of the stream, not of the chunk.
+pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
+    let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
+        .map_err(|e| {
+        let line = e
+            .location()
+            .map(|l| first_line + l.line() as usize - 1)
+            .unwrap_or(first_line);
+        let message = e.to_string();
+        let message = message.lines().next().unwrap_or_default().to_string();
+        format!(
+            "stream line {line}: malformed YAML: {message}; fix the template that renders \
+                 this document (run `helm template` to see it)"
+        )
+    })?;
+    match docs.len() {
+        1 => Ok(docs.into_iter().next().unwrap_or(Value::Null)),
+        0 => Err(format!(
+            "stream line {first_line}: the chunk holds no YAML document"
+        )),
+        n => Err(format!(
+            "stream line {first_line}: the chunk holds {n} YAML documents; put `---` on a line \
+             of its own (column 0) between documents"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposes_metadata_and_sources() {
+        let text = "---\n# Source: c/templates/job.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  namespace: ns\n  labels: {role: hooks}\n  annotations:\n    helm.sh/hook: post-install\n";
+        let stream = Stream::read(text).unwrap();
+        let doc = &stream.docs[0];
+        let meta = doc.meta().unwrap().unwrap();
+        assert_eq!(meta.kind, "Job");
+        assert_eq!(meta.api_version, "batch/v1");
+        assert_eq!(meta.name, "j");
+        assert_eq!(meta.namespace, "ns");
+        assert_eq!(meta.labels["role"], "hooks");
+        assert!(meta.is_hook());
+        assert_eq!(doc.source(), "c/templates/job.yaml");
+        assert_eq!(stream.form().unwrap(), Form::Helm3);
+    }
+
+    #[test]
+    fn helm4_source_from_annotation() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'c/templates/cm.yaml'\n  name: x\n";
+        let stream = Stream::read(text).unwrap();
+        assert_eq!(stream.docs[0].source(), "c/templates/cm.yaml");
+        assert_eq!(stream.form().unwrap(), Form::Helm4);
+    }
+
+    #[test]
+    fn two_documents_in_one_chunk_is_an_error() {
+        let text = "---\n# Source: c/t.yaml\na: 1\n--- {b: 2}\n";
+        let stream = Stream::read(text).unwrap();
+        let err = stream.parse_all().unwrap_err().to_string();
+        assert!(err.contains("c/t.yaml"), "{err}");
+        assert!(err.contains("2 YAML documents"), "{err}");
+    }
+
+    #[test]
+    fn malformed_yaml_names_the_stream_line() {
+        let text = "---\na: 1\n---\n# Source: c/bad.yaml\nb: [1, 2\nc: 3\n";
+        let stream = Stream::read(text).unwrap();
+        let err = stream.parse_all().unwrap_err().to_string();
+        assert!(err.contains("c/bad.yaml"), "{err}");
+        assert!(err.contains("stream line"), "{err}");
+    }
+
+    #[test]
+    fn octal_is_read_as_kubernetes_reads_it() {
+        let v = parse_one("defaultMode: 0644\n", 1).unwrap();
+        assert_eq!(v["defaultMode"], 420);
+    }
+}

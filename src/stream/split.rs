@@ -1,0 +1,230 @@
+//! Splitting a manifest stream into documents, exactly where Kubernetes splits it.
+//!
+//! A separator is a line that starts with `---` at column 0 followed only by spaces, a comment or
+//! the end of the line (k8s.io/apimachinery `YAMLReader`). Everything else — including `--- {a: 1}`
+//! or a `---` inside an indented block scalar — stays inside the current chunk, and the YAML parser
+//! later rejects a chunk that holds more or less than one document, so a mis-split is never silent.
+//!
+//! Each chunk is cut into three byte ranges: the header (the separator line and the blank and
+//! comment lines before the content), the body (the YAML content) and the trailer (blank and
+//! comment lines and `...` markers after it). Concatenating every chunk's ranges gives the input
+//! back, byte for byte.
+
+use std::ops::Range;
+
+/// The byte ranges of one chunk of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// The whole chunk: `header.start..trailer.end`.
+    pub span: Range<usize>,
+    pub header: Range<usize>,
+    pub body: Range<usize>,
+    pub trailer: Range<usize>,
+    /// 1-based line number (in the stream) of the chunk's first line.
+    pub first_line: usize,
+    /// 1-based line number of the body's first line.
+    pub body_line: usize,
+}
+
+/// Is this line (without its line ending) a document separator?
+pub fn is_separator(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("---") else {
+        return false;
+    };
+    let rest = rest.trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#') || rest == "\r"
+}
+
+/// A line that carries no YAML content: blank, whitespace only, or a comment.
+fn is_trivia(line: &str) -> bool {
+    let t = line.trim_start_matches([' ', '\t']);
+    t.is_empty() || t == "\r" || t.starts_with('#')
+}
+
+/// The document end marker `...` (optionally followed by spaces or a comment).
+fn is_end_marker(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("...") else {
+        return false;
+    };
+    let rest = rest.trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#') || rest == "\r"
+}
+
+/// Lines of `text` with their byte offsets; each line includes its `\n` (if any).
+fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |line| {
+        let start = offset;
+        offset += line.len();
+        (start, line)
+    })
+}
+
+fn strip_eol(line: &str) -> &str {
+    line.strip_suffix('\n').unwrap_or(line)
+}
+
+/// Split `text` (a whole stream; a leading BOM is part of the first chunk) into chunks.
+///
+/// A chunk starts at a separator line or at the start of the stream; an empty stream gives no
+/// chunk. A stream that starts with a separator gives no empty chunk before it.
+pub fn split(text: &str) -> Vec<Chunk> {
+    let mut starts: Vec<(usize, usize)> = Vec::new(); // (byte offset, 1-based line)
+    let mut line_no = 0;
+    for (offset, line) in lines_with_offsets(text) {
+        line_no += 1;
+        let content = strip_eol(line);
+        let content = if offset == 0 {
+            content.strip_prefix('\u{feff}').unwrap_or(content)
+        } else {
+            content
+        };
+        if is_separator(content) && offset != 0 {
+            starts.push((offset, line_no));
+        }
+    }
+    let mut bounds = Vec::with_capacity(starts.len() + 1);
+    if !text.is_empty() {
+        bounds.push((0, 1));
+    }
+    bounds.extend(starts);
+    let mut chunks = Vec::with_capacity(bounds.len());
+    for (i, &(start, first_line)) in bounds.iter().enumerate() {
+        let end = bounds.get(i + 1).map_or(text.len(), |b| b.0);
+        chunks.push(cut(text, start..end, first_line));
+    }
+    chunks
+}
+
+/// Cut one chunk into header, body and trailer.
+fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
+    let chunk = &text[span.clone()];
+    let mut header_end = 0;
+    let mut body_line = first_line;
+    let mut in_header = true;
+    let mut content_end = 0; // end of the last content line, relative to the chunk
+    for (line_idx, (offset, line)) in lines_with_offsets(chunk).enumerate() {
+        let content = strip_eol(line);
+        let content = if span.start == 0 && offset == 0 {
+            content.strip_prefix('\u{feff}').unwrap_or(content)
+        } else {
+            content
+        };
+        let header_line = is_trivia(content) || (line_idx == 0 && is_separator(content));
+        if in_header {
+            if header_line {
+                header_end = offset + line.len();
+                body_line = first_line + line_idx + 1;
+                continue;
+            }
+            in_header = false;
+        }
+        if !is_trivia(content) && !is_end_marker(content) {
+            content_end = offset + line.len();
+        }
+    }
+    let content_end = content_end.max(header_end);
+    Chunk {
+        span: span.clone(),
+        header: span.start..span.start + header_end,
+        body: span.start + header_end..span.start + content_end,
+        trailer: span.start + content_end..span.end,
+        first_line,
+        body_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(text: &'a str, c: &Chunk) -> (&'a str, &'a str, &'a str) {
+        (
+            &text[c.header.clone()],
+            &text[c.body.clone()],
+            &text[c.trailer.clone()],
+        )
+    }
+
+    #[test]
+    fn separators_follow_kubernetes() {
+        assert!(is_separator("---"));
+        assert!(is_separator("---   "));
+        assert!(is_separator("--- # comment"));
+        assert!(is_separator("---\r"));
+        assert!(!is_separator(" ---"));
+        assert!(!is_separator("--- {a: 1}"));
+        assert!(!is_separator("----"));
+        assert!(!is_separator("---a"));
+    }
+
+    #[test]
+    fn helm3_form() {
+        let text = "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: A\n---\n# Source: c/templates/b.yaml\nkind: B\n";
+        let chunks = split(text);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(
+            parts(text, &chunks[0]),
+            (
+                "---\n# Source: c/templates/a.yaml\n",
+                "apiVersion: v1\nkind: A\n",
+                ""
+            )
+        );
+        assert_eq!(chunks[0].body_line, 3);
+        assert_eq!(chunks[1].first_line, 5);
+        assert_eq!(chunks[1].body_line, 7);
+    }
+
+    #[test]
+    fn first_document_without_separator_and_trailers() {
+        let text = "a: 1\n  \n# trailing\n...\n---\nb: 2\n";
+        let chunks = split(text);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(
+            parts(text, &chunks[0]),
+            ("", "a: 1\n", "  \n# trailing\n...\n")
+        );
+        assert_eq!(parts(text, &chunks[1]), ("---\n", "b: 2\n", ""));
+    }
+
+    #[test]
+    fn comment_only_and_empty_documents() {
+        let text = "---\n# only a comment\n---\n---\nc: 3";
+        let chunks = split(text);
+        assert_eq!(chunks.len(), 3);
+        assert!(chunks[0].body.is_empty());
+        assert!(chunks[1].body.is_empty());
+        assert_eq!(parts(text, &chunks[2]), ("---\n", "c: 3", ""));
+    }
+
+    #[test]
+    fn crlf_and_bom() {
+        let text = "\u{feff}---\r\nkind: A\r\n---\r\nkind: B\r\n";
+        let chunks = split(text);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(
+            parts(text, &chunks[0]),
+            ("\u{feff}---\r\n", "kind: A\r\n", "")
+        );
+        assert_eq!(parts(text, &chunks[1]), ("---\r\n", "kind: B\r\n", ""));
+    }
+
+    #[test]
+    fn indented_separator_in_block_scalar_stays_inside() {
+        let text = "data:\n  x: |\n    ---\n    y\n";
+        assert_eq!(split(text).len(), 1);
+    }
+
+    #[test]
+    fn empty_stream_has_no_chunk() {
+        assert!(split("").is_empty());
+    }
+
+    #[test]
+    fn chunks_cover_the_input() {
+        let text = "\n\n---\n# c\nk: v\n\n---\n...\n";
+        let joined: String = split(text).iter().map(|c| &text[c.span.clone()]).collect();
+        assert_eq!(joined, text);
+    }
+}
