@@ -15,8 +15,8 @@ use crate::report::Origin;
 /// The merged values.
 #[derive(Debug, Clone, Default)]
 pub struct Values {
-    /// The merged values, as Helm would pass them to the chart (user values only, no chart
-    /// defaults): maps deep-merged, later files win, `null` deletes a key.
+    /// The merged user values (no chart defaults): maps deep-merged, later files win. As in
+    /// Helm, a `null` is kept here: it deletes the chart's default when coalesced with the chart.
     pub root: Value,
     /// Where each value came from, keyed by JSON pointer (`/persistence/data/d1/store`).
     pub origins: BTreeMap<String, Origin>,
@@ -67,14 +67,12 @@ impl Values {
     }
 }
 
-/// Helm's merge: maps deep-merged, anything else replaced, `null` deletes the key.
+/// Helm's merge of user values files: maps deep-merged, anything else (including `null`) replaced.
 pub fn merge(base: &mut Value, overlay: Value) {
     match (base, overlay) {
         (Value::Object(base), Value::Object(overlay)) => {
             for (key, value) in overlay {
-                if value.is_null() {
-                    base.remove(&key);
-                } else if let Some(existing) = base.get_mut(&key) {
+                if let Some(existing) = base.get_mut(&key) {
                     merge(existing, value);
                 } else {
                     base.insert(key, value);
