@@ -37,7 +37,9 @@ pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<St
         let crlf = doc.raw().contains("\r\n");
         let header = doc.header();
         out.push_str(header);
-        if !header.is_empty() && !header.ends_with('\n') {
+        // A header that does not end a line is a final `---` without a newline (a lone BOM
+        // needs none).
+        if !header.trim_start_matches('\u{feff}').is_empty() && !header.ends_with('\n') {
             out.push_str(if crlf { "\r\n" } else { "\n" });
         }
         let yaml = to_yaml(value)?;

@@ -116,9 +116,32 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.body.clone()]
     }
 
-    /// Blank and comment lines and `...` after the content.
+    /// Blank lines, column-0 comments and `...` after the content.
     pub fn trailer(&self) -> &'a str {
         &self.text[self.chunk.trailer.clone()]
+    }
+
+    /// What the YAML parser reads: the body and the trailer. The trailer carries no content, but
+    /// its blank lines belong to a final keep-chomping block scalar (`|+`), as they do for
+    /// Kubernetes, which parses the whole chunk.
+    fn yaml(&self) -> &'a str {
+        &self.text[self.chunk.body.start..self.chunk.span.end]
+    }
+
+    /// A name for this document in error messages, found without parsing it (the document may be
+    /// the one that does not parse): the `# Source:` path, else the Helm 4 filename annotation
+    /// as written, else `document N`.
+    fn error_source(&self) -> String {
+        if let Some(source) = self.source_comment() {
+            return source.to_string();
+        }
+        let annotation = self.body().lines().find_map(|line| {
+            let value = line.trim_start().strip_prefix(FILENAME_ANNOTATION)?;
+            let value = value.trim_start_matches(['"', '\'']).strip_prefix(':')?;
+            let value = value.trim().trim_matches(['"', '\'']);
+            (!value.is_empty()).then(|| value.to_string())
+        });
+        annotation.unwrap_or_else(|| format!("document {}", self.index + 1))
     }
 
     /// A chunk with no YAML content (comments only, or empty).
@@ -168,12 +191,8 @@ impl<'a> Document<'a> {
             return Ok(None);
         }
         let parsed = self.parsed.get_or_init(|| {
-            parse_one(self.body(), self.chunk.body_line).map_err(|e| {
-                let source = self
-                    .source_comment()
-                    .map_or_else(|| format!("document {}", self.index + 1), str::to_string);
-                format!("{source}: {e}")
-            })
+            parse_one(self.yaml(), self.chunk.body_line)
+                .map_err(|e| format!("{}: {e}", self.error_source()))
         });
         match parsed {
             Ok(v) => Ok(Some(v)),
@@ -270,8 +289,9 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
             "stream line {first_line}: the chunk holds no YAML document"
         )),
         n => Err(format!(
-            "stream line {first_line}: the chunk holds {n} YAML documents; put `---` on a line \
-             of its own (column 0) between documents"
+            "stream line {first_line}: the chunk holds several YAML documents ({n}) where \
+             Kubernetes sees one; put `---` on a line of its own (column 0, nothing after it but \
+             a comment) between documents"
         )),
     }
 }
@@ -310,7 +330,7 @@ mod tests {
         let stream = Stream::read(text).unwrap();
         let err = stream.parse_all().unwrap_err().to_string();
         assert!(err.contains("c/t.yaml"), "{err}");
-        assert!(err.contains("2 YAML documents"), "{err}");
+        assert!(err.contains("several YAML documents (2)"), "{err}");
     }
 
     #[test]
@@ -320,6 +340,33 @@ mod tests {
         let err = stream.parse_all().unwrap_err().to_string();
         assert!(err.contains("c/bad.yaml"), "{err}");
         assert!(err.contains("stream line"), "{err}");
+    }
+
+    #[test]
+    fn block_scalar_ending_in_a_comment_line_keeps_it() {
+        let text = "data:\n  run.sh: |\n    echo hi\n    # done\n---\nb: 1\n";
+        let stream = Stream::read(text).unwrap();
+        let value = stream.docs[0].value().unwrap().unwrap();
+        assert_eq!(value["data"]["run.sh"], "echo hi\n# done\n");
+    }
+
+    #[test]
+    fn keep_chomping_keeps_the_blank_lines_before_the_next_separator() {
+        let text = "data:\n  x: |+\n    a\n\n\n---\nb: 1\n";
+        let stream = Stream::read(text).unwrap();
+        let value = stream.docs[0].value().unwrap().unwrap();
+        assert_eq!(value["data"]["x"], "a\n\n\n");
+    }
+
+    #[test]
+    fn helm4_malformed_document_is_named_by_its_annotation() {
+        let text = "a: 1\n---\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'c/templates/bad.yaml'\nspec: [1, 2\n";
+        let stream = Stream::read(text).unwrap();
+        let err = stream.parse_all().unwrap_err().to_string();
+        assert!(
+            err.starts_with("c/templates/bad.yaml: stream line"),
+            "{err}"
+        );
     }
 
     #[test]

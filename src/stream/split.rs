@@ -5,10 +5,13 @@
 //! or a `---` inside an indented block scalar — stays inside the current chunk, and the YAML parser
 //! later rejects a chunk that holds more or less than one document, so a mis-split is never silent.
 //!
-//! Each chunk is cut into three byte ranges: the header (the separator line and the blank and
-//! comment lines before the content), the body (the YAML content) and the trailer (blank and
-//! comment lines and `...` markers after it). Concatenating every chunk's ranges gives the input
-//! back, byte for byte.
+//! Each chunk is cut into three byte ranges: the header (a leading BOM, the separator line and the
+//! blank and comment lines before the content), the body (the YAML content) and the trailer (blank
+//! lines, column-0 comments and `...` markers after it). Concatenating every chunk's ranges gives
+//! the input back, byte for byte.
+//!
+//! An indented comment-looking line after the content stays in the body: it may be the last line
+//! of a block scalar (`script: |` ending in `  # done`), and only the YAML parser can tell.
 
 use std::ops::Range;
 
@@ -39,6 +42,13 @@ pub fn is_separator(line: &str) -> bool {
 fn is_trivia(line: &str) -> bool {
     let t = line.trim_start_matches([' ', '\t']);
     t.is_empty() || t == "\r" || t.starts_with('#')
+}
+
+/// A line that may follow the content without belonging to it: blank, whitespace only, a comment
+/// at column 0 (it cannot continue a block scalar, whose lines are indented) or `...`.
+fn is_trailer_line(line: &str) -> bool {
+    let blank = line.trim_start_matches([' ', '\t']);
+    blank.is_empty() || blank == "\r" || line.starts_with('#') || is_end_marker(line)
 }
 
 /// The document end marker `...` (optionally followed by spaces or a comment).
@@ -99,17 +109,20 @@ pub fn split(text: &str) -> Vec<Chunk> {
 /// Cut one chunk into header, body and trailer.
 fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
     let chunk = &text[span.clone()];
-    let mut header_end = 0;
+    // A BOM starts the stream, not the document: it belongs to the header, so a re-serialised
+    // first document keeps it and the separator test sees the line without it.
+    let bom = if span.start == 0 && chunk.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut header_end = bom;
     let mut body_line = first_line;
     let mut in_header = true;
     let mut content_end = 0; // end of the last content line, relative to the chunk
-    for (line_idx, (offset, line)) in lines_with_offsets(chunk).enumerate() {
+    for (line_idx, (offset, line)) in lines_with_offsets(&chunk[bom..]).enumerate() {
+        let offset = offset + bom;
         let content = strip_eol(line);
-        let content = if span.start == 0 && offset == 0 {
-            content.strip_prefix('\u{feff}').unwrap_or(content)
-        } else {
-            content
-        };
         let header_line = is_trivia(content) || (line_idx == 0 && is_separator(content));
         if in_header {
             if header_line {
@@ -119,7 +132,7 @@ fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
             }
             in_header = false;
         }
-        if !is_trivia(content) && !is_end_marker(content) {
+        if !is_trailer_line(content) {
             content_end = offset + line.len();
         }
     }
@@ -214,6 +227,24 @@ mod tests {
     fn indented_separator_in_block_scalar_stays_inside() {
         let text = "data:\n  x: |\n    ---\n    y\n";
         assert_eq!(split(text).len(), 1);
+    }
+
+    #[test]
+    fn bom_belongs_to_the_header() {
+        let text = "\u{feff}a: 1\n";
+        let chunks = split(text);
+        assert_eq!(parts(text, &chunks[0]), ("\u{feff}", "a: 1\n", ""));
+    }
+
+    #[test]
+    fn indented_comment_after_content_stays_in_the_body() {
+        // It may be the last line of a block scalar; a column-0 comment cannot be.
+        let text = "s: |\n  echo\n  # done\n\n# trailer\n---\nb: 2\n";
+        let chunks = split(text);
+        assert_eq!(
+            parts(text, &chunks[0]),
+            ("", "s: |\n  echo\n  # done\n", "\n# trailer\n")
+        );
     }
 
     #[test]
