@@ -1,16 +1,25 @@
 //! The user's values: `-f` files and `--set` merged as Helm merges them, every value with the place
 //! it came from.
 //!
-//! PLACEHOLDER IMPLEMENTATION (to be replaced by the values issue): files are merged without
-//! locations and `--set` is not supported yet. The public API below is what later stages use.
+//! Files are read from parser events ([`yaml`]) so each key and value keeps its `file:line:column`,
+//! then merged in order (maps deep-merged, later wins, `null` kept: it deletes the chart's
+//! default when Helm coalesces with the chart). `--set` and then `--set-string` are applied on top
+//! with Helm's syntax ([`strvals`]). Only the user's values are held, never the chart's defaults.
+
+pub mod strvals;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
+use crate::cli::ValuesArgs;
 use crate::error::{Error, Result};
-use crate::report::Origin;
+use crate::report::{Finding, Origin};
+
+/// Names values files when no `-f` is given (`:`-separated), e.g. in a Helm 4 plugin setup.
+pub const VALUES_ENV: &str = "POLYAXON_PR_VALUES";
 
 /// The merged values.
 #[derive(Debug, Clone, Default)]
@@ -18,8 +27,32 @@ pub struct Values {
     /// The merged user values (no chart defaults): maps deep-merged, later files win. As in
     /// Helm, a `null` is kept here: it deletes the chart's default when coalesced with the chart.
     pub root: Value,
-    /// Where each value came from, keyed by JSON pointer (`/persistence/data/d1/store`).
+    /// Where each value came from, keyed by JSON pointer (`/persistence/data/d1/store`). A scalar
+    /// points at the value, a list or map at its key.
     pub origins: BTreeMap<String, Origin>,
+}
+
+/// One values file's text and the name to show for it (`-` for stdin).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub label: String,
+    pub text: String,
+}
+
+impl Source {
+    /// Read a file from disk (exit code 2 when it cannot be read).
+    pub fn read(path: &Path) -> Result<Source> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!(
+                "{}: cannot read values file: {e}; pass an existing file with -f",
+                path.display()
+            ))
+        })?;
+        Ok(Source {
+            label: path.display().to_string(),
+            text,
+        })
+    }
 }
 
 impl Values {
@@ -50,21 +83,165 @@ impl Values {
         }
     }
 
-    /// Load and merge values files in order.
+    /// Load and merge values files in order (findings of reading them are dropped; see [`load`]).
     pub fn load_files(files: &[impl AsRef<Path>]) -> Result<Values> {
-        let mut root = Value::Object(Default::default());
-        for file in files {
-            let file = file.as_ref();
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                Error::input(format!("{}: cannot read values file: {e}", file.display()))
-            })?;
-            let value: Value = serde_saphyr::from_str(&text).map_err(|e| {
-                Error::input(format!("{}: malformed YAML: {e}", file.display()))
-            })?;
-            merge(&mut root, value);
-        }
-        Ok(Values::from_json(root))
+        let sources = files
+            .iter()
+            .map(|f| Source::read(f.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Values::from_sources(&sources, &[], &[])?.0)
     }
+
+    /// Merge files in order, then apply `--set` and `--set-string` as Helm does. The findings are
+    /// what reading found (duplicate keys, the `nodeSelectors` spelling).
+    pub fn from_sources(
+        sources: &[Source],
+        set: &[String],
+        set_string: &[String],
+    ) -> Result<(Values, Vec<Finding>)> {
+        let mut values = Values::from_json(Value::Object(Default::default()));
+        let mut findings = Vec::new();
+        for source in sources {
+            let parsed = yaml::parse(&source.text, &source.label)?;
+            findings.extend(parsed.findings);
+            values.merge_located(parsed.root, parsed.origins);
+        }
+        for arg in set {
+            values.apply_set(arg, false)?;
+        }
+        for arg in set_string {
+            values.apply_set(arg, true)?;
+        }
+        findings.extend(values.canonical_node_selector());
+        Ok((values, findings))
+    }
+
+    /// Merge another source's values over these, keeping the origins of whatever wins.
+    fn merge_located(&mut self, overlay: Value, origins: BTreeMap<String, Origin>) {
+        let replaced: Vec<String> = origins
+            .keys()
+            .filter(|p| !matches!(overlay.pointer(p), Some(Value::Object(_))))
+            .cloned()
+            .collect();
+        for pointer in replaced {
+            self.forget_below(&pointer);
+        }
+        self.origins.extend(origins);
+        merge(&mut self.root, overlay);
+    }
+
+    fn forget_below(&mut self, pointer: &str) {
+        let prefix = format!("{pointer}/");
+        self.origins.retain(|p, _| !p.starts_with(&prefix));
+    }
+
+    /// One `--set` (or `--set-string`) argument: applied into the merged values, and every value it
+    /// gives recorded as coming from it.
+    fn apply_set(&mut self, arg: &str, string_values: bool) -> Result<()> {
+        let flag = if string_values {
+            "--set-string"
+        } else {
+            "--set"
+        };
+        let fail = |why: String| Error::input(format!("{flag} {arg}: {why}"));
+        strvals::parse_into(arg, &mut self.root, string_values).map_err(fail)?;
+        let mut alone = Value::Object(Default::default());
+        strvals::parse_into(arg, &mut alone, string_values).map_err(fail)?;
+        let origin = Origin::Set {
+            arg: format!("{flag} {arg}"),
+        };
+        let mut leaves = Vec::new();
+        collect_leaves(&alone, String::new(), &mut leaves);
+        for pointer in leaves {
+            self.forget_below(&pointer);
+            self.origins.insert(pointer, origin.clone());
+        }
+        Ok(())
+    }
+
+    /// Chart 0.4.x spells the scheduling map `nodeSelectors`; the reference and later charts say
+    /// `nodeSelector`. Accept the old spelling (warning) and hold only the canonical one.
+    fn canonical_node_selector(&mut self) -> Vec<Finding> {
+        let origin = self.origin("/nodeSelectors");
+        let Some(map) = self.root.as_object_mut() else {
+            return Vec::new();
+        };
+        let Some(old) = map.shift_remove("nodeSelectors") else {
+            return Vec::new();
+        };
+        if map.contains_key("nodeSelector") {
+            map.insert("nodeSelectors".to_string(), old);
+            return vec![
+                Finding::error(
+                    "nodeSelectors",
+                    origin,
+                    "both nodeSelector and nodeSelectors (the chart 0.4.x spelling) are set",
+                )
+                .with_hint("keep only nodeSelector"),
+            ];
+        }
+        map.insert("nodeSelector".to_string(), old);
+        let moved: Vec<(String, Origin)> = self
+            .origins
+            .iter()
+            .filter(|(p, _)| *p == "/nodeSelectors" || p.starts_with("/nodeSelectors/"))
+            .map(|(p, o)| (p.replacen("/nodeSelectors", "/nodeSelector", 1), o.clone()))
+            .collect();
+        self.forget_below("/nodeSelectors");
+        self.origins.remove("/nodeSelectors");
+        self.origins.extend(moved);
+        vec![
+            Finding::warning(
+                "nodeSelectors",
+                origin,
+                "nodeSelectors is the chart 0.4.x spelling; read as nodeSelector",
+            )
+            .with_hint("rename it to nodeSelector, the spelling of the reference"),
+        ]
+    }
+}
+
+/// Pointers of the values an argument gives (list holes it did not set are skipped).
+fn collect_leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                collect_leaves(v, format!("{pointer}/{}", yaml::escape_pointer(k)), out);
+            }
+        }
+        Value::Array(items) if items.iter().any(|v| v.is_object() || v.is_array()) => {
+            for (i, v) in items.iter().enumerate() {
+                if !v.is_null() {
+                    collect_leaves(v, format!("{pointer}/{i}"), out);
+                }
+            }
+        }
+        _ => out.push(pointer),
+    }
+}
+
+/// The values files to read: `-f` in order, else those named by `POLYAXON_PR_VALUES`.
+pub fn value_files(args: &ValuesArgs) -> Vec<std::path::PathBuf> {
+    if !args.values.is_empty() {
+        return args.values.clone();
+    }
+    std::env::var_os(VALUES_ENV)
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Load the values given on the command line (`-f`, else `POLYAXON_PR_VALUES`; `--set`,
+/// `--set-string`), with the findings of reading them.
+pub fn load(args: &ValuesArgs) -> Result<(Values, Vec<Finding>)> {
+    let sources = value_files(args)
+        .iter()
+        .map(|f| Source::read(f))
+        .collect::<Result<Vec<_>>>()?;
+    Values::from_sources(&sources, &args.set, &args.set_string)
 }
 
 /// Helm's merge of user values files: maps deep-merged, anything else (including `null`) replaced.
@@ -80,5 +257,100 @@ pub fn merge(base: &mut Value, overlay: Value) {
             }
         }
         (base, overlay) => *base = overlay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn source(label: &str, text: &str) -> Source {
+        Source {
+            label: label.to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn later_files_win_and_maps_deep_merge() {
+        let (v, _) = Values::from_sources(
+            &[
+                source("a.yaml", "x:\n  keep: 1\n  over: 1\nl: [1, 2]\n"),
+                source("b.yaml", "x:\n  over: 2\nl: [3]\n"),
+            ],
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v.root, json!({"x": {"keep": 1, "over": 2}, "l": [3]}));
+        assert_eq!(v.origin("/x/keep").to_string(), "a.yaml:2:9");
+        assert_eq!(v.origin("/x/over").to_string(), "b.yaml:2:9");
+        assert_eq!(v.origin("/l/0").to_string(), "b.yaml:3:5");
+        assert!(!v.origins.contains_key("/l/1"));
+    }
+
+    #[test]
+    fn null_is_kept_between_user_files() {
+        let (v, _) = Values::from_sources(
+            &[
+                source("a", "p:\n  logs:\n    hostPath: /x\n"),
+                source("b", "p:\n  logs: null\n"),
+            ],
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v.root, json!({"p": {"logs": null}}));
+        assert_eq!(v.origin("/p/logs/hostPath").to_string(), "b:2:9");
+    }
+
+    #[test]
+    fn set_applies_after_files_and_is_located() {
+        let (v, _) = Values::from_sources(
+            &[source("a.yaml", "timeZone: UTC\nuser:\n  username: root\n")],
+            &["timeZone=Europe/Berlin,user.email=a@b.c".to_string()],
+            &["adminViewEnabled=true".to_string()],
+        )
+        .unwrap();
+        assert_eq!(v.root["timeZone"], "Europe/Berlin");
+        assert_eq!(v.root["adminViewEnabled"], "true");
+        assert_eq!(
+            v.root["user"],
+            json!({"username": "root", "email": "a@b.c"})
+        );
+        assert_eq!(
+            v.origin("/user/email").to_string(),
+            "--set timeZone=Europe/Berlin,user.email=a@b.c"
+        );
+        assert_eq!(v.origin("/user/username").to_string(), "a.yaml:3:13");
+    }
+
+    #[test]
+    fn bad_set_is_an_input_error() {
+        let err = Values::from_sources(&[], &["a".to_string()], &[]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("--set a: "), "{err}");
+    }
+
+    #[test]
+    fn node_selectors_is_renamed_with_a_warning() {
+        let (v, findings) = Values::from_sources(
+            &[source("a", "nodeSelectors:\n  core:\n    x: z\n")],
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(v.root, json!({"nodeSelector": {"core": {"x": "z"}}}));
+        assert_eq!(v.origin("/nodeSelector/core/x").to_string(), "a:3:8");
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, crate::report::Severity::Warning);
+    }
+
+    #[test]
+    fn merge_replaces_non_maps() {
+        let mut base = json!({"a": {"b": 1}, "c": [1]});
+        merge(&mut base, json!({"a": {"d": 2}, "c": null}));
+        assert_eq!(base, json!({"a": {"b": 1, "d": 2}, "c": null}));
     }
 }

@@ -1,0 +1,569 @@
+//! One values file read from the YAML parser's events, so that every key and value keeps its
+//! `line:column` and duplicate keys are seen (a map-building deserializer silently keeps the last).
+//!
+//! Plain scalars are resolved as Helm resolves them: `sigs.k8s.io/yaml` over go-yaml v2, that is
+//! YAML 1.1 (`yes`/`on`/`y` are booleans, `0777` is octal, `1_000` is 1000) converted to JSON.
+//! Aliases are expanded under a node budget and nesting is bounded, so a "billion laughs" file
+//! fails fast with a clear error instead of exhausting memory.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Number, Value};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+
+use crate::error::{Error, Result};
+use crate::report::{Finding, Origin};
+
+/// Most nodes one file may expand to (aliases included): values files have hundreds.
+const NODE_BUDGET: usize = 100_000;
+/// Deepest nesting accepted: the chart's deepest parameter is 8 levels down.
+const MAX_DEPTH: usize = 64;
+
+/// A values file as JSON, with the origin of every value and the findings of reading it.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub root: Value,
+    pub origins: BTreeMap<String, Origin>,
+    pub findings: Vec<Finding>,
+}
+
+/// Parse one values file. `file` is the label used in locations (`-` for stdin).
+pub fn parse(text: &str, file: &str) -> Result<Parsed> {
+    let mut reader = Reader {
+        events: Parser::new_from_str(text),
+        file,
+        anchors: HashMap::new(),
+        budget: NODE_BUDGET,
+        out: Parsed::default(),
+    };
+    let root = reader.document()?;
+    let root = match root {
+        Value::Null => Value::Object(Map::new()),
+        Value::Object(map) => Value::Object(map),
+        other => {
+            return Err(Error::input(format!(
+                "{file}:1:1: a values file must be a map of parameters, not {}",
+                kind_name(&other)
+            )));
+        }
+    };
+    reader.out.origins.insert(
+        String::new(),
+        Origin::File {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+        },
+    );
+    reader.out.root = root;
+    Ok(reader.out)
+}
+
+/// An anchored node: its value and how many nodes a copy of it costs.
+struct Anchored {
+    value: Value,
+    size: usize,
+}
+
+struct Reader<'a> {
+    events: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
+    file: &'a str,
+    anchors: HashMap<usize, Anchored>,
+    budget: usize,
+    out: Parsed,
+}
+
+impl<'a> Reader<'a> {
+    /// The first document's root node (`Null` for an empty file). Helm reads only the first.
+    fn document(&mut self) -> Result<Value> {
+        loop {
+            let Some((event, span)) = self.next_event()? else {
+                return Ok(Value::Null);
+            };
+            match event {
+                Event::StreamStart | Event::DocumentStart(..) => {}
+                Event::StreamEnd | Event::DocumentEnd => return Ok(Value::Null),
+                event => return Ok(self.node(event, span, "", None, 0)?.0),
+            }
+        }
+    }
+
+    /// The next event that matters (comments and anchor metadata skipped).
+    fn next_event(&mut self) -> Result<Option<(Event<'a>, Span)>> {
+        loop {
+            match self.events.next() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.scan_error(&e)),
+                Some(Ok((event, span))) => {
+                    if matches!(
+                        event,
+                        Event::Scalar(..)
+                            | Event::SequenceStart(..)
+                            | Event::SequenceEnd
+                            | Event::MappingStart(..)
+                            | Event::MappingEnd
+                            | Event::Alias(_)
+                            | Event::StreamStart
+                            | Event::StreamEnd
+                            | Event::DocumentStart(..)
+                            | Event::DocumentEnd
+                    ) {
+                        return Ok(Some((event, span)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn require_event(&mut self) -> Result<(Event<'a>, Span)> {
+        self.next_event()?
+            .ok_or_else(|| Error::input(format!("{}: malformed YAML: unexpected end", self.file)))
+    }
+
+    fn scan_error(&self, e: &ScanError) -> Error {
+        let mark = e.marker();
+        Error::input(format!(
+            "{}:{}:{}: malformed YAML: {}",
+            self.file,
+            mark.line(),
+            mark.col() + 1,
+            e.info()
+        ))
+    }
+
+    fn origin(&self, span: &Span) -> Origin {
+        Origin::File {
+            file: self.file.to_string(),
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
+    }
+
+    fn spend(&mut self, nodes: usize, span: &Span) -> Result<()> {
+        if nodes > self.budget {
+            return Err(Error::input(format!(
+                "{}: expands to more than {NODE_BUDGET} values (aliases copying aliases, as in a \
+                 \"billion laughs\" file); a values file never needs that many",
+                self.origin(span)
+            )));
+        }
+        self.budget -= nodes;
+        Ok(())
+    }
+
+    /// Read one node whose first event is `event`. `key_origin` is where its key is, used as the
+    /// origin of collections (a block map "starts" on the line after its key). Returns the value
+    /// and its size in nodes.
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        pointer: &str,
+        key_origin: Option<Origin>,
+        depth: usize,
+    ) -> Result<(Value, usize)> {
+        if depth > MAX_DEPTH {
+            return Err(Error::input(format!(
+                "{}: nested more than {MAX_DEPTH} levels deep",
+                self.origin(&span)
+            )));
+        }
+        self.spend(1, &span)?;
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix() == "str");
+                let value = if style == ScalarStyle::Plain && !is_str_tag {
+                    resolve_plain(&text)
+                        .map_err(|why| Error::input(format!("{}: {why}", self.origin(&span))))?
+                } else {
+                    Value::String(text.into_owned())
+                };
+                let origin = self.origin(&span);
+                self.out.origins.insert(pointer.to_string(), origin);
+                self.remember(anchor, &value, 1);
+                Ok((value, 1))
+            }
+            Event::Alias(id) => self.alias(id, span, pointer),
+            Event::SequenceStart(_, anchor, _) => {
+                let origin = key_origin.unwrap_or_else(|| self.origin(&span));
+                self.out.origins.insert(pointer.to_string(), origin);
+                let (value, size) = self.sequence(pointer, depth)?;
+                self.remember(anchor, &value, size);
+                Ok((value, size))
+            }
+            Event::MappingStart(_, anchor, _) => {
+                let origin = key_origin.unwrap_or_else(|| self.origin(&span));
+                self.out.origins.insert(pointer.to_string(), origin);
+                let (value, size) = self.mapping(pointer, depth)?;
+                self.remember(anchor, &value, size);
+                Ok((value, size))
+            }
+            _ => Err(Error::input(format!(
+                "{}: malformed YAML: unexpected structure",
+                self.origin(&span)
+            ))),
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, value: &Value, size: usize) {
+        if anchor != 0 {
+            let value = value.clone();
+            self.anchors.insert(anchor, Anchored { value, size });
+        }
+    }
+
+    fn alias(&mut self, id: usize, span: Span, pointer: &str) -> Result<(Value, usize)> {
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(Error::input(format!(
+                "{}: alias to an unknown anchor",
+                self.origin(&span)
+            )));
+        };
+        let (value, size) = (anchored.value.clone(), anchored.size);
+        // The node itself was already paid for by `node`.
+        self.spend(size.saturating_sub(1), &span)?;
+        let origin = self.origin(&span);
+        let prefix = format!("{pointer}/");
+        self.out.origins.retain(|p, _| !p.starts_with(&prefix));
+        self.out.origins.insert(pointer.to_string(), origin);
+        Ok((value, size))
+    }
+
+    fn sequence(&mut self, pointer: &str, depth: usize) -> Result<(Value, usize)> {
+        let mut items = Vec::new();
+        let mut size = 1;
+        loop {
+            let (event, span) = self.require_event()?;
+            if matches!(event, Event::SequenceEnd) {
+                return Ok((Value::Array(items), size));
+            }
+            let child = format!("{pointer}/{}", items.len());
+            let (value, n) = self.node(event, span, &child, None, depth + 1)?;
+            size += n;
+            items.push(value);
+        }
+    }
+
+    fn mapping(&mut self, pointer: &str, depth: usize) -> Result<(Value, usize)> {
+        let mut map = Map::new();
+        let mut first_seen: HashMap<String, usize> = HashMap::new();
+        let mut merges = Vec::new();
+        let mut size = 1;
+        loop {
+            let (event, span) = self.require_event()?;
+            let (key, is_merge) = match event {
+                Event::MappingEnd => break,
+                Event::Scalar(text, style, _, _) => {
+                    let merge = style == ScalarStyle::Plain && text == "<<";
+                    (key_string(&text, style), merge)
+                }
+                _ => {
+                    return Err(Error::input(format!(
+                        "{}: a key must be a plain string, not a list or a map",
+                        self.origin(&span)
+                    )));
+                }
+            };
+            let key_origin = self.origin(&span);
+            let (event, vspan) = self.require_event()?;
+            let child = format!("{pointer}/{}", escape_pointer(&key));
+            if is_merge {
+                let (value, n) = self.node(event, vspan, &child, None, depth + 1)?;
+                self.out.origins.remove(&child);
+                size += n;
+                merges.push(value);
+                continue;
+            }
+            if let Some(line) = first_seen.get(&key) {
+                self.duplicate(&key, &child, key_origin.clone(), *line);
+                let prefix = format!("{child}/");
+                self.out.origins.retain(|p, _| !p.starts_with(&prefix));
+            }
+            first_seen.insert(key.clone(), span.start.line());
+            let (value, n) = self.node(event, vspan, &child, Some(key_origin), depth + 1)?;
+            size += n;
+            map.insert(key, value);
+        }
+        apply_merge_keys(&mut map, merges);
+        Ok((Value::Object(map), size))
+    }
+
+    fn duplicate(&mut self, key: &str, pointer: &str, origin: Origin, first_line: usize) {
+        let path = pointer_to_path(pointer);
+        self.out.findings.push(
+            Finding::error(
+                path,
+                origin,
+                format!("duplicate key \"{key}\" (first given on line {first_line})"),
+            )
+            .with_hint("Helm silently keeps the last one; remove one of them"),
+        );
+    }
+}
+
+/// `<<: *base` (go-yaml v2 supports YAML 1.1 merge keys): keys given explicitly win, then the
+/// merged maps in order.
+fn apply_merge_keys(map: &mut Map<String, Value>, merges: Vec<Value>) {
+    let sources = merges.into_iter().flat_map(|m| match m {
+        Value::Array(items) => items,
+        other => vec![other],
+    });
+    for source in sources {
+        if let Value::Object(source) = source {
+            for (k, v) in source {
+                if !map.contains_key(&k) {
+                    map.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// A key as JSON sees it: `sigs.k8s.io/yaml` turns resolved non-string keys back into text.
+fn key_string(text: &str, style: ScalarStyle) -> String {
+    if style != ScalarStyle::Plain {
+        return text.to_string();
+    }
+    match resolve_plain(text) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Null) => "null".to_string(),
+        Ok(other) => other.to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
+/// Resolve a plain scalar the way go-yaml v2 does, then as JSON holds it.
+pub fn resolve_plain(text: &str) -> std::result::Result<Value, String> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Ok(Value::Bool(true));
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Ok(Value::Bool(false));
+        }
+        _ => {}
+    }
+    if let Some(n) = resolve_int(text) {
+        return Ok(n);
+    }
+    resolve_float(text)
+}
+
+fn resolve_int(text: &str) -> Option<Value> {
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (radix, digits) = if let Some(d) = body.strip_prefix("0b") {
+        (2, d)
+    } else if let Some(d) = body.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = body.strip_prefix("0o") {
+        (8, d)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || digits.starts_with('_') {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    if clean.is_empty() || !clean.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(&clean, radix).ok()?;
+    let n = if negative { -magnitude } else { magnitude };
+    if let Ok(i) = i64::try_from(n) {
+        Some(Value::Number(i.into()))
+    } else if let Ok(u) = u64::try_from(n) {
+        Some(Value::Number(u.into()))
+    } else {
+        None
+    }
+}
+
+fn resolve_float(text: &str) -> std::result::Result<Value, String> {
+    let lower = text.to_ascii_lowercase();
+    let bare = lower.trim_start_matches(['+', '-']);
+    if bare == ".inf" || bare == ".nan" {
+        return Err(format!(
+            "{text} (infinity / not-a-number) cannot be represented in JSON, so Helm rejects it; \
+             quote it if you mean the text"
+        ));
+    }
+    let looks_numeric = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-'))
+        && text.chars().any(|c| c.is_ascii_digit())
+        && !text.contains("..");
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    match clean.parse::<f64>() {
+        Ok(f) if looks_numeric && f.is_finite() => Ok(float_value(f)),
+        _ => Ok(Value::String(text.to_string())),
+    }
+}
+
+/// go-yaml gives float64; JSON then prints `1.0` as `1`.
+fn float_value(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        return Value::Number((f as i64).into());
+    }
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Escape one JSON Pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// `/persistence/data/d1/store` → `persistence.data.d1.store` (list indexes as `[0]`).
+pub fn pointer_to_path(pointer: &str) -> String {
+    let mut path = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) && !path.is_empty() {
+            path.push_str(&format!("[{segment}]"));
+        } else {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&segment);
+        }
+    }
+    path
+}
+
+/// `a string`, `a list`... for messages.
+pub fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn root(text: &str) -> Value {
+        parse(text, "v.yaml").unwrap().root
+    }
+
+    #[test]
+    fn yaml_1_1_scalars_resolve_as_helm_does() {
+        let v = root(
+            "a: yes\nb: on\nc: y\nd: off\ne: 0777\nf: 0o17\ng: 0x1F\nh: 0b101\ni: 1_000\n\
+             j: +1\nk: 1e3\nl: 1.5\nm: ~\nnn: \"yes\"\no: 2021-01-01\np: 12:30\nq: 0\nr: -3\n",
+        );
+        assert_eq!(
+            v,
+            json!({"a": true, "b": true, "c": true, "d": false, "e": 511, "f": 15, "g": 31,
+                   "h": 5, "i": 1000, "j": 1, "k": 1000, "l": 1.5, "m": null, "nn": "yes",
+                   "o": "2021-01-01", "p": "12:30", "q": 0, "r": -3})
+        );
+    }
+
+    #[test]
+    fn keys_resolve_like_values_then_become_text() {
+        assert_eq!(
+            root("y: 1\n1: 2\n\"on\": 3\n"),
+            json!({"true": 1, "1": 2, "on": 3})
+        );
+    }
+
+    #[test]
+    fn str_tag_keeps_text() {
+        assert_eq!(root("a: !!str yes\n"), json!({"a": "yes"}));
+    }
+
+    #[test]
+    fn infinity_is_rejected() {
+        let err = parse("a: .inf\n", "v.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("v.yaml:1:4:"), "{err}");
+    }
+
+    #[test]
+    fn origins_point_at_values_and_keys() {
+        let p = parse(
+            "persistence:\n  data:\n    d1:\n      store: s4\n",
+            "v.yaml",
+        )
+        .unwrap();
+        let at = |ptr: &str| p.origins.get(ptr).unwrap().to_string();
+        assert_eq!(at("/persistence/data/d1/store"), "v.yaml:4:14");
+        assert_eq!(at("/persistence/data/d1"), "v.yaml:3:5");
+        assert_eq!(at("/persistence"), "v.yaml:1:1");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_last_wins() {
+        let p = parse("a: 1\nb: 2\na: 3\n", "v.yaml").unwrap();
+        assert_eq!(p.root, json!({"a": 3, "b": 2}));
+        assert_eq!(p.findings.len(), 1);
+        assert!(p.findings[0].message.contains("first given on line 1"));
+        assert_eq!(p.findings[0].origin.to_string(), "v.yaml:3:1");
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_map() {
+        assert_eq!(root(""), json!({}));
+        assert_eq!(root("# only a comment\n"), json!({}));
+    }
+
+    #[test]
+    fn non_map_root_is_an_input_error() {
+        assert!(parse("- a\n- b\n", "v.yaml").is_err());
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_expand() {
+        let v = root("base: &b {a: 1, b: 2}\nother:\n  <<: *b\n  b: 3\ncopy: *b\n");
+        assert_eq!(v["other"], json!({"b": 3, "a": 1}));
+        assert_eq!(v["copy"], json!({"a": 1, "b": 2}));
+    }
+
+    #[test]
+    fn billion_laughs_fails_fast() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, \
+                 *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        let err = parse(&text, "v.yaml").unwrap_err();
+        assert!(err.to_string().contains("billion laughs"), "{err}");
+        assert!(start.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected() {
+        let text = format!("a: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(parse(&text, "v.yaml").is_err());
+    }
+
+    #[test]
+    fn malformed_yaml_has_a_location() {
+        let err = parse("a: [1, 2\nb: 3\n", "v.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("v.yaml:"), "{err}");
+        assert!(err.to_string().contains("malformed YAML"), "{err}");
+    }
+
+    #[test]
+    fn pointer_paths() {
+        assert_eq!(pointer_to_path("/a/b~1c/0/d"), "a.b/c[0].d");
+        assert_eq!(pointer_to_path(""), "");
+    }
+}
