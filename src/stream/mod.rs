@@ -271,18 +271,7 @@ fn manifest_options() -> serde_saphyr::Options {
 /// so the error names a line of the stream, not of the chunk.
 pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
     let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
-        .map_err(|e| {
-        let line = e
-            .location()
-            .map(|l| first_line + l.line() as usize - 1)
-            .unwrap_or(first_line);
-        let message = e.to_string();
-        let message = message.lines().next().unwrap_or_default().to_string();
-        format!(
-            "stream line {line}: malformed YAML: {message}; fix the template that renders \
-                 this document (run `helm template` to see it)"
-        )
-    })?;
+        .map_err(|e| malformed(&e, first_line))?;
     match docs.len() {
         1 => Ok(docs.into_iter().next().unwrap_or(Value::Null)),
         0 => Err(format!(
@@ -294,6 +283,30 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
              a comment) between documents"
         )),
     }
+}
+
+/// The parser's error in stream terms. serde-saphyr counts lines from the start of the chunk
+/// (`error: line 3 column 6: ...`), which would contradict the stream line we report.
+fn malformed(e: &serde_saphyr::Error, first_line: usize) -> String {
+    let message = e.to_string();
+    let first = message.lines().next().unwrap_or_default();
+    let what = first.strip_prefix("error: ").unwrap_or(first);
+    let what = what
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+        .map_or(what, |(_, rest)| rest);
+    let place = match e.location() {
+        Some(l) => format!(
+            "stream line {}, column {}",
+            first_line + l.line() as usize - 1,
+            l.column()
+        ),
+        None => format!("stream line {first_line}"),
+    };
+    format!(
+        "{place}: malformed YAML: {what}; fix the template that renders this document (run \
+         `helm template` to see it)"
+    )
 }
 
 #[cfg(test)]
