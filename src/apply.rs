@@ -1,1 +1,334 @@
-//! Placeholder: filled in by its issue.
+//! Apply the plan: patch each document, recompute the `checksum/config` annotations of the
+//! workloads that use a changed ConfigMap, and check every patched workload.
+//!
+//! A document whose patch leaves it equal to what it was (say, values identical to what the chart
+//! rendered) is not "changed": the writer puts its original bytes back. The chart's
+//! `checksum/config` makes pods roll when the ConfigMap changes on `helm upgrade`; after a
+//! post-render change it would be stale, so every such annotation on a workload that references
+//! the ConfigMap (`envFrom`, `configMapKeyRef`, a `configMap` volume) is set to the sha256 of the
+//! ConfigMap document as written.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::checks;
+use crate::error::{Error, Result};
+use crate::plan::{self, Plan, TaggedOp};
+use crate::podspec;
+use crate::profile::ChartProfile;
+use crate::report::{Finding, Severity};
+use crate::stream::{Stream, emit};
+use crate::values::Values;
+
+/// The annotation the chart uses to roll pods when its ConfigMap changes.
+pub const CHECKSUM_CONFIG: &str = "checksum/config";
+
+/// What an injection produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The patched documents, by stream index (only those that really changed).
+    pub changed: BTreeMap<usize, Value>,
+    /// The operations behind each changed document, for `--explain`.
+    pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+    /// Warnings that did not fail the run.
+    pub findings: Vec<Finding>,
+}
+
+/// Plan, apply and check. With `strict`, warnings fail the run too.
+pub fn inject(
+    stream: &Stream<'_>,
+    values: &Values,
+    profile: &ChartProfile,
+    strict: bool,
+) -> Result<Outcome> {
+    let Plan { mut patches } = plan::plan(stream, values, profile)?;
+    let mut changed = apply_patches(stream, &mut patches)?;
+    recompute_checksums(stream, &mut changed, &mut patches)?;
+    let findings = check_changed(stream, &changed)?;
+    let failing = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
+        .count();
+    if failing > 0 {
+        return Err(Error::Validation {
+            summary: format!("{failing} problem(s) in the patched output; nothing was written"),
+            findings,
+        });
+    }
+    Ok(Outcome {
+        changed,
+        patches,
+        findings,
+    })
+}
+
+fn apply_patches(
+    stream: &Stream<'_>,
+    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+) -> Result<BTreeMap<usize, Value>> {
+    let mut changed = BTreeMap::new();
+    for (&index, ops) in patches.iter() {
+        let doc = &stream.docs[index];
+        let Some(original) = doc.value()? else {
+            continue;
+        };
+        let mut value = original.clone();
+        let ops: Vec<_> = ops.iter().map(|t| t.op.clone()).collect();
+        json_patch::patch(&mut value, &ops)
+            .map_err(|e| Error::input(format!("{}: a patch cannot apply: {e}", doc.source())))?;
+        if value != *original {
+            changed.insert(index, value);
+        }
+    }
+    patches.retain(|index, _| changed.contains_key(index));
+    Ok(changed)
+}
+
+fn recompute_checksums(
+    stream: &Stream<'_>,
+    changed: &mut BTreeMap<usize, Value>,
+    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+) -> Result<()> {
+    let config_maps: Vec<(String, String)> = changed
+        .values()
+        .filter(|v| v["kind"] == "ConfigMap")
+        .map(|v| {
+            Ok((
+                v["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                sha256_hex(&emit::to_yaml(v)?),
+            ))
+        })
+        .collect::<Result<_>>()?;
+    for (name, hash) in &config_maps {
+        for doc in &stream.docs {
+            let Some(meta) = doc.meta()? else { continue };
+            if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
+                continue;
+            }
+            let current = match changed.get(&doc.index) {
+                Some(v) => v.clone(),
+                None => doc.value()?.cloned().unwrap_or(Value::Null),
+            };
+            let ops = checksum_ops(&current, name, hash);
+            if ops.is_empty() {
+                continue;
+            }
+            let mut value = current;
+            json_patch::patch(&mut value, &ops)
+                .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
+            changed.insert(doc.index, value);
+            let tagged = ops.into_iter().map(|op| TaggedOp {
+                op,
+                parameter: CHECKSUM_CONFIG.to_string(),
+            });
+            patches.entry(doc.index).or_default().extend(tagged);
+        }
+    }
+    Ok(())
+}
+
+/// The operations that point a workload's `checksum/config` annotations at the new hash, if the
+/// workload references the ConfigMap `name`.
+fn checksum_ops(doc: &Value, name: &str, hash: &str) -> Vec<json_patch::PatchOperation> {
+    let mut ops = Vec::new();
+    for spec in podspec::pod_specs(doc) {
+        let Some(pod) = doc.pointer(&spec.pointer) else {
+            continue;
+        };
+        if !references_config_map(pod, name) {
+            continue;
+        }
+        let template = spec.pointer.strip_suffix("/spec").unwrap_or(&spec.pointer);
+        for object in [spec.object.as_str(), template] {
+            let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
+            match doc.pointer(&pointer) {
+                Some(existing) if existing != &json!(hash) => {
+                    ops.push(podspec::replace(&pointer, json!(hash)))
+                }
+                _ => {}
+            }
+        }
+    }
+    ops.dedup_by(|a, b| a.path() == b.path());
+    ops
+}
+
+fn references_config_map(pod: &Value, name: &str) -> bool {
+    let is = |v: Option<&Value>| v.and_then(Value::as_str) == Some(name);
+    let containers = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|list| pod.get(*list).and_then(Value::as_array))
+        .flatten();
+    let in_containers = containers.into_iter().any(|c| {
+        let from = c
+            .get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
+        from.into_iter()
+            .any(|f| is(f.pointer("/configMapRef/name")))
+            || env
+                .into_iter()
+                .any(|e| is(e.pointer("/valueFrom/configMapKeyRef/name")))
+    });
+    let volumes = pod
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    in_containers
+        || volumes
+            .into_iter()
+            .any(|v| is(v.pointer("/configMap/name")))
+}
+
+/// sha256 as lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+fn check_changed(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for (&index, patched) in changed {
+        let doc = &stream.docs[index];
+        if let Some(original) = doc.value()? {
+            findings.extend(checks::check(original, patched, &doc.origin()));
+        }
+    }
+    Ok(findings)
+}
+
+/// `--explain`: per changed document, each operation and the parameter behind it. Values in
+/// Secrets are masked.
+pub fn explain(stream: &Stream<'_>, outcome: &Outcome) -> Result<String> {
+    let mut out = String::new();
+    for (&index, ops) in &outcome.patches {
+        let doc = &stream.docs[index];
+        let meta = doc.meta()?.unwrap_or_default();
+        let _ = writeln!(out, "# {} {} ({})", meta.kind, meta.name, doc.source());
+        for tagged in ops {
+            let _ = writeln!(
+                out,
+                "  {}  <- {}",
+                describe_op(&tagged.op, meta.kind == "Secret"),
+                tagged.parameter
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
+    use json_patch::PatchOperation as Op;
+    let value = |v: &Value| {
+        if secret {
+            "<masked>".to_string()
+        } else {
+            serde_json::to_string(v).unwrap_or_default()
+        }
+    };
+    match op {
+        Op::Add(a) => format!("add {} {}", a.path, value(&a.value)),
+        Op::Replace(r) => format!("replace {} {}", r.path, value(&r.value)),
+        Op::Remove(r) => format!("remove {}", r.path),
+        Op::Test(t) => format!("test {} {}", t.path, value(&t.value)),
+        Op::Move(m) => format!("move {} -> {}", m.from, m.path),
+        Op::Copy(c) => format!("copy {} -> {}", c.from, c.path),
+    }
+}
+
+/// A unified diff of the stream before and after, for `polyaxon-pr diff`.
+pub fn unified_diff(before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header("rendered", "post-rendered")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn checksums_follow_the_config_map() {
+        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
+        let stream = Stream::read(text).unwrap();
+        let values = Values::from_json(json!({"apiHost": "h"}));
+        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
+        let cm = emit::to_yaml(&outcome.changed[&0]).unwrap();
+        let api = &outcome.changed[&1];
+        assert_eq!(
+            api["metadata"]["annotations"]["checksum/config"],
+            sha256_hex(&cm)
+        );
+        assert_eq!(
+            api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
+            sha256_hex(&cm)
+        );
+        assert_eq!(
+            outcome.changed.len(),
+            2,
+            "documents without the annotation stay untouched"
+        );
+        let explained = explain(&stream, &outcome).unwrap();
+        assert!(explained.contains("<- checksum/config"), "{explained}");
+        assert!(
+            explained.contains("add /data/POLYAXON_API_HOST \"h\"  <- apiHost"),
+            "{explained}"
+        );
+    }
+
+    #[test]
+    fn no_op_patches_leave_documents_unchanged() {
+        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
+        let stream = Stream::read(text).unwrap();
+        let values = Values::from_json(json!({"adminViewEnabled": true}));
+        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
+        assert!(outcome.changed.is_empty());
+    }
+
+    #[test]
+    fn chart_defects_warn_and_fail_with_strict() {
+        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
+        let stream = Stream::read(text).unwrap();
+        let values = Values::from_json(
+            json!({"persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o"}}}}),
+        );
+        let profile = ChartProfile::builtin().unwrap();
+        let outcome = inject(&stream, &values, &profile, false).unwrap();
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.message.contains("`DUP`"))
+        );
+        let err = inject(&stream, &values, &profile, true).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_explanations() {
+        let op = podspec::add("/data/k", json!("c2VjcmV0"));
+        assert_eq!(describe_op(&op, true), "add /data/k <masked>");
+    }
+
+    #[test]
+    fn diff_is_unified() {
+        let d = unified_diff("a\nb\n", "a\nc\n");
+        assert!(d.contains("-b\n+c\n"), "{d}");
+    }
+}

@@ -1,1 +1,176 @@
-//! Placeholder: filled in by its issue.
+//! Checks on every patched workload before anything is written: each volumeMount names a volume
+//! of its pod spec, volume names are unique, mount paths are unique per container, env names are
+//! unique and valid.
+//!
+//! A defect the document already had before patching is the chart's (chart 0.4.2's scheduler
+//! includes its env block twice): a warning, an error only with `--strict`. A defect the patch
+//! introduced is an error. Findings name the document, the container and the entry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::podspec;
+use crate::report::{Finding, Origin};
+
+/// Kubernetes' rule for env names (before 1.34 relaxed it): a C identifier with `-` and `.`.
+static ENV_NAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").ok());
+
+/// One defect: where (a JSON pointer) and what.
+type Defect = (String, String);
+
+/// Compare the defects of a document before and after patching.
+pub fn check(original: &Value, patched: &Value, origin: &Origin) -> Vec<Finding> {
+    let before = defects(original);
+    defects(patched)
+        .into_iter()
+        .map(|(path, message)| {
+            if before.contains(&(path.clone(), message.clone())) {
+                Finding::warning(
+                    path,
+                    origin.clone(),
+                    format!("{message} (already in the chart's output)"),
+                )
+                .with_hint("a defect of the chart, not of the values; --strict makes it an error")
+            } else {
+                Finding::error(path, origin.clone(), message)
+                    .with_hint("the values conflict with the chart: rename the entry in the values")
+            }
+        })
+        .collect()
+}
+
+/// Every defect of a document's pod specs.
+pub fn defects(doc: &Value) -> BTreeSet<Defect> {
+    let mut found = BTreeSet::new();
+    for spec in podspec::pod_specs(doc) {
+        let volumes = names(
+            doc.pointer(&podspec::join(&spec.pointer, "volumes")),
+            "name",
+        );
+        for (name, count) in &volumes {
+            if *count > 1 {
+                found.insert((
+                    format!("{}/volumes", spec.pointer),
+                    format!("volume `{name}` is defined {count} times"),
+                ));
+            }
+        }
+        for list in ["containers", "initContainers"] {
+            let items = doc
+                .pointer(&podspec::join(&spec.pointer, list))
+                .and_then(Value::as_array);
+            for (i, container) in items.into_iter().flatten().enumerate() {
+                let pointer = format!("{}/{list}/{i}", spec.pointer);
+                container_defects(container, &pointer, &volumes, &mut found);
+            }
+        }
+    }
+    found
+}
+
+fn container_defects(
+    container: &Value,
+    pointer: &str,
+    volumes: &BTreeMap<String, usize>,
+    found: &mut BTreeSet<Defect>,
+) {
+    let name = container
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mounts = container.get("volumeMounts");
+    for mount in mounts.and_then(Value::as_array).into_iter().flatten() {
+        let volume = mount
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !volumes.contains_key(volume) {
+            let message = format!(
+                "container `{name}` mounts volume `{volume}`, which the pod spec does not define"
+            );
+            found.insert((format!("{pointer}/volumeMounts"), message));
+        }
+    }
+    for (path, count) in names(mounts, "mountPath") {
+        if count > 1 {
+            let message = format!("container `{name}` mounts {count} volumes at `{path}`");
+            found.insert((format!("{pointer}/volumeMounts"), message));
+        }
+    }
+    for (env, count) in names(container.get("env"), "name") {
+        if count > 1 {
+            found.insert((
+                format!("{pointer}/env"),
+                format!("container `{name}` defines env `{env}` {count} times"),
+            ));
+        }
+        if !ENV_NAME.as_ref().is_some_and(|re| re.is_match(&env)) {
+            found.insert((
+                format!("{pointer}/env"),
+                format!("container `{name}`: `{env}` is not a valid env name"),
+            ));
+        }
+    }
+}
+
+/// How many times each value of `key` appears in a list of objects.
+fn names(list: Option<&Value>, key: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for item in list.and_then(Value::as_array).into_iter().flatten() {
+        let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
+        *counts.entry(name.to_string()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Severity;
+    use serde_json::json;
+
+    fn pod(containers: Value, volumes: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": containers, "volumes": volumes}})
+    }
+
+    #[test]
+    fn a_mount_of_a_missing_volume_is_an_error() {
+        let before = pod(json!([{"name": "c"}]), json!([]));
+        let after = pod(
+            json!([{"name": "c", "volumeMounts": [{"name": "v", "mountPath": "/v"}]}]),
+            json!([]),
+        );
+        let findings = check(&before, &after, &Origin::None);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.contains("`v`"));
+    }
+
+    #[test]
+    fn chart_defects_are_warnings_new_ones_errors() {
+        let dup = json!([{"name": "A"}, {"name": "A"}]);
+        let before = pod(json!([{"name": "c", "env": dup}]), json!([]));
+        let after = pod(
+            json!([{"name": "c", "env": [{"name": "A"}, {"name": "A"}, {"name": "B"}, {"name": "B"}]}]),
+            json!([]),
+        );
+        let findings = check(&before, &after, &Origin::None);
+        let severities: Vec<_> = findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, [Severity::Warning, Severity::Error]);
+    }
+
+    #[test]
+    fn duplicate_volumes_paths_and_bad_env_names_are_found() {
+        let doc = pod(
+            json!([{"name": "c", "env": [{"name": "1BAD"}],
+                "volumeMounts": [{"name": "v", "mountPath": "/m"}, {"name": "v", "mountPath": "/m"}]}]),
+            json!([{"name": "v"}, {"name": "v"}]),
+        );
+        let found = defects(&doc);
+        assert_eq!(found.len(), 3, "{found:?}");
+    }
+}

@@ -79,6 +79,14 @@ pub struct ValuesArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// Print to stderr, per changed document, each patch operation and the parameter behind it
+    /// (Secret data masked).
+    #[arg(long)]
+    pub explain: bool,
+    /// Use this chart profile (which objects are the ConfigMap, api, scheduler, ...) instead of
+    /// the built-in one for Polyaxon chart 0.4 (see chart-overlays/polyaxon-0.4.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +97,8 @@ pub enum Command {
     Docs,
     /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
     Schema,
+    /// Print a unified diff of what post-rendering the stream on stdin would change.
+    Diff(RenderArgs),
 }
 
 /// Options of `lint`.
@@ -112,6 +122,7 @@ pub struct Io<'a> {
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
         None => post_render(&cli.render, io),
+        Some(Command::Diff(args)) => diff(&args, io),
         Some(Command::Lint(_)) | Some(Command::Docs) | Some(Command::Schema) => Err(Error::input(
             "this subcommand is not available in this build yet",
         )),
@@ -146,8 +157,56 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let text = read_stdin(io)?;
     let stream = Stream::read(&text)?;
     stream.parse_all()?;
-    let output = stream::write(&stream, &Default::default())?;
+    let values = crate::values::Values::load_files(&args.values.values)?;
+    let output = inject(args, &stream, &values, io)?;
     write_out(io, output.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Plan, apply and check the injection; report warnings (and, on failure, every finding) to
+/// stderr; return the output stream.
+fn inject(
+    args: &RenderArgs,
+    stream: &Stream<'_>,
+    values: &crate::values::Values,
+    io: &mut Io<'_>,
+) -> Result<String> {
+    let profile = crate::profile::ChartProfile::load(args.profile.as_deref())?;
+    let outcome = match crate::apply::inject(stream, values, &profile, args.values.strict) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            if let Error::Validation { findings, .. } = &err {
+                report_findings(io, findings)?;
+            }
+            return Err(err);
+        }
+    };
+    report_findings(io, &outcome.findings)?;
+    if args.explain {
+        let text = crate::apply::explain(stream, &outcome)?;
+        io.stderr
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+    }
+    stream::write(stream, &outcome.changed)
+}
+
+fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {
+    for finding in findings {
+        writeln!(io.stderr, "{finding}")
+            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout.
+fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let text = read_stdin(io)?;
+    let stream = Stream::read(&text)?;
+    stream.parse_all()?;
+    let values = crate::values::Values::load_files(&args.values.values)?;
+    let output = inject(args, &stream, &values, io)?;
+    write_out(io, crate::apply::unified_diff(&text, &output).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

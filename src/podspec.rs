@@ -1,1 +1,630 @@
-//! Placeholder: filled in by its issue.
+//! Pod specs inside Kubernetes objects, and the edits every injection is made of.
+//!
+//! Workloads hide their pod spec at different depths (a Deployment's is `/spec/template/spec`, a
+//! CronJob's `/spec/jobTemplate/spec/template/spec`, a `kind: List` holds objects under `/items`),
+//! so every rule starts from [`pod_specs`]. The edits are add-or-replace-by-key operations on
+//! lists (volumes by `name`, mounts by `mountPath`, env by `name`) and deep merges of maps, each
+//! returned as RFC 6902 operations computed against the document as it is now. They never replace
+//! a whole list (that would drop the chart's own entries), they create a missing list before
+//! appending to it (`add` to `/-` fails on a missing array), an entry that is already there is a
+//! no-op, and an entry that is there with a different definition is a [`Conflict`] unless the
+//! caller says the new definition wins. Nothing here knows about Polyaxon.
+
+use json_patch::jsonptr::PointerBuf;
+use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
+use serde_json::{Map, Value};
+
+/// A pod spec found in an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSpecRef {
+    /// JSON pointer of the pod spec within the document (`/spec/template/spec`).
+    pub pointer: String,
+    /// JSON pointer of the object holding it (`""`, or `/items/3` inside a `List`).
+    pub object: String,
+    /// The kind of the object holding it.
+    pub kind: String,
+}
+
+/// A container of a pod spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRef {
+    /// JSON pointer of the container (`/spec/template/spec/containers/0`).
+    pub pointer: String,
+    pub name: String,
+}
+
+/// An entry that exists with another definition than the one asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// JSON pointer of the existing entry or value.
+    pub pointer: String,
+    /// What is in conflict: `volume "nvidia-lib"`, `mountPath "/outputs"`, `env "TZ"`.
+    pub what: String,
+    pub existing: Value,
+    pub wanted: Value,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} already exists at {} as {} but the values ask for {}",
+            self.what,
+            self.pointer,
+            compact(&self.existing),
+            compact(&self.wanted)
+        )
+    }
+}
+
+fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// What to do when an entry with the same key has another definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// The existing definition was not ours to change: report a [`Conflict`].
+    Error,
+    /// The parameter owns this entry: replace it.
+    Replace,
+    /// Mounts: replace when only `readOnly` differs, else report a [`Conflict`].
+    ReadOnlyOnly,
+}
+
+/// The API groups each pod-bearing kind lives in, and where its pod spec is.
+const POD_BEARING: &[(&str, &[&str], &str)] = &[
+    ("Pod", &["v1"], "/spec"),
+    ("PodTemplate", &["v1"], "/template/spec"),
+    ("ReplicationController", &["v1"], "/spec/template/spec"),
+    ("Deployment", APPS, "/spec/template/spec"),
+    ("StatefulSet", APPS, "/spec/template/spec"),
+    ("DaemonSet", APPS, "/spec/template/spec"),
+    ("ReplicaSet", APPS, "/spec/template/spec"),
+    ("Job", &["batch/v1"], "/spec/template/spec"),
+    (
+        "CronJob",
+        &["batch/v1", "batch/v1beta1", "batch/v2alpha1"],
+        "/spec/jobTemplate/spec/template/spec",
+    ),
+];
+
+const APPS: &[&str] = &[
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "extensions/v1beta1",
+];
+
+/// Where the pod spec of an object of this `apiVersion` and `kind` is, if it has one.
+pub fn spec_pointer(api_version: &str, kind: &str) -> Option<&'static str> {
+    POD_BEARING
+        .iter()
+        .find(|(k, groups, _)| *k == kind && groups.contains(&api_version))
+        .map(|(_, _, pointer)| *pointer)
+}
+
+/// Whether an object of this kind can hold a pod spec (directly or, for `List`, in its items).
+pub fn may_hold_pods(api_version: &str, kind: &str) -> bool {
+    kind == "List" || spec_pointer(api_version, kind).is_some()
+}
+
+/// Every pod spec in a document, including those of the items of a `kind: List`.
+pub fn pod_specs(value: &Value) -> Vec<PodSpecRef> {
+    let mut found = Vec::new();
+    collect_specs(value, "", &mut found);
+    found
+}
+
+fn collect_specs(value: &Value, object: &str, found: &mut Vec<PodSpecRef>) {
+    let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default();
+    let kind = text("kind");
+    if kind == "List" {
+        for (i, item) in value
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            collect_specs(item, &format!("{object}/items/{i}"), found);
+        }
+        return;
+    }
+    let Some(spec) = spec_pointer(text("apiVersion"), kind) else {
+        return;
+    };
+    if value.pointer(spec).is_some_and(Value::is_object) {
+        found.push(PodSpecRef {
+            pointer: format!("{object}{spec}"),
+            object: object.to_string(),
+            kind: kind.to_string(),
+        });
+    }
+}
+
+/// The (non-init) containers of a pod spec.
+pub fn containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+    let list = join(&spec.pointer, "containers");
+    let Some(items) = doc.pointer(&list).and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ContainerRef {
+            pointer: format!("{list}/{i}"),
+            name: c
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
+/// Whether a container requests or limits the extended resource `name` (`nvidia.com/gpu`).
+pub fn uses_resource(container: &Value, name: &str) -> bool {
+    ["requests", "limits"].iter().any(|kind| {
+        container
+            .get("resources")
+            .and_then(|r| r.get(kind))
+            .and_then(|r| r.get(name))
+            .is_some_and(|v| !v.is_null())
+    })
+}
+
+/// `base` + `/token`, with the token escaped as RFC 6901 requires (`checksum/config`).
+pub fn join(base: &str, token: &str) -> String {
+    format!("{base}/{}", token.replace('~', "~0").replace('/', "~1"))
+}
+
+fn pointer_buf(path: &str) -> PointerBuf {
+    PointerBuf::parse(path).unwrap_or_else(|_| PointerBuf::from_tokens(path.split('/').skip(1)))
+}
+
+/// An `add` operation (creates, or replaces an existing member of an object).
+pub fn add(path: &str, value: Value) -> PatchOperation {
+    PatchOperation::Add(AddOperation {
+        path: pointer_buf(path),
+        value,
+    })
+}
+
+/// A `replace` operation.
+pub fn replace(path: &str, value: Value) -> PatchOperation {
+    PatchOperation::Replace(ReplaceOperation {
+        path: pointer_buf(path),
+        value,
+    })
+}
+
+/// A `remove` operation.
+pub fn remove(path: &str) -> PatchOperation {
+    PatchOperation::Remove(RemoveOperation {
+        path: pointer_buf(path),
+    })
+}
+
+/// The operations that make `pointer` exist with `empty` (`[]` or `{}`) if it is missing or
+/// null, creating missing parent objects too. A parent that is not an object is a conflict.
+pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Result<Vec<PatchOperation>, Conflict> {
+    match doc.pointer(pointer) {
+        Some(Value::Null) => return Ok(vec![add(pointer, empty)]),
+        Some(existing) if same_type(existing, &empty) => return Ok(Vec::new()),
+        Some(existing) => return Err(type_conflict(pointer, existing, empty)),
+        None => {}
+    }
+    let Some(cut) = pointer.rfind('/') else {
+        return Ok(Vec::new());
+    };
+    let mut ops = ensure(doc, &pointer[..cut], Value::Object(Map::new()))?;
+    ops.push(add(pointer, empty));
+    Ok(ops)
+}
+
+fn same_type(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+fn type_conflict(pointer: &str, existing: &Value, wanted: Value) -> Conflict {
+    Conflict {
+        pointer: pointer.to_string(),
+        what: "a field of another type".to_string(),
+        existing: existing.clone(),
+        wanted,
+    }
+}
+
+/// Add `item` to the list at `list` unless an entry with the same `key` field is there.
+///
+/// The first entry with that key is kept when equal, else handled per `on_conflict`; later
+/// entries with the same key (a duplicate the chart rendered) are removed when equal to `item`.
+pub fn upsert_by_key(
+    doc: &Value,
+    list: &str,
+    key: &str,
+    item: &Value,
+    on_conflict: OnConflict,
+) -> Result<Vec<PatchOperation>, Conflict> {
+    let mut ops = ensure(doc, list, Value::Array(Vec::new()))?;
+    let wanted_key = item.get(key);
+    let entries = doc
+        .pointer(list)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let matches: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].get(key) == wanted_key)
+        .collect();
+    let Some((&first, rest)) = matches.split_first() else {
+        ops.push(add(&format!("{list}/-"), item.clone()));
+        return Ok(ops);
+    };
+    let conflict = |i: usize| Conflict {
+        pointer: format!("{list}/{i}"),
+        what: format!("{key} {}", compact(wanted_key.unwrap_or(&Value::Null))),
+        existing: entries[i].clone(),
+        wanted: item.clone(),
+    };
+    if entries[first] != *item {
+        if !may_replace(&entries[first], item, on_conflict) {
+            return Err(conflict(first));
+        }
+        ops.push(replace(&format!("{list}/{first}"), item.clone()));
+    }
+    for &i in rest.iter().rev() {
+        if entries[i] != *item && on_conflict != OnConflict::Replace {
+            return Err(conflict(i));
+        }
+        ops.push(remove(&format!("{list}/{i}")));
+    }
+    Ok(ops)
+}
+
+fn may_replace(existing: &Value, wanted: &Value, on_conflict: OnConflict) -> bool {
+    match on_conflict {
+        OnConflict::Error => false,
+        OnConflict::Replace => true,
+        OnConflict::ReadOnlyOnly => without(existing, "readOnly") == without(wanted, "readOnly"),
+    }
+}
+
+fn without(value: &Value, field: &str) -> Value {
+    let mut value = value.clone();
+    if let Some(map) = value.as_object_mut() {
+        map.remove(field);
+    }
+    value
+}
+
+/// Add or replace a volume (by `name`) in a pod spec; another definition is a conflict.
+pub fn upsert_volume(
+    doc: &Value,
+    spec: &PodSpecRef,
+    volume: &Value,
+) -> Result<Vec<PatchOperation>, Conflict> {
+    upsert_by_key(
+        doc,
+        &join(&spec.pointer, "volumes"),
+        "name",
+        volume,
+        OnConflict::Error,
+    )
+}
+
+/// Add or replace a volume mount (by `mountPath`) in a container: the same volume at the same
+/// path with another `readOnly` is updated, anything else there is a conflict.
+pub fn upsert_mount(
+    doc: &Value,
+    container: &ContainerRef,
+    mount: &Value,
+) -> Result<Vec<PatchOperation>, Conflict> {
+    let list = join(&container.pointer, "volumeMounts");
+    upsert_by_key(doc, &list, "mountPath", mount, OnConflict::ReadOnlyOnly)
+}
+
+/// Add or replace an env entry (by `name`) in a container.
+pub fn upsert_env(
+    doc: &Value,
+    container: &ContainerRef,
+    env: &Value,
+    on_conflict: OnConflict,
+) -> Result<Vec<PatchOperation>, Conflict> {
+    upsert_by_key(
+        doc,
+        &join(&container.pointer, "env"),
+        "name",
+        env,
+        on_conflict,
+    )
+}
+
+/// Remove every entry of the list at `list` equal to `item`.
+pub fn remove_equal(doc: &Value, list: &str, item: &Value) -> Vec<PatchOperation> {
+    let entries = doc.pointer(list).and_then(Value::as_array);
+    let indices: Vec<usize> = entries
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter(|(_, entry)| *entry == item)
+        .map(|(i, _)| i)
+        .collect();
+    indices
+        .iter()
+        .rev()
+        .map(|i| remove(&format!("{list}/{i}")))
+        .collect()
+}
+
+/// Set `pointer` to `value` (creating parents) unless it already holds exactly that.
+pub fn set(doc: &Value, pointer: &str, value: &Value) -> Result<Vec<PatchOperation>, Conflict> {
+    if doc.pointer(pointer) == Some(value) {
+        return Ok(Vec::new());
+    }
+    let mut ops = match pointer.rfind('/') {
+        Some(cut) => ensure(doc, &pointer[..cut], Value::Object(Map::new()))?,
+        None => Vec::new(),
+    };
+    ops.push(add(pointer, value.clone()));
+    Ok(ops)
+}
+
+/// Remove `pointer` if it exists.
+pub fn unset(doc: &Value, pointer: &str) -> Vec<PatchOperation> {
+    match doc.pointer(pointer) {
+        Some(_) => vec![remove(pointer)],
+        None => Vec::new(),
+    }
+}
+
+/// Deep-merge the map `overlay` into the map at `pointer`, as Helm coalesces values: maps merge
+/// key by key, anything else replaces, and a `null` deletes the key.
+pub fn merge_map(
+    doc: &Value,
+    pointer: &str,
+    overlay: &Value,
+) -> Result<Vec<PatchOperation>, Conflict> {
+    let Some(overlay) = overlay.as_object() else {
+        return set(doc, pointer, overlay);
+    };
+    let mut ops = ensure(doc, pointer, Value::Object(Map::new()))?;
+    let existing = doc.pointer(pointer).and_then(Value::as_object);
+    for (key, value) in overlay {
+        let path = join(pointer, key);
+        let current = existing.and_then(|m| m.get(key));
+        match (current, value) {
+            (Some(_), Value::Null) => ops.push(remove(&path)),
+            (None, Value::Null) => {}
+            (Some(Value::Object(_)), Value::Object(_)) => ops.extend(merge_map(doc, &path, value)?),
+            (Some(current), value) if current == value => {}
+            (_, value) => ops.push(add(&path, without_nulls(value))),
+        }
+    }
+    Ok(ops)
+}
+
+/// A value with the `null` members of its maps dropped (Helm drops them when coalescing).
+pub fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn apply(doc: &Value, ops: Vec<PatchOperation>) -> Value {
+        let mut doc = doc.clone();
+        json_patch::patch(&mut doc, &ops).unwrap();
+        doc
+    }
+
+    fn workload(api_version: &str, kind: &str) -> Value {
+        let pod = json!({"containers": [{"name": "c"}]});
+        let spec = spec_pointer(api_version, kind).unwrap();
+        let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}});
+        let ops = set(&doc, spec, &pod).unwrap();
+        doc = apply(&doc, ops);
+        doc
+    }
+
+    #[test]
+    fn every_pod_bearing_kind_has_its_spec_found() {
+        let cases = [
+            ("v1", "Pod", "/spec"),
+            ("v1", "PodTemplate", "/template/spec"),
+            ("v1", "ReplicationController", "/spec/template/spec"),
+            ("apps/v1", "Deployment", "/spec/template/spec"),
+            ("apps/v1beta1", "Deployment", "/spec/template/spec"),
+            ("apps/v1beta2", "StatefulSet", "/spec/template/spec"),
+            ("extensions/v1beta1", "DaemonSet", "/spec/template/spec"),
+            ("extensions/v1beta1", "ReplicaSet", "/spec/template/spec"),
+            ("batch/v1", "Job", "/spec/template/spec"),
+            (
+                "batch/v1",
+                "CronJob",
+                "/spec/jobTemplate/spec/template/spec",
+            ),
+            (
+                "batch/v1beta1",
+                "CronJob",
+                "/spec/jobTemplate/spec/template/spec",
+            ),
+        ];
+        for (api_version, kind, pointer) in cases {
+            let doc = workload(api_version, kind);
+            let specs = pod_specs(&doc);
+            assert_eq!(specs.len(), 1, "{kind}");
+            assert_eq!(specs[0].pointer, pointer, "{kind}");
+            assert_eq!(
+                containers(&doc, &specs[0])[0].pointer,
+                format!("{pointer}/containers/0")
+            );
+        }
+    }
+
+    #[test]
+    fn other_groups_and_kinds_hold_no_pods() {
+        assert!(spec_pointer("example.com/v1", "Deployment").is_none());
+        assert!(spec_pointer("v1", "ConfigMap").is_none());
+        assert!(pod_specs(&json!({"apiVersion": "v1", "kind": "Service", "spec": {}})).is_empty());
+    }
+
+    #[test]
+    fn list_items_are_searched() {
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "ConfigMap"},
+            workload("apps/v1", "Deployment"),
+        ]});
+        let specs = pod_specs(&list);
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].pointer, "/items/1/spec/template/spec");
+        assert_eq!(specs[0].object, "/items/1");
+    }
+
+    #[test]
+    fn upsert_creates_the_missing_list_then_appends() {
+        let doc = workload("apps/v1", "Deployment");
+        let spec = &pod_specs(&doc)[0];
+        let volume = json!({"name": "v", "emptyDir": {}});
+        let ops = upsert_volume(&doc, spec, &volume).unwrap();
+        assert_eq!(ops.len(), 2);
+        let doc = apply(&doc, ops);
+        assert_eq!(doc.pointer("/spec/template/spec/volumes/0"), Some(&volume));
+        assert!(
+            upsert_volume(&doc, spec, &volume).unwrap().is_empty(),
+            "same definition: no-op"
+        );
+    }
+
+    #[test]
+    fn null_list_is_replaced_by_an_empty_one() {
+        let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"volumes": null}});
+        let spec = &pod_specs(&doc)[0];
+        let doc = apply(
+            &doc,
+            upsert_volume(&doc, spec, &json!({"name": "v"})).unwrap(),
+        );
+        assert_eq!(doc["spec"]["volumes"], json!([{"name": "v"}]));
+    }
+
+    #[test]
+    fn a_different_definition_is_a_conflict() {
+        let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"volumes": [{"name": "v", "emptyDir": {}}]}});
+        let spec = &pod_specs(&doc)[0];
+        let err = upsert_volume(
+            &doc,
+            spec,
+            &json!({"name": "v", "hostPath": {"path": "/x"}}),
+        )
+        .unwrap_err();
+        assert_eq!(err.pointer, "/spec/volumes/0");
+        assert!(err.to_string().contains("name \"v\""), "{err}");
+    }
+
+    #[test]
+    fn mounts_update_read_only_but_conflict_on_another_volume() {
+        let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [
+            {"name": "c", "volumeMounts": [{"mountPath": "/m", "name": "v"}]}]}});
+        let spec = &pod_specs(&doc)[0];
+        let c = &containers(&doc, spec)[0];
+        let ro = json!({"name": "v", "mountPath": "/m", "readOnly": true});
+        let out = apply(&doc, upsert_mount(&doc, c, &ro).unwrap());
+        assert_eq!(
+            out.pointer("/spec/containers/0/volumeMounts"),
+            Some(&json!([ro]))
+        );
+        let other = json!({"name": "w", "mountPath": "/m"});
+        assert!(upsert_mount(&doc, c, &other).is_err());
+    }
+
+    #[test]
+    fn equal_duplicates_are_collapsed_and_owned_entries_replaced() {
+        let e = json!({"name": "K", "value": "1"});
+        let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [
+            {"name": "c", "env": [e, {"name": "A"}, e, e]}]}});
+        let spec = &pod_specs(&doc)[0];
+        let c = &containers(&doc, spec)[0];
+        let out = apply(&doc, upsert_env(&doc, c, &e, OnConflict::Error).unwrap());
+        assert_eq!(
+            out["spec"]["containers"][0]["env"],
+            json!([e, {"name": "A"}])
+        );
+        let new = json!({"name": "K", "value": "2"});
+        assert!(upsert_env(&doc, c, &new, OnConflict::Error).is_err());
+        let out = apply(
+            &doc,
+            upsert_env(&doc, c, &new, OnConflict::Replace).unwrap(),
+        );
+        assert_eq!(
+            out["spec"]["containers"][0]["env"],
+            json!([new, {"name": "A"}])
+        );
+    }
+
+    #[test]
+    fn merge_map_deep_merges_and_deletes_nulls() {
+        let doc = json!({"a": {"keep": 1, "sub": {"x": 1}, "gone": 2}});
+        let overlay = json!({"sub": {"y": 2}, "gone": null, "new": {"z": null, "w": 3}});
+        let out = apply(&doc, merge_map(&doc, "/a", &overlay).unwrap());
+        assert_eq!(
+            out,
+            json!({"a": {"keep": 1, "sub": {"x": 1, "y": 2}, "new": {"w": 3}}})
+        );
+        assert!(
+            merge_map(&out, "/a", &overlay).unwrap().is_empty(),
+            "idempotent"
+        );
+        let missing = json!({});
+        let out = apply(
+            &missing,
+            merge_map(&missing, "/b/c", &json!({"k": "v"})).unwrap(),
+        );
+        assert_eq!(out, json!({"b": {"c": {"k": "v"}}}));
+    }
+
+    #[test]
+    fn pointer_tokens_are_escaped() {
+        assert_eq!(
+            join("/metadata/annotations", "checksum/config"),
+            "/metadata/annotations/checksum~1config"
+        );
+        let doc = json!({"metadata": {"annotations": {"checksum/config": "a"}}});
+        let out = apply(
+            &doc,
+            set(
+                &doc,
+                &join("/metadata/annotations", "checksum/config"),
+                &json!("b"),
+            )
+            .unwrap(),
+        );
+        assert_eq!(out["metadata"]["annotations"]["checksum/config"], "b");
+    }
+
+    #[test]
+    fn gpu_containers_are_recognised() {
+        assert!(uses_resource(
+            &json!({"resources": {"limits": {"nvidia.com/gpu": 1}}}),
+            "nvidia.com/gpu"
+        ));
+        assert!(uses_resource(
+            &json!({"resources": {"requests": {"nvidia.com/gpu": "1"}}}),
+            "nvidia.com/gpu"
+        ));
+        assert!(!uses_resource(
+            &json!({"resources": {"limits": {"cpu": 1}}}),
+            "nvidia.com/gpu"
+        ));
+    }
+}

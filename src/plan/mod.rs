@@ -1,1 +1,369 @@
-//! Placeholder: filled in by its issue.
+//! Values + profile → one RFC 6902 patch per document, every operation tagged with the
+//! parameter that caused it (what `--explain` prints).
+//!
+//! Each rule module reads the values it owns and edits the documents of the roles the profile
+//! found: [`gpu`] (`dirs.nvidia`, `mountPaths.nvidia`), [`persistence`] (`persistence.data`,
+//! `persistence.outputs`), [`hosts`] (`allowedHosts`, `apiHost`, `timeZone`), [`scheduling`]
+//! (`nodeSelector`, `tolerations`, `affinity`) and [`configmap`] (the remaining ConfigMap keys).
+//! Edits are computed against a working copy of each document, so operations that shift list
+//! indices (a removed chart default) compose. A parameter that is not set edits nothing. Conflicts
+//! are collected as findings; the plan fails once all rules have run, so the user sees every one.
+
+pub mod configmap;
+pub mod gpu;
+pub mod hosts;
+pub mod persistence;
+pub mod scheduling;
+
+use std::collections::BTreeMap;
+
+use json_patch::PatchOperation;
+use regex::Regex;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::podspec::{self, Conflict, ContainerRef, OnConflict, PodSpecRef};
+use crate::profile::{self, ChartProfile, Choice, Role, Targets};
+use crate::report::{Finding, Severity};
+use crate::stream::Stream;
+use crate::values::Values;
+
+/// One patch operation and the parameter (`dirs.nvidia.lib`) behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedOp {
+    pub op: PatchOperation,
+    pub parameter: String,
+}
+
+/// The operations to apply, by document index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+}
+
+/// Plan the injection of `values` into `stream`.
+pub fn plan(stream: &Stream<'_>, values: &Values, profile: &ChartProfile) -> Result<Plan> {
+    let mut planner = Planner::new(stream, values, profile);
+    match profile::choose(stream, profile)? {
+        Choice::Chart(targets) => {
+            configmap::plan(&mut planner, &targets)?;
+            gpu::plan_chart(&mut planner, &targets)?;
+            persistence::plan(&mut planner, &targets)?;
+            hosts::plan(&mut planner, &targets)?;
+            scheduling::plan(&mut planner, &targets)?;
+        }
+        Choice::Generic => gpu::plan_generic(&mut planner)?,
+    }
+    planner.finish()
+}
+
+/// Which containers of a pod spec an edit goes into.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'r> {
+    All,
+    Named(&'r Regex),
+}
+
+impl Which<'_> {
+    fn admits(&self, name: &str) -> bool {
+        match self {
+            Which::All => true,
+            Which::Named(re) => re.is_match(name),
+        }
+    }
+}
+
+struct Draft {
+    value: Value,
+    ops: Vec<TaggedOp>,
+}
+
+/// The working state of a plan: drafts of the edited documents and the findings so far.
+pub struct Planner<'a> {
+    pub stream: &'a Stream<'a>,
+    pub values: &'a Values,
+    pub profile: &'a ChartProfile,
+    drafts: BTreeMap<usize, Draft>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(stream: &'a Stream<'a>, values: &'a Values, profile: &'a ChartProfile) -> Self {
+        Planner {
+            stream,
+            values,
+            profile,
+            drafts: BTreeMap::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// A user value by dotted parameter path (`dirs.nvidia.lib`); `None` when not given.
+    pub fn value(&self, parameter: &str) -> Option<&'a Value> {
+        self.values.get(&to_pointer(parameter))
+    }
+
+    /// The document as edited so far.
+    pub fn doc(&self, index: usize) -> Result<&Value> {
+        if let Some(draft) = self.drafts.get(&index) {
+            return Ok(&draft.value);
+        }
+        self.stream.docs[index]
+            .value()?
+            .ok_or_else(|| Error::input(format!("document {} is empty", index + 1)))
+    }
+
+    /// Compute operations against the document as it is now and record them. A conflict
+    /// becomes an error finding naming the document and the parameter.
+    pub fn edit<F>(&mut self, index: usize, parameter: &str, compute: F) -> Result<()>
+    where
+        F: FnOnce(&Value) -> std::result::Result<Vec<PatchOperation>, Conflict>,
+    {
+        let ops = match compute(self.doc(index)?) {
+            Ok(ops) => ops,
+            Err(conflict) => {
+                self.conflict(index, parameter, &conflict);
+                return Ok(());
+            }
+        };
+        if ops.is_empty() {
+            return Ok(());
+        }
+        if !self.drafts.contains_key(&index) {
+            let value = self.doc(index)?.clone();
+            self.drafts.insert(
+                index,
+                Draft {
+                    value,
+                    ops: Vec::new(),
+                },
+            );
+        }
+        let source = self.stream.docs[index].source();
+        let Some(draft) = self.drafts.get_mut(&index) else {
+            return Ok(());
+        };
+        json_patch::patch(&mut draft.value, &ops).map_err(|e| {
+            Error::input(format!(
+                "{source}: the patch for `{parameter}` cannot apply: {e}"
+            ))
+        })?;
+        draft.ops.extend(ops.into_iter().map(|op| TaggedOp {
+            op,
+            parameter: parameter.to_string(),
+        }));
+        Ok(())
+    }
+
+    fn conflict(&mut self, index: usize, parameter: &str, conflict: &Conflict) {
+        let doc = &self.stream.docs[index];
+        let set_at = self.values.origin(&to_pointer(parameter));
+        let mut message = format!("{}: {conflict}", describe(doc.meta().ok().flatten()));
+        if set_at != crate::report::Origin::None {
+            message.push_str(&format!(" (`{parameter}` is set at {set_at})"));
+        }
+        self.findings
+            .push(Finding::error(parameter, doc.origin(), message).with_hint(
+                "rename the entry in the values, or remove the conflicting entry from the chart's \
+                 values so that only one definition remains",
+            ));
+    }
+
+    /// Record a problem found while planning.
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// The pod specs of a document as edited so far.
+    pub fn pod_specs(&self, index: usize) -> Result<Vec<PodSpecRef>> {
+        Ok(podspec::pod_specs(self.doc(index)?))
+    }
+
+    /// The containers of a document admitted by `which`.
+    pub fn containers(&self, index: usize, which: Which<'_>) -> Result<Vec<ContainerRef>> {
+        let doc = self.doc(index)?;
+        Ok(podspec::pod_specs(doc)
+            .iter()
+            .flat_map(|spec| podspec::containers(doc, spec))
+            .filter(|c| which.admits(&c.name))
+            .collect())
+    }
+
+    /// The containers of a role's documents that its parameters go into.
+    pub fn which(&self, role: Role) -> Which<'a> {
+        match role {
+            Role::Api => Which::Named(&self.profile.api_container),
+            _ => Which::All,
+        }
+    }
+
+    /// Add a volume to every pod spec of a document.
+    pub fn volume(&mut self, index: usize, volume: &Value, parameter: &str) -> Result<()> {
+        for spec in self.pod_specs(index)? {
+            self.edit(index, parameter, |doc| {
+                podspec::upsert_volume(doc, &spec, volume)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Add a mount to the chosen containers of a document.
+    pub fn mount(
+        &mut self,
+        index: usize,
+        which: Which<'_>,
+        mount: &Value,
+        parameter: &str,
+    ) -> Result<()> {
+        for c in self.containers(index, which)? {
+            self.edit(index, parameter, |doc| {
+                podspec::upsert_mount(doc, &c, mount)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Add an env entry to the chosen containers of a document.
+    pub fn env(
+        &mut self,
+        index: usize,
+        which: Which<'_>,
+        env: &Value,
+        on_conflict: OnConflict,
+        parameter: &str,
+    ) -> Result<()> {
+        for c in self.containers(index, which)? {
+            self.edit(index, parameter, |doc| {
+                podspec::upsert_env(doc, &c, env, on_conflict)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The patches, or the conflicts found.
+    pub fn finish(self) -> Result<Plan> {
+        if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            let n = self.findings.len();
+            return Err(Error::Validation {
+                summary: format!("{n} conflict(s) between the values and the rendered chart"),
+                findings: self.findings,
+            });
+        }
+        let patches = self
+            .drafts
+            .into_iter()
+            .map(|(index, draft)| (index, draft.ops))
+            .collect();
+        Ok(Plan { patches })
+    }
+}
+
+/// `persistence.data.d1` → `/persistence/data/d1`.
+pub fn to_pointer(parameter: &str) -> String {
+    if parameter.is_empty() {
+        return String::new();
+    }
+    parameter
+        .split('.')
+        .fold(String::new(), |p, token| podspec::join(&p, token))
+}
+
+/// `Deployment polyaxon-polyaxon-api`, for messages.
+fn describe(meta: Option<crate::stream::Meta>) -> String {
+    meta.map_or_else(
+        || "document".to_string(),
+        |m| format!("{} {}", m.kind, m.name),
+    )
+}
+
+/// The role's documents, each with the containers the role's parameters go into.
+pub fn role_docs<'t>(
+    targets: &'t Targets,
+    roles: &'t [Role],
+) -> impl Iterator<Item = (Role, usize)> + 't {
+    roles
+        .iter()
+        .flat_map(move |role| targets.of(*role).iter().map(move |&i| (*role, i)))
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Build a small Polyaxon-like stream and plan values against it.
+    use super::*;
+
+    /// A stream with the chart's ConfigMap, api, scheduler, hpsearch, resources DaemonSet, a
+    /// hook Job and a subchart Deployment, shaped like chart 0.4.2's.
+    pub const STREAM: &str = include_str!("testdata/mini-polyaxon.yaml");
+
+    pub fn run(values: serde_json::Value) -> Result<(Plan, Vec<Value>)> {
+        run_on(STREAM, values)
+    }
+
+    pub fn run_on(text: &str, values: serde_json::Value) -> Result<(Plan, Vec<Value>)> {
+        let stream = Stream::read(text)?;
+        let profile = ChartProfile::builtin()?;
+        let values = Values::from_json(values);
+        let plan = plan(&stream, &values, &profile)?;
+        let mut docs = Vec::new();
+        for doc in &stream.docs {
+            let mut value = doc.value()?.cloned().unwrap_or(Value::Null);
+            if let Some(ops) = plan.patches.get(&doc.index) {
+                let ops: Vec<_> = ops.iter().map(|t| t.op.clone()).collect();
+                json_patch::patch(&mut value, &ops).map_err(|e| Error::input(e.to_string()))?;
+            }
+            docs.push(value);
+        }
+        Ok((plan, docs))
+    }
+
+    /// The document of that kind and name.
+    pub fn find<'v>(docs: &'v [Value], kind: &str, name: &str) -> &'v Value {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    /// The ConfigMap key parsed as JSON.
+    pub fn cm_json(docs: &[Value], key: &str) -> Value {
+        let cm = find(docs, "ConfigMap", "rel-polyaxon-config");
+        serde_json::from_str(cm["data"][key].as_str().unwrap_or("null")).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use serde_json::json;
+
+    #[test]
+    fn no_values_plan_nothing() {
+        let (plan, _) = run(json!({})).unwrap();
+        assert!(plan.patches.is_empty());
+    }
+
+    #[test]
+    fn parameters_become_pointers() {
+        assert_eq!(
+            super::to_pointer("persistence.data.d1"),
+            "/persistence/data/d1"
+        );
+        assert_eq!(super::to_pointer(""), "");
+    }
+
+    #[test]
+    fn the_plan_is_idempotent() {
+        let values = json!({
+            "dirs": {"nvidia": {"lib": "/l", "bin": "/b", "libcuda": "/c"}},
+            "persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o", "readOnly": true}}},
+            "timeZone": "UTC", "allowedHosts": ["a"],
+            "nodeSelector": {"core": {"k": "v"}}, "tolerations": {"core": [{"key": "k"}]},
+        });
+        let (_, docs) = run(values.clone()).unwrap();
+        let text: String = docs
+            .iter()
+            .map(|d| format!("---\n{}", crate::stream::emit::to_yaml(d).unwrap()))
+            .collect();
+        let (plan, _) = run_on(&text, values).unwrap();
+        assert!(plan.patches.is_empty(), "{:#?}", plan.patches);
+    }
+}

@@ -1,0 +1,154 @@
+//! The chart's config ConfigMap: setting its keys the way the chart writes them, and the keys that
+//! are nothing but a value (`secretRefs`, `configmapRefs`, `adminViewEnabled`).
+//!
+//! The chart fills most keys with Helm's `toJson`, i.e. Go's `json.Marshal`: compact, map keys
+//! sorted, `<`, `>` and `&` escaped. [`go_json`] writes the same bytes, and [`set_key`] compares
+//! an existing value as JSON, so a ConfigMap that already says what the values say stays
+//! byte-identical.
+
+use serde_json::{Map, Value};
+
+use super::Planner;
+use crate::error::Result;
+use crate::podspec;
+use crate::profile::{Role, Targets};
+
+/// JSON as Helm's `toJson` writes it.
+pub fn go_json(value: &Value) -> String {
+    let text = serde_json::to_string(&sorted(value)).unwrap_or_default();
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect::<Map<_, _>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// How Go's templates print a scalar (`{{ .Values.x | quote }}`): strings as they are, others
+/// as JSON.
+pub fn go_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => go_json(other),
+    }
+}
+
+/// A ConfigMap key's value parsed as JSON (`None` when absent or not JSON).
+pub fn existing_json(planner: &Planner<'_>, cm: usize, key: &str) -> Option<Value> {
+    let doc = planner.doc(cm).ok()?;
+    let text = doc.get("data")?.get(key)?.as_str()?;
+    serde_json::from_str(text).ok()
+}
+
+/// Set `data.<key>` of the ConfigMap unless it already holds the same text or the same JSON.
+pub fn set_key(
+    planner: &mut Planner<'_>,
+    cm: usize,
+    key: &str,
+    text: &str,
+    parameter: &str,
+) -> Result<()> {
+    let pointer = podspec::join("/data", key);
+    planner.edit(cm, parameter, |doc| {
+        if let Some(existing) = doc.pointer(&pointer).and_then(Value::as_str) {
+            if existing == text || same_json(existing, text) {
+                return Ok(Vec::new());
+            }
+        }
+        podspec::set(doc, &pointer, &Value::String(text.to_string()))
+    })
+}
+
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Set a key in every ConfigMap the profile found.
+pub fn set_everywhere(
+    planner: &mut Planner<'_>,
+    targets: &Targets,
+    key: &str,
+    text: &str,
+    parameter: &str,
+) -> Result<()> {
+    for &cm in targets.of(Role::ConfigMap) {
+        set_key(planner, cm, key, text, parameter)?;
+    }
+    Ok(())
+}
+
+/// Keys that carry one value each.
+const SIMPLE: &[(&str, &str, bool)] = &[
+    ("secretRefs", "POLYAXON_REFS_SECRETS", true),
+    ("configmapRefs", "POLYAXON_REFS_CONFIG_MAPS", true),
+    ("adminViewEnabled", "POLYAXON_ADMIN_VIEW_ENABLED", false),
+    ("apiHost", "POLYAXON_API_HOST", false),
+    ("timeZone", "POLYAXON_TIME_ZONE", false),
+];
+
+/// `secretRefs`, `configmapRefs`, `adminViewEnabled`, `apiHost`, `timeZone` → their keys.
+pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
+    for &(parameter, key, json) in SIMPLE {
+        let Some(value) = planner.value(parameter) else {
+            continue;
+        };
+        let text = if json { go_json(value) } else { go_text(value) };
+        set_everywhere(planner, targets, key, &text, parameter)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn go_json_sorts_keys_and_escapes_html() {
+        let v = json!({"b": 1, "a": {"z": "<&>", "y": [true, null]}});
+        assert_eq!(
+            go_json(&v),
+            r#"{"a":{"y":[true,null],"z":"\u003c\u0026\u003e"},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn simple_keys_are_written() {
+        let values = json!({"secretRefs": ["s1", "s2"], "configmapRefs": ["c"],
+            "adminViewEnabled": false, "apiHost": "p.example.com"});
+        let (_, docs) = run(values).unwrap();
+        let cm = find(&docs, "ConfigMap", "rel-polyaxon-config");
+        assert_eq!(cm["data"]["POLYAXON_REFS_SECRETS"], r#"["s1","s2"]"#);
+        assert_eq!(cm["data"]["POLYAXON_REFS_CONFIG_MAPS"], r#"["c"]"#);
+        assert_eq!(cm["data"]["POLYAXON_ADMIN_VIEW_ENABLED"], "false");
+        assert_eq!(cm["data"]["POLYAXON_API_HOST"], "p.example.com");
+    }
+
+    #[test]
+    fn an_equal_value_changes_nothing() {
+        let (plan, _) = run(json!({"adminViewEnabled": true, "secretRefs": null})).unwrap();
+        assert!(plan.patches.is_empty(), "{:?}", plan.patches);
+    }
+}

@@ -1,0 +1,313 @@
+//! `dirs.nvidia.*` and `mountPaths.nvidia.*`: the Nvidia host libraries, mounted read-only.
+//!
+//! As in chart 0.4.2, nothing is mounted unless all three of `lib`, `bin` and `libcuda` are set;
+//! then the hostPath volumes `nvidia-lib`, `nvidia-bin`, `nvidia-libcuda` are mounted into the api
+//! container, the scheduler and the resources DaemonSet, and the ConfigMap gets
+//! `POLYAXON_MOUNT_PATHS_NVIDIA` and `LD_LIBRARY_PATH`. Unlike the chart, the mounts are read-only
+//! and each mount path falls back to its own `dirs` entry (the chart falls back only when all
+//! three are unset, pointing `LD_LIBRARY_PATH` at host paths that are not mounted).
+//! `POLYAXON_DIRS_NVIDIA` is written whenever `dirs.nvidia` is given.
+//!
+//! With the generic profile (not a Polyaxon stream) the same volumes, mounts and
+//! `LD_LIBRARY_PATH` env go into every container that requests or limits `nvidia.com/gpu`.
+
+use serde_json::{Value, json};
+
+use super::configmap::{self, go_json};
+use super::{Planner, Which};
+use crate::error::Result;
+use crate::podspec::{self, OnConflict};
+use crate::profile::{Role, Targets};
+use crate::stream::Meta;
+
+/// The resource that marks a GPU container.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+
+const KEYS: [&str; 3] = ["lib", "bin", "libcuda"];
+
+/// The three libraries: host path, mount path, and the parameter that chose the mount path.
+struct Gpu {
+    dirs: [String; 3],
+    mounts: [String; 3],
+    mount_params: [String; 3],
+}
+
+impl Gpu {
+    fn from(planner: &Planner<'_>) -> Option<Gpu> {
+        let text = |p: String| {
+            planner
+                .value(&p)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let dirs = KEYS.map(|k| text(format!("dirs.nvidia.{k}")).map(str::to_string));
+        if dirs.iter().any(Option::is_none) {
+            return None;
+        }
+        let dirs = dirs.map(Option::unwrap_or_default);
+        let mut mounts = dirs.clone();
+        let mut mount_params = KEYS.map(|k| format!("dirs.nvidia.{k}"));
+        for (i, k) in KEYS.iter().enumerate() {
+            if let Some(m) = text(format!("mountPaths.nvidia.{k}")) {
+                mounts[i] = m.to_string();
+                mount_params[i] = format!("mountPaths.nvidia.{k}");
+            }
+        }
+        Some(Gpu {
+            dirs,
+            mounts,
+            mount_params,
+        })
+    }
+
+    fn volume(&self, i: usize) -> Value {
+        json!({"name": format!("nvidia-{}", KEYS[i]), "hostPath": {"path": self.dirs[i]}})
+    }
+
+    fn mount(&self, i: usize) -> Value {
+        json!({"name": format!("nvidia-{}", KEYS[i]), "mountPath": self.mounts[i], "readOnly": true})
+    }
+
+    fn ld_library_path(&self) -> String {
+        format!("{}:{}", self.mounts[0], self.mounts[2])
+    }
+
+    fn mount_paths_json(&self) -> String {
+        let map: serde_json::Map<String, Value> = KEYS
+            .iter()
+            .zip(&self.mounts)
+            .map(|(k, m)| (k.to_string(), json!(m)))
+            .collect();
+        go_json(&Value::Object(map))
+    }
+
+    /// Volumes into every pod spec of the document, mounts into the chosen containers.
+    fn inject(&self, planner: &mut Planner<'_>, index: usize, which: Which<'_>) -> Result<()> {
+        for i in 0..KEYS.len() {
+            planner.volume(index, &self.volume(i), &format!("dirs.nvidia.{}", KEYS[i]))?;
+            planner.mount(index, which, &self.mount(i), &self.mount_params[i])?;
+        }
+        Ok(())
+    }
+}
+
+/// The Polyaxon profile: ConfigMap keys, then api, scheduler and resources DaemonSet.
+pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
+    if let Some(given) = planner.value("dirs.nvidia").filter(|v| v.is_object()) {
+        let mut dirs = json!({"bin": "", "lib": "", "libcuda": ""});
+        let ops = podspec::merge_map(&dirs, "", given).unwrap_or_default();
+        json_patch::patch(&mut dirs, &ops).ok();
+        configmap::set_everywhere(
+            planner,
+            targets,
+            "POLYAXON_DIRS_NVIDIA",
+            &go_json(&dirs),
+            "dirs.nvidia",
+        )?;
+    }
+    let Some(gpu) = Gpu::from(planner) else {
+        return Ok(());
+    };
+    let paths = gpu.mount_paths_json();
+    configmap::set_everywhere(
+        planner,
+        targets,
+        "POLYAXON_MOUNT_PATHS_NVIDIA",
+        &paths,
+        "mountPaths.nvidia",
+    )?;
+    configmap::set_everywhere(
+        planner,
+        targets,
+        "LD_LIBRARY_PATH",
+        &gpu.ld_library_path(),
+        "dirs.nvidia",
+    )?;
+    for (role, index) in super::role_docs(
+        targets,
+        &[Role::Api, Role::Scheduler, Role::ResourcesDaemon],
+    ) {
+        let which = planner.which(role);
+        gpu.inject(planner, index, which)?;
+    }
+    Ok(())
+}
+
+/// The generic profile: every container using `nvidia.com/gpu`, in any pod-bearing document.
+pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
+    let Some(gpu) = Gpu::from(planner) else {
+        return Ok(());
+    };
+    let env = json!({"name": "LD_LIBRARY_PATH", "value": gpu.ld_library_path()});
+    for index in 0..planner.stream.docs.len() {
+        let Some(meta) = planner.stream.docs[index].meta()? else {
+            continue;
+        };
+        if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
+            continue;
+        }
+        inject_gpu_containers(planner, index, &gpu, &env, &meta)?;
+    }
+    Ok(())
+}
+
+fn inject_gpu_containers(
+    planner: &mut Planner<'_>,
+    index: usize,
+    gpu: &Gpu,
+    env: &Value,
+    _meta: &Meta,
+) -> Result<()> {
+    for spec in planner.pod_specs(index)? {
+        let doc = planner.doc(index)?;
+        let gpu_containers: Vec<_> = podspec::containers(doc, &spec)
+            .into_iter()
+            .filter(|c| {
+                doc.pointer(&c.pointer)
+                    .is_some_and(|v| podspec::uses_resource(v, GPU_RESOURCE))
+            })
+            .collect();
+        if gpu_containers.is_empty() {
+            continue;
+        }
+        for i in 0..KEYS.len() {
+            let volume = gpu.volume(i);
+            let parameter = format!("dirs.nvidia.{}", KEYS[i]);
+            planner.edit(index, &parameter, |doc| {
+                podspec::upsert_volume(doc, &spec, &volume)
+            })?;
+            for c in &gpu_containers {
+                let mount = gpu.mount(i);
+                planner.edit(index, &gpu.mount_params[i], |doc| {
+                    podspec::upsert_mount(doc, c, &mount)
+                })?;
+            }
+        }
+        for c in &gpu_containers {
+            planner.edit(index, "dirs.nvidia", |doc| {
+                podspec::upsert_env(doc, c, env, OnConflict::Error)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use serde_json::json;
+
+    fn gpu_values() -> serde_json::Value {
+        json!({"dirs": {"nvidia": {"lib": "/usr/lib/nvidia-384", "bin": "/usr/lib/nvidia-384/bin",
+            "libcuda": "/usr/lib/x86_64-linux-gnu/libcuda.so.1"}}})
+    }
+
+    #[test]
+    fn chart_gets_volumes_read_only_mounts_and_keys() {
+        let (_, docs) = run(gpu_values()).unwrap();
+        let api = find(&docs, "Deployment", "rel-polyaxon-api");
+        let spec = &api["spec"]["template"]["spec"];
+        let mounts = spec["containers"][0]["volumeMounts"].as_array().unwrap();
+        assert!(mounts.contains(
+            &json!({"name": "nvidia-lib", "mountPath": "/usr/lib/nvidia-384", "readOnly": true})
+        ));
+        assert!(
+            spec["containers"][1].get("volumeMounts").is_none(),
+            "streams container untouched"
+        );
+        assert!(spec["volumes"].as_array().unwrap().contains(
+            &json!({"name": "nvidia-bin", "hostPath": {"path": "/usr/lib/nvidia-384/bin"}})
+        ));
+        let ds = find(&docs, "DaemonSet", "rel-polyaxon-resources");
+        assert_eq!(
+            ds["spec"]["template"]["spec"]["volumes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        let sched = find(&docs, "Deployment", "rel-polyaxon-scheduler");
+        assert_eq!(
+            sched["spec"]["template"]["spec"]["volumes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+        assert_eq!(
+            cm_json(&docs, "POLYAXON_DIRS_NVIDIA")["libcuda"],
+            "/usr/lib/x86_64-linux-gnu/libcuda.so.1"
+        );
+        let cm = find(&docs, "ConfigMap", "rel-polyaxon-config");
+        assert_eq!(
+            cm["data"]["LD_LIBRARY_PATH"],
+            "/usr/lib/nvidia-384:/usr/lib/x86_64-linux-gnu/libcuda.so.1"
+        );
+        let redis = find(&docs, "Deployment", "rel-redis");
+        assert!(
+            redis["spec"]["template"]["spec"].get("volumes").is_none(),
+            "chart profile: GPU rule is role-based"
+        );
+    }
+
+    #[test]
+    fn each_mount_path_falls_back_on_its_own() {
+        let mut values = gpu_values();
+        values["mountPaths"] = json!({"nvidia": {"lib": "/nv/lib"}});
+        let (_, docs) = run(values).unwrap();
+        let paths = cm_json(&docs, "POLYAXON_MOUNT_PATHS_NVIDIA");
+        assert_eq!(
+            paths,
+            json!({"lib": "/nv/lib", "bin": "/usr/lib/nvidia-384/bin", "libcuda": "/usr/lib/x86_64-linux-gnu/libcuda.so.1"})
+        );
+        let cm = find(&docs, "ConfigMap", "rel-polyaxon-config");
+        assert_eq!(
+            cm["data"]["LD_LIBRARY_PATH"],
+            "/nv/lib:/usr/lib/x86_64-linux-gnu/libcuda.so.1"
+        );
+    }
+
+    #[test]
+    fn partial_dirs_only_update_the_dirs_key() {
+        let (plan, docs) = run(json!({"dirs": {"nvidia": {"lib": "/l"}}})).unwrap();
+        assert_eq!(plan.patches.len(), 1, "only the ConfigMap");
+        assert_eq!(
+            cm_json(&docs, "POLYAXON_DIRS_NVIDIA"),
+            json!({"bin": "", "lib": "/l", "libcuda": ""})
+        );
+    }
+
+    #[test]
+    fn generic_profile_injects_gpu_containers_only() {
+        let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: train}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: gpu\n            resources: {limits: {nvidia.com/gpu: 1}}\n          - name: cpu\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: web\n";
+        let (plan, docs) = run_on(text, gpu_values()).unwrap();
+        assert_eq!(plan.patches.keys().copied().collect::<Vec<_>>(), [0]);
+        let spec = &docs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+        assert_eq!(spec["volumes"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            spec["containers"][0]["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(spec["containers"][0]["env"][0]["name"], "LD_LIBRARY_PATH");
+        assert!(spec["containers"][1].get("volumeMounts").is_none());
+    }
+
+    #[test]
+    fn generic_profile_conflicting_ld_library_path_is_an_error() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {limits: {nvidia.com/gpu: 1}}\n    env: [{name: LD_LIBRARY_PATH, value: /other}]\n";
+        let err = run_on(text, gpu_values()).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        let crate::error::Error::Validation { findings, .. } = err else {
+            panic!()
+        };
+        assert_eq!(findings[0].path, "dirs.nvidia");
+        assert!(
+            findings[0].message.contains("LD_LIBRARY_PATH"),
+            "{}",
+            findings[0].message
+        );
+    }
+}
