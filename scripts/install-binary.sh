@@ -91,7 +91,8 @@ install_postrenderer_plugin() {
         helm plugin install "$source" >&2 || die "'helm plugin install $source' failed (see above)"
         return
     fi
-    link=$(dirname "$HELM_PLUGIN_DIR")/polyaxon-pr
+    # Not named polyaxon-pr: that is likely the directory of this plugin itself (the repository's name).
+    link=$(dirname "$HELM_PLUGIN_DIR")/polyaxon-pr-postrenderer
     if [[ -e $link && ! -L $link ]]; then
         say "Helm 4: $link exists and is not a link; leaving that post-renderer plugin as it is"
         return

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End-to-end tests with the real tools: Helm 3.18.0 and 4.1.4, pre-commit and kubernetes-validate
+# (pinned, fetched into .cache/ by scripts/fetch-tools.sh). Each `test_*` function of
+# tests/e2e/t_*.sh runs in its own bash process with isolated Helm homes; the last line is
+# `N passed, N failed, N skipped`, and the exit code is non-zero when a test failed.
+#
+#   tests/e2e/run.sh [PATTERN]     # only tests whose name contains PATTERN
+#
+# Features other parts of the project deliver are detected from the binary's behaviour, and the
+# tests that need them are skipped (saying so) until they land, or forced with the switches:
+#   POLYAXON_E2E_ASSERT_INJECTION=1|0  (auto: `polyaxon-pr -f gpu.yaml` changes a rendered stream)
+#   POLYAXON_E2E_ASSERT_VALIDATION=1|0 (auto: `polyaxon-pr -f bad-timezone.yaml` fails)
+#   POLYAXON_E2E_ASSERT_LINT=1|0       (auto: `polyaxon-pr lint gpu.yaml` exits 0)
+# POLYAXON_PR_BIN=path uses that binary instead of building one with `cargo build`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export E2E_ROOT=$PWD
+PATTERN=${1:-}
+
+eval "$(scripts/fetch-tools.sh --env)"
+export HELM3 HELM4 KUBECTL TOOLS_VENV
+for tool in "$HELM3" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate"; do
+    [[ -x $tool ]] || { echo "e2e: $tool is missing: run scripts/fetch-tools.sh" >&2; exit 1; }
+done
+
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/polyaxon-pr-e2e.XXXXXX")
+export E2E_TMP
+FAKE_APISERVER_PID=
+trap '[[ -z $FAKE_APISERVER_PID ]] || kill "$FAKE_APISERVER_PID" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
+
+# Helm 3's `install --dry-run=client` insists on a reachable cluster (see fake_apiserver.py).
+"$TOOLS_VENV/bin/python" tests/e2e/fake_apiserver.py "$E2E_TMP/apiserver.port" &
+FAKE_APISERVER_PID=$!
+for _ in $(seq 50); do [[ -s $E2E_TMP/apiserver.port ]] && break; sleep 0.1; done
+[[ -s $E2E_TMP/apiserver.port ]] || { echo "e2e: the fake API server did not start" >&2; exit 1; }
+export KUBECONFIG=$E2E_TMP/kubeconfig
+cat >"$KUBECONFIG" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster: {server: "http://127.0.0.1:$(cat "$E2E_TMP/apiserver.port")"}
+contexts:
+- name: fake
+  context: {cluster: fake, user: fake}
+current-context: fake
+users:
+- name: fake
+  user: {}
+KUBECONFIG
+
+# The binary under test, alone in a directory on PATH (Helm 3 looks a bare --post-renderer up there).
+export E2E_BIN=$E2E_TMP/bin
+mkdir -p "$E2E_BIN"
+if [[ -z ${POLYAXON_PR_BIN:-} ]]; then
+    echo "e2e: cargo build"
+    cargo build --quiet --bin polyaxon-pr
+    POLYAXON_PR_BIN=$(cargo metadata --format-version 1 --no-deps |
+        "$TOOLS_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/polyaxon-pr
+fi
+cp "$POLYAXON_PR_BIN" "$E2E_BIN/polyaxon-pr"
+export PATH=$E2E_BIN:$PATH
+
+# The plugin's files as a user's checkout has them (installing them must not write into this tree).
+export E2E_PLUGIN_SRC=$E2E_TMP/plugin-src/polyaxon-pr
+mkdir -p "$E2E_PLUGIN_SRC/scripts" "$E2E_PLUGIN_SRC/plugins/polyaxon-pr"
+cp plugin.yaml "$E2E_PLUGIN_SRC/"
+cp scripts/install-binary.sh "$E2E_PLUGIN_SRC/scripts/"
+cp plugins/polyaxon-pr/plugin.yaml "$E2E_PLUGIN_SRC/plugins/polyaxon-pr/"
+
+# detect NAME COMMAND...: the switch's value, from the environment or from running COMMAND.
+detect() {
+    local name=$1 value
+    shift
+    value=${!name:-auto}
+    if [[ $value == auto ]]; then
+        if "$@" >/dev/null 2>&1; then value=1; else value=0; fi
+    fi
+    export "$name=$value"
+    echo "e2e: $name=$value"
+}
+helm_stream=$E2E_TMP/helm3-stream.yaml
+HELM_DATA_HOME=$E2E_TMP/detect "$HELM3" template polyaxon tests/charts/polyaxon-mini -n polyaxon >"$helm_stream"
+injection_changes_stream() {
+    ! polyaxon-pr -f tests/e2e/values/gpu.yaml <"$helm_stream" | cmp -s - "$helm_stream"
+}
+detect POLYAXON_E2E_ASSERT_INJECTION injection_changes_stream
+detect POLYAXON_E2E_ASSERT_VALIDATION bash -c '! polyaxon-pr -f tests/e2e/values/bad-timezone.yaml </dev/null'
+detect POLYAXON_E2E_ASSERT_LINT polyaxon-pr lint tests/e2e/values/gpu.yaml
+
+passed=0 failed=0 skipped=0 failures=()
+for file in tests/e2e/t_*.sh; do
+    for test in $(bash -c "source '$file'; declare -F" | awk '{print $3}' | grep '^test_'); do
+        [[ -z $PATTERN || $test == *"$PATTERN"* ]] || continue
+        log=$E2E_TMP/$test.log
+        start=$SECONDS
+        status=0
+        bash -c "source tests/e2e/lib.sh; source '$file'; set -euo pipefail; $test" >"$log" 2>&1 </dev/null || status=$?
+        case $status in
+            0)
+                passed=$((passed + 1))
+                echo "ok      $test ($((SECONDS - start))s)"
+                ;;
+            77)
+                skipped=$((skipped + 1))
+                echo "skipped $test: $(grep '^SKIP:' "$log" | tail -1 | cut -c7-)"
+                ;;
+            *)
+                failed=$((failed + 1))
+                failures+=("$test")
+                echo "FAILED  $test (exit $status, $((SECONDS - start))s); its output:"
+                sed 's/^/    | /' "$log"
+                ;;
+        esac
+    done
+done
+
+echo
+if ((failed > 0)); then
+    echo "e2e: FAILED: ${failures[*]}"
+fi
+echo "e2e: $passed passed, $failed failed, $skipped skipped"
+((failed == 0))
