@@ -61,6 +61,10 @@ fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// Operations computed against a document, or why they cannot be (boxed: a conflict carries
+/// both definitions and is rare).
+pub type Edit = Result<Vec<PatchOperation>, Box<Conflict>>;
+
 /// What to do when an entry with the same key has another definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnConflict {
@@ -208,11 +212,11 @@ pub fn remove(path: &str) -> PatchOperation {
 
 /// The operations that make `pointer` exist with `empty` (`[]` or `{}`) if it is missing or
 /// null, creating missing parent objects too. A parent that is not an object is a conflict.
-pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Result<Vec<PatchOperation>, Conflict> {
+pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Edit {
     match doc.pointer(pointer) {
         Some(Value::Null) => return Ok(vec![add(pointer, empty)]),
         Some(existing) if same_type(existing, &empty) => return Ok(Vec::new()),
-        Some(existing) => return Err(type_conflict(pointer, existing, empty)),
+        Some(existing) => return Err(Box::new(type_conflict(pointer, existing, empty))),
         None => {}
     }
     let Some(cut) = pointer.rfind('/') else {
@@ -246,7 +250,7 @@ pub fn upsert_by_key(
     key: &str,
     item: &Value,
     on_conflict: OnConflict,
-) -> Result<Vec<PatchOperation>, Conflict> {
+) -> Edit {
     let mut ops = ensure(doc, list, Value::Array(Vec::new()))?;
     let wanted_key = item.get(key);
     let entries = doc
@@ -269,13 +273,13 @@ pub fn upsert_by_key(
     };
     if entries[first] != *item {
         if !may_replace(&entries[first], item, on_conflict) {
-            return Err(conflict(first));
+            return Err(Box::new(conflict(first)));
         }
         ops.push(replace(&format!("{list}/{first}"), item.clone()));
     }
     for &i in rest.iter().rev() {
         if entries[i] != *item && on_conflict != OnConflict::Replace {
-            return Err(conflict(i));
+            return Err(Box::new(conflict(i)));
         }
         ops.push(remove(&format!("{list}/{i}")));
     }
@@ -299,11 +303,7 @@ fn without(value: &Value, field: &str) -> Value {
 }
 
 /// Add or replace a volume (by `name`) in a pod spec; another definition is a conflict.
-pub fn upsert_volume(
-    doc: &Value,
-    spec: &PodSpecRef,
-    volume: &Value,
-) -> Result<Vec<PatchOperation>, Conflict> {
+pub fn upsert_volume(doc: &Value, spec: &PodSpecRef, volume: &Value) -> Edit {
     upsert_by_key(
         doc,
         &join(&spec.pointer, "volumes"),
@@ -315,11 +315,7 @@ pub fn upsert_volume(
 
 /// Add or replace a volume mount (by `mountPath`) in a container: the same volume at the same
 /// path with another `readOnly` is updated, anything else there is a conflict.
-pub fn upsert_mount(
-    doc: &Value,
-    container: &ContainerRef,
-    mount: &Value,
-) -> Result<Vec<PatchOperation>, Conflict> {
+pub fn upsert_mount(doc: &Value, container: &ContainerRef, mount: &Value) -> Edit {
     let list = join(&container.pointer, "volumeMounts");
     upsert_by_key(doc, &list, "mountPath", mount, OnConflict::ReadOnlyOnly)
 }
@@ -330,7 +326,7 @@ pub fn upsert_env(
     container: &ContainerRef,
     env: &Value,
     on_conflict: OnConflict,
-) -> Result<Vec<PatchOperation>, Conflict> {
+) -> Edit {
     upsert_by_key(
         doc,
         &join(&container.pointer, "env"),
@@ -358,7 +354,7 @@ pub fn remove_equal(doc: &Value, list: &str, item: &Value) -> Vec<PatchOperation
 }
 
 /// Set `pointer` to `value` (creating parents) unless it already holds exactly that.
-pub fn set(doc: &Value, pointer: &str, value: &Value) -> Result<Vec<PatchOperation>, Conflict> {
+pub fn set(doc: &Value, pointer: &str, value: &Value) -> Edit {
     if doc.pointer(pointer) == Some(value) {
         return Ok(Vec::new());
     }
@@ -380,11 +376,7 @@ pub fn unset(doc: &Value, pointer: &str) -> Vec<PatchOperation> {
 
 /// Deep-merge the map `overlay` into the map at `pointer`, as Helm coalesces values: maps merge
 /// key by key, anything else replaces, and a `null` deletes the key.
-pub fn merge_map(
-    doc: &Value,
-    pointer: &str,
-    overlay: &Value,
-) -> Result<Vec<PatchOperation>, Conflict> {
+pub fn merge_map(doc: &Value, pointer: &str, overlay: &Value) -> Edit {
     let Some(overlay) = overlay.as_object() else {
         return set(doc, pointer, overlay);
     };

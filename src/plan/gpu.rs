@@ -83,8 +83,8 @@ impl Gpu {
 
     /// Volumes into every pod spec of the document, mounts into the chosen containers.
     fn inject(&self, planner: &mut Planner<'_>, index: usize, which: Which<'_>) -> Result<()> {
-        for i in 0..KEYS.len() {
-            planner.volume(index, &self.volume(i), &format!("dirs.nvidia.{}", KEYS[i]))?;
+        for (i, key) in KEYS.iter().enumerate() {
+            planner.volume(index, &self.volume(i), &format!("dirs.nvidia.{key}"))?;
             planner.mount(index, which, &self.mount(i), &self.mount_params[i])?;
         }
         Ok(())
@@ -170,9 +170,9 @@ fn inject_gpu_containers(
         if gpu_containers.is_empty() {
             continue;
         }
-        for i in 0..KEYS.len() {
+        for (i, key) in KEYS.iter().enumerate() {
             let volume = gpu.volume(i);
-            let parameter = format!("dirs.nvidia.{}", KEYS[i]);
+            let parameter = format!("dirs.nvidia.{key}");
             planner.edit(index, &parameter, |doc| {
                 podspec::upsert_volume(doc, &spec, &volume)
             })?;

@@ -117,7 +117,7 @@ impl<'a> Planner<'a> {
     /// becomes an error finding naming the document and the parameter.
     pub fn edit<F>(&mut self, index: usize, parameter: &str, compute: F) -> Result<()>
     where
-        F: FnOnce(&Value) -> std::result::Result<Vec<PatchOperation>, Conflict>,
+        F: FnOnce(&Value) -> podspec::Edit,
     {
         let ops = match compute(self.doc(index)?) {
             Ok(ops) => ops,

@@ -1,0 +1,572 @@
+//! Injection through the built binary, against real renders of Polyaxon chart 0.4.2 (issue 4).
+//!
+//! The contract: `polyaxon-pr -f V < defaults` gives the same objects as the chart rendered with
+//! V, in Helm 3 and Helm 4 form, with the documented improvements applied to the expectation
+//! explicitly (each in its own function below). Objects are compared after parsing: documents
+//! matched by kind and name, ConfigMap values compared as JSON, Secret data and `checksum/*`
+//! annotations (random per render) left aside, and lists keyed by name or mount path (volumes,
+//! volumeMounts, env, httpHeaders) compared as sets, because Kubernetes does not read their order
+//! and the chart interleaves its defaults where a post-renderer appends.
+
+// The helpers below are test code too: a panic is how they report a failure.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use polyaxon_pr::stream::{FILENAME_ANNOTATION, HOOK_ANNOTATION, Stream};
+use serde_json::{Value, json};
+
+const SETS: [&str; 3] = ["gpu", "stores", "hosts-tz"];
+const FORMS: [&str; 2] = ["helm3", "helm4"];
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/polyaxon-0.4.2")
+        .join(rel)
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(fixture(rel)).unwrap()
+}
+
+fn values_file(set: &str) -> String {
+    fixture(&format!("values/{set}.values.yaml"))
+        .display()
+        .to_string()
+}
+
+/// Run the binary with `args` and `stdin`; env vars that could change its behaviour cleared.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"))
+        .args(args)
+        .env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_string();
+    let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().ok();
+    out
+}
+
+/// Run and require success; the output stream.
+fn inject(args: &[&str], stdin: &str) -> String {
+    let out = run(args, stdin);
+    assert!(
+        out.status.success(),
+        "polyaxon-pr {args:?} failed: {:?}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn parse(text: &str) -> Vec<Value> {
+    let stream = Stream::read(text).unwrap();
+    stream
+        .docs
+        .iter()
+        .filter_map(|d| d.value().unwrap().cloned())
+        .collect()
+}
+
+fn key(doc: &Value) -> (String, String) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (text(&doc["kind"]), text(&doc["metadata"]["name"]))
+}
+
+/// Documents by kind and name, normalised for comparison.
+fn objects(docs: &[Value]) -> BTreeMap<(String, String), Value> {
+    docs.iter()
+        .map(|d| (key(d), normalise(d.clone())))
+        .collect()
+}
+
+fn normalise(mut doc: Value) -> Value {
+    if doc["kind"] == "Secret" {
+        if let Some(map) = doc.as_object_mut() {
+            map.remove("data");
+            map.remove("stringData");
+        }
+    }
+    if doc["kind"] == "ConfigMap" {
+        if let Some(data) = doc.get_mut("data").and_then(Value::as_object_mut) {
+            for value in data.values_mut() {
+                if let Some(parsed) = value
+                    .as_str()
+                    .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                {
+                    *value = parsed;
+                }
+            }
+        }
+    }
+    walk(&mut doc);
+    doc
+}
+
+/// Drop `checksum/*` annotations and sort keyed lists, everywhere in the document.
+fn walk(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(annotations)) = map.get_mut("annotations") {
+                annotations.retain(|k, _| !k.starts_with("checksum/"));
+            }
+            for (field, key) in [
+                ("volumes", "name"),
+                ("volumeMounts", "mountPath"),
+                ("env", "name"),
+                ("httpHeaders", "name"),
+            ] {
+                if let Some(Value::Array(items)) = map.get_mut(field) {
+                    items.sort_by(|a, b| a[key].as_str().cmp(&b[key].as_str()));
+                }
+            }
+            map.values_mut().for_each(walk);
+        }
+        Value::Array(items) => items.iter_mut().for_each(walk),
+        _ => {}
+    }
+}
+
+// ---- the documented improvements, applied to the chart's own render -------------------------
+
+/// Every container of every pod spec of the documents (mutable), with the document's name.
+fn for_containers(docs: &mut [Value], mut f: impl FnMut(&str, &mut Value)) {
+    for doc in docs {
+        let name = doc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(spec) = doc.pointer_mut("/spec/template/spec") else {
+            continue;
+        };
+        for c in spec
+            .get_mut("containers")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            f(&name, c);
+        }
+    }
+}
+
+/// GPU library mounts are read-only.
+fn gpu_mounts_read_only(docs: &mut [Value]) {
+    for_containers(docs, |_, c| {
+        for m in c
+            .get_mut("volumeMounts")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if m["name"].as_str().is_some_and(|n| n.starts_with("nvidia-")) {
+                m["readOnly"] = json!(true);
+            }
+        }
+    });
+}
+
+/// `readOnly` of persistence entries is honoured.
+fn read_only_honoured(docs: &mut [Value], values: &Value) {
+    let read_only: Vec<String> = ["data", "outputs"]
+        .iter()
+        .filter_map(|k| values["persistence"][k].as_object())
+        .flatten()
+        .filter(|(_, e)| e["readOnly"] == true)
+        .map(|(n, _)| n.clone())
+        .collect();
+    for_containers(docs, |_, c| {
+        for m in c
+            .get_mut("volumeMounts")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if read_only.iter().any(|n| m["name"] == n.as_str()) {
+                m["readOnly"] = json!(true);
+            }
+        }
+    });
+}
+
+/// One env entry per store secret: the chart's repeated identical entries collapse.
+fn store_env_once(docs: &mut [Value], values: &Value) {
+    let keys: Vec<Value> = values["persistence"]["outputs"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, e)| e.get("secretKey").cloned())
+        .collect();
+    for_containers(docs, |_, c| {
+        let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let mut seen = Vec::new();
+        env.retain(|e| {
+            if !keys.contains(&e["name"]) {
+                return true;
+            }
+            let first = !seen.contains(e);
+            seen.push(e.clone());
+            first
+        });
+    });
+}
+
+/// Data entries without a store are mounted like outputs: api container and scheduler.
+fn data_mounted(docs: &mut [Value], values: &Value) {
+    let entries = values["persistence"]["data"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for doc in docs.iter_mut() {
+        let name = doc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let api = name.ends_with("-polyaxon-api");
+        if doc["kind"] != "Deployment" || !(api || name.ends_with("-polyaxon-scheduler")) {
+            continue;
+        }
+        let spec = doc.pointer_mut("/spec/template/spec").unwrap();
+        for (entry, e) in entries.iter().filter(|(_, e)| e.get("store").is_none()) {
+            let volume = match e.get("existingClaim") {
+                Some(claim) => {
+                    json!({"name": entry, "persistentVolumeClaim": {"claimName": claim}})
+                }
+                None => json!({"name": entry, "hostPath": {"path": e["hostPath"]}}),
+            };
+            spec["volumes"].as_array_mut().unwrap().push(volume);
+            let mut mount = json!({"name": entry, "mountPath": e["mountPath"]});
+            if e["readOnly"] == true {
+                mount["readOnly"] = json!(true);
+            }
+            for c in spec["containers"].as_array_mut().unwrap() {
+                if !api || c["name"] == "polyaxon-api" {
+                    c["volumeMounts"]
+                        .as_array_mut()
+                        .unwrap()
+                        .push(mount.clone());
+                }
+            }
+        }
+    }
+}
+
+/// `timeZone`: the ConfigMap key, and `TZ` in every container loading the ConfigMap.
+fn time_zone(docs: &mut [Value], values: &Value) {
+    let Some(zone) = values["timeZone"].as_str() else {
+        return;
+    };
+    for doc in docs.iter_mut() {
+        if doc["kind"] == "ConfigMap" && doc["metadata"]["name"] == "polyaxon-polyaxon-config" {
+            doc["data"]["POLYAXON_TIME_ZONE"] = json!(zone);
+        }
+    }
+    for_containers(docs, |_, c| {
+        let loads = c["envFrom"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["configMapRef"]["name"] == "polyaxon-polyaxon-config");
+        if loads {
+            if c.get("env").is_none_or(Value::is_null) {
+                c["env"] = json!([]);
+            }
+            c["env"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "TZ", "value": zone}));
+        }
+    });
+}
+
+fn values_of(set: &str) -> Value {
+    serde_saphyr::from_str(&read(&format!("values/{set}.values.yaml"))).unwrap()
+}
+
+/// The chart's render with `set`, improved as documented.
+fn expected(form: &str, set: &str) -> Vec<Value> {
+    let values = values_of(set);
+    let mut docs = parse(&read(&format!("{form}/{set}.yaml")));
+    gpu_mounts_read_only(&mut docs);
+    read_only_honoured(&mut docs, &values);
+    store_env_once(&mut docs, &values);
+    data_mounted(&mut docs, &values);
+    time_zone(&mut docs, &values);
+    docs
+}
+
+fn assert_same_objects(actual: &[Value], expected: &[Value], what: &str) {
+    let actual = objects(actual);
+    let expected = objects(expected);
+    assert_eq!(
+        actual.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{what}: documents"
+    );
+    for (k, want) in &expected {
+        let got = &actual[k];
+        assert!(
+            got == want,
+            "{what}: {k:?} differs\n--- got\n{}\n--- want\n{}",
+            serde_json::to_string_pretty(got).unwrap(),
+            serde_json::to_string_pretty(want).unwrap()
+        );
+    }
+}
+
+// ---- the tests ----------------------------------------------------------------------------------
+
+#[test]
+fn values_injected_into_the_default_render_equal_the_chart_rendered_with_them() {
+    for form in FORMS {
+        for set in SETS {
+            let output = inject(
+                &["-f", &values_file(set)],
+                &read(&format!("{form}/defaults.yaml")),
+            );
+            assert_same_objects(
+                &parse(&output),
+                &expected(form, set),
+                &format!("{form}/{set}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    for form in FORMS {
+        for set in SETS {
+            let args = ["-f", &values_file(set)];
+            let once = inject(&args, &read(&format!("{form}/defaults.yaml")));
+            let twice = inject(&args, &once);
+            assert!(
+                once == twice,
+                "{form}/{set}: the second run changed the stream"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_charts_own_render_only_gets_the_documented_improvements() {
+    for form in FORMS {
+        for set in SETS {
+            let output = inject(
+                &["-f", &values_file(set)],
+                &read(&format!("{form}/{set}.yaml")),
+            );
+            assert_same_objects(
+                &parse(&output),
+                &expected(form, set),
+                &format!("{form}/{set} on itself"),
+            );
+        }
+    }
+}
+
+#[test]
+fn untouched_documents_are_byte_identical_and_keep_their_annotations() {
+    for form in FORMS {
+        for set in SETS {
+            let input = read(&format!("{form}/defaults.yaml"));
+            let output = inject(&["-f", &values_file(set)], &input);
+            let (before, after) = (
+                Stream::read(&input).unwrap(),
+                Stream::read(&output).unwrap(),
+            );
+            assert_eq!(before.docs.len(), after.docs.len());
+            let mut untouched = 0;
+            for (b, a) in before.docs.iter().zip(&after.docs) {
+                let (bv, av) = (b.value().unwrap(), a.value().unwrap());
+                if bv == av {
+                    assert_eq!(
+                        b.raw(),
+                        a.raw(),
+                        "{form}/{set}: unchanged document rewritten"
+                    );
+                    untouched += 1;
+                }
+                let annotation = |v: Option<&Value>, name: &str| {
+                    v.and_then(|v| v.pointer("/metadata/annotations"))
+                        .and_then(|a| a.get(name))
+                        .cloned()
+                };
+                for name in [FILENAME_ANNOTATION, HOOK_ANNOTATION] {
+                    assert_eq!(
+                        annotation(bv, name),
+                        annotation(av, name),
+                        "{form}/{set}: {name}"
+                    );
+                }
+            }
+            assert!(
+                untouched > 10,
+                "{form}/{set}: only {untouched} documents untouched"
+            );
+        }
+    }
+}
+
+#[test]
+fn helm4_hook_jobs_get_core_scheduling_and_keep_their_hook_annotations() {
+    let output = inject(
+        &["-f", &values_file("hosts-tz")],
+        &read("helm4/defaults.yaml"),
+    );
+    let jobs: Vec<Value> = parse(&output)
+        .into_iter()
+        .filter(|d| d["kind"] == "Job")
+        .collect();
+    assert_eq!(jobs.len(), 7);
+    for job in &jobs {
+        assert!(
+            job["metadata"]["annotations"][HOOK_ANNOTATION].is_string(),
+            "{}",
+            job["metadata"]["name"]
+        );
+        let spec = &job["spec"]["template"]["spec"];
+        assert_eq!(spec["nodeSelector"], json!({"polyaxon": "core"}));
+        assert_eq!(spec["tolerations"][0]["value"], "core");
+    }
+}
+
+#[test]
+fn no_values_means_byte_identical_output() {
+    for form in FORMS {
+        let input = read(&format!("{form}/defaults.yaml"));
+        assert!(inject(&[], &input) == input);
+        assert!(inject(&["-f", &values_file("defaults")], &input) == input);
+    }
+}
+
+#[test]
+fn checksum_config_follows_the_changed_config_map() {
+    let output = inject(
+        &["-f", &values_file("hosts-tz")],
+        &read("helm3/defaults.yaml"),
+    );
+    let stream = Stream::read(&output).unwrap();
+    let cm = stream
+        .docs
+        .iter()
+        .find(|d| {
+            d.value().unwrap().is_some_and(|v| {
+                v["kind"] == "ConfigMap" && v["metadata"]["name"] == "polyaxon-polyaxon-config"
+            })
+        })
+        .unwrap();
+    let yaml = polyaxon_pr::stream::emit::to_yaml(cm.value().unwrap().unwrap()).unwrap();
+    assert!(
+        cm.raw().contains(&yaml),
+        "the hash is of the document as written"
+    );
+    let hash = polyaxon_pr::apply::sha256_hex(&yaml);
+    let api = parse(&output)
+        .into_iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "polyaxon-polyaxon-api")
+        .unwrap();
+    assert_eq!(
+        api["metadata"]["annotations"]["checksum/config"],
+        hash.as_str()
+    );
+    assert_eq!(
+        api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
+        hash.as_str()
+    );
+}
+
+#[test]
+fn conflicts_fail_with_nothing_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let conflicting = dir.path().join("conflict.yaml");
+    std::fs::write(&conflicting, "persistence:\n  outputs:\n    logs:\n      hostPath: /elsewhere\n      mountPath: /mnt/logs\n").unwrap();
+    let out = run(
+        &["-f", conflicting.to_str().unwrap()],
+        &read("helm3/defaults.yaml"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("persistence.outputs.logs"), "{stderr}");
+    assert!(
+        stderr.contains("polyaxon/templates/api-deployment.yaml"),
+        "{stderr}"
+    );
+
+    let out = run(
+        &[
+            "-f",
+            &values_file("gpu"),
+            "--profile",
+            "/nonexistent/profile.yaml",
+        ],
+        &read("helm3/defaults.yaml"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn strict_turns_the_charts_duplicate_env_into_an_error() {
+    let out = run(
+        &["-f", &values_file("gpu"), "--strict"],
+        &read("helm3/defaults.yaml"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("POLYAXON_K8S_NODE_NAME"));
+}
+
+#[test]
+fn explain_names_the_parameter_behind_each_operation() {
+    let out = run(
+        &["-f", &values_file("gpu"), "--explain"],
+        &read("helm3/defaults.yaml"),
+    );
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "# Deployment polyaxon-polyaxon-api (polyaxon/templates/api-deployment.yaml)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"readOnly\":true}  <- dirs.nvidia.lib"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("<- checksum/config"), "{stderr}");
+}
+
+#[test]
+fn diff_prints_a_unified_diff() {
+    let out = run(
+        &["diff", "-f", &values_file("gpu")],
+        &read("helm3/defaults.yaml"),
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("--- rendered\n+++ post-rendered\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+        - name: nvidia-lib")
+            || stdout.contains("+  - name: nvidia-lib")
+            || stdout.contains("name: nvidia-lib"),
+        "{stdout}"
+    );
+}
