@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::report::sink;
 use crate::stream::{self, Stream};
 
+mod lint;
+pub use lint::OutputFormat;
+
 const EXAMPLES: &str = "\
 EXAMPLES:
   Helm 3 (the binary on PATH; each --post-renderer-args value is one argument):
@@ -104,11 +107,18 @@ pub enum Command {
 /// Options of `lint`.
 #[derive(Debug, Clone, Args)]
 pub struct LintArgs {
-    /// Values files to lint (`-` for stdin).
+    /// Values files to lint, each on its own (`-` for stdin). Without FILE, the `-f` files
+    /// (or those in POLYAXON_PR_VALUES) and `--set` are linted merged, as Helm would merge them.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Show only warnings and errors, and only the files that have them.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// The process's standard streams, replaceable in tests.
@@ -123,9 +133,9 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
         None => post_render(&cli.render, io),
         Some(Command::Diff(args)) => diff(&args, io),
-        Some(Command::Lint(_)) | Some(Command::Docs) | Some(Command::Schema) => Err(Error::input(
-            "this subcommand is not available in this build yet",
-        )),
+        Some(Command::Lint(args)) => lint::lint(&args, io),
+        Some(Command::Docs) => lint::docs(io),
+        Some(Command::Schema) => lint::schema(io),
     }
 }
 
@@ -146,18 +156,10 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
 
 /// The post-renderer: stream in, stream out.
 fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    for file in &args.values.values {
-        std::fs::metadata(file).map_err(|e| {
-            Error::input(format!(
-                "{}: cannot read values file: {e}; pass an existing file with -f",
-                file.display()
-            ))
-        })?;
-    }
+    let values = lint::load_and_validate(&args.values, io)?;
     let text = read_stdin(io)?;
     let stream = Stream::read(&text)?;
     stream.parse_all()?;
-    let values = crate::values::Values::load_files(&args.values.values)?;
     let output = inject(args, &stream, &values, io)?;
     write_out(io, output.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -204,7 +206,7 @@ fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let text = read_stdin(io)?;
     let stream = Stream::read(&text)?;
     stream.parse_all()?;
-    let values = crate::values::Values::load_files(&args.values.values)?;
+    let values = lint::load_and_validate(&args.values, io)?;
     let output = inject(args, &stream, &values, io)?;
     write_out(io, crate::apply::unified_diff(&text, &output).as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,12 @@
 //! Every stage reports through [`Finding`]; nothing in the library prints. A finding never holds a
 //! secret value: callers pass paths and names, never a Secret's data or a password.
 
+pub mod github;
+pub mod json;
+pub mod lint;
+pub mod sarif;
 pub mod sink;
+pub mod text;
 
 use std::fmt;
 

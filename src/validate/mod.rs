@@ -1,1 +1,129 @@
-//! Placeholder: filled in by its issue.
+//! The rules over the user's values, all run at once: the structural walk over the parameter
+//! table ([`walk`]: unknown keys, types, formats, Kubernetes shapes), then the rules that relate
+//! several values ([`persistence`], [`rules`]). Every finding carries the parameter path, the
+//! place the value came from and a hint; findings are sorted by location.
+
+pub mod formats;
+pub mod persistence;
+pub mod rules;
+pub mod walk;
+
+use serde_json::Value;
+
+use crate::report::{Finding, Severity};
+use crate::values::Values;
+use crate::values::yaml::pointer_to_path;
+
+/// Validate the merged user values.
+pub fn validate(values: &Values) -> Vec<Finding> {
+    let mut ctx = Ctx {
+        values,
+        findings: Vec::new(),
+    };
+    walk::walk(&mut ctx);
+    persistence::check(&mut ctx);
+    rules::check(&mut ctx);
+    sorted(ctx.findings)
+}
+
+/// Sort findings by location (then path and message) and drop exact repeats.
+pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .sort_by(|a, b| (&a.origin, &a.path, &a.message).cmp(&(&b.origin, &b.path, &b.message)));
+    findings.dedup();
+    findings
+}
+
+/// Does any finding fail the run (errors, or warnings under `--strict`)?
+pub fn fails(findings: &[Finding], strict: bool) -> bool {
+    findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
+}
+
+/// The values being checked and the findings so far.
+pub struct Ctx<'a> {
+    pub values: &'a Values,
+    pub findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    pub fn get(&self, pointer: &str) -> Option<&Value> {
+        self.values.get(pointer)
+    }
+
+    /// A string at `pointer`, if it is one and not empty.
+    pub fn text(&self, pointer: &str) -> Option<&str> {
+        self.get(pointer)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn is_true(&self, pointer: &str) -> bool {
+        self.get(pointer) == Some(&Value::Bool(true))
+    }
+
+    pub fn add(&mut self, severity: Severity, pointer: &str, message: String, hint: String) {
+        let finding = Finding::new(
+            severity,
+            pointer_to_path(pointer),
+            self.values.origin(pointer),
+            message,
+        );
+        self.findings.push(finding.with_hint(hint));
+    }
+
+    pub fn error(&mut self, pointer: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.add(Severity::Error, pointer, message.into(), hint.into());
+    }
+
+    pub fn warning(&mut self, pointer: &str, message: impl Into<String>, hint: impl Into<String>) {
+        self.add(Severity::Warning, pointer, message.into(), hint.into());
+    }
+}
+
+/// Show a value in a message: strings quoted (shortened), other scalars as written.
+pub fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) if s.chars().count() > 60 => {
+            format!("\"{}...\"", s.chars().take(57).collect::<String>())
+        }
+        Value::String(s) => format!("\"{s}\""),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "a map".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The nearest of `candidates` to `key` (case-insensitive edit distance), for "did you mean".
+pub fn suggest<'c>(key: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = key.to_ascii_lowercase();
+    let limit = (key.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&c.to_ascii_lowercase(), &lower), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn suggestions() {
+        let keys = ["persistence", "nodeSelector", "mountPath", "existingClaim"];
+        assert_eq!(suggest("persistance", keys), Some("persistence"));
+        assert_eq!(suggest("mountpath", keys), Some("mountPath"));
+        assert_eq!(suggest("existingclaim", keys), Some("existingClaim"));
+        assert_eq!(suggest("zzz", keys), None);
+    }
+
+    #[test]
+    fn clean_values_give_no_findings() {
+        let v = Values::from_json(json!({"timeZone": "UTC", "namespace": "polyaxon"}));
+        assert_eq!(validate(&v), vec![]);
+    }
+}

@@ -1,0 +1,179 @@
+//! The values commands: `lint` (every file's findings in the chosen format), `docs`, `schema`,
+//! and the validation the post-renderer runs before it touches the stream.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::{Io, LintArgs, ValuesArgs};
+use crate::error::{Error, Result};
+use crate::report::lint::{self, Linted, Options, Reporter};
+use crate::report::{Finding, Origin, github, json, sarif, text};
+use crate::validate;
+use crate::values::{self, Source, Values};
+
+/// The output formats of `lint`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `helm lint` style, with file:line:column.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+}
+
+/// Load the values (`-f`, `--set`, ...) and validate them; on failure report every finding to
+/// stderr and return a validation error, so nothing reaches stdout.
+pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
+    let (values, findings) = values::load(args)?;
+    let mut findings = findings;
+    findings.extend(validate::validate(&values));
+    let findings = validate::sorted(findings);
+    for finding in &findings {
+        writeln!(io.stderr, "{finding}")
+            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+    }
+    if validate::fails(&findings, args.strict) {
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == crate::report::Severity::Error)
+            .count();
+        let summary = if errors == 0 {
+            "the values have warnings (--strict); nothing was rendered".to_string()
+        } else {
+            format!("the values have {errors} error(s); nothing was rendered")
+        };
+        return Err(Error::Validation { summary, findings });
+    }
+    Ok(values)
+}
+
+/// `lint`: exit 0 clean or warnings only, 1 on errors (or warnings with `--strict`), 2 when a
+/// file cannot be read or parsed (the others are still linted and reported).
+pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let options = Options {
+        strict: args.values.strict,
+        quiet: args.quiet,
+    };
+    let mut unreadable = false;
+    let mut results = Vec::new();
+    for (name, loaded) in units(args, io)? {
+        let findings = match loaded {
+            Ok((values, mut findings)) => {
+                findings.extend(validate::validate(&values));
+                validate::sorted(findings)
+            }
+            Err(err) => {
+                unreadable = true;
+                vec![Finding::error("", Origin::None, err.to_string())]
+            }
+        };
+        results.push(Linted { name, findings });
+    }
+    let mut reporter = reporter(args.format, options);
+    let mut out = Vec::new();
+    lint::write_all(reporter.as_mut(), &mut out, &results, options)
+        .map_err(|e| Error::input(format!("cannot write the report: {e}")))?;
+    super::write_out(io, &out)?;
+    let failed = results.iter().any(|r| r.failed(options));
+    Ok(match (unreadable, failed) {
+        (true, _) => ExitCode::from(2),
+        (false, true) => ExitCode::from(1),
+        (false, false) => ExitCode::SUCCESS,
+    })
+}
+
+fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {
+    match format {
+        OutputFormat::Text => Box::new(text::Text { options }),
+        OutputFormat::Json => Box::new(json::Json::new(options)),
+        OutputFormat::Github => Box::new(github::Github { options }),
+        OutputFormat::Sarif => Box::new(sarif::Sarif::new(options)),
+    }
+}
+
+type Loaded = Result<(Values, Vec<Finding>)>;
+
+/// What to lint: each FILE on its own (after any `-f` files, with `--set` applied), or, with no
+/// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one.
+fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
+    let sets = (&args.values.set, &args.values.set_string);
+    let base_files = values::value_files(&args.values);
+    if args.files.is_empty() {
+        if base_files.is_empty() && sets.0.is_empty() && sets.1.is_empty() {
+            return Err(Error::input(format!(
+                "lint: no values to lint; give FILE..., -f FILE or {}",
+                values::VALUES_ENV
+            )));
+        }
+        let mut names: Vec<String> = base_files.iter().map(|f| f.display().to_string()).collect();
+        if names.is_empty() {
+            names.push("--set".to_string());
+        }
+        let loaded = read_all(&base_files, None, io)
+            .and_then(|sources| Values::from_sources(&sources, sets.0, sets.1));
+        return Ok(vec![(names.join(", "), loaded)]);
+    }
+    let mut units = Vec::new();
+    let mut stdin_used = false;
+    for file in &args.files {
+        let is_stdin = file.as_os_str() == "-";
+        if is_stdin && std::mem::replace(&mut stdin_used, true) {
+            return Err(Error::input("lint: `-` (stdin) can be given only once"));
+        }
+        let name = if is_stdin {
+            "-".to_string()
+        } else {
+            file.display().to_string()
+        };
+        let loaded = read_all(&base_files, Some(file), io)
+            .and_then(|sources| Values::from_sources(&sources, sets.0, sets.1));
+        units.push((name, loaded));
+    }
+    Ok(units)
+}
+
+fn read_all(
+    base: &[std::path::PathBuf],
+    file: Option<&Path>,
+    io: &mut Io<'_>,
+) -> Result<Vec<Source>> {
+    let mut sources = base
+        .iter()
+        .map(|f| Source::read(f))
+        .collect::<Result<Vec<_>>>()?;
+    match file {
+        Some(f) if f.as_os_str() == "-" => sources.push(Source {
+            label: "-".to_string(),
+            text: read_text(io)?,
+        }),
+        Some(f) => sources.push(Source::read(f)?),
+        None => {}
+    }
+    Ok(sources)
+}
+
+fn read_text(io: &mut Io<'_>) -> Result<String> {
+    let mut text = String::new();
+    io.stdin
+        .read_to_string(&mut text)
+        .map_err(|e| Error::input(format!("-: cannot read values from stdin: {e}")))?;
+    Ok(text)
+}
+
+/// `docs`: the parameter tables as Markdown.
+pub fn docs(io: &mut Io<'_>) -> Result<ExitCode> {
+    super::write_out(io, crate::params::docs::markdown().as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `schema`: the JSON Schema.
+pub fn schema(io: &mut Io<'_>) -> Result<ExitCode> {
+    super::write_out(io, crate::params::schema::schema_text().as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

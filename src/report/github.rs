@@ -1,0 +1,91 @@
+//! GitHub Actions workflow commands (`::error file=...,line=...,col=...::message`): findings show
+//! up as annotations on the pull request's files.
+
+use std::io::{self, Write};
+
+use super::lint::{Linted, Options, Reporter, Summary};
+use super::{Finding, Origin, Severity};
+
+pub struct Github {
+    pub options: Options,
+}
+
+/// Escape a message (GitHub's `escapeData`).
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a property value (GitHub's `escapeProperty`).
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn annotation(finding: &Finding) -> String {
+    let command = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut props = Vec::new();
+    let mut message = String::new();
+    match &finding.origin {
+        Origin::File { file, line, column } => {
+            props.push(format!("file={}", property(file)));
+            props.push(format!("line={line}"));
+            props.push(format!("col={column}"));
+        }
+        Origin::None => {}
+        other => message.push_str(&format!("{other}: ")),
+    }
+    props.push(format!(
+        "title={}",
+        property(&format!("polyaxon-pr: {}", finding.path))
+    ));
+    message.push_str(&finding.message);
+    if !finding.hint.is_empty() {
+        message.push_str(&format!("\nhint: {}", finding.hint));
+    }
+    format!("::{command} {}::{}", props.join(","), data(&message))
+}
+
+impl Reporter for Github {
+    fn file(&mut self, out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
+        for finding in linted.shown(self.options) {
+            writeln!(out, "{}", annotation(finding))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} file(s) linted, {} file(s) failed",
+            summary.files, summary.failed
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_are_escaped() {
+        let f = Finding::error(
+            "a.b",
+            Origin::File {
+                file: "v,1.yaml".into(),
+                line: 3,
+                column: 5,
+            },
+            "50% wrong",
+        )
+        .with_hint("fix: it");
+        assert_eq!(
+            annotation(&f),
+            "::error file=v%2C1.yaml,line=3,col=5,title=polyaxon-pr%3A a.b::50%25 wrong%0Ahint: fix: it"
+        );
+    }
+}

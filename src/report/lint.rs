@@ -1,0 +1,86 @@
+//! What `lint` reports and the small trait every output format implements: one call per linted
+//! file, then `finish` (streaming formats write as they go, document formats at the end).
+
+use std::io::{self, Write};
+
+use super::{Finding, Severity};
+
+/// The findings of one linted file (or of the merged `-f`/`--set` values).
+#[derive(Debug, Clone)]
+pub struct Linted {
+    pub name: String,
+    pub findings: Vec<Finding>,
+}
+
+/// How findings are shown and what fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Warnings fail too.
+    pub strict: bool,
+    /// Show only warnings and errors, and only files that have them.
+    pub quiet: bool,
+}
+
+impl Linted {
+    pub fn failed(&self, options: Options) -> bool {
+        self.findings.iter().any(|f| {
+            f.severity == Severity::Error || (options.strict && f.severity == Severity::Warning)
+        })
+    }
+
+    /// The findings to show under `options`.
+    pub fn shown(&self, options: Options) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| !options.quiet || f.severity != Severity::Info)
+    }
+}
+
+/// Totals for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(files: &[Linted], options: Options) -> Summary {
+        let mut s = Summary {
+            files: files.len(),
+            failed: files.iter().filter(|f| f.failed(options)).count(),
+            ..Summary::default()
+        };
+        for finding in files.iter().flat_map(|f| &f.findings) {
+            match finding.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s
+    }
+}
+
+/// An output format.
+pub trait Reporter {
+    /// Report one linted file.
+    fn file(&mut self, out: &mut dyn Write, linted: &Linted) -> io::Result<()>;
+    /// Write whatever comes last (the summary, the document).
+    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()>;
+}
+
+/// Write all files with `reporter`.
+pub fn write_all(
+    reporter: &mut dyn Reporter,
+    out: &mut dyn Write,
+    files: &[Linted],
+    options: Options,
+) -> io::Result<()> {
+    for linted in files {
+        reporter.file(out, linted)?;
+    }
+    reporter.finish(out, Summary::of(files, options))
+}

@@ -1,0 +1,85 @@
+//! SARIF 2.1.0, the format code-scanning services (GitHub code scanning among them) import.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::lint::{Linted, Options, Reporter, Summary};
+use super::{Finding, Origin, Severity};
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const RULE: &str = "polyaxon-values";
+
+pub struct Sarif {
+    pub options: Options,
+    results: Vec<Value>,
+}
+
+impl Sarif {
+    pub fn new(options: Options) -> Sarif {
+        Sarif {
+            options,
+            results: Vec::new(),
+        }
+    }
+}
+
+fn result(finding: &Finding) -> Value {
+    let level = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let mut text = format!("{}: {}", finding.path, finding.message);
+    if !finding.hint.is_empty() {
+        text.push_str(&format!(" (hint: {})", finding.hint));
+    }
+    let mut result = json!({
+        "ruleId": RULE,
+        "level": level,
+        "message": {"text": text},
+    });
+    match &finding.origin {
+        Origin::File { file, line, column } => {
+            let uri = if file == "-" { "stdin" } else { file.as_str() };
+            result["locations"] = json!([{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": {"startLine": line, "startColumn": column}
+                }
+            }]);
+        }
+        Origin::None => {}
+        other => {
+            result["message"]["text"] = json!(format!("{other}: {text}"));
+        }
+    }
+    result
+}
+
+impl Reporter for Sarif {
+    fn file(&mut self, _out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
+        self.results.extend(linted.shown(self.options).map(result));
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _summary: Summary) -> io::Result<()> {
+        let doc = json!({
+            "$schema": SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "polyaxon-pr",
+                    "rules": [{
+                        "id": RULE,
+                        "name": "PolyaxonValues",
+                        "shortDescription": {"text": "Polyaxon chart values follow the documented parameters"}
+                    }]
+                }},
+                "results": std::mem::take(&mut self.results),
+            }]
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

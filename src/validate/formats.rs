@@ -1,0 +1,361 @@
+//! Rules on the text of a value: DNS names, paths, hosts, time zones, emails, Secret keys,
+//! quantities. Each returns what is wrong and how to fix it; the caller adds the location.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::params::Format;
+use crate::params::schema::{DNS_LABEL, DNS_SUBDOMAIN, QUANTITY};
+
+/// What is wrong with a text, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub hint: String,
+}
+
+fn problem(message: impl Into<String>, hint: impl Into<String>) -> Result<(), Problem> {
+    Err(Problem {
+        message: message.into(),
+        hint: hint.into(),
+    })
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("the patterns are unit-tested"))
+}
+
+/// Check `text` against `format`.
+pub fn check(format: Format, text: &str) -> Result<(), Problem> {
+    match format {
+        Format::DnsLabel => dns_label(text),
+        Format::DnsSubdomain => dns_subdomain(text),
+        Format::AbsPath | Format::HostPath => host_path(text),
+        Format::MountPath => mount_path(text),
+        Format::FilePath => file_path(text),
+        Format::Timezone => time_zone(text),
+        Format::Email => email(text),
+        Format::Host => host(text),
+        Format::HostPort => host_port(text),
+        Format::AllowedHost => allowed_host(text),
+        Format::TlsHost => host(text.strip_prefix("*.").unwrap_or(text)),
+        Format::SecretKey => secret_key(text),
+    }
+}
+
+pub fn dns_label(text: &str) -> Result<(), Problem> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if text.len() <= 63 && regex(&RE, DNS_LABEL).is_match(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a DNS-1123 label"),
+        "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    )
+}
+
+pub fn dns_subdomain(text: &str) -> Result<(), Problem> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if text.len() <= 253 && regex(&RE, DNS_SUBDOMAIN).is_match(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a valid Kubernetes name (DNS-1123 subdomain)"),
+        "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+    )
+}
+
+/// A path on the node: absolute, no `..`. Empty means unset.
+fn host_path(text: &str) -> Result<(), Problem> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    if !text.starts_with('/') {
+        return problem(
+            format!("\"{text}\" is not an absolute path"),
+            "start the path with /",
+        );
+    }
+    if text.split('/').any(|s| s == "..") {
+        return problem(
+            format!("\"{text}\" contains \"..\""),
+            "write the path without .. segments",
+        );
+    }
+    Ok(())
+}
+
+/// A path in the container: absolute, normalised, no `..`, not `/`. Empty means unset.
+fn mount_path(text: &str) -> Result<(), Problem> {
+    host_path(text)?;
+    if text == "/" {
+        return problem(
+            "cannot mount a volume over the container's root /",
+            "choose a directory such as /data",
+        );
+    }
+    let normal = normalise(text);
+    if !text.is_empty() && normal != text {
+        return problem(
+            format!("\"{text}\" is not a normalised path"),
+            format!("write \"{normal}\""),
+        );
+    }
+    Ok(())
+}
+
+/// `/a//b/./c/` → `/a/b/c`.
+pub fn normalise(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+fn file_path(text: &str) -> Result<(), Problem> {
+    host_path(text)?;
+    if text.ends_with('/') {
+        return problem(
+            format!("\"{text}\" names a directory, not a file"),
+            "give the file itself, e.g. /usr/lib/x86_64-linux-gnu/libcuda.so.1",
+        );
+    }
+    Ok(())
+}
+
+pub fn time_zone(text: &str) -> Result<(), Problem> {
+    if chrono_tz::Tz::from_str(text).is_ok() {
+        return Ok(());
+    }
+    let hint = match suggest_time_zone(text) {
+        Some(name) => format!("did you mean \"{name}\"?"),
+        None => "use an IANA time zone name such as UTC or Europe/Berlin".to_string(),
+    };
+    problem(format!("\"{text}\" is not a known time zone"), hint)
+}
+
+/// The nearest IANA name: same spelling ignoring case, same city, else the closest by edit
+/// distance.
+pub fn suggest_time_zone(text: &str) -> Option<&'static str> {
+    let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+    let lower = text.to_ascii_lowercase().replace(' ', "_");
+    if let Some(name) = names().find(|n| n.to_ascii_lowercase() == lower) {
+        return Some(name);
+    }
+    let city = lower.rsplit('/').next().unwrap_or(&lower).to_string();
+    if let Some(name) = names().find(|n| {
+        n.to_ascii_lowercase()
+            .rsplit('/')
+            .next()
+            .is_some_and(|c| c == city)
+    }) {
+        return Some(name);
+    }
+    names()
+        .map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &lower), n))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+fn email(text: &str) -> Result<(), Problem> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let pattern = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$";
+    if regex(&RE, pattern).is_match(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not an email address"),
+        "write it as name@domain, e.g. root@polyaxon.local",
+    )
+}
+
+fn is_hostname(text: &str) -> bool {
+    let text = text.strip_suffix('.').unwrap_or(text);
+    !text.is_empty()
+        && text.len() <= 253
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+fn is_address(text: &str) -> bool {
+    Ipv4Addr::from_str(text).is_ok() || Ipv6Addr::from_str(text).is_ok()
+}
+
+fn host(text: &str) -> Result<(), Problem> {
+    if is_address(text) || is_hostname(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a host name or an IP address"),
+        "write a name such as polyaxon.example.com or an address such as 10.0.0.1",
+    )
+}
+
+fn host_port(text: &str) -> Result<(), Problem> {
+    if let Some((scheme, _)) = text.split_once("://") {
+        return problem(
+            format!("\"{text}\" is a URL; apiHost is a host name or address"),
+            format!("drop \"{scheme}://\" (and any path)"),
+        );
+    }
+    if text.contains('/') {
+        return problem(
+            format!("\"{text}\" contains a path; apiHost is a host name or address"),
+            "drop everything from the first /",
+        );
+    }
+    if is_address(text) {
+        return Ok(());
+    }
+    let (host_part, port) = split_port(text);
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return problem(
+            format!("\"{port}\" in \"{text}\" is not a port"),
+            "a port is a number from 1 to 65535",
+        );
+    }
+    host(host_part)
+}
+
+/// `host:port`, `[v6]:port`, `[v6]`.
+fn split_port(text: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some((addr, after)) = rest.split_once(']')
+    {
+        return (addr, after.strip_prefix(':'));
+    }
+    match text.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (text, None),
+    }
+}
+
+fn allowed_host(text: &str) -> Result<(), Problem> {
+    if text == "*" || is_address(text) {
+        return Ok(());
+    }
+    let name = text.strip_prefix('.').unwrap_or(text);
+    if is_hostname(name) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not an IP address, a host name, a .domain suffix or *"),
+        "write e.g. 127.0.0.1, polyaxon.example.com or .example.com (every subdomain)",
+    )
+}
+
+pub fn secret_key(text: &str) -> Result<(), Problem> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if text.len() <= 253
+        && text != "."
+        && text != ".."
+        && regex(&RE, "^[-._a-zA-Z0-9]+$").is_match(text)
+    {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a valid Secret key"),
+        "use letters, digits, '-', '_' and '.'",
+    )
+}
+
+pub fn quantity(text: &str) -> Result<(), Problem> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if regex(&RE, QUANTITY).is_match(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a Kubernetes quantity"),
+        "write a size such as 10Gi or 500Mi",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_good_values() {
+        let good = [
+            (Format::DnsLabel, "data-1"),
+            (Format::DnsSubdomain, "secret.name-1"),
+            (Format::MountPath, "/data/1"),
+            (Format::HostPath, "/path/to/data/"),
+            (Format::FilePath, "/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
+            (Format::Timezone, "Europe/Berlin"),
+            (Format::Timezone, "UTC"),
+            (Format::Email, "root@polyaxon.local"),
+            (Format::HostPort, "159.203.150.212"),
+            (Format::HostPort, "polyaxon.foo.com"),
+            (Format::HostPort, "polyaxon.foo.com:8080"),
+            (Format::HostPort, "[::1]:80"),
+            (Format::HostPort, "::1"),
+            (Format::AllowedHost, ".mysite.com"),
+            (Format::AllowedHost, "127.0.0.1"),
+            (Format::AllowedHost, "*"),
+            (Format::TlsHost, "*.example.com"),
+            (Format::SecretKey, "secret-key"),
+        ];
+        for (format, text) in good {
+            assert_eq!(check(format, text), Ok(()), "{format:?} {text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let bad = [
+            (Format::DnsLabel, "Data_1"),
+            (Format::DnsLabel, &"a".repeat(64)),
+            (Format::MountPath, "data"),
+            (Format::MountPath, "/data/../etc"),
+            (Format::MountPath, "/data//1"),
+            (Format::MountPath, "/data/"),
+            (Format::MountPath, "/"),
+            (Format::FilePath, "/usr/lib/"),
+            (Format::Timezone, "Europe/Berln"),
+            (Format::Email, "root"),
+            (Format::HostPort, "https://polyaxon.foo.com"),
+            (Format::HostPort, "polyaxon.foo.com:http"),
+            (Format::HostPort, "polyaxon.foo.com:0"),
+            (Format::AllowedHost, "http://x.com"),
+            (Format::AllowedHost, "a..b"),
+            (Format::SecretKey, "a/b"),
+        ];
+        for (format, text) in bad {
+            assert!(check(format, text).is_err(), "{format:?} {text}");
+        }
+    }
+
+    #[test]
+    fn time_zone_suggestions() {
+        assert_eq!(suggest_time_zone("Europe/Berln"), Some("Europe/Berlin"));
+        assert_eq!(suggest_time_zone("europe/paris"), Some("Europe/Paris"));
+        assert_eq!(suggest_time_zone("Berlin"), Some("Europe/Berlin"));
+        assert_eq!(suggest_time_zone("Nowhere/Atlantis-Deep"), None);
+    }
+
+    #[test]
+    fn quantities() {
+        assert!(quantity("10Gi").is_ok());
+        assert!(quantity("1.5G").is_ok());
+        assert!(quantity("10GB").is_err());
+    }
+
+    #[test]
+    fn mount_path_hint_gives_the_normal_form() {
+        let p = check(Format::MountPath, "/data//x/").unwrap_err();
+        assert_eq!(p.hint, "write \"/data/x\"");
+    }
+}

@@ -1,0 +1,148 @@
+//! The remaining rules that relate values: the GPU directories, ingress TLS, the root user, the
+//! host allow-list and the nfs provisioner's settings.
+
+use serde_json::Value;
+
+use super::Ctx;
+
+pub fn check(ctx: &mut Ctx<'_>) {
+    gpu(ctx);
+    ingress(ctx);
+    user(ctx);
+    allowed_hosts(ctx);
+    nfs(ctx);
+}
+
+/// Chart 0.4.2 mounts the GPU libraries only when all three host dirs are set.
+fn gpu(ctx: &mut Ctx<'_>) {
+    let keys = ["lib", "bin", "libcuda"];
+    let set: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| ctx.text(&format!("/dirs/nvidia/{k}")).is_some())
+        .collect();
+    if !set.is_empty() && set.len() < keys.len() {
+        let missing: Vec<&str> = keys.into_iter().filter(|k| !set.contains(k)).collect();
+        ctx.error(
+            "/dirs/nvidia",
+            format!(
+                "dirs.nvidia sets {} but not {}; chart 0.4.2 silently ignores a partial set",
+                set.join(", "),
+                missing.join(", ")
+            ),
+            "set all three of lib, bin and libcuda, or none",
+        );
+    }
+    let mounts_set = keys
+        .into_iter()
+        .any(|k| ctx.text(&format!("/mountPaths/nvidia/{k}")).is_some());
+    if mounts_set && set.len() < keys.len() {
+        ctx.warning(
+            "/mountPaths/nvidia",
+            "mountPaths.nvidia has no effect without dirs.nvidia (lib, bin and libcuda)",
+            "set dirs.nvidia too, or remove mountPaths.nvidia",
+        );
+    }
+}
+
+fn ingress(ctx: &mut Ctx<'_>) {
+    let hosts = ctx
+        .get("/ingress/tls/hosts")
+        .and_then(Value::as_array)
+        .is_some_and(|h| !h.is_empty());
+    if ctx.is_true("/ingress/tls/enabled") && !hosts {
+        ctx.error(
+            "/ingress/tls/enabled",
+            "ingress.tls.enabled needs ingress.tls.hosts",
+            "list the host names the certificate covers under ingress.tls.hosts",
+        );
+    }
+}
+
+/// Compared, never shown: no message may contain a password.
+fn user(ctx: &mut Ctx<'_>) {
+    if ctx.text("/user/password") == Some("rootpassword") {
+        ctx.warning(
+            "/user/password",
+            "user.password is the documented default password; anyone who read the docs can log in",
+            "set your own password, or null to have Polyaxon generate one",
+        );
+    }
+}
+
+fn allowed_hosts(ctx: &mut Ctx<'_>) {
+    let Some(Value::Array(hosts)) = ctx.get("/allowedHosts").cloned() else {
+        return;
+    };
+    for (i, host) in hosts.iter().enumerate() {
+        if host.as_str() == Some("*") {
+            ctx.warning(
+                &format!("/allowedHosts/{i}"),
+                "\"*\" allows every host",
+                "list the host names and addresses that reach the api",
+            );
+        }
+    }
+}
+
+fn nfs(ctx: &mut Ctx<'_>) {
+    let configured = ctx.get("/nfsProvisioner/pvc").is_some_and(|v| !v.is_null());
+    if configured && !ctx.is_true("/nfsProvisioner/enabled") {
+        ctx.warning(
+            "/nfsProvisioner/pvc",
+            "nfsProvisioner.pvc has no effect unless nfsProvisioner.enabled is true",
+            "set nfsProvisioner.enabled: true, or remove nfsProvisioner.pvc",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::validate;
+    use crate::values::Values;
+    use serde_json::json;
+
+    fn messages(v: serde_json::Value) -> Vec<String> {
+        validate(&Values::from_json(v))
+            .into_iter()
+            .map(|f| format!("{} {}: {}", f.severity.as_str(), f.path, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn partial_gpu_dirs() {
+        let m = messages(json!({"dirs": {"nvidia": {"lib": "/usr/lib/nvidia"}}}));
+        assert_eq!(
+            m,
+            [
+                "error dirs.nvidia: dirs.nvidia sets lib but not bin, libcuda; chart 0.4.2 silently ignores a partial set"
+            ]
+        );
+    }
+
+    #[test]
+    fn tls_needs_hosts() {
+        let m = messages(json!({"ingress": {"tls": {"enabled": true}}}));
+        assert_eq!(
+            m,
+            ["error ingress.tls.enabled: ingress.tls.enabled needs ingress.tls.hosts"]
+        );
+    }
+
+    #[test]
+    fn default_password_warns_without_showing_it() {
+        let findings = validate(&Values::from_json(
+            json!({"user": {"password": "rootpassword"}}),
+        ));
+        assert_eq!(findings.len(), 1);
+        let all = format!("{} {}", findings[0].message, findings[0].hint);
+        assert!(!all.contains("rootpassword"), "{all}");
+    }
+
+    #[test]
+    fn star_host_warns() {
+        assert_eq!(
+            messages(json!({"allowedHosts": ["*"]})),
+            ["warning allowedHosts[0]: \"*\" allows every host"]
+        );
+    }
+}

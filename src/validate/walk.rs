@@ -1,0 +1,451 @@
+//! The structural walk: every key of the values against the parameter tree (unknown keys with
+//! "did you mean"), every value against its type and format, tolerations and affinities against
+//! the Kubernetes shapes.
+
+use serde_json::{Map, Value};
+
+use super::{Ctx, formats, show, suggest};
+use crate::params::k8s::{self, Shape};
+use crate::params::{self, Kind, Node, Param};
+use crate::values::yaml::{escape_pointer, kind_name};
+
+/// Walk the whole values tree.
+pub fn walk(ctx: &mut Ctx<'_>) {
+    let root = ctx.values.root.clone();
+    if let Value::Object(map) = &root {
+        object(ctx, params::tree(), map, "");
+    }
+}
+
+fn child_pointer(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", escape_pointer(key))
+}
+
+fn node(ctx: &mut Ctx<'_>, node: &Node, value: &Value, pointer: &str) {
+    if value.is_null() {
+        if !node.nullable() {
+            ctx.warning(
+                pointer,
+                "is null: Helm deletes the chart's default here",
+                "remove the key to keep the chart's default",
+            );
+        }
+        return;
+    }
+    let param = node.param;
+    match node.kind() {
+        Kind::Object => match value {
+            Value::Object(map) => object(ctx, node, map, pointer),
+            other => type_error(ctx, pointer, "a map", other, param),
+        },
+        Kind::Map => {
+            if !value.is_object() {
+                type_error(ctx, pointer, "a map", value, param);
+            }
+        }
+        kind => leaf(ctx, kind, param, value, pointer),
+    }
+}
+
+fn object(ctx: &mut Ctx<'_>, parent: &Node, map: &Map<String, Value>, pointer: &str) {
+    for (key, value) in map {
+        let child = child_pointer(pointer, key);
+        let named = !parent.children.iter().any(|(k, _)| k == key);
+        match parent.child(key) {
+            Some(n) => {
+                if named {
+                    volume_name(ctx, key, &child);
+                }
+                node(ctx, n, value, &child);
+            }
+            None => unknown_key(ctx, key, parent.child_names(), &child),
+        }
+    }
+}
+
+/// A user-chosen name becomes a volume name.
+fn volume_name(ctx: &mut Ctx<'_>, name: &str, pointer: &str) {
+    if let Err(p) = formats::dns_label(name) {
+        ctx.error(
+            pointer,
+            format!("{} (the name becomes a volume name)", p.message),
+            p.hint,
+        );
+    }
+}
+
+fn unknown_key<'a>(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    pointer: &str,
+) {
+    let mut message = format!("unknown parameter \"{key}\"");
+    let names: Vec<&str> = candidates.collect();
+    let hint = match suggest(key, names.iter().copied()) {
+        Some(near) => {
+            message.push_str(&format!("; did you mean \"{near}\"?"));
+            format!("rename it to \"{near}\"")
+        }
+        None if names.is_empty() => "remove it".to_string(),
+        None => format!("expected one of {}", names.join(", ")),
+    };
+    ctx.error(pointer, message, hint);
+}
+
+fn type_error(ctx: &mut Ctx<'_>, pointer: &str, want: &str, got: &Value, param: Option<&Param>) {
+    let secret = param.is_some_and(|p| p.secret);
+    let shown = match got {
+        Value::Array(_) | Value::Object(_) | Value::Null => kind_name(got).to_string(),
+        _ if secret => kind_name(got).to_string(),
+        other => format!("{} {}", kind_name(other), show(other)),
+    };
+    let hint = match (want, got) {
+        ("a boolean", Value::String(_)) => "write true or false without quotes",
+        ("a string", Value::Bool(_) | Value::Number(_)) => {
+            "quote it: YAML reads yes/no/on/off and numbers as non-strings"
+        }
+        _ => "see `polyaxon-pr docs` for the expected type",
+    };
+    ctx.error(pointer, format!("expected {want}, got {shown}"), hint);
+}
+
+fn leaf(ctx: &mut Ctx<'_>, kind: Kind, param: Option<&Param>, value: &Value, pointer: &str) {
+    match kind {
+        Kind::Bool if !value.is_boolean() => type_error(ctx, pointer, "a boolean", value, param),
+        Kind::Int if !(value.is_i64() || value.is_u64()) => {
+            type_error(ctx, pointer, "an integer", value, param);
+        }
+        Kind::String => match value.as_str() {
+            Some(text) => string(ctx, param, text, pointer),
+            None => type_error(ctx, pointer, "a string", value, param),
+        },
+        Kind::Strings => strings(ctx, param, value, pointer),
+        Kind::StringMap => shape(ctx, &Shape::StringMap, value, pointer),
+        Kind::Quantity => quantity(ctx, value, pointer),
+        Kind::Tolerations => shape(ctx, &k8s::TOLERATIONS, value, pointer),
+        Kind::Affinity => shape(ctx, &k8s::AFFINITY, value, pointer),
+        _ => {}
+    }
+}
+
+fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
+    let Some(param) = param else { return };
+    if !param.allowed.is_empty() {
+        if !param.allowed.iter().any(|a| a == text) {
+            let noun = param.noun.as_deref().unwrap_or("valid value");
+            let mut hint = String::new();
+            if let Some(near) = suggest(text, param.allowed.iter().map(String::as_str)) {
+                hint = format!("did you mean \"{near}\"?");
+            }
+            ctx.error(
+                pointer,
+                format!(
+                    "\"{text}\" is not a {noun}; expected one of {}",
+                    param.allowed.join(", ")
+                ),
+                hint,
+            );
+        }
+        return;
+    }
+    if let Some(format) = param.format
+        && let Err(p) = formats::check(format, text)
+    {
+        ctx.error(pointer, p.message, p.hint);
+    }
+}
+
+fn strings(ctx: &mut Ctx<'_>, param: Option<&Param>, value: &Value, pointer: &str) {
+    let Value::Array(items) = value else {
+        return type_error(ctx, pointer, "a list of strings", value, param);
+    };
+    for (i, item) in items.iter().enumerate() {
+        let item_pointer = format!("{pointer}/{i}");
+        match item.as_str() {
+            Some(text) => string(ctx, param, text, &item_pointer),
+            None => type_error(ctx, &item_pointer, "a string", item, param),
+        }
+    }
+}
+
+fn quantity(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
+    match value {
+        Value::String(text) => {
+            if let Err(p) = formats::quantity(text) {
+                ctx.error(pointer, p.message, p.hint);
+            }
+        }
+        Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {}
+        other => type_error(ctx, pointer, "a quantity such as 10Gi", other, None),
+    }
+}
+
+/// Walk a Kubernetes shape.
+fn shape(ctx: &mut Ctx<'_>, shape: &Shape, value: &Value, pointer: &str) {
+    match (shape, value) {
+        (Shape::String, Value::String(_)) => {}
+        (Shape::Int, v) if v.is_i64() => {}
+        (Shape::Weight, v) => weight(ctx, v, pointer),
+        (Shape::Strings, Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if !item.is_string() {
+                    type_error(ctx, &format!("{pointer}/{i}"), "a string", item, None);
+                }
+            }
+        }
+        (Shape::StringMap, Value::Object(map)) => {
+            for (k, v) in map {
+                if !v.is_string() {
+                    type_error(ctx, &child_pointer(pointer, k), "a string", v, None);
+                }
+            }
+        }
+        (Shape::Enum(noun, allowed), Value::String(text)) => {
+            enumerated(ctx, noun, allowed, text, pointer)
+        }
+        (Shape::List(item), Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                self::shape(ctx, item, v, &format!("{pointer}/{i}"));
+            }
+        }
+        (Shape::Object(fields), Value::Object(map)) => object_shape(ctx, fields, map, pointer),
+        (shape, value) => type_error(ctx, pointer, shape_name(shape), value, None),
+    }
+}
+
+fn shape_name(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::String | Shape::Enum(..) => "a string",
+        Shape::Int | Shape::Weight => "an integer",
+        Shape::Strings => "a list of strings",
+        Shape::StringMap => "a map of strings",
+        Shape::List(_) => "a list",
+        Shape::Object(_) => "a map",
+    }
+}
+
+fn weight(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
+    match value.as_i64() {
+        Some(1..=100) => {}
+        Some(n) => ctx.error(
+            pointer,
+            format!("weight {n} is out of range"),
+            "a scheduling weight is from 1 to 100",
+        ),
+        None => type_error(ctx, pointer, "an integer", value, None),
+    }
+}
+
+fn enumerated(ctx: &mut Ctx<'_>, noun: &str, allowed: &[&str], text: &str, pointer: &str) {
+    if allowed.contains(&text) {
+        return;
+    }
+    let hint = suggest(text, allowed.iter().copied())
+        .map(|near| format!("did you mean \"{near}\"?"))
+        .unwrap_or_default();
+    ctx.error(
+        pointer,
+        format!(
+            "\"{text}\" is not a {noun}; expected one of {}",
+            allowed.join(", ")
+        ),
+        hint,
+    );
+}
+
+fn object_shape(ctx: &mut Ctx<'_>, fields: &[k8s::Field], map: &Map<String, Value>, pointer: &str) {
+    for (key, value) in map {
+        let child = child_pointer(pointer, key);
+        match fields.iter().find(|f| f.name == key) {
+            Some(f) => shape(ctx, f.shape, value, &child),
+            None => unknown_key(ctx, key, fields.iter().map(|f| f.name), &child),
+        }
+    }
+    for f in fields
+        .iter()
+        .filter(|f| f.required && !map.contains_key(f.name))
+    {
+        ctx.error(
+            pointer,
+            format!("missing required field \"{}\"", f.name),
+            "see the Kubernetes API reference for this object",
+        );
+    }
+    operator_rules(ctx, fields, map, pointer);
+}
+
+/// What Kubernetes checks beyond the shape: values vs operators, tolerations.
+fn operator_rules(
+    ctx: &mut Ctx<'_>,
+    fields: &[k8s::Field],
+    map: &Map<String, Value>,
+    pointer: &str,
+) {
+    let Some(Shape::Enum(_, operators)) = fields
+        .iter()
+        .find(|f| f.name == "operator")
+        .map(|f| f.shape)
+    else {
+        return;
+    };
+    let operator = map.get("operator").and_then(Value::as_str);
+    if *operators == k8s::TOLERATION_OPERATORS {
+        toleration(ctx, map, operator, pointer);
+    } else if let Some(op) = operator {
+        requirement(ctx, map, op, pointer);
+    }
+}
+
+fn toleration(ctx: &mut Ctx<'_>, map: &Map<String, Value>, op: Option<&str>, pointer: &str) {
+    let text = |k: &str| map.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let exists = op == Some("Exists");
+    if exists && text("value").is_some() {
+        ctx.error(
+            pointer,
+            "a toleration with operator Exists must not have a value",
+            "remove value, or use operator Equal",
+        );
+    }
+    if text("key").is_none() && !exists {
+        ctx.error(
+            pointer,
+            "a toleration without a key must use operator Exists",
+            "add a key, or set operator: Exists to tolerate every taint",
+        );
+    }
+    if map.contains_key("tolerationSeconds") && text("effect") != Some("NoExecute") {
+        ctx.error(
+            pointer,
+            "tolerationSeconds needs effect NoExecute",
+            "set effect: NoExecute or remove tolerationSeconds",
+        );
+    }
+}
+
+fn requirement(ctx: &mut Ctx<'_>, map: &Map<String, Value>, op: &str, pointer: &str) {
+    let count = map
+        .get("values")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let (ok, want) = match op {
+        "In" | "NotIn" => (count > 0, "at least one value"),
+        "Exists" | "DoesNotExist" => (count == 0, "no values"),
+        "Gt" | "Lt" => (
+            count == 1
+                && map["values"][0]
+                    .as_str()
+                    .is_some_and(|s| s.parse::<i64>().is_ok()),
+            "exactly one integer value (as a string)",
+        ),
+        _ => (true, ""),
+    };
+    if !ok {
+        ctx.error(
+            pointer,
+            format!("operator {op} takes {want}"),
+            "fix values to match the operator",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::validate;
+    use crate::values::Values;
+    use serde_json::json;
+
+    fn messages(v: serde_json::Value) -> Vec<String> {
+        validate(&Values::from_json(v))
+            .into_iter()
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_keys_get_suggestions() {
+        assert_eq!(
+            messages(json!({"persistance": {}})),
+            ["persistance: unknown parameter \"persistance\"; did you mean \"persistence\"?"]
+        );
+        let m = messages(
+            json!({"persistence": {"data": {"d": {"mountpath": "/d", "hostPath": "/d"}}}}),
+        );
+        assert!(
+            m.iter().any(|m| m.contains("did you mean \"mountPath\"")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn types_are_checked() {
+        assert_eq!(
+            messages(json!({"adminViewEnabled": "true"})),
+            ["adminViewEnabled: expected a boolean, got a string \"true\""]
+        );
+        assert_eq!(
+            messages(json!({"nodeSelector": {"core": {"gpu": true}}})),
+            ["nodeSelector.core.gpu: expected a string, got a boolean true"]
+        );
+    }
+
+    #[test]
+    fn secret_values_are_never_shown() {
+        let m = messages(json!({"user": {"password": 12345678}}));
+        assert_eq!(m, ["user.password: expected a string, got an integer"]);
+    }
+
+    #[test]
+    fn tolerations_follow_kubernetes() {
+        let m = messages(json!({"tolerations": {"core": [
+            {"key": "a", "operator": "Exists", "value": "x", "effect": "NoSchedule"},
+            {"operator": "Equal", "effect": "NoSchedul"},
+            {"key": "b", "tolerationSeconds": 3, "effect": "NoSchedule"}
+        ]}}));
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(
+            m[2].contains("\"NoSchedul\" is not a taint effect"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn affinity_shape_and_operators() {
+        let m = messages(json!({"affinity": {"jobs": {"nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "gpu", "operator": "In"}]}
+            ]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 200, "preference": {}}]
+        }, "podAfinity": {}}}}));
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m.iter().any(|m| m.contains("did you mean \"podAffinity\"")));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("operator In takes at least one value"))
+        );
+        assert!(m.iter().any(|m| m.contains("weight 200 is out of range")));
+    }
+
+    #[test]
+    fn volume_names_are_dns_labels() {
+        let m = messages(
+            json!({"persistence": {"outputs": {"Out_1": {"mountPath": "/o", "hostPath": "/o"}}}}),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("persistence.outputs.Out_1: \"Out_1\" is not a DNS-1123 label"));
+    }
+
+    #[test]
+    fn subcharts_and_global_pass_through() {
+        assert!(
+            messages(
+                json!({"postgresql": {"anything": [1]}, "global": {"x": 1}, "docker-registry": {}})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            messages(json!({"redis": "no"})),
+            ["redis: expected a map, got a string \"no\""]
+        );
+    }
+}
