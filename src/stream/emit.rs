@@ -6,9 +6,15 @@
 //! sexagesimal (`"y"`, `"on"`, `"0644"`, `"1_000"`, `"1:20"`), writes multi-line strings as block
 //! scalars, keeps key order (serde_json's `preserve_order`) and writes integers as integers (a
 //! plain `0644` was read as 420 and is written as 420, the same value).
+//!
+//! One go-yaml v2 limit serde-saphyr does not know: a block scalar without an indentation
+//! indicator whose first non-blank line starts with a tab (a tab-indented nginx.conf or Makefile
+//! in a ConfigMap) is a decode error there ("found a tab character where an indentation space is
+//! expected"), so such strings are written double-quoted instead.
 
 use std::collections::BTreeMap;
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::Stream;
@@ -19,8 +25,34 @@ pub const EMPTY_OUTPUT: &str = "# polyaxon-pr: no resources\n";
 
 /// Serialise one document as block-style YAML ending in a newline.
 pub fn to_yaml(value: &Value) -> Result<String> {
-    serde_saphyr::to_string(value)
+    serde_saphyr::to_string(&Yaml11(value))
         .map_err(|e| Error::input(format!("cannot write a document as YAML: {e}")))
+}
+
+/// A value serialised with the strings go-yaml v2 could not read back from a block scalar forced
+/// into double quotes.
+struct Yaml11<'a>(&'a Value);
+
+impl Serialize for Yaml11<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::String(s) if tab_indented(s) => {
+                serde_saphyr::DoubleQuoted(s.as_str()).serialize(serializer)
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(Yaml11)),
+            Value::Object(map) => serializer.collect_map(map.iter().map(|(k, v)| (k, Yaml11(v)))),
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// Whether the first line with more than spaces starts, after its spaces, with a tab: the line
+/// go-yaml v2 detects a block scalar's indentation from.
+fn tab_indented(s: &str) -> bool {
+    s.split('\n')
+        .map(|line| line.trim_start_matches(' '))
+        .find(|line| !line.is_empty())
+        .is_some_and(|line| line.starts_with('\t'))
 }
 
 /// Write the stream with `changed` (document index → new value) applied.
@@ -91,6 +123,14 @@ mod tests {
     fn crlf_documents_stay_crlf() {
         let text = "---\r\nkind: A\r\nv: \"on\"\r\n";
         assert_eq!(roundtrip(text, 0), "---\r\nkind: A\r\nv: \"on\"\r\n");
+    }
+
+    #[test]
+    fn tab_indented_multi_line_strings_are_double_quoted() {
+        let value = serde_json::json!({"nginx.conf": "\tserver {\n\t\tlisten 80;\n\t}\n", "ok": "a\n\tb\n"});
+        let yaml = to_yaml(&value).unwrap();
+        assert!(yaml.contains("nginx.conf: \"\\tserver"), "{yaml}");
+        assert!(yaml.contains("ok: |"), "{yaml}");
     }
 
     #[test]

@@ -270,7 +270,17 @@ pub fn resolve_plain(s: &str) -> Result<Value, String> {
     }
 }
 
+/// A float as it comes out of Go's `json.Marshal` and back into `serde_json`: integral values
+/// below 1e21 are printed without exponent or fraction, so they read back as integers.
 fn float(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        if f >= i64::MIN as f64 && f < i64::MAX as f64 {
+            return Value::from(f as i64);
+        }
+        if f >= 0.0 && f < u64::MAX as f64 {
+            return Value::from(f as u64);
+        }
+    }
     Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
 
@@ -453,6 +463,9 @@ pub fn yaml_string() -> impl proptest::strategy::Strategy<Value = String> {
             .prop_map(|(t, extra, before)| if before { format!("{extra}{t}") } else { format!("{t}{extra}") }),
         1 => prop::collection::vec(token, 1..4).prop_map(|t| t.join("\n")),
         1 => "[\u{80}-\u{a0}\u{2028}\u{2029}\u{feff}\u{fffe} a]{0,6}",
+        1 => "[ -~\t]{70,130}",
+        1 => "( {0,3}\t?[ -~]{0,10}\r?\n){1,4}[ \t]{0,2}",
+        1 => "(\t|  )[a-z]{1,5}[ -~]{75,100}( |\n)?",
     ]
 }
 
