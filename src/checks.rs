@@ -51,6 +51,8 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
             doc.pointer(&podspec::join(&spec.pointer, "volumes")),
             "name",
         );
+        let mut mountable: BTreeSet<String> = volumes.keys().cloned().collect();
+        mountable.extend(claim_templates(doc, &spec));
         for (name, count) in &volumes {
             if *count > 1 {
                 found.insert((
@@ -65,17 +67,32 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
                 .and_then(Value::as_array);
             for (i, container) in items.into_iter().flatten().enumerate() {
                 let pointer = format!("{}/{list}/{i}", spec.pointer);
-                container_defects(container, &pointer, &volumes, &mut found);
+                container_defects(container, &pointer, &mountable, &mut found);
             }
         }
     }
     found
 }
 
+/// A StatefulSet's `volumeClaimTemplates` are volumes of its pods too.
+fn claim_templates(doc: &Value, spec: &podspec::PodSpecRef) -> Vec<String> {
+    if spec.kind != "StatefulSet" {
+        return Vec::new();
+    }
+    let pointer = format!("{}/spec/volumeClaimTemplates", spec.object);
+    doc.pointer(&pointer)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
 fn container_defects(
     container: &Value,
     pointer: &str,
-    volumes: &BTreeMap<String, usize>,
+    mountable: &BTreeSet<String>,
     found: &mut BTreeSet<Defect>,
 ) {
     let name = container
@@ -88,7 +105,7 @@ fn container_defects(
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if !volumes.contains_key(volume) {
+        if !mountable.contains(volume) {
             let message = format!(
                 "container `{name}` mounts volume `{volume}`, which the pod spec does not define"
             );
@@ -161,6 +178,15 @@ mod tests {
         let findings = check(&before, &after, &Origin::None);
         let severities: Vec<_> = findings.iter().map(|f| f.severity).collect();
         assert_eq!(severities, [Severity::Warning, Severity::Error]);
+    }
+
+    #[test]
+    fn stateful_set_claim_templates_are_volumes() {
+        let doc = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}}],
+            "template": {"spec": {"containers": [
+                {"name": "c", "volumeMounts": [{"name": "data", "mountPath": "/d"}]}]}}}});
+        assert!(defects(&doc).is_empty());
     }
 
     #[test]

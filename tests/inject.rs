@@ -570,3 +570,21 @@ fn diff_prints_a_unified_diff() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_nfs_provisioner_gets_core_scheduling_and_its_claim_templates_count_as_volumes() {
+    let out = run(
+        &["-f", &values_file("hosts-tz"), "--strict"],
+        &read("helm3/nfs.yaml"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("nfs"), "{stderr}");
+    let output = inject(&["-f", &values_file("hosts-tz")], &read("helm3/nfs.yaml"));
+    let nfs = parse(&output)
+        .into_iter()
+        .find(|d| d["kind"] == "StatefulSet")
+        .unwrap();
+    let spec = &nfs["spec"]["template"]["spec"];
+    assert_eq!(spec["nodeSelector"], json!({"polyaxon": "core"}));
+    assert_eq!(spec["tolerations"][0]["value"], "core");
+}

@@ -113,6 +113,9 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         let Some(value) = planner.value(parameter) else {
             continue;
         };
+        if !json && !super::hosts::is_given(value) {
+            continue;
+        }
         let text = if json { go_json(value) } else { go_text(value) };
         set_everywhere(planner, targets, key, &text, parameter)?;
     }
@@ -148,7 +151,11 @@ mod tests {
 
     #[test]
     fn an_equal_value_changes_nothing() {
-        let (plan, _) = run(json!({"adminViewEnabled": true, "secretRefs": null})).unwrap();
+        let (plan, _) = run(
+            json!({"adminViewEnabled": true, "secretRefs": null, "apiHost": "",
+            "allowedHosts": [], "persistence": {"outputs": {}}}),
+        )
+        .unwrap();
         assert!(plan.patches.is_empty(), "{:?}", plan.patches);
     }
 }

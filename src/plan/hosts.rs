@@ -22,7 +22,7 @@ use crate::profile::{Role, Targets};
 const PROBES: [&str; 2] = ["livenessProbe", "readinessProbe"];
 
 pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
-    if let Some(hosts) = planner.value("allowedHosts").filter(|v| !v.is_null()) {
+    if let Some(hosts) = planner.value("allowedHosts").filter(|v| is_given(v)) {
         configmap::set_everywhere(
             planner,
             targets,
@@ -32,10 +32,26 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         )?;
         probe_headers(planner, targets)?;
     }
-    if let Some(zone) = planner.value("timeZone").and_then(Value::as_str) {
+    if let Some(zone) = planner
+        .value("timeZone")
+        .and_then(Value::as_str)
+        .filter(|z| !z.is_empty())
+    {
         time_zone_env(planner, targets, zone)?;
     }
     Ok(())
+}
+
+/// The chart tests these values for truth (`{{ if .Values.allowedHosts }}`): an empty list or
+/// string is as good as unset.
+pub fn is_given(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        _ => true,
+    }
 }
 
 fn probe_headers(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {

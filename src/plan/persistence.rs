@@ -45,6 +45,10 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
             .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        if entries.is_empty() {
+            // The chart tests the map for truth: an empty one renders the defaults.
+            continue;
+        }
         persistence_json(planner, targets, kind, &entries)?;
         let mounted = mounted_entries(planner, kind, &entries);
         remove_default(planner, targets, kind, &mounted)?;
