@@ -6,6 +6,7 @@
 //! the documents that changed.
 
 pub mod emit;
+pub mod prefilter;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -98,6 +99,8 @@ pub struct Document<'a> {
     text: &'a str,
     pub chunk: Chunk,
     parsed: OnceLock<Result<Value, String>>,
+    /// The identifying fields as the line scanner read them, when it was sure ([`prefilter`]).
+    scanned: OnceLock<Option<Meta>>,
 }
 
 impl<'a> Document<'a> {
@@ -164,6 +167,12 @@ impl<'a> Document<'a> {
         if let Some(source) = self.source_comment() {
             return source.to_string();
         }
+        if let Some(meta) = self.scanned() {
+            return match meta.annotations.get(FILENAME_ANNOTATION) {
+                Some(name) => name.clone(),
+                None => format!("document {}", self.index + 1),
+            };
+        }
         if let Ok(Some(value)) = self.value() {
             let annotation = value
                 .pointer("/metadata/annotations")
@@ -200,9 +209,23 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// The identifying fields, or `None` for an empty chunk or a non-object document.
+    /// The identifying fields, or `None` for an empty chunk or a non-object document. Read by
+    /// the line scanner when it can (no parse: deciding that a document is not edited must be
+    /// cheap), else from the parsed document.
     pub fn meta(&self) -> Result<Option<Meta>> {
+        if let Some(meta) = self.scanned() {
+            return Ok(Some(meta.clone()));
+        }
         Ok(self.value()?.filter(|v| v.is_object()).map(Meta::of))
+    }
+
+    fn scanned(&self) -> Option<&Meta> {
+        if self.is_empty() {
+            return None;
+        }
+        self.scanned
+            .get_or_init(|| prefilter::scan(self.body()))
+            .as_ref()
     }
 }
 
@@ -217,6 +240,7 @@ impl<'a> Stream<'a> {
                 text,
                 chunk,
                 parsed: OnceLock::new(),
+                scanned: OnceLock::new(),
             })
             .collect();
         if let Some(doc) = docs

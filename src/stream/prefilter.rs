@@ -1,0 +1,519 @@
+//! A line scanner that reads a document's identifying fields (`apiVersion`, `kind`, `metadata`
+//! name, namespace, labels, annotations) without the YAML parser.
+//!
+//! Parsing is most of a post-renderer's time (serde-saphyr reads about 15 MB/s), and most
+//! documents of a release are never edited: deciding that from their kind and labels must not
+//! cost a full parse. The scanner understands only the plain block layout that Helm and kyaml
+//! write — `key: value` lines, indented maps, simple quoted or plain string scalars — and answers
+//! `None` (the caller then parses the document) for anything else: flow collections, anchors,
+//! aliases, tags, merge keys, block or multi-line scalars, tabs, duplicate keys, and any plain
+//! scalar a YAML 1.1 or 1.2 reader might not take for a string. When it answers, the answer is
+//! the [`Meta`] a full parse would give; a test holds it to that on generated and real streams.
+
+use std::collections::BTreeMap;
+
+use super::Meta;
+
+/// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
+pub fn scan(body: &str) -> Option<Meta> {
+    let mut scanner = Scanner::default();
+    for line in body.split('\n') {
+        scanner.line(line.strip_suffix('\r').unwrap_or(line))?;
+    }
+    scanner.finish()
+}
+
+/// Which part of the document the scanner is in.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// Before the first top-level key.
+    #[default]
+    Start,
+    /// After `apiVersion:` or `kind:`: nothing may continue it.
+    Scalar,
+    /// Under a top-level key the scanner does not need: its lines are skipped.
+    Other,
+    /// Under `metadata:`.
+    Metadata,
+}
+
+/// Where the scanner is inside `metadata`.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// No field yet.
+    #[default]
+    None,
+    /// After `name:` or `namespace:`, or a `{}` map: nothing may continue it.
+    Scalar,
+    /// Under `labels:` (true) or `annotations:` (false).
+    Map(bool),
+    /// Under a metadata key the scanner does not need.
+    Skip,
+}
+
+#[derive(Default)]
+struct Scanner {
+    section: Section,
+    field: Field,
+    /// Indentation of metadata's keys, once seen.
+    meta_indent: Option<usize>,
+    /// Indentation of the current label or annotation map's keys, once seen.
+    map_indent: Option<usize>,
+    api_version: Option<String>,
+    kind: Option<String>,
+    metadata: bool,
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+impl Scanner {
+    fn line(&mut self, line: &str) -> Option<()> {
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            return Some(());
+        }
+        let indent = line.len() - content.len();
+        if content.starts_with('\t') && (indent == 0 || self.section == Section::Metadata) {
+            return None;
+        }
+        if indent == 0 {
+            return self.top_level(content);
+        }
+        match self.section {
+            Section::Other => Some(()),
+            Section::Metadata => self.metadata_line(indent, content),
+            Section::Start | Section::Scalar => None,
+        }
+    }
+
+    fn top_level(&mut self, line: &str) -> Option<()> {
+        if is_sequence_entry(line) {
+            // A compact sequence under a top-level key we skip; anywhere else we cannot tell.
+            return (self.section == Section::Other).then_some(());
+        }
+        let (key, rest) = split_key(line)?;
+        match key.as_str() {
+            "apiVersion" => set_once(&mut self.api_version, scalar(rest)?)?,
+            "kind" => set_once(&mut self.kind, scalar(rest)?)?,
+            "metadata" => return self.start_metadata(rest),
+            _ => {
+                closed_on_this_line(rest)?;
+                self.section = Section::Other;
+                return Some(());
+            }
+        }
+        self.section = Section::Scalar;
+        Some(())
+    }
+
+    fn start_metadata(&mut self, rest: &str) -> Option<()> {
+        if self.metadata {
+            return None;
+        }
+        self.metadata = true;
+        match strip_comment(rest) {
+            "" => self.section = Section::Metadata,
+            "{}" => self.section = Section::Scalar,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn metadata_line(&mut self, indent: usize, line: &str) -> Option<()> {
+        let meta_indent = *self.meta_indent.get_or_insert(indent);
+        if indent < meta_indent {
+            return None;
+        }
+        if indent > meta_indent {
+            return self.field_line(indent, line);
+        }
+        if is_sequence_entry(line) {
+            return (self.field == Field::Skip).then_some(());
+        }
+        let (key, rest) = split_key(line)?;
+        self.map_indent = None;
+        self.field = Field::Scalar;
+        match key.as_str() {
+            "name" => set_once(&mut self.name, scalar(rest)?),
+            "namespace" => set_once(&mut self.namespace, scalar(rest)?),
+            "labels" => self.start_map(true, rest),
+            "annotations" => self.start_map(false, rest),
+            _ => {
+                closed_on_this_line(rest)?;
+                self.field = Field::Skip;
+                Some(())
+            }
+        }
+    }
+
+    fn start_map(&mut self, labels: bool, rest: &str) -> Option<()> {
+        let slot = if labels {
+            &mut self.labels
+        } else {
+            &mut self.annotations
+        };
+        set_once(slot, BTreeMap::new())?;
+        match strip_comment(rest) {
+            "" => self.field = Field::Map(labels),
+            "{}" => self.field = Field::Scalar,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A line indented below a metadata key.
+    fn field_line(&mut self, indent: usize, line: &str) -> Option<()> {
+        let labels = match self.field {
+            Field::Skip => return Some(()),
+            Field::Map(labels) => labels,
+            Field::None | Field::Scalar => return None,
+        };
+        if indent != *self.map_indent.get_or_insert(indent) {
+            return None;
+        }
+        let (key, rest) = split_key(line)?;
+        let value = match strip_comment(rest) {
+            "" => "null".to_string(),
+            _ => scalar(rest)?,
+        };
+        let map = if labels {
+            self.labels.as_mut()?
+        } else {
+            self.annotations.as_mut()?
+        };
+        map.insert(key, value).is_none().then_some(())
+    }
+
+    fn finish(self) -> Option<Meta> {
+        if self.section == Section::Start {
+            return None;
+        }
+        Some(Meta {
+            api_version: self.api_version.unwrap_or_default(),
+            kind: self.kind.unwrap_or_default(),
+            name: self.name.unwrap_or_default(),
+            namespace: self.namespace.unwrap_or_default(),
+            labels: self.labels.unwrap_or_default(),
+            annotations: self.annotations.unwrap_or_default(),
+        })
+    }
+}
+
+/// Set a field seen for the first time; a duplicate key makes the scanner give up (the parser's
+/// duplicate-key policy decides which one counts).
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    slot.is_none().then(|| *slot = Some(value))
+}
+
+fn is_sequence_entry(line: &str) -> bool {
+    line == "-" || line.starts_with("- ")
+}
+
+/// Split `key: rest` with a plain or simply quoted key.
+fn split_key(line: &str) -> Option<(String, &str)> {
+    let (key, after) = if line.starts_with(['\'', '"']) {
+        quoted(line)?
+    } else {
+        let end = line
+            .find(": ")
+            .or_else(|| line.ends_with(':').then(|| line.len() - 1))?;
+        let key = &line[..end];
+        plain_key(key).then(|| (key.to_string(), &line[end..]))?
+    };
+    let rest = after.strip_prefix(':')?;
+    (rest.is_empty() || rest.starts_with(' ')).then(|| (key, rest.trim_start_matches(' ')))
+}
+
+fn plain_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
+        && !is_special_word(key)
+}
+
+/// A value that needs no look at the following lines: anything but an unclosed quote, flow
+/// collection or a block scalar header (only for keys the scanner skips).
+fn closed_on_this_line(rest: &str) -> Option<()> {
+    let value = strip_comment(rest);
+    let closed = match value.chars().next() {
+        Some('[') => value.ends_with(']'),
+        Some('{') => value.ends_with('}'),
+        Some(q @ ('\'' | '"')) => value.len() > 1 && value.ends_with(q),
+        _ => true,
+    };
+    closed.then_some(())
+}
+
+/// The string value of a scalar that a YAML reader is sure to take as this string. An empty value
+/// is null: the empty string for `name`, `"null"` in labels (what [`Meta::of`] makes of them); a
+/// nested block under it fails later, at its first line.
+fn scalar(rest: &str) -> Option<String> {
+    if rest.starts_with(['\'', '"']) {
+        let (value, after) = quoted(rest)?;
+        return strip_comment(after).is_empty().then_some(value);
+    }
+    let value = strip_comment(rest);
+    (value.is_empty() || plain_string(value)).then(|| value.to_string())
+}
+
+/// A single- or double-quoted scalar closed on this line (double-quoted without escapes), and
+/// what follows it.
+fn quoted(text: &str) -> Option<(String, &str)> {
+    let quote = text.chars().next()?;
+    let inner = &text[1..];
+    if quote == '"' {
+        let end = inner.find('"')?;
+        let value = &inner[..end];
+        return (!value.contains('\\')).then(|| (value.to_string(), &inner[end + 1..]));
+    }
+    let mut value = String::new();
+    let mut chars = inner.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\'' {
+            value.push(c);
+        } else if chars.peek().is_some_and(|&(_, next)| next == '\'') {
+            value.push('\'');
+            chars.next();
+        } else {
+            return Some((value, &inner[i + 1..]));
+        }
+    }
+    None
+}
+
+/// The text before a comment, without trailing spaces.
+fn strip_comment(rest: &str) -> &str {
+    if rest.starts_with('#') {
+        return "";
+    }
+    let end = rest.find(" #").unwrap_or(rest.len());
+    rest[..end].trim_end_matches(' ')
+}
+
+/// A plain scalar that every YAML reader resolves to this same string: printable ASCII, starting
+/// with a letter, `_`, `/` or a digit that cannot start a number here, nothing that could end a
+/// key or start a comment, and not a word that YAML 1.1 or Rust's float parser reads as a bool,
+/// null or number.
+fn plain_string(value: &str) -> bool {
+    value.chars().next().is_some_and(|c| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || c == '/'
+            || (c.is_ascii_digit() && not_a_number(value))
+    }) && value.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        && !value.contains('#')
+        && !value.contains(": ")
+        && !value.ends_with(':')
+        && !is_special_word(value)
+}
+
+/// A scalar starting with a digit is a string when it has no radix prefix (`0x`, `0o`, `0b`) and
+/// holds a letter no decimal or float has (only `e` appears in those): a sha256 checksum, `12ab`.
+fn not_a_number(value: &str) -> bool {
+    let prefixed = ["0x", "0o", "0b"]
+        .iter()
+        .any(|p| value.get(..2).is_some_and(|v| v.eq_ignore_ascii_case(p)));
+    !prefixed
+        && value
+            .chars()
+            .any(|c| c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&'e'))
+}
+
+fn is_special_word(value: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf", "infinity",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(body: &str) -> Option<Meta> {
+        let value = super::super::parse_one(body, 1).ok()?;
+        value.is_object().then(|| Meta::of(&value))
+    }
+
+    #[test]
+    fn reads_the_helm_layout() {
+        let body = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"app\"\n  namespace: 'ns'\n  labels:\n    app.kubernetes.io/name: polyaxon # c\n    role: experiments\n  annotations:\n    \"helm.sh/hook\": post-install\nspec:\n  replicas: 1\n";
+        let meta = scan(body).unwrap();
+        assert_eq!(meta.kind, "Deployment");
+        assert_eq!(meta.name, "app");
+        assert_eq!(meta.namespace, "ns");
+        assert_eq!(meta.labels["app.kubernetes.io/name"], "polyaxon");
+        assert!(meta.is_hook());
+        assert_eq!(Some(meta), full(body));
+    }
+
+    #[test]
+    fn gives_up_on_what_it_cannot_be_sure_of() {
+        for body in [
+            "kind: A\nmetadata: {name: x}\n",
+            "kind: A\nmetadata:\n  labels: {a: b}\n",
+            "kind: A\nmetadata:\n  labels:\n    a: yes\n",
+            "kind: A\nmetadata:\n  labels:\n    a: 0644\n",
+            "kind: A\nmetadata:\n  labels:\n    a: \"x\\ty\"\n",
+            "kind: A\nmetadata:\n  name: a\n  name: b\n",
+            "kind: A\nmetadata:\n  name: &n a\n",
+            "kind: A\nmetadata:\n  name: multi\n    line\n",
+            "kind: A\nmetadata:\n  annotations:\n    a: |\n      text\n",
+            "kind: A\n<<: *base\n",
+            "kind: A\nmetadata: *m\n",
+            "kind: !!str A\n",
+            "- a\n- b\n",
+            "just text\n",
+            "kind: A\nspec: [1,\n2]\n",
+            "kind: A\nmetadata:\n\tname: a\n",
+        ] {
+            assert_eq!(scan(body), None, "{body}");
+        }
+    }
+
+    #[test]
+    fn skips_what_it_does_not_need() {
+        let body = "kind: A\nmetadata:\n  name: x\n  finalizers:\n  - a\n  ownerReferences: [{a: 1}]\ndata:\n  k: |\n    kind: B\n    \tx\nitems:\n- 1\n";
+        let meta = scan(body).unwrap();
+        assert_eq!(meta.kind, "A");
+        assert_eq!(meta.name, "x");
+        assert_eq!(Some(meta), full(body));
+    }
+
+    #[test]
+    fn empty_and_null_maps_are_empty() {
+        for body in [
+            "kind: A\nmetadata:\n  labels: {}\n  annotations:\n  name: x\n",
+            "kind: A\nmetadata:\n",
+            "kind: A\nmetadata: {}\n",
+        ] {
+            let meta = scan(body).unwrap();
+            assert_eq!(Some(meta), full(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn single_quotes_unescape() {
+        let body = "kind: A\nmetadata:\n  annotations:\n    a: 'it''s # not a comment'\n";
+        let meta = scan(body).unwrap();
+        assert_eq!(meta.annotations["a"], "it's # not a comment");
+        assert_eq!(Some(meta), full(body));
+    }
+
+    /// Every document of the real renders: where the scanner answers, it answers what a full
+    /// parse gives; and it answers for nearly all of them (else it saves nothing).
+    #[test]
+    fn agrees_with_the_parser_on_the_real_renders() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/polyaxon-0.4.2");
+        let (mut docs, mut scanned) = (0, 0);
+        for sub in ["helm3", "helm4"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let stream = super::super::Stream::read(&text).unwrap();
+                for doc in stream.docs.iter().filter(|d| !d.is_empty()) {
+                    docs += 1;
+                    if let Some(meta) = scan(doc.body()) {
+                        scanned += 1;
+                        assert_eq!(Some(meta), full(doc.body()), "{}", doc.body());
+                    }
+                }
+            }
+        }
+        assert!(scanned * 10 >= docs * 9, "scanned {scanned} of {docs}");
+    }
+
+    fn token() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::sample::select(vec![
+                "a",
+                "role",
+                "Yes",
+                "no",
+                "On",
+                "null",
+                "~",
+                "0644",
+                "1_000",
+                "1e3",
+                ".inf",
+                "nan",
+                "inf",
+                "1:20",
+                "2021-01-01",
+                "x: y",
+                "a #b",
+                "a#b",
+                "'q'",
+                "\"d\"",
+                "'it''s'",
+                "\"a\\tb\"",
+                "6018fbfa8f",
+                "1e3",
+                "1E5",
+                "0x1F",
+                "0XaB",
+                "0b101",
+                "0o17",
+                "12ab",
+                "1_0e2",
+                "0644x",
+                "{}",
+                "[]",
+                "{a: b}",
+                "&x a",
+                "*x",
+                "!!str a",
+                "|",
+                ">-",
+                "",
+                "-",
+                "- a",
+                "/p/q",
+                "_u",
+                "a b",
+                "a:",
+                "é",
+                "<<",
+                "?",
+                "@a",
+                "`a",
+            ])
+            .prop_map(str::to_string),
+            "[a-z/_.:#' -]{0,8}",
+        ]
+    }
+
+    proptest::proptest! {
+        /// Generated metadata blocks, with tricky scalars, keys and indentation: the scanner
+        /// either gives up or gives the parser's answer.
+        #[test]
+        fn never_disagrees_with_the_parser(
+            entries in proptest::collection::vec((0usize..6, token(), token(), 0usize..3), 0..8)
+        ) {
+            let mut body = String::from("apiVersion: v1\nkind: A\nmetadata:\n");
+            for (field, key, value, extra) in entries {
+                let indent = " ".repeat(2 + extra);
+                match field {
+                    0 => body.push_str(&format!("{indent}name: {value}\n")),
+                    1 => body.push_str(&format!("  labels:\n    {key}: {value}\n")),
+                    2 => body.push_str(&format!("  annotations:\n{indent}  {key}: {value}\n")),
+                    3 => body.push_str(&format!("{indent}{key}: {value}\n")),
+                    4 => body.push_str(&format!("{key}: {value}\n")),
+                    _ => body.push_str(&format!("{indent}- {value}\n")),
+                }
+            }
+            if let Some(meta) = scan(&body) {
+                let parsed = super::super::parse_one(&body, 1);
+                if let Ok(value) = parsed {
+                    proptest::prop_assert_eq!(Some(meta), value.is_object().then(|| Meta::of(&value)), "{}", body);
+                }
+            }
+        }
+    }
+}
