@@ -267,7 +267,11 @@ pub fn upsert_by_key(
     };
     let conflict = |i: usize| Conflict {
         pointer: format!("{list}/{i}"),
-        what: format!("{key} {}", compact(wanted_key.unwrap_or(&Value::Null))),
+        what: format!(
+            "{} {}",
+            entry_kind(list, key),
+            compact(wanted_key.unwrap_or(&Value::Null))
+        ),
         existing: entries[i].clone(),
         wanted: item.clone(),
     };
@@ -284,6 +288,17 @@ pub fn upsert_by_key(
         ops.push(remove(&format!("{list}/{i}")));
     }
     Ok(ops)
+}
+
+/// `volume`, `mount path`, `env`… for messages, from the list's field name.
+fn entry_kind<'k>(list: &str, key: &'k str) -> &'k str {
+    match list.rsplit('/').next() {
+        Some("volumes") => "volume",
+        Some("volumeMounts") => "mount path",
+        Some("env") => "env",
+        Some("httpHeaders") => "header",
+        _ => key,
+    }
 }
 
 fn may_replace(existing: &Value, wanted: &Value, on_conflict: OnConflict) -> bool {
@@ -521,7 +536,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.pointer, "/spec/volumes/0");
-        assert!(err.to_string().contains("name \"v\""), "{err}");
+        assert!(err.to_string().contains("volume \"v\""), "{err}");
     }
 
     #[test]

@@ -267,6 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_file_replaces_the_builtin_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let text = BUILTIN.replace("apiContainer: 'polyaxon-api'", "apiContainer: 'api-.*'");
+        std::fs::write(&path, text).unwrap();
+        let p = ChartProfile::load(Some(&path)).unwrap();
+        assert!(p.api_container.is_match("api-server"));
+        assert!(!p.api_container.is_match("polyaxon-api"));
+        let missing = ChartProfile::load(Some(Path::new("/nonexistent/p.yaml")));
+        assert_eq!(missing.unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
     fn a_bad_profile_is_an_input_error() {
         let err = ChartProfile::parse("name: x\nroles: {}\nbogus: 1\n", "p.yaml").unwrap_err();
         assert_eq!(err.exit_code(), 2);
