@@ -18,7 +18,6 @@ use super::{Planner, Which};
 use crate::error::Result;
 use crate::podspec::{self, OnConflict};
 use crate::profile::{Role, Targets};
-use crate::stream::Meta;
 
 /// The resource that marks a GPU container.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
@@ -146,7 +145,7 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        inject_gpu_containers(planner, index, &gpu, &env, &meta)?;
+        inject_gpu_containers(planner, index, &gpu, &env)?;
     }
     Ok(())
 }
@@ -156,7 +155,6 @@ fn inject_gpu_containers(
     index: usize,
     gpu: &Gpu,
     env: &Value,
-    _meta: &Meta,
 ) -> Result<()> {
     for spec in planner.pod_specs(index)? {
         let doc = planner.doc(index)?;
