@@ -1,0 +1,697 @@
+//! Overlay files checked against their format and compiled into [`Rule`]s.
+//!
+//! Files are read with the values reader ([`crate::values::yaml`]), so every finding carries the
+//! `file:line:col` of the key or value it is about, and YAML 1.1 scalars, duplicate keys and
+//! alias bombs are handled as for values files. Every problem is collected (unknown keys with the
+//! nearest known one, wrong types, invalid regexes, malformed RFC 6902 operations, unset values
+//! references) before the caller decides to fail; a rule with an error is not compiled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use json_patch::PatchOperation;
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::select::{Expression, Hooks, Operator, Selector};
+use super::{Edits, Expect, PatchStep, Rule, RuleId, template};
+use crate::error::{Error, Result};
+use crate::report::{Finding, Origin, Severity};
+use crate::stream::Stream;
+use crate::values::yaml::{self, kind_name, pointer_to_path};
+
+/// The `apiVersion` of an overlay file.
+pub const API_VERSION: &str = "polyaxon-pr/v1";
+/// The `kind` of an overlay file.
+pub const KIND: &str = "Overlay";
+
+const TOP: &[&str] = &["apiVersion", "kind", "metadata", "rules"];
+const METADATA: &[&str] = &["name", "description"];
+const RULE: &[&str] = &[
+    "name",
+    "match",
+    "volumes",
+    "volumeMounts",
+    "env",
+    "envFrom",
+    "nodeSelector",
+    "tolerations",
+    "labels",
+    "annotations",
+    "merge",
+    "patch",
+    "expect",
+];
+const MATCH: &[&str] = &[
+    "kinds",
+    "name",
+    "namespace",
+    "labels",
+    "matchExpressions",
+    "annotations",
+    "hooks",
+    "containers",
+    "initContainers",
+];
+const EXPRESSION: &[&str] = &["key", "operator", "values"];
+const MOUNT: &[&str] = &[
+    "name",
+    "mountPath",
+    "readOnly",
+    "subPath",
+    "subPathExpr",
+    "mountPropagation",
+    "recursiveReadOnly",
+];
+const ENV: &[&str] = &["name", "value", "valueFrom"];
+const ENV_FROM: &[&str] = &["configMapRef", "secretRef", "prefix"];
+const TOLERATION: &[&str] = &["key", "operator", "value", "effect", "tolerationSeconds"];
+const PATCH_OP: &[&str] = &["op", "path", "value", "from"];
+const PATCH_OPS: &[&str] = &["add", "remove", "replace", "move", "copy", "test"];
+
+/// How the entries of one list edit are checked.
+struct ListShape {
+    key: &'static str,
+    noun: &'static str,
+    /// The fields allowed (`None`: any, as for volume sources).
+    fields: Option<&'static [&'static str]>,
+    required: &'static [&'static str],
+    /// Fields that must be strings when present (Kubernetes rejects numbers and booleans there).
+    strings: &'static [&'static str],
+    /// The fields that identify an entry (duplicates within a rule are an error).
+    identity: &'static [&'static str],
+}
+
+const VOLUMES: ListShape = ListShape {
+    key: "volumes",
+    noun: "a volume",
+    fields: None,
+    required: &["name"],
+    strings: &["name"],
+    identity: &["name"],
+};
+const MOUNTS: ListShape = ListShape {
+    key: "volumeMounts",
+    noun: "a volume mount",
+    fields: Some(MOUNT),
+    required: &["name", "mountPath"],
+    strings: &[
+        "name",
+        "mountPath",
+        "subPath",
+        "subPathExpr",
+        "mountPropagation",
+    ],
+    identity: &["mountPath"],
+};
+const ENVS: ListShape = ListShape {
+    key: "env",
+    noun: "an env entry",
+    fields: Some(ENV),
+    required: &["name"],
+    strings: &["name", "value"],
+    identity: &["name"],
+};
+const ENVS_FROM: ListShape = ListShape {
+    key: "envFrom",
+    noun: "an envFrom entry",
+    fields: Some(ENV_FROM),
+    required: &[],
+    strings: &["prefix"],
+    identity: &[],
+};
+const TOLERATIONS: ListShape = ListShape {
+    key: "tolerations",
+    noun: "a toleration",
+    fields: Some(TOLERATION),
+    required: &[],
+    strings: &["key", "operator", "value", "effect"],
+    identity: &["key", "effect"],
+};
+
+/// Parse one overlay file. `label` names it in locations; `values` resolves references. An
+/// unreadable YAML is an input error; everything else is a finding.
+pub fn parse(text: &str, label: &str, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> {
+    one_document(text, label)?;
+    let parsed = yaml::parse(text, label)?;
+    let mut ctx = Ctx {
+        origins: &parsed.origins,
+        findings: parsed.findings,
+    };
+    let mut root = parsed.root;
+    if let Some(rules) = root.get_mut("rules") {
+        ctx.resolve(rules, "/rules", values);
+    }
+    let rules = ctx.file(&root, label);
+    let mut findings = ctx.findings;
+    findings.sort_by(|a, b| a.origin.cmp(&b.origin));
+    Ok((rules, findings))
+}
+
+/// The values reader reads only the first document, as Helm does for values; an overlay file
+/// with a second one would lose its rules silently.
+fn one_document(text: &str, label: &str) -> Result<()> {
+    let stream = Stream::read(text)?;
+    let mut docs = stream.docs.iter().filter(|d| !d.body().trim().is_empty());
+    if let (Some(_), Some(second)) = (docs.next(), docs.next()) {
+        return Err(Error::input(format!(
+            "{label}:{}:1: a second YAML document; an overlay file holds one Overlay (add rules \
+             to its `rules` list, or use another file)",
+            second.chunk.body_line
+        )));
+    }
+    Ok(())
+}
+
+struct Ctx<'a> {
+    origins: &'a BTreeMap<String, Origin>,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    /// Where the value at `pointer` (or its nearest located ancestor) is.
+    fn origin(&self, pointer: &str) -> Origin {
+        let mut p = pointer;
+        loop {
+            if let Some(origin) = self.origins.get(p) {
+                return origin.clone();
+            }
+            match p.rfind('/') {
+                Some(cut) => p = &p[..cut],
+                None => return Origin::None,
+            }
+        }
+    }
+
+    fn error(&mut self, pointer: &str, message: impl Into<String>, hint: impl Into<String>) {
+        let finding = Finding::error(pointer_to_path(pointer), self.origin(pointer), message);
+        self.findings.push(finding.with_hint(hint));
+    }
+
+    fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    fn type_error(&mut self, pointer: &str, expected: &str, found: &Value) {
+        let message = format!("expected {expected}, found {}", kind_name(found));
+        let hint = match found {
+            Value::Number(_) | Value::Bool(_) if expected.contains("string") => {
+                "quote it: YAML reads it as a number or a boolean"
+            }
+            _ => "",
+        };
+        self.error(pointer, message, hint);
+    }
+
+    /// Unknown keys, each with the nearest allowed one.
+    fn keys(&mut self, map: &Map<String, Value>, pointer: &str, allowed: &[&str], what: &str) {
+        for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            let hint = match suggest(key, allowed) {
+                Some(near) => format!(
+                    "did you mean \"{near}\"? ({what} has: {})",
+                    allowed.join(", ")
+                ),
+                None => format!("{what} has: {}", allowed.join(", ")),
+            };
+            self.error(
+                &child(pointer, key),
+                format!("unknown key \"{key}\" in {what}"),
+                hint,
+            );
+        }
+    }
+
+    /// Resolve `{{ .Values.x }}` references in every string below `pointer`.
+    fn resolve(&mut self, value: &mut Value, pointer: &str, values: &Value) {
+        match value {
+            Value::String(text) => match template::resolve(text, values) {
+                Ok(Some(resolved)) => *value = resolved,
+                Ok(None) => {}
+                Err(why) => self.error(pointer, why, "set it with -f or --set, or write the value"),
+            },
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.resolve(item, &format!("{pointer}/{i}"), values);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    self.resolve(item, &child(pointer, key), values);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn file(&mut self, root: &Value, label: &str) -> Vec<Rule> {
+        let Some(map) = root.as_object() else {
+            return Vec::new();
+        };
+        self.keys(map, "", TOP, "an overlay file");
+        self.constant(map, "apiVersion", API_VERSION);
+        self.constant(map, "kind", KIND);
+        let name = self.overlay_name(map.get("metadata"), label);
+        let Some(rules) = map.get("rules") else {
+            self.error(
+                "",
+                "an overlay file needs `rules`",
+                "add `rules:` with a list of rules",
+            );
+            return Vec::new();
+        };
+        let Some(rules) = self.list(rules, "/rules") else {
+            return Vec::new();
+        };
+        rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| self.rule(rule, i, &name))
+            .collect()
+    }
+
+    fn constant(&mut self, map: &Map<String, Value>, key: &str, wanted: &str) {
+        match map.get(key) {
+            Some(Value::String(s)) if s == wanted => {}
+            Some(other) => self.error(
+                &child("", key),
+                format!("{key} is {}, not \"{wanted}\"", describe(other)),
+                format!(
+                    "an overlay file starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`"
+                ),
+            ),
+            None => self.error(
+                "",
+                format!("an overlay file needs `{key}: {wanted}`"),
+                format!(
+                    "an overlay file starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`"
+                ),
+            ),
+        }
+    }
+
+    fn overlay_name(&mut self, metadata: Option<&Value>, label: &str) -> String {
+        let fallback = std::path::Path::new(label)
+            .file_stem()
+            .map_or_else(|| label.to_string(), |s| s.to_string_lossy().into_owned());
+        let Some(map) = metadata.and_then(|m| self.map(m, "/metadata")) else {
+            return fallback;
+        };
+        self.keys(map, "/metadata", METADATA, "metadata");
+        self.opt_string(map, "/metadata", "description");
+        self.opt_string(map, "/metadata", "name")
+            .unwrap_or(fallback)
+    }
+
+    fn rule(&mut self, value: &Value, index: usize, overlay: &str) -> Option<Rule> {
+        let pointer = format!("/rules/{index}");
+        let map = self.map(value, &pointer)?;
+        let before = self.errors();
+        self.keys(map, &pointer, RULE, "a rule");
+        let id = RuleId {
+            overlay: overlay.to_string(),
+            index,
+            name: self.opt_string(map, &pointer, "name"),
+            origin: self.origin(&pointer),
+        };
+        let select = self.selector(map.get("match"), &child(&pointer, "match"));
+        let edits = self.edits(map, &pointer);
+        let expect = self.expect(map.get("expect"), &child(&pointer, "expect"));
+        (self.errors() == before).then_some(Rule {
+            id,
+            select,
+            edits,
+            expect,
+        })
+    }
+
+    fn selector(&mut self, value: Option<&Value>, pointer: &str) -> Selector {
+        let Some(map) = value.and_then(|v| self.map(v, pointer)) else {
+            return Selector::default();
+        };
+        self.keys(map, pointer, MATCH, "`match`");
+        Selector {
+            kinds: self.strings(map.get("kinds"), &child(pointer, "kinds")),
+            name: self.regex(map.get("name"), &child(pointer, "name")),
+            namespace: self.opt_string(map, pointer, "namespace"),
+            labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
+            expressions: self.expressions(map.get("matchExpressions"), pointer),
+            annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
+            hooks: self.hooks(map.get("hooks"), &child(pointer, "hooks")),
+            containers: self.regex(map.get("containers"), &child(pointer, "containers")),
+            init_containers: self.boolean(map.get("initContainers"), pointer),
+        }
+    }
+
+    fn expressions(&mut self, value: Option<&Value>, parent: &str) -> Vec<Expression> {
+        let pointer = child(parent, "matchExpressions");
+        let Some(items) = value.and_then(|v| self.list(v, &pointer)) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| self.expression(item, &format!("{pointer}/{i}")))
+            .collect()
+    }
+
+    fn expression(&mut self, value: &Value, pointer: &str) -> Option<Expression> {
+        let map = self.map(value, pointer)?;
+        self.keys(map, pointer, EXPRESSION, "a match expression");
+        let key = self.required_string(map, pointer, "key")?;
+        let operator = self.required_string(map, pointer, "operator")?;
+        let values = self.strings(map.get("values"), &child(pointer, "values"));
+        let Some(operator) = Operator::parse(&operator) else {
+            let hint = one_of(&operator, Operator::NAMES);
+            self.error(
+                &child(pointer, "operator"),
+                format!("unknown operator \"{operator}\""),
+                hint,
+            );
+            return None;
+        };
+        let needs_values = matches!(operator, Operator::In | Operator::NotIn);
+        if needs_values == values.is_empty() {
+            let message = if needs_values {
+                "In and NotIn need a non-empty `values` list"
+            } else {
+                "Exists and DoesNotExist take no `values`"
+            };
+            self.error(pointer, message, "as in a Kubernetes label selector");
+        }
+        Some(Expression {
+            key,
+            operator,
+            values,
+        })
+    }
+
+    fn hooks(&mut self, value: Option<&Value>, pointer: &str) -> Hooks {
+        let Some(value) = value else {
+            return Hooks::default();
+        };
+        let Some(text) = self.string(value, pointer) else {
+            return Hooks::default();
+        };
+        Hooks::parse(&text).unwrap_or_else(|| {
+            self.error(
+                pointer,
+                format!("hooks is \"{text}\""),
+                one_of(&text, Hooks::NAMES),
+            );
+            Hooks::default()
+        })
+    }
+
+    fn edits(&mut self, map: &Map<String, Value>, pointer: &str) -> Edits {
+        Edits {
+            volumes: self.entries(map, pointer, &VOLUMES),
+            volume_mounts: self.entries(map, pointer, &MOUNTS),
+            env: self.entries(map, pointer, &ENVS),
+            env_from: self.entries(map, pointer, &ENVS_FROM),
+            node_selector: self
+                .string_map(map.get("nodeSelector"), &child(pointer, "nodeSelector")),
+            tolerations: self.entries(map, pointer, &TOLERATIONS),
+            labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
+            annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
+            merge: self.merge(map.get("merge"), &child(pointer, "merge")),
+            patch: self.patch(map.get("patch"), &child(pointer, "patch")),
+        }
+    }
+
+    fn merge(&mut self, value: Option<&Value>, pointer: &str) -> Option<Value> {
+        let map = self.map(value?, pointer)?;
+        (!map.is_empty()).then(|| Value::Object(map.clone()))
+    }
+
+    /// The entries of a list edit, checked against `shape`.
+    fn entries(&mut self, map: &Map<String, Value>, parent: &str, shape: &ListShape) -> Vec<Value> {
+        let pointer = child(parent, shape.key);
+        let Some(items) = map.get(shape.key).and_then(|v| self.list(v, &pointer)) else {
+            return Vec::new();
+        };
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{pointer}/{i}");
+            if let Some(entry) = self.entry(item, &at, shape) {
+                let identity: Vec<&Value> = shape.identity.iter().map(|k| &entry[*k]).collect();
+                if !shape.identity.is_empty()
+                    && !seen.insert(serde_json::to_string(&identity).unwrap_or_default())
+                {
+                    self.error(
+                        &at,
+                        format!("{} given twice in this rule", shape.noun),
+                        "keep one",
+                    );
+                }
+                out.push(Value::Object(entry.clone()));
+            }
+        }
+        out
+    }
+
+    fn entry<'v>(
+        &mut self,
+        item: &'v Value,
+        pointer: &str,
+        shape: &ListShape,
+    ) -> Option<&'v Map<String, Value>> {
+        let map = self.map(item, pointer)?;
+        if let Some(fields) = shape.fields {
+            self.keys(map, pointer, fields, shape.noun);
+        }
+        for key in shape.required {
+            self.required_string(map, pointer, key);
+        }
+        for key in shape.strings {
+            if let Some(v) = map.get(*key).filter(|v| !v.is_string()) {
+                self.type_error(&child(pointer, key), "a string", v);
+            }
+        }
+        Some(map)
+    }
+
+    fn patch(&mut self, value: Option<&Value>, pointer: &str) -> Vec<PatchStep> {
+        let Some(items) = value.and_then(|v| self.list(v, pointer)) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| self.patch_op(item, &format!("{pointer}/{i}")))
+            .collect()
+    }
+
+    fn patch_op(&mut self, value: &Value, pointer: &str) -> Option<PatchStep> {
+        let map = self.map(value, pointer)?;
+        self.keys(map, pointer, PATCH_OP, "an RFC 6902 operation");
+        let before = self.errors();
+        let op = self.required_string(map, pointer, "op")?;
+        if !PATCH_OPS.contains(&op.as_str()) {
+            self.error(
+                &child(pointer, "op"),
+                format!("unknown operation \"{op}\""),
+                one_of(&op, PATCH_OPS),
+            );
+            return None;
+        }
+        let needs_value = matches!(op.as_str(), "add" | "replace" | "test");
+        let needs_from = matches!(op.as_str(), "move" | "copy");
+        for (key, needed) in [("value", needs_value), ("from", needs_from)] {
+            if needed && !map.contains_key(key) {
+                self.error(
+                    pointer,
+                    format!("a `{op}` operation needs `{key}`"),
+                    "see RFC 6902",
+                );
+            }
+        }
+        for key in ["path", "from"] {
+            if let Some(v) = map.get(key) {
+                self.json_pointer(v, &child(pointer, key));
+            }
+        }
+        self.required_string(map, pointer, "path")?;
+        if self.errors() > before {
+            return None;
+        }
+        match serde_json::from_value::<PatchOperation>(value.clone()) {
+            Ok(op) => Some(PatchStep {
+                op,
+                origin: self.origin(pointer),
+            }),
+            Err(e) => {
+                self.error(pointer, format!("not a valid RFC 6902 operation: {e}"), "");
+                None
+            }
+        }
+    }
+
+    fn json_pointer(&mut self, value: &Value, pointer: &str) {
+        let Some(text) = value.as_str() else { return };
+        if !text.is_empty() && !text.starts_with('/') {
+            self.error(
+                pointer,
+                format!("\"{text}\" is not a JSON pointer"),
+                format!(
+                    "paths are JSON pointers relative to the document: \"/{}\"",
+                    text.replace('.', "/")
+                ),
+            );
+        }
+    }
+
+    fn expect(&mut self, value: Option<&Value>, pointer: &str) -> Expect {
+        let parsed = match value {
+            None => return Expect::AtLeast(1),
+            Some(Value::Number(n)) => n.as_u64().map(|n| Expect::Exactly(n as usize)),
+            Some(Value::String(s)) => Expect::parse(s),
+            Some(_) => None,
+        };
+        parsed.unwrap_or_else(|| {
+            let found = value.map(describe).unwrap_or_default();
+            self.error(
+                pointer,
+                format!("expect is {found}"),
+                "write \"0+\" (any number), \"1+\" (at least one, the default), \"N+\" or a number N (exactly N)",
+            );
+            Expect::AtLeast(1)
+        })
+    }
+
+    fn map<'v>(&mut self, value: &'v Value, pointer: &str) -> Option<&'v Map<String, Value>> {
+        let map = value.as_object();
+        if map.is_none() {
+            self.type_error(pointer, "a map", value);
+        }
+        map
+    }
+
+    fn list<'v>(&mut self, value: &'v Value, pointer: &str) -> Option<&'v Vec<Value>> {
+        let list = value.as_array();
+        if list.is_none() {
+            self.type_error(pointer, "a list", value);
+        }
+        list
+    }
+
+    fn string(&mut self, value: &Value, pointer: &str) -> Option<String> {
+        let text = value.as_str().map(str::to_string);
+        if text.is_none() {
+            self.type_error(pointer, "a string", value);
+        }
+        text
+    }
+
+    fn opt_string(&mut self, map: &Map<String, Value>, parent: &str, key: &str) -> Option<String> {
+        map.get(key)
+            .and_then(|v| self.string(v, &child(parent, key)))
+    }
+
+    fn required_string(
+        &mut self,
+        map: &Map<String, Value>,
+        parent: &str,
+        key: &str,
+    ) -> Option<String> {
+        if !map.contains_key(key) {
+            self.error(parent, format!("`{key}` is required here"), "");
+            return None;
+        }
+        self.opt_string(map, parent, key)
+    }
+
+    fn strings(&mut self, value: Option<&Value>, pointer: &str) -> Vec<String> {
+        let Some(items) = value.and_then(|v| self.list(v, pointer)) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| self.string(v, &format!("{pointer}/{i}")))
+            .collect()
+    }
+
+    fn string_map(&mut self, value: Option<&Value>, pointer: &str) -> BTreeMap<String, String> {
+        let Some(map) = value.and_then(|v| self.map(v, pointer)) else {
+            return BTreeMap::new();
+        };
+        map.iter()
+            .filter_map(|(k, v)| Some((k.clone(), self.string(v, &child(pointer, k))?)))
+            .collect()
+    }
+
+    fn boolean(&mut self, value: Option<&Value>, parent: &str) -> bool {
+        match value {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.type_error(&child(parent, "initContainers"), "true or false", other);
+                false
+            }
+        }
+    }
+
+    fn regex(&mut self, value: Option<&Value>, pointer: &str) -> Option<Regex> {
+        let text = self.string(value?, pointer)?;
+        match Regex::new(&text) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                let why = e.to_string();
+                let why = why
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                self.error(
+                    pointer,
+                    format!("invalid regular expression /{text}/: {why}"),
+                    "",
+                );
+                None
+            }
+        }
+    }
+}
+
+impl Expect {
+    /// `"0+"`, `"1+"`, `"N+"` or `"N"`.
+    fn parse(text: &str) -> Option<Expect> {
+        match text.strip_suffix('+') {
+            Some(n) => n.trim().parse().ok().map(Expect::AtLeast),
+            None => text.trim().parse().ok().map(Expect::Exactly),
+        }
+    }
+}
+
+fn child(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", yaml::escape_pointer(key))
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("\"{s}\""),
+        other => kind_name(other).to_string(),
+    }
+}
+
+/// The nearest of `candidates` to `key`, for "did you mean".
+pub(super) fn suggest<'c>(key: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let lower = key.to_ascii_lowercase();
+    let limit = (key.chars().count() / 3).clamp(1, 3);
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&c.to_ascii_lowercase(), &lower), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn one_of(text: &str, allowed: &[&str]) -> String {
+    match suggest(text, allowed) {
+        Some(near) => format!("did you mean \"{near}\"? (one of: {})", allowed.join(", ")),
+        None => format!("one of: {}", allowed.join(", ")),
+    }
+}

@@ -1,0 +1,460 @@
+//! Which documents a rule reaches, and, when it reaches too few, which document came nearest.
+//!
+//! A selector is evaluated as a list of [`Miss`]es: none means the document matches; otherwise
+//! each miss says which criterion failed and how far off it was (the edit distance between the
+//! label value asked for and the one found, between a kind and the kinds listed...). The same
+//! evaluation ranks the near-misses an `expect` failure names, so the message points at the typo.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::podspec::{self, ContainerRef, PodSpecRef};
+use crate::stream::Meta;
+
+/// What a rule's `match` asks of a document.
+#[derive(Debug, Clone, Default)]
+pub struct Selector {
+    /// Kinds by name; empty means every pod-bearing kind.
+    pub kinds: Vec<String>,
+    /// Searched in `metadata.name` (unanchored, as `grep` does).
+    pub name: Option<Regex>,
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub expressions: Vec<Expression>,
+    pub annotations: BTreeMap<String, String>,
+    pub hooks: Hooks,
+    /// Searched in container names; `None` means every container.
+    pub containers: Option<Regex>,
+    pub init_containers: bool,
+}
+
+/// A label requirement, as in a Kubernetes label selector's `matchExpressions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    pub key: String,
+    pub operator: Operator,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl Operator {
+    pub const NAMES: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
+
+    pub fn parse(text: &str) -> Option<Operator> {
+        match text {
+            "In" => Some(Operator::In),
+            "NotIn" => Some(Operator::NotIn),
+            "Exists" => Some(Operator::Exists),
+            "DoesNotExist" => Some(Operator::DoesNotExist),
+            _ => None,
+        }
+    }
+}
+
+/// How a rule treats Helm hooks (documents annotated `helm.sh/hook`; only Helm 4 passes them to
+/// a post-renderer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Hooks {
+    #[default]
+    Include,
+    Exclude,
+    Only,
+}
+
+impl Hooks {
+    pub const NAMES: &[&str] = &["include", "exclude", "only"];
+
+    pub fn parse(text: &str) -> Option<Hooks> {
+        match text {
+            "include" => Some(Hooks::Include),
+            "exclude" => Some(Hooks::Exclude),
+            "only" => Some(Hooks::Only),
+            _ => None,
+        }
+    }
+}
+
+/// One failed criterion: how far off (for ranking near-misses) and why, for the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    pub cost: usize,
+    pub why: String,
+}
+
+/// The cost of a miss that no edit distance measures (a hook, a label expression).
+const FIXED_COST: usize = 5;
+/// A document the rule's kinds exclude by default is hardly a near miss.
+const NOT_A_WORKLOAD: usize = 100;
+
+impl Selector {
+    /// Every criterion `doc` fails; empty when it matches.
+    pub fn misses(&self, doc: &Value, meta: &Meta) -> Vec<Miss> {
+        let mut out = Vec::new();
+        self.kind(meta, &mut out);
+        if let Some(re) = &self.name
+            && !re.is_match(&meta.name)
+        {
+            out.push(Miss {
+                cost: distance(&literal(re.as_str()), &meta.name),
+                why: format!("its name does not match /{}/", re.as_str()),
+            });
+        }
+        if let Some(ns) = &self.namespace
+            && *ns != meta.namespace
+        {
+            out.push(namespace_miss(ns, &meta.namespace));
+        }
+        pairs("label", &self.labels, &meta.labels, &mut out);
+        for e in &self.expressions {
+            expression(e, &meta.labels, &mut out);
+        }
+        pairs("annotation", &self.annotations, &meta.annotations, &mut out);
+        self.hook(meta, &mut out);
+        self.container_miss(doc, &mut out);
+        out
+    }
+
+    fn kind(&self, meta: &Meta, out: &mut Vec<Miss>) {
+        if self.kinds.is_empty() {
+            if podspec::spec_pointer(&meta.api_version, &meta.kind).is_none() {
+                out.push(Miss {
+                    cost: NOT_A_WORKLOAD,
+                    why: format!(
+                        "{} {} holds no pod spec (without `kinds`, a rule reaches the \
+                         pod-bearing kinds)",
+                        meta.api_version, meta.kind
+                    ),
+                });
+            }
+            return;
+        }
+        if !self.kinds.contains(&meta.kind) {
+            let cost = self
+                .kinds
+                .iter()
+                .map(|k| distance(k, &meta.kind))
+                .min()
+                .unwrap_or(NOT_A_WORKLOAD);
+            out.push(Miss {
+                cost,
+                why: format!("its kind is not one of {}", self.kinds.join(", ")),
+            });
+        }
+    }
+
+    fn hook(&self, meta: &Meta, out: &mut Vec<Miss>) {
+        let why = match (
+            self.hooks,
+            meta.annotations.get(crate::stream::HOOK_ANNOTATION),
+        ) {
+            (Hooks::Exclude, Some(hook)) => {
+                format!("it is a Helm hook ({hook}) and the rule has `hooks: exclude`")
+            }
+            (Hooks::Only, None) => "it is not a Helm hook and the rule has `hooks: only`".into(),
+            _ => return,
+        };
+        out.push(Miss {
+            cost: FIXED_COST,
+            why,
+        });
+    }
+
+    fn container_miss(&self, doc: &Value, out: &mut Vec<Miss>) {
+        let Some(re) = &self.containers else { return };
+        let names: Vec<String> = podspec::pod_specs(doc)
+            .iter()
+            .flat_map(|spec| self.candidates(doc, spec))
+            .map(|c| c.name)
+            .collect();
+        if names.iter().any(|n| re.is_match(n)) || podspec::pod_specs(doc).is_empty() {
+            return;
+        }
+        let target = literal(re.as_str());
+        out.push(Miss {
+            cost: names
+                .iter()
+                .map(|n| distance(&target, n))
+                .min()
+                .unwrap_or(FIXED_COST),
+            why: format!(
+                "no container name matches /{}/ (its containers: {})",
+                re.as_str(),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        });
+    }
+
+    /// The containers (and, with `initContainers: true`, init containers) of a pod spec.
+    fn candidates(&self, doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+        let mut all = podspec::containers(doc, spec);
+        if self.init_containers {
+            all.extend(init_containers(doc, spec));
+        }
+        all
+    }
+
+    /// The containers of a pod spec that the rule's container edits go into.
+    pub fn containers(&self, doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+        self.candidates(doc, spec)
+            .into_iter()
+            .filter(|c| {
+                self.containers
+                    .as_ref()
+                    .is_none_or(|re| re.is_match(&c.name))
+            })
+            .collect()
+    }
+}
+
+fn init_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+    let list = podspec::join(&spec.pointer, "initContainers");
+    let items = doc.pointer(&list).and_then(Value::as_array);
+    items
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, c)| ContainerRef {
+            pointer: format!("{list}/{i}"),
+            name: c
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
+fn namespace_miss(wanted: &str, found: &str) -> Miss {
+    if found.is_empty() {
+        return Miss {
+            cost: FIXED_COST,
+            why: format!(
+                "it has no metadata.namespace (asked for \"{wanted}\"; a chart that does not \
+                 write the namespace leaves it to Helm at install time)"
+            ),
+        };
+    }
+    Miss {
+        cost: distance(wanted, found),
+        why: format!("its namespace is \"{found}\", not \"{wanted}\""),
+    }
+}
+
+/// Equality on labels or annotations: a wrong value is measured against the value found, a
+/// missing key against the nearest key the document has.
+fn pairs(
+    noun: &str,
+    wanted: &BTreeMap<String, String>,
+    found: &BTreeMap<String, String>,
+    out: &mut Vec<Miss>,
+) {
+    for (key, value) in wanted {
+        match found.get(key) {
+            Some(v) if v == value => {}
+            Some(v) => out.push(Miss {
+                cost: distance(value, v),
+                why: format!("{noun} {key} is \"{v}\", not \"{value}\""),
+            }),
+            None => out.push(missing_key(noun, key, value, found)),
+        }
+    }
+}
+
+fn missing_key(noun: &str, key: &str, value: &str, found: &BTreeMap<String, String>) -> Miss {
+    let nearest = found
+        .iter()
+        .map(|(k, v)| (distance(key, k) + distance(value, v), k, v))
+        .min_by_key(|(d, _, _)| *d);
+    match nearest {
+        Some((cost, k, v)) => Miss {
+            cost,
+            why: format!("it has no {noun} {key} (nearest: {k}=\"{v}\")"),
+        },
+        None => Miss {
+            cost: key.len() + value.len(),
+            why: format!("it has no {noun}s"),
+        },
+    }
+}
+
+fn expression(e: &Expression, labels: &BTreeMap<String, String>, out: &mut Vec<Miss>) {
+    let value = labels.get(&e.key);
+    let ok = match e.operator {
+        Operator::In => value.is_some_and(|v| e.values.contains(v)),
+        Operator::NotIn => value.is_none_or(|v| !e.values.contains(v)),
+        Operator::Exists => value.is_some(),
+        Operator::DoesNotExist => value.is_none(),
+    };
+    if ok {
+        return;
+    }
+    let found = value.map_or_else(|| "absent".to_string(), |v| format!("\"{v}\""));
+    let cost = match (e.operator, value) {
+        (Operator::In, Some(v)) => e.values.iter().map(|w| distance(w, v)).min(),
+        _ => None,
+    };
+    out.push(Miss {
+        cost: cost.unwrap_or(FIXED_COST),
+        why: format!(
+            "label {} {:?} [{}] fails (the label is {found})",
+            e.key,
+            e.operator,
+            e.values.join(", ")
+        ),
+    });
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    strsim::levenshtein(a, b)
+}
+
+/// A regex's literal text, roughly: anchors and `.*` dropped, escapes undone. Only for ranking.
+fn literal(pattern: &str) -> String {
+    pattern
+        .trim_start_matches('^')
+        .trim_end_matches('$')
+        .replace(".*", "")
+        .replace(".+", "")
+        .replace('\\', "")
+}
+
+/// Of the documents that missed, the one that came nearest: fewest failed criteria, then the
+/// smallest total distance, then stream order.
+pub fn nearest<T>(candidates: impl IntoIterator<Item = (T, Vec<Miss>)>) -> Option<(T, Vec<Miss>)> {
+    candidates
+        .into_iter()
+        .filter(|(_, misses)| !misses.is_empty())
+        .min_by_key(|(_, misses)| {
+            let total: usize = misses.iter().map(|m| m.cost).sum();
+            (misses.len(), total)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn deployment(name: &str, labels: Value, containers: &[&str]) -> Value {
+        let containers: Vec<Value> = containers.iter().map(|c| json!({"name": c})).collect();
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": name, "labels": labels},
+               "spec": {"template": {"spec": {"containers": containers}}}})
+    }
+
+    fn misses(sel: &Selector, doc: &Value) -> Vec<Miss> {
+        sel.misses(doc, &Meta::of(doc))
+    }
+
+    #[test]
+    fn default_selector_reaches_pod_bearing_kinds_only() {
+        let sel = Selector::default();
+        assert!(misses(&sel, &deployment("a", json!({}), &["c"])).is_empty());
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}});
+        assert_eq!(misses(&sel, &svc)[0].cost, NOT_A_WORKLOAD);
+    }
+
+    #[test]
+    fn label_typo_is_measured_against_the_value_found() {
+        let sel = Selector {
+            labels: [("role".to_string(), "experiment".to_string())].into(),
+            ..Selector::default()
+        };
+        let doc = deployment("a", json!({"role": "experiments"}), &["c"]);
+        let m = misses(&sel, &doc);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].cost, 1);
+        assert!(
+            m[0].why.contains("is \"experiments\", not \"experiment\""),
+            "{m:?}"
+        );
+        let doc = deployment("a", json!({"rol": "experiment"}), &["c"]);
+        assert!(
+            misses(&sel, &doc)[0]
+                .why
+                .contains("nearest: rol=\"experiment\"")
+        );
+    }
+
+    #[test]
+    fn expressions_follow_kubernetes() {
+        let labels: BTreeMap<String, String> = [("a".to_string(), "x".to_string())].into();
+        let e = |operator, values: &[&str]| Expression {
+            key: "a".into(),
+            operator,
+            values: values.iter().map(|s| s.to_string()).collect(),
+        };
+        let ok = |e: Expression| {
+            let mut out = Vec::new();
+            expression(&e, &labels, &mut out);
+            out.is_empty()
+        };
+        assert!(ok(e(Operator::In, &["x", "y"])));
+        assert!(!ok(e(Operator::In, &["y"])));
+        assert!(ok(e(Operator::NotIn, &["y"])));
+        assert!(ok(e(Operator::Exists, &[])));
+        assert!(!ok(e(Operator::DoesNotExist, &[])));
+    }
+
+    #[test]
+    fn containers_regex_must_reach_a_container() {
+        let sel = Selector {
+            containers: Some(Regex::new("^sidecar$").unwrap()),
+            ..Selector::default()
+        };
+        let doc = deployment("a", json!({}), &["main", "sidecr"]);
+        let m = misses(&sel, &doc);
+        assert!(m[0].why.contains("its containers: main, sidecr"), "{m:?}");
+        assert_eq!(m[0].cost, 1);
+        let spec = &podspec::pod_specs(&doc)[0];
+        assert!(sel.containers(&doc, spec).is_empty());
+    }
+
+    #[test]
+    fn hooks_are_included_excluded_or_only() {
+        let hook = json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "j", "annotations": {"helm.sh/hook": "post-install"}},
+            "spec": {"template": {"spec": {"containers": []}}}});
+        let with = |hooks| Selector {
+            hooks,
+            ..Selector::default()
+        };
+        assert!(misses(&with(Hooks::Include), &hook).is_empty());
+        assert!(misses(&with(Hooks::Only), &hook).is_empty());
+        assert!(
+            misses(&with(Hooks::Exclude), &hook)[0]
+                .why
+                .contains("post-install")
+        );
+        let plain = deployment("a", json!({}), &["c"]);
+        assert!(!misses(&with(Hooks::Only), &plain).is_empty());
+    }
+
+    #[test]
+    fn nearest_prefers_fewer_then_smaller_misses() {
+        let miss = |cost| Miss {
+            cost,
+            why: String::new(),
+        };
+        let best = nearest([
+            ("two", vec![miss(1), miss(1)]),
+            ("far", vec![miss(9)]),
+            ("near", vec![miss(2)]),
+            ("match", vec![]),
+        ]);
+        assert_eq!(best.map(|(n, _)| n), Some("near"));
+    }
+}
