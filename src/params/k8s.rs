@@ -12,7 +12,7 @@ pub enum Shape {
     Strings,
     /// A map of strings to strings (labels).
     StringMap,
-    /// One of these strings; the noun names one in messages.
+    /// One of these strings; the noun (with its article) names one in messages.
     Enum(&'static str, &'static [&'static str]),
     List(&'static Shape),
     Object(&'static [Field]),
@@ -53,10 +53,10 @@ pub const NODE_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "
 pub const TOLERATION_OPERATORS: &[&str] = &["Exists", "Equal"];
 pub const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
-static NODE_OPERATOR: Shape = Shape::Enum("node selector operator", NODE_OPERATORS);
-static LABEL_OPERATOR: Shape = Shape::Enum("label selector operator", LABEL_OPERATORS);
-static TOLERATION_OPERATOR: Shape = Shape::Enum("toleration operator", TOLERATION_OPERATORS);
-static TAINT_EFFECT: Shape = Shape::Enum("taint effect", TAINT_EFFECTS);
+static NODE_OPERATOR: Shape = Shape::Enum("a node selector operator", NODE_OPERATORS);
+static LABEL_OPERATOR: Shape = Shape::Enum("a label selector operator", LABEL_OPERATORS);
+static TOLERATION_OPERATOR: Shape = Shape::Enum("a toleration operator", TOLERATION_OPERATORS);
+static TAINT_EFFECT: Shape = Shape::Enum("a taint effect", TAINT_EFFECTS);
 
 static NODE_REQUIREMENT: Shape = Shape::Object(&[
     required("key", &STRING),

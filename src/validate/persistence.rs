@@ -186,7 +186,9 @@ fn sensitive_host_path(ctx: &mut Ctx<'_>, path: &str, pointer: &str) {
     }
 }
 
-/// A mount in the containers: where, which parameter, and whether the user gave it.
+/// A mount in the containers: where, which parameter, and whether the user gave it. Listed
+/// defaults first, then the GPU mounts, then the user's volumes, so that a clash is reported on
+/// the later, user-given volume.
 struct Mount {
     path: String,
     pointer: String,
@@ -196,6 +198,7 @@ struct Mount {
 
 fn mount_paths(ctx: &mut Ctx<'_>, persistence: &Map<String, Value>) {
     let mut mounts = builtin_mounts(persistence);
+    mounts.extend(gpu_mounts(ctx));
     for kind in ["data", "outputs"] {
         let Some(Value::Object(entries)) = persistence.get(kind) else {
             continue;
@@ -218,7 +221,6 @@ fn mount_paths(ctx: &mut Ctx<'_>, persistence: &Map<String, Value>) {
             }
         }
     }
-    mounts.extend(gpu_mounts(ctx));
     for j in 0..mounts.len() {
         for i in 0..j {
             compare(ctx, &mounts[i], &mounts[j]);

@@ -50,6 +50,10 @@ fn node(ctx: &mut Ctx<'_>, node: &Node, value: &Value, pointer: &str) {
 fn object(ctx: &mut Ctx<'_>, parent: &Node, map: &Map<String, Value>, pointer: &str) {
     for (key, value) in map {
         let child = child_pointer(pointer, key);
+        if pointer.is_empty() && key == "nodeSelectors" {
+            node_selectors(ctx, map, value, &child);
+            continue;
+        }
         let named = !parent.children.iter().any(|(k, _)| k == key);
         match parent.child(key) {
             Some(n) => {
@@ -60,6 +64,22 @@ fn object(ctx: &mut Ctx<'_>, parent: &Node, map: &Map<String, Value>, pointer: &
             }
             None => unknown_key(ctx, key, parent.child_names(), &child),
         }
+    }
+}
+
+/// Chart 0.4.x's spelling. The loader renames it (and reports both spellings together); values
+/// built in memory may still carry it, so check it as `nodeSelector`.
+fn node_selectors(ctx: &mut Ctx<'_>, root: &Map<String, Value>, value: &Value, pointer: &str) {
+    if root.contains_key("nodeSelector") {
+        return;
+    }
+    ctx.warning(
+        pointer,
+        "nodeSelectors is the chart 0.4.x spelling; read as nodeSelector",
+        "rename it to nodeSelector, the spelling of the reference",
+    );
+    if let Some(canonical) = params::tree().child("nodeSelector") {
+        node(ctx, canonical, value, pointer);
     }
 }
 
@@ -133,7 +153,7 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
     let Some(param) = param else { return };
     if !param.allowed.is_empty() {
         if !param.allowed.iter().any(|a| a == text) {
-            let noun = param.noun.as_deref().unwrap_or("valid value");
+            let noun = param.noun.as_deref().unwrap_or("a valid value");
             let mut hint = String::new();
             if let Some(near) = suggest(text, param.allowed.iter().map(String::as_str)) {
                 hint = format!("did you mean \"{near}\"?");
@@ -141,7 +161,7 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
             ctx.error(
                 pointer,
                 format!(
-                    "\"{text}\" is not a {noun}; expected one of {}",
+                    "\"{text}\" is not {noun}; expected one of {}",
                     param.allowed.join(", ")
                 ),
                 hint,
@@ -247,7 +267,7 @@ fn enumerated(ctx: &mut Ctx<'_>, noun: &str, allowed: &[&str], text: &str, point
     ctx.error(
         pointer,
         format!(
-            "\"{text}\" is not a {noun}; expected one of {}",
+            "\"{text}\" is not {noun}; expected one of {}",
             allowed.join(", ")
         ),
         hint,

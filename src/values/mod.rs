@@ -143,12 +143,13 @@ impl Values {
         } else {
             "--set"
         };
-        let fail = |why: String| Error::input(format!("{flag} {arg}: {why}"));
+        let shown = mask_secrets(arg);
+        let fail = |why: String| Error::input(format!("{flag} {shown}: {why}"));
         strvals::parse_into(arg, &mut self.root, string_values).map_err(fail)?;
         let mut alone = Value::Object(Default::default());
         strvals::parse_into(arg, &mut alone, string_values).map_err(fail)?;
         let origin = Origin::Set {
-            arg: format!("{flag} {arg}"),
+            arg: format!("{flag} {shown}"),
         };
         let mut leaves = Vec::new();
         collect_leaves(&alone, String::new(), &mut leaves);
@@ -199,6 +200,35 @@ impl Values {
             .with_hint("rename it to nodeSelector, the spelling of the reference"),
         ]
     }
+}
+
+/// A `--set` argument as it may be shown: the values of secret parameters (`user.password`)
+/// replaced by `***`, since the argument is the location of every finding about them.
+fn mask_secrets(arg: &str) -> String {
+    let secrets: Vec<&str> = crate::params::all()
+        .filter(|p| p.secret)
+        .map(|p| p.path.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut escaped = false;
+    for c in arg.chars() {
+        if c == ',' && !escaped {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    parts.push(current);
+    parts
+        .into_iter()
+        .map(|part| match part.split_once('=') {
+            Some((key, _)) if secrets.contains(&key) => format!("{key}=***"),
+            _ => part,
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Pointers of the values an argument gives (list holes it did not set are skipped).
@@ -324,6 +354,22 @@ mod tests {
             "--set timeZone=Europe/Berlin,user.email=a@b.c"
         );
         assert_eq!(v.origin("/user/username").to_string(), "a.yaml:3:13");
+    }
+
+    #[test]
+    fn set_locations_never_show_a_password() {
+        let (v, _) = Values::from_sources(
+            &[],
+            &["user.password=hunter2,user.email=a@b.c".to_string()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            v.origin("/user/password").to_string(),
+            "--set user.password=***,user.email=a@b.c"
+        );
+        let err = Values::from_sources(&[], &["user.password=hunter2,bad".to_string()], &[]);
+        assert!(!err.unwrap_err().to_string().contains("hunter2"));
     }
 
     #[test]

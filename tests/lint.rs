@@ -1,0 +1,511 @@
+//! `polyaxon-pr lint`, `docs`, `schema` and the post-renderer's validation, driven through the
+//! built binary: the values corpus under `tests/values/` (every file states what it must
+//! produce), golden outputs under `tests/golden/lint/` (refresh with `UPDATE_GOLDEN=1`), the
+//! README and committed schema kept in step with the parameter table, and the schema checked by
+//! a real JSON Schema validator.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The outcome of one run of the binary.
+struct Run {
+    args: Vec<String>,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "polyaxon-pr {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+/// Run the binary in the repository root with a clean environment and `stdin`.
+fn run(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"));
+    cmd.args(args)
+        .current_dir(repo())
+        .env_remove("POLYAXON_PR_VALUES")
+        .env_remove("HELM_PLUGIN_NAME")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let text = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("the binary finishes");
+    writer.join().expect("stdin writer");
+    Run {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .expect("corpus dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(repo())
+        .expect("inside the repo")
+        .display()
+        .to_string()
+}
+
+/// `# expect: error persistence.data.d1.store:6:14 "s4" is not a store`
+#[derive(Debug)]
+struct Expect {
+    severity: String,
+    path: String,
+    line: u64,
+    column: u64,
+    fragment: String,
+}
+
+fn expectations(path: &Path) -> Vec<Expect> {
+    let text = std::fs::read_to_string(path).expect("corpus file");
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .filter(|l| !l.starts_with("input "))
+        .map(|l| {
+            let (severity, rest) = l.split_once(' ').expect("severity");
+            let (location, fragment) = rest.split_once(' ').expect("location and message");
+            let mut parts = location.rsplitn(3, ':');
+            let column = parts.next().and_then(|c| c.parse().ok()).expect("column");
+            let line = parts.next().and_then(|c| c.parse().ok()).expect("line");
+            let path = parts.next().expect("path").to_string();
+            Expect {
+                severity: severity.to_string(),
+                path,
+                line,
+                column,
+                fragment: fragment.to_string(),
+            }
+        })
+        .collect()
+}
+
+fn findings(run: &Run) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    doc["files"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn matches(finding: &Value, expect: &Expect) -> bool {
+    finding["severity"] == expect.severity.as_str()
+        && finding["path"] == expect.path.as_str()
+        && finding["origin"]["line"] == expect.line
+        && finding["origin"]["column"] == expect.column
+        && finding["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&expect.fragment))
+}
+
+#[test]
+fn every_valid_example_lints_clean() {
+    for file in files("tests/values/valid") {
+        let name = relative(&file);
+        let run = run(&["lint", "--format", "json", &name], "", &[]);
+        assert_eq!(run.code, 0, "{run}");
+        let found = findings(&run);
+        let expected = expectations(&file);
+        assert_eq!(found.len(), expected.len(), "{run}");
+        for e in &expected {
+            assert!(
+                found.iter().any(|f| matches(f, e)),
+                "{e:?} not found\n{run}"
+            );
+            assert_eq!(e.severity, "warning", "{name}: valid files may only warn");
+        }
+    }
+}
+
+#[test]
+fn every_invalid_file_gives_its_stated_finding() {
+    let corpus = files("tests/values/invalid");
+    assert!(corpus.len() >= 30, "only {} invalid files", corpus.len());
+    for file in corpus {
+        let name = relative(&file);
+        let expected = expectations(&file);
+        assert!(!expected.is_empty(), "{name} states no expectation");
+        let run = run(&["lint", "--format", "json", &name], "", &[]);
+        let found = findings(&run);
+        for e in &expected {
+            assert!(
+                found.iter().any(|f| matches(f, e)),
+                "{e:?} not found\n{run}"
+            );
+        }
+        let has_error = found.iter().any(|f| f["severity"] == "error");
+        assert_eq!(run.code, i32::from(has_error), "{run}");
+        let strict = run_strict(&name);
+        assert_eq!(strict.code, 1, "--strict fails on warnings too\n{strict}");
+    }
+}
+
+fn run_strict(name: &str) -> Run {
+    run(&["lint", "--strict", "-q", name], "", &[])
+}
+
+#[test]
+fn malformed_files_exit_2_with_a_location() {
+    for file in files("tests/values/malformed") {
+        let name = relative(&file);
+        let text = std::fs::read_to_string(&file).expect("corpus file");
+        let fragment = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect: input "))
+            .expect("an input expectation");
+        let run = run(&["lint", &name], "", &[]);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stdout.contains(fragment), "{fragment}\n{run}");
+        assert!(run.stdout.contains(&format!("{name}:")), "{run}");
+    }
+}
+
+#[test]
+fn billion_laughs_is_rejected_quickly() {
+    let start = std::time::Instant::now();
+    let run = run(
+        &["lint", "tests/values/malformed/billion-laughs.yaml"],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run}");
+    assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
+}
+
+/// The golden files: text, json, github and sarif output of the same three files.
+#[test]
+fn golden_outputs() {
+    let inputs = [
+        "tests/values/invalid/store-not-a-store.yaml",
+        "tests/values/invalid/user-password-default.yaml",
+        "tests/values/valid/data-examples.yaml",
+    ];
+    for format in ["text", "json", "github", "sarif"] {
+        let mut args = vec!["lint", "--format", format];
+        args.extend(inputs);
+        let run = run(&args, "", &[]);
+        assert_eq!(run.code, 1, "{run}");
+        let golden = repo().join(format!("tests/golden/lint/three-files.{format}"));
+        check_golden(&golden, &run.stdout);
+    }
+}
+
+fn check_golden(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("golden dir");
+        std::fs::write(path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "{} is stale; review the diff and refresh with UPDATE_GOLDEN=1",
+        path.display()
+    );
+}
+
+#[test]
+fn text_output_matches_helm_lint_style() {
+    let run = run(
+        &["lint", "tests/values/invalid/store-not-a-store.yaml"],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "==> Linting tests/values/invalid/store-not-a-store.yaml\n\
+         [ERROR] tests/values/invalid/store-not-a-store.yaml:6:14: persistence.data.d1.store: \
+         \"s4\" is not a store; expected one of s3, gcs, azure\n    hint: did you mean \"s3\"?\n\n\
+         1 file(s) linted, 1 file(s) failed\n"
+    );
+}
+
+#[test]
+fn quiet_hides_clean_files() {
+    let run = run(
+        &[
+            "lint",
+            "-q",
+            "tests/values/valid/time-zone.yaml",
+            "tests/values/invalid/time-zone-typo.yaml",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(!run.stdout.contains("valid/time-zone.yaml"), "{run}");
+    assert!(
+        run.stdout.contains("2 file(s) linted, 1 file(s) failed"),
+        "{run}"
+    );
+}
+
+#[test]
+fn sarif_is_2_1_0_with_locations() {
+    let run = run(
+        &[
+            "lint",
+            "--format",
+            "sarif",
+            "tests/values/invalid/time-zone-typo.yaml",
+        ],
+        "",
+        &[],
+    );
+    let doc: Value = serde_json::from_str(&run.stdout).expect("sarif is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(result["level"], "error");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "tests/values/invalid/time-zone-typo.yaml"
+    );
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 11);
+}
+
+#[test]
+fn stdin_set_and_environment() {
+    let run1 = run(&["lint", "-"], "timeZone: Mars/Olympus\n", &[]);
+    assert_eq!(run1.code, 1, "{run1}");
+    assert!(run1.stdout.contains("[ERROR] -:1:11: timeZone:"), "{run1}");
+
+    let run2 = run(&["lint", "--set", "persistence.data.d1.store=s4"], "", &[]);
+    assert_eq!(run2.code, 1, "{run2}");
+    assert!(
+        run2.stdout.contains("[ERROR] --set persistence.data.d1.store=s4: persistence.data.d1.store: \"s4\" is not a store"),
+        "{run2}"
+    );
+
+    let env = [(
+        "POLYAXON_PR_VALUES",
+        "tests/values/valid/time-zone.yaml:tests/values/invalid/namespace-not-dns-label.yaml",
+    )];
+    let run3 = run(&["lint"], "", &env);
+    assert_eq!(run3.code, 1, "{run3}");
+    assert!(
+        run3.stdout
+            .contains("namespace-not-dns-label.yaml:3:12: namespace:"),
+        "{run3}"
+    );
+
+    let run4 = run(&["lint"], "", &[]);
+    assert_eq!(run4.code, 2, "{run4}");
+}
+
+#[test]
+fn later_files_and_set_override_earlier_ones() {
+    let run = run(
+        &[
+            "lint",
+            "-f",
+            "tests/values/invalid/time-zone-typo.yaml",
+            "--set",
+            "timeZone=Europe/Berlin",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
+fn post_renderer_validates_before_touching_the_stream() {
+    let stream =
+        std::fs::read_to_string(repo().join("tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml"))
+            .expect("fixture");
+    let bad = run(
+        &["-f", "tests/values/invalid/store-not-a-store.yaml"],
+        &stream,
+        &[],
+    );
+    assert_eq!(bad.code, 1, "{bad}");
+    assert!(bad.stdout.is_empty(), "{bad}");
+    assert!(
+        bad.stderr
+            .contains("store-not-a-store.yaml:6:14: persistence.data.d1.store"),
+        "{bad}"
+    );
+
+    let strict = run(
+        &[
+            "-f",
+            "tests/values/invalid/user-password-default.yaml",
+            "--strict",
+        ],
+        &stream,
+        &[],
+    );
+    assert_eq!(strict.code, 1, "{strict}");
+    assert!(strict.stdout.is_empty(), "{strict}");
+    assert!(!strict.stderr.contains("rootpassword"), "{strict}");
+
+    let good = run(&["-f", "tests/values/valid/time-zone.yaml"], &stream, &[]);
+    assert_eq!(good.code, 0, "{good}");
+    assert!(!good.stdout.is_empty(), "{good}");
+}
+
+#[test]
+fn no_output_ever_contains_a_password() {
+    for format in ["text", "json", "github", "sarif"] {
+        let args = [
+            "lint",
+            "--format",
+            format,
+            "--set",
+            "user.password=rootpassword,user.email=x",
+        ];
+        let run = run(&args, "", &[]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(run.stdout.contains("user.password"), "{run}");
+        assert!(!run.stdout.contains("rootpassword"), "{run}");
+    }
+}
+
+#[test]
+fn docs_are_the_readme_parameters_section() {
+    let run = run(&["docs"], "", &[]);
+    assert_eq!(run.code, 0, "{run}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let begin = "<!-- params:begin -->\n";
+    let end = "<!-- params:end -->";
+    let start = readme.find(begin).expect("params:begin marker") + begin.len();
+    let stop = readme.find(end).expect("params:end marker");
+    assert_eq!(
+        &readme[start..stop],
+        run.stdout,
+        "README's Parameters section is stale: replace it with `polyaxon-pr docs`"
+    );
+}
+
+#[test]
+fn every_reference_parameter_is_in_the_table() {
+    let reference =
+        std::fs::read_to_string(repo().join("tests/fixtures/polyaxon-helm-reference.md"))
+            .expect("reference");
+    let table = std::fs::read_to_string(repo().join("chart-overlays/polyaxon/parameters.yaml"))
+        .expect("table");
+    let mut count = 0;
+    for line in reference.lines().filter(|l| l.starts_with("| `")) {
+        let name = line.split('`').nth(1).expect("a parameter in backticks");
+        let parts: Vec<&str> = name.split('.').collect();
+        let name = match parts.as_slice() {
+            ["persistence", kind @ ("data" | "outputs"), _, rest @ ..] => {
+                format!("persistence.{kind}.<name>.{}", rest.join("."))
+            }
+            _ => name.to_string(),
+        };
+        assert!(
+            table.contains(&format!("- path: {name}\n")),
+            "{name} is missing from parameters.yaml"
+        );
+        count += 1;
+    }
+    assert!(
+        count >= 70,
+        "read only {count} parameters from the reference"
+    );
+    for key in [
+        "allowedHosts",
+        "apiHost",
+        "adminViewEnabled",
+        "nfsProvisioner.enabled",
+        "nfsProvisioner.persistence.enabled",
+    ] {
+        assert!(table.contains(&format!("- path: {key}\n")), "{key}");
+    }
+}
+
+#[test]
+fn committed_schema_is_current() {
+    let run = run(&["schema"], "", &[]);
+    assert_eq!(run.code, 0, "{run}");
+    let path = repo().join("chart-overlays/polyaxon/values.schema.json");
+    check_golden(&path, &run.stdout);
+}
+
+fn schema_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("chart-overlays/polyaxon/values.schema.json"))
+        .expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::draft7::new(&schema).expect("a valid draft-07 schema")
+}
+
+/// The values as Helm would validate them: YAML → JSON through the binary's own reader.
+fn as_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("corpus file");
+    let parsed = polyaxon_pr::values::yaml::parse(&text, "v.yaml").expect("parses");
+    parsed.root
+}
+
+#[test]
+fn schema_accepts_every_valid_example() {
+    let validator = schema_validator();
+    for file in files("tests/values/valid") {
+        let values = as_json(&file);
+        let errors: Vec<String> = validator
+            .iter_errors(&values)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+    }
+    assert!(validator.is_valid(&serde_json::json!({"global": {"anything": 1}})));
+}
+
+#[test]
+fn schema_rejects_the_type_and_enum_errors() {
+    let validator = schema_validator();
+    let mut checked = 0;
+    for file in files("tests/values/invalid") {
+        let text = std::fs::read_to_string(&file).expect("corpus file");
+        if !text.contains("\n# schema: invalid\n") {
+            continue;
+        }
+        checked += 1;
+        assert!(
+            !validator.is_valid(&as_json(&file)),
+            "{} passes the schema",
+            file.display()
+        );
+    }
+    assert!(
+        checked >= 15,
+        "only {checked} files marked `# schema: invalid`"
+    );
+}
