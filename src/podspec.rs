@@ -634,4 +634,31 @@ mod tests {
             "nvidia.com/gpu"
         ));
     }
+
+    proptest::proptest! {
+        /// Whatever the chart rendered, an owned upsert leaves exactly the wanted entry once,
+        /// keeps every other entry, and a second upsert has nothing left to do.
+        #[test]
+        fn owned_upserts_converge(
+            names in proptest::collection::vec(0u8..4, 0..8),
+            values in proptest::collection::vec(0u8..2, 8),
+        ) {
+            let env: Vec<Value> = names
+                .iter()
+                .zip(&values)
+                .map(|(n, v)| json!({"name": format!("N{n}"), "value": v.to_string()}))
+                .collect();
+            let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [{"name": "c", "env": env}]}});
+            let spec = &pod_specs(&doc)[0];
+            let c = &containers(&doc, spec)[0];
+            let wanted = json!({"name": "N0", "value": "x"});
+            let once = apply(&doc, upsert_env(&doc, c, &wanted, OnConflict::Replace).unwrap());
+            let after = once["spec"]["containers"][0]["env"].as_array().unwrap();
+            proptest::prop_assert_eq!(after.iter().filter(|e| e["name"] == "N0").count(), 1);
+            proptest::prop_assert!(after.contains(&wanted));
+            let others = |list: &[Value]| list.iter().filter(|e| e["name"] != "N0").cloned().collect::<Vec<_>>();
+            proptest::prop_assert_eq!(others(after), others(&env));
+            proptest::prop_assert!(upsert_env(&once, c, &wanted, OnConflict::Replace).unwrap().is_empty());
+        }
+    }
 }
