@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::checks;
 use crate::error::{Error, Result};
+use crate::overlay::{self, Overlays};
 use crate::plan::{self, Plan, TaggedOp};
 use crate::podspec;
 use crate::profile::ChartProfile;
@@ -44,7 +45,20 @@ pub fn inject(
     profile: &ChartProfile,
     strict: bool,
 ) -> Result<Outcome> {
+    inject_with(stream, values, profile, &Overlays::default(), strict)
+}
+
+/// [`inject`], with the user's overlay rules applied after the built-in injection: their
+/// operations join the plan, so the output checks and `--explain` see them too.
+pub fn inject_with(
+    stream: &Stream<'_>,
+    values: &Values,
+    profile: &ChartProfile,
+    overlays: &Overlays,
+    strict: bool,
+) -> Result<Outcome> {
     let Plan { mut patches } = plan::plan(stream, values, profile)?;
+    overlay::extend_plan(stream, &mut patches, overlays)?;
     let mut changed = apply_patches(stream, &mut patches)?;
     recompute_checksums(stream, &mut changed, &mut patches)?;
     let findings = check_changed(stream, &changed)?;

@@ -90,6 +90,10 @@ pub struct RenderArgs {
     /// the built-in one for Polyaxon chart 0.4 (see chart-overlays/polyaxon-0.4.yaml).
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// Apply the rules of overlay files after the built-in injection: a file, or a directory
+    /// walked for `*.yaml`/`*.yml` in sorted order (repeatable; README "Overlays").
+    #[arg(long = "overlays", value_name = "PATH")]
+    pub overlays: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +123,10 @@ pub struct LintArgs {
     /// Show only warnings and errors, and only the files that have them.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also lint overlay files: a file, or a directory walked for `*.yaml`/`*.yml`
+    /// (repeatable). Values references resolve against the `-f`/`--set` values.
+    #[arg(long = "overlays", value_name = "PATH")]
+    pub overlays: Vec<PathBuf>,
 }
 
 /// The process's standard streams, replaceable in tests.
@@ -174,7 +182,9 @@ fn inject(
     io: &mut Io<'_>,
 ) -> Result<String> {
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref())?;
-    let outcome = match crate::apply::inject(stream, values, &profile, args.values.strict) {
+    let overlays = load_overlays(args, values, io)?;
+    let strict = args.values.strict;
+    let outcome = match crate::apply::inject_with(stream, values, &profile, &overlays, strict) {
         Ok(outcome) => outcome,
         Err(err) => {
             if let Error::Validation { findings, .. } = &err {
@@ -191,6 +201,27 @@ fn inject(
             .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
     }
     stream::write(stream, &outcome.changed)
+}
+
+/// Read and check the `--overlays` files, reporting their findings; errors (or warnings with
+/// `--strict`) fail the run before anything is written.
+fn load_overlays(
+    args: &RenderArgs,
+    values: &crate::values::Values,
+    io: &mut Io<'_>,
+) -> Result<crate::overlay::Overlays> {
+    if args.overlays.is_empty() {
+        return Ok(Default::default());
+    }
+    let (overlays, findings) = crate::overlay::load(&args.overlays, &values.root)?;
+    report_findings(io, &findings)?;
+    if crate::validate::fails(&findings, args.values.strict) {
+        return Err(Error::Validation {
+            summary: "the overlay files have problems; nothing was written".to_string(),
+            findings,
+        });
+    }
+    Ok(overlays)
 }
 
 fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {

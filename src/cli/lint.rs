@@ -62,7 +62,12 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     };
     let mut unreadable = false;
     let mut results = Vec::new();
-    for (name, loaded) in units(args, io)? {
+    let units = if overlays_only(args) {
+        Vec::new()
+    } else {
+        units(args, io)?
+    };
+    for (name, loaded) in units {
         let findings = match loaded {
             Ok((values, mut findings)) => {
                 findings.extend(validate::validate(&values));
@@ -75,6 +80,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         };
         results.push(Linted { name, findings });
     }
+    unreadable |= lint_overlays(args, &mut results);
     let mut reporter = reporter(args.format, options);
     let mut out = Vec::new();
     lint::write_all(reporter.as_mut(), &mut out, &results, options)
@@ -86,6 +92,50 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         (false, true) => ExitCode::from(1),
         (false, false) => ExitCode::SUCCESS,
     })
+}
+
+/// `lint --overlays DIR` with no values to lint.
+fn overlays_only(args: &LintArgs) -> bool {
+    let v = &args.values;
+    !args.overlays.is_empty()
+        && args.files.is_empty()
+        && values::value_files(v).is_empty()
+        && v.set.is_empty()
+        && v.set_string.is_empty()
+}
+
+/// `--overlays`: each overlay file's findings, values references resolved against the `-f`
+/// and `--set` values. Whether a file could not be read or parsed.
+fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
+    if args.overlays.is_empty() {
+        return false;
+    }
+    let values = values::load(&args.values)
+        .map(|(v, _)| v.root)
+        .unwrap_or_default();
+    let unreadable = |name: String, err: Error| Linted {
+        name,
+        findings: vec![Finding::error("", Origin::None, err.to_string())],
+    };
+    let files = match crate::overlay::files(&args.overlays) {
+        Ok(files) => files,
+        Err(err) => {
+            results.push(unreadable("--overlays".to_string(), err));
+            return true;
+        }
+    };
+    let mut failed = false;
+    for file in files {
+        let name = file.display().to_string();
+        match crate::overlay::lint_file(&file, &values) {
+            Ok(findings) => results.push(Linted { name, findings }),
+            Err(err) => {
+                failed = true;
+                results.push(unreadable(name, err));
+            }
+        }
+    }
+    failed
 }
 
 fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {

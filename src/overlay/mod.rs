@@ -28,6 +28,7 @@ pub use parse::{API_VERSION, KIND};
 pub use select::{Expression, Hooks, Miss, Operator, Selector};
 
 use crate::error::{Error, Result};
+use crate::plan::TaggedOp;
 use crate::report::{Finding, Origin, Severity};
 use crate::stream::{Meta, Stream};
 use crate::values::yaml::pointer_to_path;
@@ -55,6 +56,16 @@ pub struct RuleId {
 }
 
 impl RuleId {
+    /// `overlay scratch-space rule 1 "experiments"`: the rule in findings, which carry its
+    /// location separately.
+    pub fn label(&self) -> String {
+        let mut label = format!("overlay {} rule {}", self.overlay, self.index + 1);
+        if let Some(name) = &self.name {
+            label.push_str(&format!(" \"{name}\""));
+        }
+        label
+    }
+
     /// `rules[2]`, the path findings about this rule carry.
     pub fn path(&self) -> String {
         pointer_to_path(&format!("/rules/{}", self.index))
@@ -64,11 +75,7 @@ impl RuleId {
 impl fmt::Display for RuleId {
     /// `overlay scratch-space rule 1 "experiments" (overlays/scratch.yaml:6:5)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "overlay {} rule {}", self.overlay, self.index + 1)?;
-        if let Some(name) = &self.name {
-            write!(f, " \"{name}\"")?;
-        }
-        write!(f, " ({})", self.origin)
+        write!(f, "{} ({})", self.label(), self.origin)
     }
 }
 
@@ -189,15 +196,24 @@ pub fn load(paths: &[PathBuf], values: &Value) -> Result<(Overlays, Vec<Finding>
     let mut overlays = Overlays::default();
     let mut findings = Vec::new();
     for file in files(paths)? {
-        let label = file.display().to_string();
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| Error::input(format!("{label}: cannot read overlay file: {e}")))?;
-        let (rules, found) = parse::parse(&text, &label, values)?;
+        let (rules, found) = parse_file(&file, values)?;
         overlays.rules.extend(rules);
         findings.extend(found);
     }
     findings.extend(feedback(&overlays));
     Ok((overlays, findings))
+}
+
+fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("{label}: cannot read overlay file: {e}")))?;
+    parse::parse(&text, &label, values)
+}
+
+/// `lint --overlays`: the findings of reading and checking one overlay file.
+pub fn lint_file(path: &Path, values: &Value) -> Result<Vec<Finding>> {
+    Ok(parse_file(path, values)?.1)
 }
 
 /// Parse one overlay file from memory (tests, shipped examples).
@@ -227,7 +243,8 @@ fn feedback(overlays: &Overlays) -> Vec<Finding> {
                         format!(
                             "{} sets label {key}=\"{value}\", which {} selects on: a second run \
                              would match other documents",
-                            setter.id, reader.id
+                            setter.id.label(),
+                            reader.id
                         ),
                     )
                     .with_hint("select on a label no rule sets"),
@@ -236,6 +253,38 @@ fn feedback(overlays: &Overlays) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Add the rules' operations to the built-in plan (`patches`, by document index): computed
+/// against each document as the plan leaves it, appended after the plan's operations and tagged
+/// with their rule, so the output checks and `--explain` treat them like any other.
+pub fn extend_plan(
+    stream: &Stream<'_>,
+    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+    overlays: &Overlays,
+) -> Result<()> {
+    if overlays.is_empty() {
+        return Ok(());
+    }
+    let mut drafts = BTreeMap::new();
+    for (&index, ops) in patches.iter() {
+        let doc = &stream.docs[index];
+        let Some(mut value) = doc.value()?.cloned() else {
+            continue;
+        };
+        let ops: Vec<PatchOperation> = ops.iter().map(|t| t.op.clone()).collect();
+        json_patch::patch(&mut value, &ops)
+            .map_err(|e| Error::input(format!("{}: a patch cannot apply: {e}", doc.source())))?;
+        drafts.insert(index, value);
+    }
+    for (index, ops) in apply(stream, &drafts, overlays)?.ops {
+        let tagged = ops.into_iter().map(|r| TaggedOp {
+            op: r.op,
+            parameter: r.rule,
+        });
+        patches.entry(index).or_default().extend(tagged);
+    }
+    Ok(())
 }
 
 /// An operation and the rule behind it.
@@ -352,7 +401,7 @@ impl<'s> State<'s> {
                 rule.id.origin.clone(),
                 format!(
                     "{}: {} already exists in {doc} at {} as {} but the rule asks for {}",
-                    rule.id,
+                    rule.id.label(),
                     c.what,
                     c.pointer,
                     compact(&c.existing),
@@ -369,7 +418,10 @@ impl<'s> State<'s> {
                 Finding::error(
                     format!("{}.patch[{step}]", rule.id.path()),
                     origin,
-                    format!("{}: {what} cannot apply to {doc}: {reason}", rule.id),
+                    format!(
+                        "{}: {what} cannot apply to {doc}: {reason}",
+                        rule.id.label()
+                    ),
                 )
             }
         }
@@ -379,9 +431,10 @@ impl<'s> State<'s> {
         let n = matched.len();
         let mut message = format!(
             "{} matched {n} document(s); it expects {}",
-            rule.id, rule.expect
+            rule.id.label(),
+            rule.expect
         );
-        if n > 0 && !rule.expect.admits(0) && matched.len() > expected_max(rule.expect) {
+        if n > expected_max(rule.expect) {
             let names: Vec<String> = matched.iter().map(|&i| self.describe(i)).collect();
             message.push_str(&format!(": {}", names.join("; ")));
         } else if let Some((index, misses)) = self.nearest(rule, matched) {
@@ -467,11 +520,6 @@ fn describe_op(op: &PatchOperation) -> String {
         PatchOperation::Test(_) => "test",
     };
     format!("`{name} {}`", op.path())
-}
-
-/// Lint overlay files: every finding of reading and checking them (no stream is needed).
-pub fn lint(paths: &[PathBuf], values: &Value) -> Result<Vec<Finding>> {
-    Ok(load(paths, values)?.1)
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ fn a_different_volume_under_the_same_name_is_a_conflict() {
     assert_eq!(messages.len(), 1, "{messages:#?}");
     let m = &messages[0];
     assert!(
-        m.starts_with("error: o.yaml:5:5: rules[0]: overlay t rule 1 (o.yaml:5:5)"),
+        m.starts_with("error: o.yaml:5:5: rules[0]: overlay t rule 1: volume"),
         "{m}"
     );
     assert!(
