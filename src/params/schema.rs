@@ -75,10 +75,17 @@ fn node_schema(node: &Node) -> Value {
     };
     if let (Some(param), Value::Object(map)) = (node.param, &mut schema) {
         map.insert("description".into(), json!(param.description));
-        if param.nullable
-            && let Some(t) = map.get("type").cloned()
-        {
-            map.insert("type".into(), json!([t, "null"]));
+        if param.nullable {
+            let types = match map.get("type") {
+                Some(Value::Array(types)) => types.clone(),
+                Some(t) => vec![t.clone()],
+                None => Vec::new(),
+            };
+            if !types.is_empty() {
+                let mut types = types;
+                types.push(json!("null"));
+                map.insert("type".into(), Value::Array(types));
+            }
         }
     }
     schema
@@ -123,7 +130,12 @@ fn leaf_schema(kind: Kind, node: &Node) -> Value {
             }
             s
         }
-        Kind::Strings => json!({"type": "array", "items": string_schema(format)}),
+        // An empty map is accepted as the empty list (the reference's `{}` default).
+        Kind::Strings => json!({
+            "type": ["array", "object"],
+            "items": string_schema(format),
+            "maxProperties": 0
+        }),
         Kind::StringMap => shape_schema(&Shape::StringMap),
         Kind::Quantity => json!({"type": ["string", "number"], "pattern": QUANTITY}),
         Kind::Tolerations => json!({"$ref": "#/definitions/tolerations"}),

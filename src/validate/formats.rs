@@ -273,6 +273,12 @@ pub fn secret_key(text: &str) -> Result<(), Problem> {
 
 pub fn quantity(text: &str) -> Result<(), Problem> {
     static RE: OnceLock<Regex> = OnceLock::new();
+    if text.starts_with('-') {
+        return problem(
+            format!("\"{text}\" is negative"),
+            "a volume size is a positive quantity such as 10Gi",
+        );
+    }
     if regex(&RE, QUANTITY).is_match(text) {
         return Ok(());
     }
@@ -351,6 +357,7 @@ mod tests {
         assert!(quantity("10Gi").is_ok());
         assert!(quantity("1.5G").is_ok());
         assert!(quantity("10GB").is_err());
+        assert!(quantity("-5Gi").is_err());
     }
 
     #[test]

@@ -178,6 +178,11 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
 
 fn strings(ctx: &mut Ctx<'_>, param: Option<&Param>, value: &Value, pointer: &str) {
     let Value::Array(items) = value else {
+        // The reference documents `{}` as the default of `ingress.tls.hosts`: an empty map is
+        // read as the empty list it means.
+        if value.as_object().is_some_and(Map::is_empty) {
+            return;
+        }
         return type_error(ctx, pointer, "a list of strings", value, param);
     };
     for (i, item) in items.iter().enumerate() {
