@@ -13,6 +13,9 @@ set -euo pipefail
 
 die() {
     echo "polyaxon-pr install: ERROR: $*" >&2
+    # Helm keeps a plugin whose install hook failed: say how to retry.
+    [[ -z ${HELM_PLUGIN_NAME:-} ]] ||
+        echo "polyaxon-pr install: then run 'helm plugin uninstall $HELM_PLUGIN_NAME' and install again" >&2
     exit 1
 }
 say() {

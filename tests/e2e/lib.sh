@@ -5,7 +5,7 @@
 # marks a test whose feature has not landed yet, with the reason. run.sh exports:
 #   E2E_ROOT (the repository), E2E_TMP (scratch, removed at the end), E2E_BIN (dir with the
 #   polyaxon-pr binary, on PATH), HELM3, HELM4, TOOLS_VENV, E2E_PLUGIN_SRC (a copy of the plugin
-#   files), POLYAXON_E2E_ASSERT_INJECTION / _VALIDATION / _LINT (1 or 0, see run.sh).
+#   files), POLYAXON_E2E_ASSERT_INJECTION / _VALIDATION / _LINT / _OVERLAYS_LINT (1 or 0, see run.sh).
 
 CHART=${E2E_ROOT:-.}/tests/charts/polyaxon-mini
 VALUES=${E2E_ROOT:-.}/tests/e2e/values
@@ -103,6 +103,11 @@ needs_validation() {
 needs_lint() {
     [[ ${POLYAXON_E2E_ASSERT_LINT:-0} == 1 ]] ||
         skip "lint has not landed (polyaxon-pr lint gpu.yaml does not exit 0); POLYAXON_E2E_ASSERT_LINT=1 forces this test"
+}
+
+needs_overlays_lint() {
+    [[ ${POLYAXON_E2E_ASSERT_OVERLAYS_LINT:-0} == 1 ]] ||
+        skip "lint --overlays has not landed (polyaxon-pr lint --overlays chart-overlays/**/*.yaml does not exit 0); POLYAXON_E2E_ASSERT_OVERLAYS_LINT=1 forces this test"
 }
 
 # GPU injection in a stream or release (yq's first arguments): volumes and mounts where chart 0.4

@@ -1,0 +1,89 @@
+# The pre-commit hooks of .pre-commit-hooks.yaml, run by the real pre-commit (`try-repo`).
+
+# A hooks repository at this working tree's state (try-repo reads hooks from a git repository)
+# and a project repository with a good and a bad values file.
+precommit_repos() {
+    local dir=$1
+    mkdir -p "$dir/hooks" "$dir/project"
+    (cd "$E2E_ROOT" && git ls-files -z --cached --others --exclude-standard |
+        xargs -0 cp --parents -t "$dir/hooks") 2>/dev/null || true
+    git_commit "$dir/hooks"
+    cp "$VALUES/gpu.yaml" "$dir/project/values.yaml"
+    cp "$VALUES/bad-timezone.yaml" "$dir/project/values-bad.yaml"
+    echo "not: [a values file" >"$dir/project/notes.yaml"
+    git_commit "$dir/project"
+}
+
+git_commit() {
+    git -C "$1" init -q
+    git -C "$1" add -A
+    git -C "$1" -c user.name=e2e -c user.email=e2e@example.invalid commit -q -m files
+}
+
+# try_hook DIR HOOK-ID FILE...: `pre-commit try-repo` in the project repository.
+try_hook() {
+    local dir=$1 hook=$2
+    shift 2
+    (cd "$dir/project" && PRE_COMMIT_HOME=$dir/pre-commit-home \
+        "$TOOLS_VENV/bin/pre-commit" try-repo "$dir/hooks" "$hook" --verbose --files "$@")
+}
+
+test_precommit_lint_system_hook_passes_good_and_fails_bad_values() {
+    needs_lint
+    local dir
+    dir=$(scratch)
+    precommit_repos "$dir"
+    assert_status 0 try_hook "$dir" polyaxon-lint-system values.yaml
+    assert_status 1 try_hook "$dir" polyaxon-lint-system values.yaml values-bad.yaml
+    assert_matches "$LAST_OUT" 'values-bad\.yaml:3:[0-9]+' "pre-commit output"
+    assert_contains "$LAST_OUT" "timeZone" "pre-commit output"
+}
+
+test_precommit_hooks_select_values_files_only() {
+    local dir
+    dir=$(scratch)
+    precommit_repos "$dir"
+    # notes.yaml is not a values file: the hook must not run on it (nothing to run: skipped).
+    assert_status 0 try_hook "$dir" polyaxon-lint-system notes.yaml
+    assert_contains "$LAST_OUT" "(no files to check)" "pre-commit output"
+}
+
+test_precommit_rust_hook_builds_and_lints() {
+    needs_lint
+    [[ ${POLYAXON_E2E_CARGO_INSTALL:-1} == 1 ]] ||
+        skip "POLYAXON_E2E_CARGO_INSTALL=0: the language: rust hook (cargo install) is not tested"
+    local dir
+    dir=$(scratch)
+    precommit_repos "$dir"
+    # pre-commit builds the hook with `cargo install`; the shared target dir keeps that incremental.
+    CARGO_TARGET_DIR=$E2E_ROOT/target assert_status 1 try_hook "$dir" polyaxon-lint values.yaml values-bad.yaml
+    assert_matches "$LAST_OUT" 'values-bad\.yaml:3:[0-9]+' "pre-commit output"
+}
+
+test_precommit_overlays_hook_checks_overlay_files() {
+    needs_overlays_lint
+    local dir
+    dir=$(scratch)
+    precommit_repos "$dir"
+    [[ -d $E2E_ROOT/chart-overlays ]] || skip "the repository has no chart-overlays/ yet"
+    cp -R "$E2E_ROOT/chart-overlays" "$dir/project/"
+    mkdir -p "$dir/project/chart-overlays/broken"
+    echo "rules: [unclosed" >"$dir/project/chart-overlays/broken/bad.yaml"
+    git_commit "$dir/project"
+    local good
+    good=$(cd "$dir/project" && find chart-overlays -name '*.yaml' ! -path '*/broken/*' | sort)
+    # shellcheck disable=SC2086 # one argument per overlay file
+    assert_status 0 try_hook_system_overlays "$dir" $good
+    assert_status 1 try_hook_system_overlays "$dir" chart-overlays/broken/bad.yaml
+    assert_matches "$LAST_OUT" 'bad\.yaml:[0-9]+:[0-9]+' "pre-commit output"
+}
+
+# The overlays hook with the binary on PATH (its `language: rust` build is the one tested above).
+try_hook_system_overlays() {
+    local dir=$1
+    shift
+    sed -i '/id: polyaxon-overlays-lint/,/language:/ s/language: rust/language: system/' \
+        "$dir/hooks/.pre-commit-hooks.yaml"
+    git_commit "$dir/hooks" 2>/dev/null || true
+    try_hook "$dir" polyaxon-overlays-lint "$@"
+}
