@@ -407,6 +407,14 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(arg in "[a-z0-9.,=\\\\\\[\\]{}-]{0,40}") {
+            let mut v = json!({"a": {"b": 1}, "l": [1, {"x": 2}]});
+            let _ = parse_into(&arg, &mut v, false);
+        }
+    }
+
     #[test]
     fn too_deep_names_fail() {
         let arg = format!("{}=1", vec!["a"; 40].join("."));

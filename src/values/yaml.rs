@@ -561,6 +561,13 @@ mod tests {
         assert!(err.to_string().contains("malformed YAML"), "{err}");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "[a-z:&*\\[\\]{}, \n-]{0,60}") {
+            let _ = parse(&text, "v.yaml");
+        }
+    }
+
     #[test]
     fn pointer_paths() {
         assert_eq!(pointer_to_path("/a/b~1c/0/d"), "a.b/c[0].d");
