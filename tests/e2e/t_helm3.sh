@@ -111,3 +111,15 @@ test_helm3_malformed_values_fail_as_input_error() {
     assert_matches "$LAST_OUT" 'broken\.yaml:[0-9]+:[0-9]+' "helm's error"
     assert_contains "$LAST_OUT" "exit status 2" "helm's error"
 }
+
+test_helm3_report_flag_writes_the_report_file() {
+    local dir
+    dir=$(scratch)
+    helm_home "$dir/helm"
+    assert_status 1 "$HELM3" template "$RELEASE" "$CHART" --post-renderer polyaxon-pr \
+        --post-renderer-args=--report --post-renderer-args="$dir/report.txt" \
+        --post-renderer-args=-f --post-renderer-args="$dir/missing.yaml"
+    assert_contains "$(cat "$dir/report.txt")" "$dir/missing.yaml: cannot read values file" "the --report file"
+    [[ ! -e $XDG_STATE_HOME/polyaxon-pr/last-report.txt ]] ||
+        fail "outside a Helm plugin, only --report is written"
+}

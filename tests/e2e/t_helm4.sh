@@ -120,3 +120,19 @@ test_helm4_rejects_an_executable_as_post_renderer() {
     assert_status 1 "$HELM4" template "$RELEASE" "$CHART" --post-renderer "$E2E_BIN/polyaxon-pr"
     assert_contains "$LAST_OUT" "not found" "helm's error"
 }
+
+test_helm4_failure_is_shown_on_the_terminal() {
+    command -v script >/dev/null 2>&1 || skip "no script(1) to give Helm a terminal"
+    local dir
+    dir=$(scratch)
+    helm4_setup "$dir"
+    # script(1) runs Helm on a pseudo-terminal, as a user's shell does.
+    printf '%q ' "$HELM4" template "$RELEASE" "$CHART" --post-renderer polyaxon-pr \
+        --post-renderer-args=-f --post-renderer-args="$dir/missing.yaml" >"$dir/cmd"
+    script -qec "bash $dir/cmd" /dev/null >"$dir/terminal" 2>&1 </dev/null || true
+    local terminal
+    terminal=$(tr -d '\r' <"$dir/terminal")
+    assert_contains "$terminal" "$dir/missing.yaml: cannot read values file" "what the terminal shows"
+    assert_contains "$terminal" "report saved to $(report_file)" "what the terminal shows"
+    assert_contains "$terminal" 'plugin "polyaxon-pr" exited with error' "what the terminal shows"
+}
