@@ -157,7 +157,7 @@ pub fn suggest_time_zone(text: &str) -> Option<&'static str> {
     }
     names()
         .map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &lower), n))
-        .filter(|(d, _)| *d <= 3)
+        .filter(|(d, _)| *d <= (lower.len() / 4).clamp(1, 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
 }
@@ -350,6 +350,7 @@ mod tests {
         assert_eq!(suggest_time_zone("europe/paris"), Some("Europe/Paris"));
         assert_eq!(suggest_time_zone("Berlin"), Some("Europe/Berlin"));
         assert_eq!(suggest_time_zone("Nowhere/Atlantis-Deep"), None);
+        assert_eq!(suggest_time_zone("Nope"), None);
     }
 
     #[test]

@@ -83,7 +83,33 @@ impl<'a> Reader<'a> {
             match event {
                 Event::StreamStart | Event::DocumentStart(..) => {}
                 Event::StreamEnd | Event::DocumentEnd => return Ok(Value::Null),
-                event => return Ok(self.node(event, span, "", None, 0)?.0),
+                event => {
+                    let root = self.node(event, span, "", None, 0)?.0;
+                    self.later_documents();
+                    return Ok(root);
+                }
+            }
+        }
+    }
+
+    /// Helm (go-yaml's `Unmarshal`) reads only the first document; say so if there are more.
+    fn later_documents(&mut self) {
+        while let Ok(Some((event, span))) = self.next_event() {
+            match event {
+                Event::DocumentStart(..) => {
+                    let origin = self.origin(&span);
+                    self.out.findings.push(
+                        Finding::warning(
+                            "",
+                            origin,
+                            "a second YAML document: Helm reads only the first one of a values file",
+                        )
+                        .with_hint("move these values into the first document, or into another -f file"),
+                    );
+                    return;
+                }
+                Event::StreamEnd => return,
+                _ => {}
             }
         }
     }
@@ -512,6 +538,14 @@ mod tests {
         assert_eq!(p.findings.len(), 1);
         assert!(p.findings[0].message.contains("first given on line 1"));
         assert_eq!(p.findings[0].origin.to_string(), "v.yaml:3:1");
+    }
+
+    #[test]
+    fn later_documents_are_ignored_with_a_warning() {
+        let p = parse("a: 1\n---\nb: 2\n", "v.yaml").unwrap();
+        assert_eq!(p.root, json!({"a": 1}));
+        assert_eq!(p.findings.len(), 1);
+        assert_eq!(p.findings[0].origin.to_string(), "v.yaml:2:1");
     }
 
     #[test]
