@@ -139,6 +139,29 @@ mod tests {
     }
 
     #[test]
+    fn gpu_mount_paths_need_the_dirs() {
+        assert_eq!(
+            messages(json!({"mountPaths": {"nvidia": {"lib": "/nvidia/lib"}}})),
+            [
+                "warning mountPaths.nvidia: mountPaths.nvidia has no effect without dirs.nvidia (lib, bin and libcuda)"
+            ]
+        );
+    }
+
+    #[test]
+    fn nfs_settings_need_the_provisioner() {
+        let m = messages(json!({"nfsProvisioner": {"pvc": {"logs": {"size": "5Gi"}}}}));
+        assert_eq!(
+            m,
+            [
+                "warning nfsProvisioner.pvc: nfsProvisioner.pvc has no effect unless nfsProvisioner.enabled is true"
+            ]
+        );
+        let on = json!({"nfsProvisioner": {"enabled": true, "pvc": {"logs": {"size": "5Gi"}}}});
+        assert!(messages(on).is_empty());
+    }
+
+    #[test]
     fn star_host_warns() {
         assert_eq!(
             messages(json!({"allowedHosts": ["*"]})),
