@@ -20,7 +20,7 @@ const RENDERS: &[&str] = &["defaults", "gpu", "hosts-tz", "nfs", "stores"];
 
 /// The stream must come back exactly, with exit code 0 and nothing on stderr.
 fn assert_passes_through(path: &str, args: &[&str]) {
-    let input = std::fs::read(repo().join(path)).unwrap();
+    let input = std::fs::read(repo().join(path)).expect("a golden stream");
     let run = run(args, &input);
     run.assert_code(0);
     assert!(
@@ -143,7 +143,7 @@ fn line_in_message(stream: &str) -> usize {
         .nth(1)
         .unwrap_or_else(|| panic!("no line number\n{}", run.describe()));
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap()
+    digits.parse().expect("a line number")
 }
 
 #[test]

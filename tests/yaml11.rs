@@ -235,7 +235,7 @@ fn generated_strings_are_decoded_by_kubernetes_unchanged() {
 }
 
 fn yaml_of(s: &str) -> String {
-    polyaxon_pr::stream::emit::to_yaml(&json!({"k": s})).unwrap()
+    polyaxon_pr::stream::emit::to_yaml(&json!({"k": s})).expect("YAML")
 }
 
 /// PyYAML's reading of a stream as JSON lines, or `None` when python3 or PyYAML is missing.
@@ -257,11 +257,11 @@ fn pyyaml(stream: &str) -> Option<Vec<Value>> {
         return None;
     }
     assert!(output.status.success(), "PyYAML: {stderr}");
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 from PyYAML");
     Some(
         stdout
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
+            .map(|l| serde_json::from_str(l).expect("JSON from PyYAML"))
             .collect(),
     )
 }
