@@ -26,10 +26,18 @@ pub fn validate(values: &Values) -> Vec<Finding> {
     sorted(ctx.findings)
 }
 
-/// Sort findings by location (then path and message) and drop exact repeats.
+/// Sort findings by location (then path, errors first, message) and drop exact repeats.
 pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings
-        .sort_by(|a, b| (&a.origin, &a.path, &a.message).cmp(&(&b.origin, &b.path, &b.message)));
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            (
+                f.origin.clone(),
+                f.path.clone(),
+                std::cmp::Reverse(f.severity),
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
     findings.dedup();
     findings
 }

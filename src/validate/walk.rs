@@ -26,7 +26,7 @@ fn node(ctx: &mut Ctx<'_>, node: &Node, value: &Value, pointer: &str) {
         if !node.nullable() {
             ctx.warning(
                 pointer,
-                "is null: Helm deletes the chart's default here",
+                "null deletes the chart's default for this parameter",
                 "remove the key to keep the chart's default",
             );
         }
