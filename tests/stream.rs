@@ -167,13 +167,22 @@ fn content_after_an_end_marker_without_separator_is_an_input_error() {
 }
 
 #[test]
-fn missing_values_file_is_an_input_error() {
+fn unreadable_values_files_are_input_errors() {
     let stream = repo_file("tests/golden/stream/helm3.yaml");
     assert_input_error(
         &["-f", "no-such-values.yaml"],
         &stream,
         &["no-such-values.yaml"],
     );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("values.d")).expect("a directory");
+    std::fs::write(dir.path().join("binary.yaml"), b"a: \xff\xfe\n").expect("a file");
+    for file in ["values.d", "binary.yaml"] {
+        let run = run_in(dir.path(), &["-f", file], stream.as_bytes());
+        run.assert_code(2);
+        assert!(run.stdout().is_empty(), "{}", run.describe());
+        assert!(run.stderr().contains(file), "{}", run.describe());
+    }
 }
 
 #[test]
