@@ -314,8 +314,8 @@ fn edge_golden_stream_splits_where_kubernetes_does() {
         .iter()
         .filter_map(|d| d.meta().unwrap().map(|m| m.kind))
         .collect();
-    assert_eq!(with_content, ["ConfigMap", "Pod", "Secret"]);
-    assert_eq!(stream.docs.len(), 6);
+    assert_eq!(with_content, ["ConfigMap", "Pod", "ConfigMap", "Secret"]);
+    assert_eq!(stream.docs.len(), 7);
     assert!(stream.docs[0].is_empty() && stream.docs[1].is_empty() && stream.docs[3].is_empty());
     let cm = stream.docs[2].value().unwrap().unwrap();
     assert_eq!(cm["data"]["keep"], "kept trailing blank lines\n\n\n");
@@ -324,4 +324,14 @@ fn edge_golden_stream_splits_where_kubernetes_does() {
     assert_eq!(args[0], "---\nindented separator inside a block scalar\n");
     assert_eq!(args[1], "unicode: \u{e9}\u{e8} \u{4e2d}\u{6587} \u{1F600}");
     assert_eq!(args[2], "folded text");
+    // Duplicate keys: the last wins, as in Kubernetes; aliases and merge keys are resolved.
+    let anchors = stream.docs[5].value().unwrap().unwrap();
+    assert_eq!(anchors["metadata"]["labels"]["tier"], "second");
+    assert_eq!(anchors["data"]["copy"], "shared");
+    assert_eq!(anchors["extra"]["app"], "anchors");
+    assert_eq!(anchors["extra"]["own"], "yes");
+    assert_eq!(
+        stream.docs[5].meta().unwrap().unwrap().labels["tier"],
+        "second"
+    );
 }
