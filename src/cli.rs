@@ -123,9 +123,10 @@ pub struct LintArgs {
     /// Show only warnings and errors, and only the files that have them.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Also lint overlay files: a file, or a directory walked for `*.yaml`/`*.yml`
-    /// (repeatable). Values references resolve against the `-f`/`--set` values.
-    #[arg(long = "overlays", value_name = "PATH")]
+    /// Also lint overlay files: files, or directories walked for `*.yaml`/`*.yml` (every
+    /// argument after it up to the next option; give values FILEs before it). Values references
+    /// resolve against the `-f`/`--set` values.
+    #[arg(long = "overlays", value_name = "PATH", num_args = 1..)]
     pub overlays: Vec<PathBuf>,
 }
 

@@ -334,7 +334,13 @@ fn lint_reports_overlay_errors_with_location_and_suggestion() {
         "{out}"
     );
     assert!(out.contains("did you mean \"volumeMounts\"?"), "{out}");
-    let clean = run_in(dir.path(), &["lint", "--overlays", "good.yaml"], b"");
+    // As pre-commit calls it: every file after one `--overlays` is an overlay file (a values
+    // file with `apiVersion`, `kind` and `rules` would have unknown parameters).
+    let clean = run_in(
+        dir.path(),
+        &["lint", "--overlays", "good.yaml", "good.yaml"],
+        b"",
+    );
     clean.assert_code(0);
 }
 
