@@ -396,6 +396,10 @@ fn no_output_ever_contains_a_password() {
         assert!(run.stdout.contains("user.password"), "{run}");
         assert!(!run.stdout.contains("rootpassword"), "{run}");
     }
+    for command in ["docs", "schema"] {
+        let run = run(&[command], "", &[]);
+        assert!(!run.stdout.contains("rootpassword"), "{run}");
+    }
 }
 
 #[test]
