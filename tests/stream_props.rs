@@ -236,9 +236,13 @@ proptest! {
 
     #[test]
     fn any_string_is_read_back_by_a_yaml11_reader(s in yaml_string()) {
-        let yaml = emit::to_yaml(&json!({"k": s})).unwrap();
+        // As a value and as a key.
+        let mut keyed = serde_json::Map::new();
+        keyed.insert(s.clone(), json!("v"));
+        let value = json!({"k": s, "m": keyed});
+        let yaml = emit::to_yaml(&value).unwrap();
         let docs = read_yaml11(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
-        prop_assert_eq!(docs, vec![json!({"k": s})], "{}", yaml);
+        prop_assert_eq!(docs, vec![value], "{}", yaml);
     }
 }
 

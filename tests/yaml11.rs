@@ -197,8 +197,10 @@ fn golden_and_real_streams_are_decoded_by_kubernetes_as_before_re_serialisation(
 }
 
 #[test]
-fn generated_strings_are_decoded_by_kubernetes_unchanged() {
-    let Some(oracle) = oracle("generated_strings_are_decoded_by_kubernetes_unchanged") else {
+fn generated_strings_as_values_and_keys_are_decoded_by_kubernetes_unchanged() {
+    let Some(oracle) =
+        oracle("generated_strings_as_values_and_keys_are_decoded_by_kubernetes_unchanged")
+    else {
         return;
     };
     let mut runner = TestRunner::deterministic();
@@ -209,9 +211,8 @@ fn generated_strings_are_decoded_by_kubernetes_unchanged() {
         .collect();
     let mut stream = String::new();
     for s in &strings {
-        let yaml = polyaxon_pr::stream::emit::to_yaml(&json!({"k": s})).unwrap();
         stream.push_str("---\n");
-        stream.push_str(&yaml);
+        stream.push_str(&yaml_of(s));
     }
     let docs = oracle_read(&oracle, &stream).unwrap_or_else(|e| {
         // The oracle names the document (1-based) it could not decode.
@@ -230,12 +231,19 @@ fn generated_strings_are_decoded_by_kubernetes_unchanged() {
     });
     assert_eq!(docs.len(), strings.len());
     for (s, doc) in strings.iter().zip(&docs) {
-        assert_eq!(doc, &json!({"k": s}), "written as:\n{}", yaml_of(s));
+        assert_eq!(doc, &holding(s), "written as:\n{}", yaml_of(s));
     }
 }
 
+/// A document holding `s` as a value and as a key.
+fn holding(s: &str) -> Value {
+    let mut keyed = serde_json::Map::new();
+    keyed.insert(s.to_string(), json!("v"));
+    json!({"k": s, "m": keyed})
+}
+
 fn yaml_of(s: &str) -> String {
-    polyaxon_pr::stream::emit::to_yaml(&json!({"k": s})).expect("YAML")
+    polyaxon_pr::stream::emit::to_yaml(&holding(s)).expect("YAML")
 }
 
 /// PyYAML's reading of a stream as JSON lines, or `None` when python3 or PyYAML is missing.
