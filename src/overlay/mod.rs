@@ -213,7 +213,9 @@ fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> 
 
 /// `lint --overlays`: the findings of reading and checking one overlay file.
 pub fn lint_file(path: &Path, values: &Value) -> Result<Vec<Finding>> {
-    Ok(parse_file(path, values)?.1)
+    let (rules, mut findings) = parse_file(path, values)?;
+    findings.extend(feedback(&Overlays { rules }));
+    Ok(findings)
 }
 
 /// Parse one overlay file from memory (tests, shipped examples).
