@@ -155,9 +155,22 @@ impl Values {
         collect_leaves(&alone, String::new(), &mut leaves);
         for pointer in leaves {
             self.forget_below(&pointer);
+            self.record_ancestors(&pointer, &origin);
             self.origins.insert(pointer, origin.clone());
         }
         Ok(())
+    }
+
+    /// Maps a `--set` created have no place of their own: they come from the argument too.
+    fn record_ancestors(&mut self, pointer: &str, origin: &Origin) {
+        let mut p = pointer;
+        while let Some(i) = p.rfind('/') {
+            p = &p[..i];
+            if self.origins.contains_key(p) {
+                return;
+            }
+            self.origins.insert(p.to_string(), origin.clone());
+        }
     }
 
     /// Chart 0.4.x spells the scheduling map `nodeSelectors`; the reference and later charts say
@@ -354,6 +367,9 @@ mod tests {
             "--set timeZone=Europe/Berlin,user.email=a@b.c"
         );
         assert_eq!(v.origin("/user/username").to_string(), "a.yaml:3:13");
+        assert_eq!(v.origin("/user").to_string(), "a.yaml:2:1");
+        let (v, _) = Values::from_sources(&[], &["a.b.c=1".to_string()], &[]).unwrap();
+        assert_eq!(v.origin("/a/b").to_string(), "--set a.b.c=1");
     }
 
     #[test]
