@@ -174,14 +174,18 @@ fn golden_and_real_streams_are_decoded_by_kubernetes_as_before_re_serialisation(
     let Some(oracle) = oracle("golden_and_real_streams_are_decoded_by_kubernetes") else {
         return;
     };
-    let mut paths: Vec<_> = ["tests/golden/stream", "tests/fixtures/polyaxon-0.4.2/helm4"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(repo().join(dir)).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
+    let mut paths: Vec<_> = [
+        "tests/golden/stream",
+        "tests/fixtures/polyaxon-0.4.2/helm3",
+        "tests/fixtures/polyaxon-0.4.2/helm4",
+    ]
+    .iter()
+    .flat_map(|dir| std::fs::read_dir(repo().join(dir)).unwrap())
+    .map(|entry| entry.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    .collect();
     paths.sort();
-    assert!(paths.len() >= 10);
+    assert!(paths.len() >= 15);
     for path in paths {
         let original = std::fs::read_to_string(&path).unwrap();
         let output = force(&original);
