@@ -108,6 +108,11 @@ pub fn spec_pointer(api_version: &str, kind: &str) -> Option<&'static str> {
         .map(|(_, _, pointer)| *pointer)
 }
 
+/// The kinds that hold a pod spec, by name (in any of their API groups).
+pub fn pod_bearing_kinds() -> impl Iterator<Item = &'static str> {
+    POD_BEARING.iter().map(|(kind, _, _)| *kind)
+}
+
 /// Whether an object of this kind can hold a pod spec (directly or, for `List`, in its items).
 pub fn may_hold_pods(api_version: &str, kind: &str) -> bool {
     kind == "List" || spec_pointer(api_version, kind).is_some()

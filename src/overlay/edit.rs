@@ -278,7 +278,7 @@ fn absent(node: &Value, at: &str, name: &str) -> String {
         ),
         Value::Object(map) => {
             let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-            let near = super::parse::suggest(name, &keys)
+            let near = crate::validate::suggest(name, keys)
                 .map(|k| format!(" (did you mean \"{k}\"?)"))
                 .unwrap_or_default();
             format!("{at} has no member \"{name}\"{near}")

@@ -102,6 +102,18 @@ pub struct Edits {
     pub patch: Vec<PatchStep>,
 }
 
+impl Edits {
+    /// Whether the rule edits pod specs or containers (and so needs a pod-bearing kind).
+    pub fn touch_pods(&self) -> bool {
+        !(self.volumes.is_empty()
+            && self.volume_mounts.is_empty()
+            && self.env.is_empty()
+            && self.env_from.is_empty()
+            && self.node_selector.is_empty()
+            && self.tolerations.is_empty())
+    }
+}
+
 /// One RFC 6902 operation and where it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchStep {

@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 use super::select::{Expression, Hooks, Operator, Selector};
 use super::{Edits, Expect, PatchStep, Rule, RuleId, template};
 use crate::error::{Error, Result};
+use crate::podspec;
 use crate::report::{Finding, Origin, Severity};
 use crate::stream::Stream;
+use crate::validate::suggest;
 use crate::values::yaml::{self, kind_name, pointer_to_path};
 
 /// The `apiVersion` of an overlay file.
@@ -208,7 +210,7 @@ impl Ctx<'_> {
     /// Unknown keys, each with the nearest allowed one.
     fn keys(&mut self, map: &Map<String, Value>, pointer: &str, allowed: &[&str], what: &str) {
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            let hint = match suggest(key, allowed) {
+            let hint = match suggest(key, allowed.iter().copied()) {
                 Some(near) => format!(
                     "did you mean \"{near}\"? ({what} has: {})",
                     allowed.join(", ")
@@ -318,6 +320,7 @@ impl Ctx<'_> {
         let select = self.selector(map.get("match"), &child(&pointer, "match"));
         let edits = self.edits(map, &pointer);
         let expect = self.expect(map.get("expect"), &child(&pointer, "expect"));
+        self.kinds(&select.kinds, &edits, &child(&pointer, "match"));
         (self.errors() == before).then_some(Rule {
             id,
             select,
@@ -341,6 +344,31 @@ impl Ctx<'_> {
             hooks: self.hooks(map.get("hooks"), &child(pointer, "hooks")),
             containers: self.regex(map.get("containers"), &child(pointer, "containers")),
             init_containers: self.boolean(map.get("initContainers"), pointer),
+        }
+    }
+
+    /// A kind without a pod spec cannot take pod edits; a near miss of a pod-bearing kind is
+    /// most likely a typo (another kind may be a custom resource, so it stays a warning).
+    fn kinds(&mut self, kinds: &[String], edits: &Edits, parent: &str) {
+        for (i, kind) in kinds.iter().enumerate() {
+            if kind == "List" || podspec::pod_bearing_kinds().any(|k| k == kind) {
+                continue;
+            }
+            let pointer = format!("{parent}/kinds/{i}");
+            let near = suggest(kind, podspec::pod_bearing_kinds());
+            let hint = near.map_or_else(String::new, |k| format!("did you mean \"{k}\"?"));
+            if edits.touch_pods() {
+                let message = format!(
+                    "{kind} holds no pod spec, so this rule's volumes, mounts, env, envFrom, \
+                     nodeSelector or tolerations cannot apply to it"
+                );
+                self.error(&pointer, message, hint);
+            } else if near.is_some() {
+                let message = format!("{kind} is not a Kubernetes kind that holds pods");
+                let finding =
+                    Finding::warning(pointer_to_path(&pointer), self.origin(&pointer), message);
+                self.findings.push(finding.with_hint(hint));
+            }
         }
     }
 
@@ -677,20 +705,8 @@ fn describe(value: &Value) -> String {
     }
 }
 
-/// The nearest of `candidates` to `key`, for "did you mean".
-pub(super) fn suggest<'c>(key: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    let lower = key.to_ascii_lowercase();
-    let limit = (key.chars().count() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .map(|c| (strsim::levenshtein(&c.to_ascii_lowercase(), &lower), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
 fn one_of(text: &str, allowed: &[&str]) -> String {
-    match suggest(text, allowed) {
+    match suggest(text, allowed.iter().copied()) {
         Some(near) => format!("did you mean \"{near}\"? (one of: {})", allowed.join(", ")),
         None => format!("one of: {}", allowed.join(", ")),
     }

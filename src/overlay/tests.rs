@@ -435,3 +435,27 @@ fn a_rule_that_sets_a_label_another_selects_on_is_a_warning() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].severity, Severity::Warning);
 }
+
+#[test]
+fn kinds_without_pods_cannot_take_pod_edits() {
+    let m = findings("  - match: {kinds: [Service, Deploymnet]}\n    env: [{name: A, value: b}]\n");
+    assert_eq!(m.len(), 2, "{m:#?}");
+    assert!(
+        m[0].starts_with("error: o.yaml:5:21: rules[0].match.kinds[0]: Service holds no pod spec"),
+        "{}",
+        m[0]
+    );
+    assert!(
+        m[1].contains("kinds[1]: Deploymnet holds no pod spec")
+            && m[1].contains("did you mean \"Deployment\"?"),
+        "{}",
+        m[1]
+    );
+    let m = findings("  - match: {kinds: [Service, Deploymnet]}\n    labels: {a: b}\n");
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert!(
+        m[0].starts_with("warning: o.yaml:5:30: rules[0].match.kinds[1]: Deploymnet is not"),
+        "{}",
+        m[0]
+    );
+}
