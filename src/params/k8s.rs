@@ -53,6 +53,11 @@ pub const NODE_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "
 pub const TOLERATION_OPERATORS: &[&str] = &["Exists", "Equal"];
 pub const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
+/// Kubernetes reads an empty toleration operator as Equal and an empty effect as "all effects".
+pub fn empty_allowed(values: &[&str]) -> bool {
+    values == TOLERATION_OPERATORS || values == TAINT_EFFECTS
+}
+
 static NODE_OPERATOR: Shape = Shape::Enum("a node selector operator", NODE_OPERATORS);
 static LABEL_OPERATOR: Shape = Shape::Enum("a label selector operator", LABEL_OPERATORS);
 static TOLERATION_OPERATOR: Shape = Shape::Enum("a toleration operator", TOLERATION_OPERATORS);

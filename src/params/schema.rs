@@ -167,7 +167,13 @@ pub fn shape_schema(shape: &Shape) -> Value {
         Shape::Weight => json!({"type": "integer", "minimum": 1, "maximum": 100}),
         Shape::Strings => json!({"type": "array", "items": {"type": "string"}}),
         Shape::StringMap => json!({"type": "object", "additionalProperties": {"type": "string"}}),
-        Shape::Enum(_, values) => json!({"type": "string", "enum": values}),
+        Shape::Enum(_, values) => {
+            let mut values: Vec<&str> = values.to_vec();
+            if k8s::empty_allowed(&values) {
+                values.push("");
+            }
+            json!({"type": "string", "enum": values})
+        }
         Shape::List(item) => json!({"type": "array", "items": shape_schema(item)}),
         Shape::Object(fields) => {
             let properties: Map<String, Value> = fields

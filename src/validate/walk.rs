@@ -263,7 +263,7 @@ fn weight(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
 }
 
 fn enumerated(ctx: &mut Ctx<'_>, noun: &str, allowed: &[&str], text: &str, pointer: &str) {
-    if allowed.contains(&text) {
+    if allowed.contains(&text) || (text.is_empty() && k8s::empty_allowed(allowed)) {
         return;
     }
     let hint = suggest(text, allowed.iter().copied())
@@ -432,6 +432,14 @@ mod tests {
             m[2].contains("\"NoSchedul\" is not a taint effect"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn empty_toleration_effect_means_all_effects() {
+        let m = messages(
+            json!({"tolerations": {"jobs": [{"key": "a", "operator": "", "effect": ""}]}}),
+        );
+        assert!(m.is_empty(), "{m:?}");
     }
 
     #[test]
