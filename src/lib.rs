@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod error;
+pub mod export;
+pub mod krm;
 pub mod report;
 pub mod stream;
 pub mod values;
