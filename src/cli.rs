@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::report::sink;
 use crate::stream::{self, Stream};
 
+mod gitops;
 mod lint;
+pub use gitops::{ExportArgs, ExportFormat};
 pub use lint::OutputFormat;
 
 const EXAMPLES: &str = "\
@@ -106,6 +108,13 @@ pub enum Command {
     Schema,
     /// Print a unified diff of what post-rendering the stream on stdin would change.
     Diff(RenderArgs),
+    /// Run as a KRM function (kustomize or kpt exec function): a ResourceList on stdin, values
+    /// from -f and the functionConfig (a ConfigMap's `data.values`, or a `values` map), the
+    /// injected ResourceList with `results` on stdout.
+    Krm(RenderArgs),
+    /// Export the injection into the stream on stdin in another tool's format
+    /// (`kustomize`: patches for a kustomization or Flux's postRenderers).
+    Export(ExportArgs),
 }
 
 /// Options of `lint`.
@@ -145,6 +154,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
         Some(Command::Lint(args)) => lint::lint(&args, io),
         Some(Command::Docs) => lint::docs(io),
         Some(Command::Schema) => lint::schema(io),
+        Some(Command::Krm(args)) => gitops::krm(&args, io),
+        Some(Command::Export(args)) => gitops::export(&args, io),
     }
 }
 

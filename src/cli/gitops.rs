@@ -1,0 +1,84 @@
+//! The GitOps subcommands: `krm` (a kustomize/kpt exec function over a ResourceList) and
+//! `export kustomize` (the injection as kustomize patches for Flux). Both reuse the
+//! post-renderer's values, profile and overlay handling; the work is in [`crate::krm`] and
+//! [`crate::export`].
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use super::{Io, RenderArgs, load_overlays, read_stdin, report_findings, write_out};
+use crate::error::{Error, Result};
+use crate::profile::ChartProfile;
+use crate::stream::Stream;
+use crate::values::{self, Source};
+
+/// Options of `export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The format to export the injection in.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// What `export` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A kustomization `patches:` list (RFC 6902 patches with targets), as Flux's
+    /// `postRenderers[].kustomize.patches` takes it.
+    Kustomize,
+}
+
+/// `krm`: a ResourceList on stdin, the injected ResourceList (with `results`) on stdout. Exit 1
+/// when the values or the output fail, after writing the list with its results.
+pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let input = read_stdin(io)?;
+    let sources = values::value_files(&args.values)
+        .iter()
+        .map(|file| Source::read(file))
+        .collect::<Result<Vec<_>>>()?;
+    let profile = ChartProfile::load(args.profile.as_deref())?;
+    let output = crate::krm::run(
+        &input,
+        sources,
+        &args.values.set,
+        &args.values.set_string,
+        &profile,
+        args.values.strict,
+    )?;
+    report_findings(io, &output.findings)?;
+    write_out(io, output.text.as_bytes())?;
+    if output.failed {
+        writeln!(
+            io.stderr,
+            "polyaxon-pr: error: the KRM function failed; see results"
+        )
+        .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export kustomize`: the injection into the stream on stdin as kustomize patches on stdout.
+pub(super) fn export(args: &ExportArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let render = &args.render;
+    let values = super::lint::load_and_validate(&render.values, io)?;
+    let text = read_stdin(io)?;
+    let stream = Stream::read(&text)?;
+    stream.parse_all()?;
+    let profile = ChartProfile::load(render.profile.as_deref())?;
+    let overlays = load_overlays(render, &values, io)?;
+    let outcome =
+        crate::apply::inject_with(&stream, &values, &profile, &overlays, render.values.strict)
+            .inspect_err(|err| {
+                if let Error::Validation { findings, .. } = err {
+                    let _ = report_findings(io, findings);
+                }
+            })?;
+    report_findings(io, &outcome.findings)?;
+    let ExportFormat::Kustomize = args.format;
+    write_out(io, crate::export::kustomize(&stream, &outcome)?.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

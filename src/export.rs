@@ -1,0 +1,114 @@
+//! `polyaxon-pr export kustomize`: the injection as kustomize patches, for the tools that accept
+//! only kustomize as a post-renderer (Flux's `spec.postRenderers[].kustomize.patches`) or that
+//! render with kustomize anyway.
+//!
+//! Each changed document becomes one RFC 6902 patch (the very operations polyaxon-pr applies,
+//! in order, checksum updates included) with a `target` naming its group, version, kind, name and
+//! namespace. Helm hooks are left out: a kustomize post-renderer under Helm 3 semantics (Flux)
+//! never sees them, and a patch whose target matches nothing is silently ignored by kustomize,
+//! which would hide the gap. The skipped hooks are listed in the header comment instead.
+
+use serde_json::{Map, Value, json};
+
+use crate::apply::Outcome;
+use crate::error::Result;
+use crate::stream::{Meta, Stream, emit};
+
+/// The kustomize `patches:` list for an injection, as YAML (a kustomization.yaml fragment).
+pub fn kustomize(stream: &Stream<'_>, outcome: &Outcome) -> Result<String> {
+    let mut patches = Vec::new();
+    let mut hooks = Vec::new();
+    for (&index, ops) in &outcome.patches {
+        let Some(value) = outcome.changed.get(&index) else {
+            continue;
+        };
+        let meta = Meta::of(value);
+        if meta.is_hook() {
+            hooks.push(format!("{}/{}", meta.kind, meta.name));
+            continue;
+        }
+        let ops: Vec<Value> = ops
+            .iter()
+            .map(|tagged| serde_json::to_value(&tagged.op))
+            .collect::<Result<_, _>>()
+            .map_err(|e| crate::error::Error::input(format!("cannot write a patch: {e}")))?;
+        patches.push(json!({
+            "target": target(&meta),
+            "patch": emit::to_yaml(&Value::Array(ops))?,
+        }));
+    }
+    let mut text = header(stream, &hooks);
+    text.push_str(&emit::to_yaml(&json!({ "patches": patches }))?);
+    Ok(text)
+}
+
+/// A kustomize patch target: the object's group, version, kind, name (and namespace when set).
+fn target(meta: &Meta) -> Value {
+    let (group, version) = match meta.api_version.split_once('/') {
+        Some((group, version)) => (group, version),
+        None => ("", meta.api_version.as_str()),
+    };
+    let mut target = Map::new();
+    if !group.is_empty() {
+        target.insert("group".to_string(), json!(group));
+    }
+    target.insert("version".to_string(), json!(version));
+    target.insert("kind".to_string(), json!(meta.kind));
+    target.insert("name".to_string(), json!(meta.name));
+    if !meta.namespace.is_empty() {
+        target.insert("namespace".to_string(), json!(meta.namespace));
+    }
+    Value::Object(target)
+}
+
+fn header(stream: &Stream<'_>, hooks: &[String]) -> String {
+    let mut text = format!(
+        "# polyaxon-pr export kustomize: the injection into {} documents as kustomize patches\n\
+         # (a kustomization.yaml `patches:` list; Flux: spec.postRenderers[].kustomize.patches).\n",
+        stream.docs.len()
+    );
+    if !hooks.is_empty() {
+        text.push_str(&format!(
+            "# Not exported (Helm hooks, which a kustomize post-renderer does not see): {}\n",
+            hooks.join(", ")
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_name_group_version_kind_name_and_namespace() {
+        let meta = Meta::of(&json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "polyaxon"}
+        }));
+        assert_eq!(
+            target(&meta),
+            json!({"group": "apps", "version": "v1", "kind": "Deployment", "name": "api",
+                   "namespace": "polyaxon"})
+        );
+        let core = Meta::of(&json!({"apiVersion": "v1", "kind": "ConfigMap",
+                                    "metadata": {"name": "c"}}));
+        assert_eq!(
+            target(&core),
+            json!({"version": "v1", "kind": "ConfigMap", "name": "c"})
+        );
+    }
+
+    #[test]
+    fn the_header_lists_the_hooks_left_out() {
+        let text = "---\nkind: ConfigMap\n";
+        let stream = Stream::read(text).unwrap();
+        assert!(!header(&stream, &[]).contains("Not exported"));
+        let with_hooks = header(&stream, &["Job/polyaxon-sync-db".to_string()]);
+        assert!(
+            with_hooks.contains("Not exported (Helm hooks"),
+            "{with_hooks}"
+        );
+        assert!(with_hooks.contains("Job/polyaxon-sync-db"));
+    }
+}

@@ -1,0 +1,253 @@
+//! KRM function mode (`polyaxon-pr krm`): the same injection for kustomize and kpt exec
+//! functions, which exchange a `ResourceList` instead of a Helm stream.
+//!
+//! The KRM Functions Specification (kubernetes-sigs/kustomize,
+//! `cmd/config/docs/api-conventions/functions-spec.md`): the input is a `ResourceList` (or any
+//! `List`) whose `items` are the objects and whose optional `functionConfig` holds this
+//! invocation's configuration; the output is the same kind of list with the items changed and
+//! the findings in `results`; a failure exits non-zero (and still writes the list, so the
+//! orchestrator can show the results). The values come from `-f` files, then from the
+//! functionConfig: a ConfigMap whose `data.values` is a values file's text, or any object with a
+//! `values` (or `spec.values`) map. Items are written back in their order; unchanged items are
+//! left as they were (their comments are not kept: the list is re-serialised as one document).
+
+use serde_json::{Map, Value, json};
+
+use crate::apply;
+use crate::error::{Error, Result};
+use crate::profile::ChartProfile;
+use crate::report::{Finding, Origin, Severity};
+use crate::stream::{self, Stream, emit};
+use crate::validate;
+use crate::values::{Source, Values};
+
+/// The label of values given in the functionConfig, in findings' locations.
+pub const CONFIG_VALUES_LABEL: &str = "functionConfig.values";
+
+/// What a KRM run produced: the list to write to stdout, and whether the run failed.
+#[derive(Debug)]
+pub struct KrmOutput {
+    pub text: String,
+    pub failed: bool,
+    pub findings: Vec<Finding>,
+}
+
+/// Run the function on the list in `input`. `sources`, `set` and `set_string` are the values
+/// given on the command line; the functionConfig's values are merged after the files.
+pub fn run(
+    input: &str,
+    mut sources: Vec<Source>,
+    set: &[String],
+    set_string: &[String],
+    profile: &ChartProfile,
+    strict: bool,
+) -> Result<KrmOutput> {
+    let mut list = parse_list(input)?;
+    sources.extend(config_values(&list["functionConfig"])?);
+    let (values, read_findings) = Values::from_sources(&sources, set, set_string)?;
+    let mut findings = read_findings;
+    findings.extend(validate::validate(&values));
+    let mut findings = validate::sorted(findings);
+    let failed = if validate::fails(&findings, strict) {
+        true
+    } else {
+        match inject_items(&mut list, &values, profile, strict) {
+            Ok(more) => {
+                findings.extend(more);
+                false
+            }
+            Err(Error::Validation { findings: more, .. }) => {
+                findings.extend(more);
+                true
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    set_results(&mut list, &findings);
+    Ok(KrmOutput {
+        text: emit::to_yaml(&list)?,
+        failed,
+        findings,
+    })
+}
+
+/// The input list: a YAML (or JSON) object of a `List` kind with an `items` sequence.
+fn parse_list(input: &str) -> Result<Value> {
+    let list = stream::parse_one(input, 1)
+        .map_err(|e| Error::input(format!("stdin: the ResourceList is not valid YAML: {e}")))?;
+    let kind = list["kind"].as_str().unwrap_or_default();
+    if !kind.ends_with("List") {
+        return Err(Error::input(format!(
+            "stdin: expected a ResourceList (KRM function input), got kind {:?}; run \
+             `polyaxon-pr krm` from kustomize or kpt, or pipe a ResourceList in",
+            kind
+        )));
+    }
+    match &list["items"] {
+        Value::Array(_) | Value::Null => Ok(list),
+        _ => Err(Error::input(
+            "stdin: the ResourceList's items is not a list",
+        )),
+    }
+}
+
+/// The values a functionConfig carries, as a values source.
+fn config_values(config: &Value) -> Result<Option<Source>> {
+    if config.is_null() {
+        return Ok(None);
+    }
+    if config["kind"] == "ConfigMap" {
+        return Ok(config["data"]["values"].as_str().map(|text| Source {
+            label: "functionConfig data.values".to_string(),
+            text: text.to_string(),
+        }));
+    }
+    let values = match (&config["values"], &config["spec"]["values"]) {
+        (Value::Object(map), _) | (Value::Null, Value::Object(map)) => map,
+        (Value::Null, Value::Null) => return Ok(None),
+        _ => {
+            return Err(Error::input(
+                "functionConfig: `values` must be a map of Polyaxon values",
+            ));
+        }
+    };
+    Ok(Some(Source {
+        label: CONFIG_VALUES_LABEL.to_string(),
+        text: emit::to_yaml(&Value::Object(values.clone()))?,
+    }))
+}
+
+/// Inject into the list's items in place; the warnings that did not fail the run.
+fn inject_items(
+    list: &mut Value,
+    values: &Values,
+    profile: &ChartProfile,
+    strict: bool,
+) -> Result<Vec<Finding>> {
+    let Some(items) = list["items"].as_array_mut() else {
+        return Ok(Vec::new());
+    };
+    let mut text = String::new();
+    for item in items.iter() {
+        text.push_str("---\n");
+        text.push_str(&emit::to_yaml(item)?);
+    }
+    let stream = Stream::read(&text)?;
+    stream.parse_all()?;
+    if stream.docs.len() != items.len() {
+        return Err(Error::input(format!(
+            "the ResourceList's {} items read back as {} documents",
+            items.len(),
+            stream.docs.len()
+        )));
+    }
+    let outcome = apply::inject(&stream, values, profile, strict)?;
+    for (index, value) in outcome.changed {
+        items[index] = value;
+    }
+    Ok(outcome.findings)
+}
+
+/// `results`: one entry per finding, in the shape kustomize and kpt read.
+fn set_results(list: &mut Value, findings: &[Finding]) {
+    let Some(map) = list.as_object_mut() else {
+        return;
+    };
+    if findings.is_empty() {
+        map.shift_remove("results");
+        return;
+    }
+    let results = findings.iter().map(result).collect();
+    map.insert("results".to_string(), Value::Array(results));
+}
+
+fn result(finding: &Finding) -> Value {
+    let severity = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    };
+    let mut message = finding.to_string();
+    if let Some(rest) = message.strip_prefix(&format!("{severity}: ")) {
+        message = rest.to_string();
+    }
+    let mut entry = Map::new();
+    entry.insert("message".to_string(), json!(message));
+    entry.insert("severity".to_string(), json!(severity));
+    if !finding.path.is_empty() {
+        entry.insert("field".to_string(), json!({ "path": finding.path }));
+    }
+    if let Origin::File { file, .. } = &finding.origin {
+        entry.insert("file".to_string(), json!({ "path": file }));
+    }
+    Value::Object(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_on(input: &str) -> KrmOutput {
+        let profile = ChartProfile::builtin().unwrap();
+        run(input, Vec::new(), &[], &[], &profile, false).unwrap()
+    }
+
+    fn output_list(output: &KrmOutput) -> Value {
+        stream::parse_one(&output.text, 1).unwrap()
+    }
+
+    #[test]
+    fn a_list_without_function_config_comes_back_unchanged() {
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n\
+                     - apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: other\n";
+        let output = run_on(input);
+        assert!(!output.failed);
+        let list = output_list(&output);
+        assert_eq!(list["kind"], "ResourceList");
+        assert_eq!(list["items"][0]["metadata"]["name"], "other");
+        assert!(list.get("results").is_none());
+    }
+
+    #[test]
+    fn invalid_values_fail_with_located_results() {
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n\
+                     functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    \
+                     name: polyaxon-values\n  data:\n    values: |\n      apiHost: a.example.com\n      \
+                     timeZone: Mars/Olympus_Mons\n";
+        let output = run_on(input);
+        assert!(output.failed);
+        let list = output_list(&output);
+        let results = list["results"].as_array().unwrap();
+        let error = results.iter().find(|r| r["severity"] == "error").unwrap();
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains("functionConfig data.values:2:"),
+            "{message}"
+        );
+        assert_eq!(error["field"]["path"], "timeZone");
+        assert_eq!(error["file"]["path"], "functionConfig data.values");
+    }
+
+    #[test]
+    fn a_values_map_is_read_from_any_function_config() {
+        let config = json!({"kind": "PolyaxonValues", "values": {"timeZone": "Mars/Olympus"}});
+        let source = config_values(&config).unwrap().unwrap();
+        assert_eq!(source.label, CONFIG_VALUES_LABEL);
+        assert_eq!(source.text, "timeZone: Mars/Olympus\n");
+        let nested = json!({"kind": "X", "spec": {"values": {"apiHost": "h"}}});
+        assert_eq!(
+            config_values(&nested).unwrap().unwrap().text,
+            "apiHost: h\n"
+        );
+        assert!(config_values(&json!({"kind": "X", "values": [1]})).is_err());
+        assert!(config_values(&json!({"kind": "X"})).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_non_list_input_is_an_input_error() {
+        let profile = ChartProfile::builtin().unwrap();
+        let err = run("kind: Deployment\n", Vec::new(), &[], &[], &profile, false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("expected a ResourceList"), "{err}");
+    }
+}
