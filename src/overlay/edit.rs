@@ -19,6 +19,9 @@ pub enum Failure {
     Conflict(Box<Conflict>),
     /// An operation of the rule's `patch` cannot apply.
     Patch { step: usize, reason: String },
+    /// A computed edit (a list edit, the merge) cannot apply: the document has an unexpected
+    /// shape there (a `volumes` that is a map, say).
+    Edit(String),
 }
 
 /// The document being edited and the operations applied to it so far.
@@ -33,10 +36,7 @@ impl Work<'_> {
         F: FnOnce(&Value) -> Edit,
     {
         let ops = compute(self.doc).map_err(Failure::Conflict)?;
-        json_patch::patch(self.doc, &ops).map_err(|e| Failure::Patch {
-            step: usize::MAX,
-            reason: e.to_string(),
-        })?;
+        json_patch::patch(self.doc, &ops).map_err(|e| Failure::Edit(e.to_string()))?;
         self.ops.extend(ops);
         Ok(())
     }

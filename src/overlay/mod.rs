@@ -425,6 +425,11 @@ impl<'s> State<'s> {
             .with_hint(
                 "give the rule's entry another name or path, or remove the other definition",
             ),
+            edit::Failure::Edit(reason) => Finding::error(
+                rule.id.path(),
+                rule.id.origin.clone(),
+                format!("{}: cannot edit {doc}: {reason}", rule.id.label()),
+            ),
             edit::Failure::Patch { step, reason } => {
                 let at = rule.edits.patch.get(step);
                 let origin = at.map_or_else(|| rule.id.origin.clone(), |s| s.origin.clone());

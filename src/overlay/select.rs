@@ -331,15 +331,15 @@ fn literal(pattern: &str) -> String {
         .replace('\\', "")
 }
 
-/// Of the documents that missed, the one that came nearest: fewest failed criteria, then the
-/// smallest total distance, then stream order.
+/// Of the documents that missed, the one that came nearest: the smallest total distance, then
+/// the fewest failed criteria, then stream order.
 pub fn nearest<T>(candidates: impl IntoIterator<Item = (T, Vec<Miss>)>) -> Option<(T, Vec<Miss>)> {
     candidates
         .into_iter()
         .filter(|(_, misses)| !misses.is_empty())
         .min_by_key(|(_, misses)| {
             let total: usize = misses.iter().map(|m| m.cost).sum();
-            (misses.len(), total)
+            (total, misses.len())
         })
 }
 
