@@ -329,3 +329,38 @@ fn the_yaml11_reader_resolves_plain_scalars_like_go_yaml_v2() {
         }
     }
 }
+
+#[test]
+fn generated_numbers_are_decoded_by_kubernetes_exactly() {
+    use proptest::prelude::*;
+    let Some(oracle) = oracle("generated_numbers_are_decoded_by_kubernetes_exactly") else {
+        return;
+    };
+    let mut runner = TestRunner::deterministic();
+    let strategy = prop_oneof![
+        any::<f64>()
+            .prop_filter("JSON numbers are finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        (-30i32..30, 0.0f64..10.0).prop_map(|(e, m)| json!(m * 10f64.powi(e))),
+    ];
+    let numbers: Vec<Value> = (0..2000)
+        .map(|_| strategy.new_tree(&mut runner).expect("a number").current())
+        .collect();
+    let yaml = |n: &Value| polyaxon_pr::stream::emit::to_yaml(&json!({ "n": n })).expect("YAML");
+    let stream: String = numbers
+        .iter()
+        .map(|n| format!("---\n{}", yaml(n)))
+        .collect();
+    let docs = oracle_read(&oracle, &stream).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(docs.len(), numbers.len());
+    for (n, doc) in numbers.iter().zip(&docs) {
+        // Go prints an integral float without a fraction: compare floats as floats.
+        if n.is_f64() {
+            assert_eq!(doc["n"].as_f64(), n.as_f64(), "written as {}", yaml(n));
+        } else {
+            assert_eq!(&doc["n"], n, "written as {}", yaml(n));
+        }
+    }
+}
