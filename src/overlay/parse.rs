@@ -137,6 +137,7 @@ pub fn parse(text: &str, label: &str, values: &Value) -> Result<(Vec<Rule>, Vec<
     let parsed = yaml::parse(text, label)?;
     let mut ctx = Ctx {
         origins: &parsed.origins,
+        lines: text.lines().collect(),
         findings: parsed.findings,
     };
     let mut root = parsed.root;
@@ -166,6 +167,8 @@ fn one_document(text: &str, label: &str) -> Result<()> {
 
 struct Ctx<'a> {
     origins: &'a BTreeMap<String, Origin>,
+    /// The file's lines, to locate keys.
+    lines: Vec<&'a str>,
     findings: Vec<Finding>,
 }
 
@@ -217,11 +220,31 @@ impl Ctx<'_> {
                 ),
                 None => format!("{what} has: {}", allowed.join(", ")),
             };
-            self.error(
-                &child(pointer, key),
-                format!("unknown key \"{key}\" in {what}"),
-                hint,
-            );
+            let at = child(pointer, key);
+            let message = format!("unknown key \"{key}\" in {what}");
+            let finding = Finding::error(pointer_to_path(&at), self.key_origin(&at, key), message);
+            self.findings.push(finding.with_hint(hint));
+        }
+    }
+
+    /// Where a key is. The reader locates a scalar by its value (`key: value`), so move the
+    /// column back to the key when it is on the same line.
+    fn key_origin(&self, pointer: &str, key: &str) -> Origin {
+        let origin = self.origin(pointer);
+        let Origin::File { file, line, column } = &origin else {
+            return origin;
+        };
+        let Some(text) = self.lines.get(line.saturating_sub(1)) else {
+            return origin;
+        };
+        let before: String = text.chars().take(column.saturating_sub(1)).collect();
+        match before.rfind(key) {
+            Some(byte) => Origin::File {
+                file: file.clone(),
+                line: *line,
+                column: before[..byte].chars().count() + 1,
+            },
+            None => origin,
         }
     }
 

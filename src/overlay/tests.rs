@@ -338,7 +338,7 @@ fn unknown_keys_are_located_with_a_suggestion() {
         m[1]
     );
     assert!(
-        m[2].contains("o.yaml:7:27: rules[0].env[0].valu") && m[2].contains("\"value\""),
+        m[2].contains("o.yaml:7:21: rules[0].env[0].valu") && m[2].contains("\"value\""),
         "{}",
         m[2]
     );
@@ -458,4 +458,16 @@ fn kinds_without_pods_cannot_take_pod_edits() {
         "{}",
         m[0]
     );
+}
+
+#[test]
+fn an_unknown_key_with_a_scalar_value_is_located_at_the_key() {
+    let m = findings("  - labels: {a: b}\n    expct: 1+\n");
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert!(
+        m[0].starts_with("error: o.yaml:6:5: rules[0].expct: unknown key \"expct\""),
+        "{}",
+        m[0]
+    );
+    assert!(m[0].contains("did you mean \"expect\"?"), "{}", m[0]);
 }
