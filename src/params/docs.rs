@@ -76,6 +76,8 @@ pub fn format_text(format: Format) -> &'static str {
         Format::AllowedHost => "IP address, host name, .domain or *",
         Format::TlsHost => "host name, *.domain allowed",
         Format::SecretKey => "Secret data key",
+        Format::Labels => "Kubernetes labels",
+        Format::Annotations => "Kubernetes annotations",
     }
 }
 

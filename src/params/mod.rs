@@ -57,6 +57,10 @@ pub enum Format {
     AllowedHost,
     TlsHost,
     SecretKey,
+    /// A map of Kubernetes labels (node selectors): qualified-name keys, label values.
+    Labels,
+    /// A map of Kubernetes annotations: qualified-name keys, any text.
+    Annotations,
 }
 
 /// One documented parameter.

@@ -43,6 +43,7 @@ pub fn check(format: Format, text: &str) -> Result<(), Problem> {
         Format::AllowedHost => allowed_host(text),
         Format::TlsHost => host(text.strip_prefix("*.").unwrap_or(text)),
         Format::SecretKey => secret_key(text),
+        Format::Labels | Format::Annotations => qualified_name(text),
     }
 }
 
@@ -271,6 +272,39 @@ pub fn secret_key(text: &str) -> Result<(), Problem> {
     )
 }
 
+/// A label or annotation key: an optional DNS subdomain prefix and `/`, then a name of at most 63
+/// letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+pub fn qualified_name(text: &str) -> Result<(), Problem> {
+    let (prefix, name) = match text.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, text),
+    };
+    if prefix.is_none_or(|p| dns_subdomain(p).is_ok()) && is_label_value(name) && !name.is_empty() {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a valid label or annotation key"),
+        "write [prefix/]name: name is at most 63 letters, digits, '-', '_' and '.'; the prefix a DNS subdomain",
+    )
+}
+
+fn is_label_value(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    text.len() <= 63 && regex(&RE, "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").is_match(text)
+}
+
+/// A label value: empty, or at most 63 letters, digits, `-`, `_` and `.`, starting and ending
+/// with a letter or digit.
+pub fn label_value(text: &str) -> Result<(), Problem> {
+    if is_label_value(text) {
+        return Ok(());
+    }
+    problem(
+        format!("\"{text}\" is not a valid label value"),
+        "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    )
+}
+
 pub fn quantity(text: &str) -> Result<(), Problem> {
     static RE: OnceLock<Regex> = OnceLock::new();
     if text.starts_with('-') {
@@ -313,6 +347,8 @@ mod tests {
             (Format::AllowedHost, "*"),
             (Format::TlsHost, "*.example.com"),
             (Format::SecretKey, "secret-key"),
+            (Format::Labels, "node-role.kubernetes.io/gpu"),
+            (Format::Annotations, "kubernetes.io/ingress.class"),
         ];
         for (format, text) in good {
             assert_eq!(check(format, text), Ok(()), "{format:?} {text}");
@@ -338,6 +374,9 @@ mod tests {
             (Format::AllowedHost, "http://x.com"),
             (Format::AllowedHost, "a..b"),
             (Format::SecretKey, "a/b"),
+            (Format::Labels, "has space"),
+            (Format::Labels, "Bad_Prefix/name"),
+            (Format::Annotations, "a/b/c"),
         ];
         for (format, text) in bad {
             assert!(check(format, text).is_err(), "{format:?} {text}");

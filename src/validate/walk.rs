@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{Ctx, formats, show, suggest};
 use crate::params::k8s::{self, Shape};
-use crate::params::{self, Kind, Node, Param};
+use crate::params::{self, Format, Kind, Node, Param};
 use crate::values::yaml::{escape_pointer, kind_name};
 
 /// Walk the whole values tree.
@@ -141,7 +141,12 @@ fn leaf(ctx: &mut Ctx<'_>, kind: Kind, param: Option<&Param>, value: &Value, poi
             None => type_error(ctx, pointer, "a string", value, param),
         },
         Kind::Strings => strings(ctx, param, value, pointer),
-        Kind::StringMap => shape(ctx, &Shape::StringMap, value, pointer),
+        Kind::StringMap => {
+            shape(ctx, &Shape::StringMap, value, pointer);
+            if let (Some(format), Value::Object(map)) = (param.and_then(|p| p.format), value) {
+                string_map(ctx, format, map, pointer);
+            }
+        }
         Kind::Quantity => quantity(ctx, value, pointer),
         Kind::Tolerations => shape(ctx, &k8s::TOLERATIONS, value, pointer),
         Kind::Affinity => shape(ctx, &k8s::AFFINITY, value, pointer),
@@ -173,6 +178,22 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
         && let Err(p) = formats::check(format, text)
     {
         ctx.error(pointer, p.message, p.hint);
+    }
+}
+
+/// Label and annotation keys (and label values) follow Kubernetes' syntax.
+fn string_map(ctx: &mut Ctx<'_>, format: Format, map: &Map<String, Value>, pointer: &str) {
+    for (key, value) in map {
+        let child = child_pointer(pointer, key);
+        if let Err(p) = formats::check(format, key) {
+            ctx.error(&child, p.message, p.hint);
+        }
+        if format == Format::Labels
+            && let Some(text) = value.as_str()
+            && let Err(p) = formats::label_value(text)
+        {
+            ctx.error(&child, p.message, p.hint);
+        }
     }
 }
 
@@ -432,6 +453,20 @@ mod tests {
             m[2].contains("\"NoSchedul\" is not a taint effect"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn node_selectors_are_labels() {
+        let m = messages(json!({"nodeSelector": {"jobs": {"pool": "gpu nodes", "a/b/c": "x"}}}));
+        assert_eq!(m.len(), 2, "{m:?}");
+        let has = |text: &str| m.iter().any(|m| m.contains(text));
+        assert!(has("\"gpu nodes\" is not a valid label value"), "{m:?}");
+        assert!(
+            has("\"a/b/c\" is not a valid label or annotation key"),
+            "{m:?}"
+        );
+        let ok = json!({"ingress": {"annotations": {"kubernetes.io/ingress.class": "polyaxon ingress"}}});
+        assert!(messages(ok).is_empty());
     }
 
     #[test]
