@@ -10,8 +10,10 @@ pub enum Shape {
     Weight,
     /// A list of strings.
     Strings,
-    /// A map of strings to strings (labels).
+    /// A map of strings to strings.
     StringMap,
+    /// A map of Kubernetes labels.
+    Labels,
     /// One of these strings; the noun (with its article) names one in messages.
     Enum(&'static str, &'static [&'static str]),
     List(&'static Shape),
@@ -46,7 +48,7 @@ static STRING: Shape = Shape::String;
 static INT: Shape = Shape::Int;
 static WEIGHT: Shape = Shape::Weight;
 static STRINGS: Shape = Shape::Strings;
-static STRING_MAP: Shape = Shape::StringMap;
+static LABELS: Shape = Shape::Labels;
 
 pub const LABEL_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
 pub const NODE_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
@@ -98,7 +100,7 @@ static LABEL_REQUIREMENT: Shape = Shape::Object(&[
 ]);
 static LABEL_REQUIREMENTS: Shape = Shape::List(&LABEL_REQUIREMENT);
 static LABEL_SELECTOR: Shape = Shape::Object(&[
-    field("matchLabels", &STRING_MAP),
+    field("matchLabels", &LABELS),
     field("matchExpressions", &LABEL_REQUIREMENTS),
 ]);
 static POD_AFFINITY_TERM: Shape = Shape::Object(&[

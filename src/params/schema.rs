@@ -166,7 +166,9 @@ pub fn shape_schema(shape: &Shape) -> Value {
         Shape::Int => json!({"type": "integer"}),
         Shape::Weight => json!({"type": "integer", "minimum": 1, "maximum": 100}),
         Shape::Strings => json!({"type": "array", "items": {"type": "string"}}),
-        Shape::StringMap => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        Shape::StringMap | Shape::Labels => {
+            json!({"type": "object", "additionalProperties": {"type": "string"}})
+        }
         Shape::Enum(_, values) => {
             let mut values: Vec<&str> = values.to_vec();
             if k8s::empty_allowed(&values) {

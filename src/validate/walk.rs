@@ -247,6 +247,10 @@ fn shape(ctx: &mut Ctx<'_>, shape: &Shape, value: &Value, pointer: &str) {
                 }
             }
         }
+        (Shape::Labels, Value::Object(map)) => {
+            self::shape(ctx, &Shape::StringMap, value, pointer);
+            string_map(ctx, Format::Labels, map, pointer);
+        }
         (Shape::Enum(noun, allowed), Value::String(text)) => {
             enumerated(ctx, noun, allowed, text, pointer)
         }
@@ -265,7 +269,7 @@ fn shape_name(shape: &Shape) -> &'static str {
         Shape::String | Shape::Enum(..) => "a string",
         Shape::Int | Shape::Weight => "an integer",
         Shape::Strings => "a list of strings",
-        Shape::StringMap => "a map of strings",
+        Shape::StringMap | Shape::Labels => "a map of strings",
         Shape::List(_) => "a list",
         Shape::Object(_) => "a map",
     }
