@@ -364,6 +364,12 @@ fn toleration(ctx: &mut Ctx<'_>, map: &Map<String, Value>, op: Option<&str>, poi
             "add a key, or set operator: Exists to tolerate every taint",
         );
     }
+    if let Some(Err(p)) = text("key").map(formats::qualified_name) {
+        ctx.error(&child_pointer(pointer, "key"), p.message, p.hint);
+    }
+    if let Some(Err(p)) = text("value").map(formats::label_value) {
+        ctx.error(&child_pointer(pointer, "value"), p.message, p.hint);
+    }
     if map.contains_key("tolerationSeconds") && text("effect") != Some("NoExecute") {
         ctx.error(
             pointer,
@@ -471,6 +477,14 @@ mod tests {
         );
         let ok = json!({"ingress": {"annotations": {"kubernetes.io/ingress.class": "polyaxon ingress"}}});
         assert!(messages(ok).is_empty());
+    }
+
+    #[test]
+    fn toleration_keys_and_values_are_label_syntax() {
+        let m = messages(
+            json!({"tolerations": {"jobs": [{"key": "a b", "operator": "Equal", "value": "x y"}]}}),
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
     }
 
     #[test]
