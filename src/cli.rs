@@ -2,7 +2,7 @@
 //! subcommand. Handlers take their input and output streams from [`Io`], so tests can drive them
 //! from a list of strings without a process.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -269,7 +269,8 @@ fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
 pub fn main() -> ExitCode {
     let parsed = Cli::try_parse();
     let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
-    let sinks = sink::Sinks::choose(explicit, |name| std::env::var_os(name));
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let sinks = sink::Sinks::choose(explicit, |name| std::env::var_os(name), stderr_is_terminal);
     let mut stderr = sink::Tee::new(std::io::stderr().lock(), sinks.is_active());
     let code = match parsed {
         Ok(cli) => run_main(cli, &mut stderr),

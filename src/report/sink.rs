@@ -5,9 +5,10 @@
 //! (`HELM_PLUGIN_NAME` is set) everything written to stderr is also saved to a report file under
 //! the user's state directory (`$XDG_STATE_HOME/polyaxon-pr/last-report.txt`, by default
 //! `~/.local/state/polyaxon-pr/last-report.txt`) and, when the process has a controlling
-//! terminal, written to it. `--report FILE` asks for the file in any mode. [`Tee`] captures what
-//! goes to stderr; [`Sinks::deliver`] writes it out once the run is over. The report holds the
-//! same text as stderr, so it never holds more than stderr would (no secret values).
+//! terminal that stderr does not already reach, written to it. `--report FILE` asks for the file
+//! in any mode. [`Tee`] captures what goes to stderr; [`Sinks::deliver`] writes it out once the
+//! run is over. The report holds the same text as stderr, so it never holds more than stderr
+//! would (no secret values).
 
 use std::ffi::OsString;
 use std::fs;
@@ -31,8 +32,14 @@ pub struct Sinks {
 }
 
 impl Sinks {
-    /// Choose the sinks from `--report` and the environment (`env` looks a variable up).
-    pub fn choose(explicit: Option<PathBuf>, env: impl Fn(&str) -> Option<OsString>) -> Sinks {
+    /// Choose the sinks from `--report`, the environment (`env` looks a variable up) and whether
+    /// stderr already is a terminal: then the user sees stderr (as with `helm polyaxon lint`, a
+    /// CLI plugin), and echoing to the terminal would show everything twice.
+    pub fn choose(
+        explicit: Option<PathBuf>,
+        env: impl Fn(&str) -> Option<OsString>,
+        stderr_is_terminal: bool,
+    ) -> Sinks {
         let as_plugin = env(PLUGIN_ENV).is_some_and(|name| !name.is_empty());
         if !as_plugin {
             return Sinks {
@@ -42,7 +49,7 @@ impl Sinks {
         }
         Sinks {
             file: explicit.or_else(|| default_report_path(&env)),
-            tty: Some(PathBuf::from(TTY_PATH)),
+            tty: (!stderr_is_terminal).then(|| PathBuf::from(TTY_PATH)),
         }
     }
 
@@ -179,9 +186,9 @@ mod tests {
     #[test]
     fn outside_helm_only_an_explicit_report_is_written() {
         let env = env_of(&[("HOME", "/home/u")]);
-        assert_eq!(Sinks::choose(None, &env), Sinks::default());
-        assert!(!Sinks::choose(None, &env).is_active());
-        let sinks = Sinks::choose(Some("r.txt".into()), &env);
+        assert_eq!(Sinks::choose(None, &env, false), Sinks::default());
+        assert!(!Sinks::choose(None, &env, false).is_active());
+        let sinks = Sinks::choose(Some("r.txt".into()), &env, false);
         assert_eq!(sinks.file, Some(PathBuf::from("r.txt")));
         assert_eq!(sinks.tty, None);
     }
@@ -189,7 +196,7 @@ mod tests {
     #[test]
     fn as_a_helm_plugin_the_report_goes_to_the_state_dir_and_the_terminal() {
         let env = env_of(&[("HELM_PLUGIN_NAME", "polyaxon-pr"), ("HOME", "/home/u")]);
-        let sinks = Sinks::choose(None, &env);
+        let sinks = Sinks::choose(None, &env, false);
         assert_eq!(
             sinks.file,
             Some(PathBuf::from(
@@ -197,6 +204,14 @@ mod tests {
             ))
         );
         assert_eq!(sinks.tty, Some(PathBuf::from("/dev/tty")));
+    }
+
+    #[test]
+    fn a_cli_plugin_whose_stderr_is_the_terminal_is_not_echoed_twice() {
+        let env = env_of(&[("HELM_PLUGIN_NAME", "polyaxon"), ("HOME", "/home/u")]);
+        let sinks = Sinks::choose(None, &env, true);
+        assert_eq!(sinks.tty, None);
+        assert!(sinks.file.is_some());
     }
 
     #[test]
@@ -219,7 +234,7 @@ mod tests {
     #[test]
     fn explicit_report_wins_over_the_state_dir() {
         let env = env_of(&[("HELM_PLUGIN_NAME", "polyaxon-pr"), ("HOME", "/home/u")]);
-        let sinks = Sinks::choose(Some("/tmp/r.txt".into()), &env);
+        let sinks = Sinks::choose(Some("/tmp/r.txt".into()), &env, false);
         assert_eq!(sinks.file, Some(PathBuf::from("/tmp/r.txt")));
     }
 
