@@ -11,6 +11,7 @@
 //! and applies the rules; [`crate::cli`] puts their operations into the plan, so `--explain` and
 //! the output checks see them like any other.
 
+mod check;
 mod edit;
 mod parse;
 mod select;

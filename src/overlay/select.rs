@@ -444,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn nearest_prefers_fewer_then_smaller_misses() {
+    fn nearest_prefers_smaller_then_fewer_misses() {
         let miss = |cost| Miss {
             cost,
             why: String::new(),
