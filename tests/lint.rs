@@ -490,6 +490,13 @@ fn schema_accepts_every_valid_example() {
         assert!(errors.is_empty(), "{}: {errors:?}", file.display());
     }
     assert!(validator.is_valid(&serde_json::json!({"global": {"anything": 1}})));
+    let chart_style_nulls = serde_json::json!({
+        "persistence": {"logs": {"existingClaim": null, "mountPath": "/logs"}},
+        "tolerations": {"core": null},
+        "nodeSelectors": {"core": null}
+    });
+    assert!(validator.is_valid(&chart_style_nulls));
+    assert!(!validator.is_valid(&serde_json::json!({"unknownKey": 1})));
 }
 
 #[test]

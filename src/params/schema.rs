@@ -1,6 +1,7 @@
 //! `polyaxon-pr schema`: a JSON Schema (draft-07, the dialect Helm reads as `values.schema.json`)
 //! generated from the parameter tree and the Kubernetes shapes. It checks types, enums and the
-//! simple formats; `lint` checks everything else (mount paths, stores, time zones...).
+//! simple formats; `lint` checks everything else (mount paths, stores, time zones...). Unknown keys
+//! are rejected as `lint` rejects them; leaves accept `null` (see [`allow_null`]).
 //! `global` is allowed because Helm injects it into every chart's values.
 
 use serde_json::{Map, Value, json};
@@ -69,26 +70,40 @@ fn add_node_selectors_alias(root: &mut Map<String, Value>) {
 }
 
 fn node_schema(node: &Node) -> Value {
+    let leaf = node.kind() != Kind::Object;
     let mut schema = match node.kind() {
         Kind::Object => object_schema(node),
         kind => leaf_schema(kind, node),
     };
     if let (Some(param), Value::Object(map)) = (node.param, &mut schema) {
         map.insert("description".into(), json!(param.description));
-        if param.nullable {
-            let types = match map.get("type") {
-                Some(Value::Array(types)) => types.clone(),
-                Some(t) => vec![t.clone()],
-                None => Vec::new(),
-            };
-            if !types.is_empty() {
-                let mut types = types;
-                types.push(json!("null"));
-                map.insert("type".into(), Value::Array(types));
-            }
+        if param.nullable || leaf {
+            allow_null(map);
         }
     }
     schema
+}
+
+/// A `null` leaf is what a chart's `key:` with no value gives, and what Helm keeps in the merged
+/// values it validates; `lint` warns about nulls in user values instead.
+fn allow_null(map: &mut Map<String, Value>) {
+    match map.get("type").cloned() {
+        Some(Value::Array(mut types)) => {
+            types.push(json!("null"));
+            map.insert("type".into(), Value::Array(types));
+        }
+        Some(t) => {
+            map.insert("type".into(), json!([t, "null"]));
+        }
+        None => {
+            if let Some(reference) = map.remove("$ref") {
+                map.insert(
+                    "anyOf".into(),
+                    json!([{"$ref": reference}, {"type": "null"}]),
+                );
+            }
+        }
+    }
 }
 
 fn object_schema(node: &Node) -> Value {
@@ -208,7 +223,7 @@ mod tests {
         let s = schema();
         assert_eq!(s["$schema"], "http://json-schema.org/draft-07/schema#");
         assert_eq!(s["additionalProperties"], false);
-        assert_eq!(s["properties"]["global"]["type"], "object");
+        assert_eq!(s["properties"]["global"]["type"], json!(["object", "null"]));
         assert_eq!(
             s["properties"]["persistence"]["properties"]["data"]["additionalProperties"]["properties"]
                 ["store"]["enum"],
