@@ -327,6 +327,12 @@ fn stdin_set_and_environment() {
 
     let run4 = run(&["lint"], "", &[]);
     assert_eq!(run4.code, 2, "{run4}");
+
+    let run5 = run(&["lint", "tests/values/valid/time-zone.yaml"], "", &env);
+    assert_eq!(
+        run5.code, 0,
+        "FILE arguments are linted without the environment's files\n{run5}"
+    );
 }
 
 #[test]

@@ -153,7 +153,12 @@ type Loaded = Result<(Values, Vec<Finding>)>;
 /// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one.
 fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
     let sets = (&args.values.set, &args.values.set_string);
-    let base_files = values::value_files(&args.values);
+    // POLYAXON_PR_VALUES stands in for `-f` only when nothing else names the values.
+    let base_files = if args.files.is_empty() {
+        values::value_files(&args.values)
+    } else {
+        args.values.values.clone()
+    };
     if args.files.is_empty() {
         if base_files.is_empty() && sets.0.is_empty() && sets.1.is_empty() {
             return Err(Error::input(format!(
