@@ -168,8 +168,8 @@ impl<'a> Reader<'a> {
     fn spend(&mut self, nodes: usize, span: &Span) -> Result<()> {
         if nodes > self.budget {
             return Err(Error::input(format!(
-                "{}: expands to more than {NODE_BUDGET} values (aliases copying aliases, as in a \
-                 \"billion laughs\" file); a values file never needs that many",
+                "{}: more than {NODE_BUDGET} values once aliases are expanded (aliases of \
+                 aliases, as in a \"billion laughs\" file?); a values file never needs that many",
                 self.origin(span)
             )));
         }
