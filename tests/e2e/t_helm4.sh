@@ -136,3 +136,16 @@ test_helm4_failure_is_shown_on_the_terminal() {
     assert_contains "$terminal" "report saved to $(report_file)" "what the terminal shows"
     assert_contains "$terminal" 'plugin "polyaxon-pr" exited with error' "what the terminal shows"
 }
+
+test_helm4_polyaxon_lint_on_a_terminal_shows_findings_once() {
+    needs_lint
+    command -v script >/dev/null 2>&1 || skip "no script(1) to give Helm a terminal"
+    local dir
+    dir=$(scratch)
+    helm4_setup "$dir"
+    printf '%q ' "$HELM4" polyaxon lint "$VALUES/bad-timezone.yaml" >"$dir/cmd"
+    script -qec "bash $dir/cmd" /dev/null >"$dir/terminal" 2>&1 </dev/null || true
+    local count
+    count=$(grep -c 'bad-timezone\.yaml:3:' "$dir/terminal" || true)
+    assert_eq "$count" 1 "times the finding is shown on the terminal ($(cat "$dir/terminal"))"
+}
