@@ -170,12 +170,13 @@ impl Selector {
 
     fn container_miss(&self, doc: &Value, out: &mut Vec<Miss>) {
         let Some(re) = &self.containers else { return };
-        let names: Vec<String> = podspec::pod_specs(doc)
+        let specs = podspec::pod_specs(doc);
+        let names: Vec<String> = specs
             .iter()
             .flat_map(|spec| self.candidates(doc, spec))
             .map(|c| c.name)
             .collect();
-        if names.iter().any(|n| re.is_match(n)) || podspec::pod_specs(doc).is_empty() {
+        if specs.is_empty() || names.iter().any(|n| re.is_match(n)) {
             return;
         }
         let target = literal(re.as_str());
