@@ -382,6 +382,14 @@ fn post_renderer_validates_before_touching_the_stream() {
     assert!(strict.stdout.is_empty(), "{strict}");
     assert!(!strict.stderr.contains("rootpassword"), "{strict}");
 
+    let env = [(
+        "POLYAXON_PR_VALUES",
+        "tests/values/invalid/store-not-a-store.yaml",
+    )];
+    let from_env = run(&[], &stream, &env);
+    assert_eq!(from_env.code, 1, "{from_env}");
+    assert!(from_env.stdout.is_empty(), "{from_env}");
+
     let good = run(&["-f", "tests/values/valid/time-zone.yaml"], &stream, &[]);
     assert_eq!(good.code, 0, "{good}");
     assert!(!good.stdout.is_empty(), "{good}");
