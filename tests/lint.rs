@@ -189,7 +189,19 @@ fn malformed_files_exit_2_with_a_location() {
         assert_eq!(run.code, 2, "{run}");
         assert!(run.stdout.contains(fragment), "{fragment}\n{run}");
         assert!(run.stdout.contains(&format!("{name}:")), "{run}");
+        let sarif = run_sarif(&name);
+        let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(
+            location["artifactLocation"]["uri"],
+            name.as_str(),
+            "{sarif}"
+        );
     }
+}
+
+fn run_sarif(name: &str) -> Value {
+    let run = run(&["lint", "--format", "sarif", name], "", &[]);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"))
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
             }
             Err(err) => {
                 unreadable = true;
-                vec![Finding::error("", Origin::None, err.to_string())]
+                vec![input_finding(&err)]
             }
         };
         results.push(Linted { name, findings });
@@ -136,6 +136,25 @@ fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
         }
     }
     failed
+}
+
+/// A file that could not be read or parsed, as a finding. Its `file:line:column: ` prefix becomes
+/// the location, so annotations and SARIF point at the line.
+fn input_finding(err: &Error) -> Finding {
+    static LOCATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let text = err.to_string();
+    let re = LOCATED.get_or_init(|| {
+        regex::Regex::new(r"(?s)^(.+?):(\d+):(\d+): (.*)$").expect("a valid pattern")
+    });
+    let located = re.captures(&text).and_then(|c| {
+        let origin = Origin::File {
+            file: c[1].to_string(),
+            line: c[2].parse().ok()?,
+            column: c[3].parse().ok()?,
+        };
+        Some(Finding::error("", origin, c[4].to_string()))
+    });
+    located.unwrap_or_else(|| Finding::error("", Origin::None, text))
 }
 
 fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {

@@ -39,10 +39,12 @@ fn annotation(finding: &Finding) -> String {
         Origin::None => {}
         other => message.push_str(&format!("{other}: ")),
     }
-    props.push(format!(
-        "title={}",
-        property(&format!("polyaxon-pr: {}", finding.path))
-    ));
+    let title = if finding.path.is_empty() {
+        "polyaxon-pr".to_string()
+    } else {
+        format!("polyaxon-pr: {}", finding.path)
+    };
+    props.push(format!("title={}", property(&title)));
     message.push_str(&finding.message);
     if !finding.hint.is_empty() {
         message.push_str(&format!("\nhint: {}", finding.hint));

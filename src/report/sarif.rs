@@ -30,7 +30,11 @@ fn result(finding: &Finding) -> Value {
         Severity::Warning => "warning",
         Severity::Info => "note",
     };
-    let mut text = format!("{}: {}", finding.path, finding.message);
+    let mut text = if finding.path.is_empty() {
+        finding.message.clone()
+    } else {
+        format!("{}: {}", finding.path, finding.message)
+    };
     if !finding.hint.is_empty() {
         text.push_str(&format!(" (hint: {})", finding.hint));
     }
