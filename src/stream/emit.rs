@@ -1,5 +1,7 @@
 //! Writing the stream back: untouched documents as their original bytes, changed ones as their
-//! header, the re-serialised document and their trailer's comments.
+//! header and a minimal edit of their text ([`super::surgical`]: only the lines that changed
+//! differ), or, when that edit cannot be trusted, the re-serialised document and their trailer's
+//! comments.
 //!
 //! Re-serialisation is YAML-1.1 safe (Kubernetes reads manifests through go-yaml v2): serde-saphyr
 //! quotes every string a YAML 1.1 or 1.2 reader would take for a bool, null, number, timestamp or
@@ -55,8 +57,23 @@ fn tab_indented(s: &str) -> bool {
         .is_some_and(|line| line.starts_with('\t'))
 }
 
-/// Write the stream with `changed` (document index → new value) applied.
+/// Write the stream with `changed` (document index → new value) applied, each changed document
+/// as a minimal edit of its text where that can be trusted.
 pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
+    write_with(stream, changed, true)
+}
+
+/// Write the stream with every changed document re-serialised whole: the fallback of [`write`],
+/// and what the YAML 1.1 conformance tests force documents through.
+pub fn write_full(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
+    write_with(stream, changed, false)
+}
+
+fn write_with(
+    stream: &Stream<'_>,
+    changed: &BTreeMap<usize, Value>,
+    minimal: bool,
+) -> Result<String> {
     if stream.text.trim().is_empty() {
         return Ok(EMPTY_OUTPUT.to_string());
     }
@@ -73,6 +90,15 @@ pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<St
         // needs none).
         if !header.trim_start_matches('\u{feff}').is_empty() && !header.ends_with('\n') {
             out.push_str(if crlf { "\r\n" } else { "\n" });
+        }
+        // Comments, quoting and layout of everything that did not change are kept; a document
+        // the minimal edit cannot be trusted with is re-serialised whole.
+        if let Some(text) = minimal
+            .then(|| super::surgical::rewrite(doc, value))
+            .flatten()
+        {
+            out.push_str(&text);
+            continue;
         }
         let yaml = to_yaml(value)?;
         if crlf {
@@ -96,8 +122,14 @@ mod tests {
     use super::*;
 
     fn roundtrip(text: &str, index: usize) -> String {
+        rewritten(text, index, |_| {})
+    }
+
+    /// Write `text` with document `index` changed by `change`.
+    fn rewritten(text: &str, index: usize, change: impl FnOnce(&mut Value)) -> String {
         let stream = Stream::read(text).unwrap();
-        let value = stream.docs[index].value().unwrap().unwrap().clone();
+        let mut value = stream.docs[index].value().unwrap().unwrap().clone();
+        change(&mut value);
         let mut changed = BTreeMap::new();
         changed.insert(index, value);
         write(&stream, &changed).unwrap()
@@ -112,10 +144,22 @@ mod tests {
 
     #[test]
     fn changed_document_keeps_header_and_trailer_comments() {
+        // Minimal edit: only the changed value differs, its comment and spacing stay.
         let text = "---\n# Source: c/a.yaml\nx:   1 # c\n  \n# end\n...\n---\nb: 'q'\n";
+        assert_eq!(roundtrip(text, 0), text);
         assert_eq!(
-            roundtrip(text, 0),
-            "---\n# Source: c/a.yaml\nx: 1\n# end\n...\n---\nb: 'q'\n"
+            rewritten(text, 0, |v| v["x"] = 2.into()),
+            "---\n# Source: c/a.yaml\nx:   2 # c\n  \n# end\n...\n---\nb: 'q'\n"
+        );
+    }
+
+    #[test]
+    fn a_document_the_minimal_edit_cannot_take_is_re_serialised_with_its_header_and_trailer() {
+        // An alias: the minimal edit does not model anchors.
+        let text = "---\n# Source: c/a.yaml\nx:   &a 1 # c\nz: *a\n  \n# end\n...\n---\nb: 'q'\n";
+        assert_eq!(
+            rewritten(text, 0, |v| v["x"] = 2.into()),
+            "---\n# Source: c/a.yaml\nx: 2\nz: 1\n# end\n...\n---\nb: 'q'\n"
         );
     }
 
@@ -123,6 +167,15 @@ mod tests {
     fn crlf_documents_stay_crlf() {
         let text = "---\r\nkind: A\r\nv: \"on\"\r\n";
         assert_eq!(roundtrip(text, 0), "---\r\nkind: A\r\nv: \"on\"\r\n");
+        assert_eq!(
+            rewritten(text, 0, |v| v["w"] = "off".into()),
+            "---\r\nkind: A\r\nv: \"on\"\r\nw: \"off\"\r\n"
+        );
+        let text = "---\r\nkind: A\r\nv: &x \"on\"\r\n";
+        assert_eq!(
+            rewritten(text, 0, |v| v["v"] = "off".into()),
+            "---\r\nkind: A\r\nv: \"off\"\r\n"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod emit;
 pub mod prefilter;
 pub mod split;
+pub mod surgical;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

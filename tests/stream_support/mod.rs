@@ -95,8 +95,8 @@ pub fn repo_file(path: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Re-serialise every document of `text` that has content, through the public writer, the way a
-/// later stage's change would.
+/// Re-serialise every document of `text` that has content, through the public writer's full
+/// re-serialisation (the minimal-edit writer would give an unchanged value's bytes back).
 pub fn force(text: &str) -> String {
     let stream = Stream::read(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let mut changed = BTreeMap::new();
@@ -105,7 +105,7 @@ pub fn force(text: &str) -> String {
             changed.insert(doc.index, value.clone());
         }
     }
-    stream::write(&stream, &changed).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    stream::emit::write_full(&stream, &changed).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 // ---------------------------------------------------------------------------------------------

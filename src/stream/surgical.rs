@@ -1,0 +1,638 @@
+//! The minimal-edit writer for changed documents: every subtree whose value did not change keeps
+//! its original bytes (comments, blank lines, quoting, key order), and only what changed is
+//! written anew, so `polyaxon-pr diff` and GitOps diffs show the real change and nothing else.
+//!
+//! The original is parsed with positions (serde-saphyr's event parser, granit-parser) into a light
+//! tree: block mappings (each entry's key, colon and value), block sequences (each item's dash and
+//! value), scalars and flow collections (atomic), each with the byte where its content ends. The
+//! new value is then compared against the old one top-down and turned into byte-range edits on
+//! the original text: a changed scalar is replaced in its own style when that stays safe, a
+//! removed key or item loses its lines (with the comment lines above it), a new key or item is
+//! appended at the collection's own indentation, anything else is re-serialised with
+//! [`to_yaml`] and shifted to its column.
+//!
+//! Whatever this module writes is parsed again with the manifest parser and must give exactly the
+//! new value; if it does not, or the document uses something the tree does not model (anchors,
+//! aliases, tags, complex keys, duplicate keys, a changed multi-line flow collection, a replaced
+//! root), the caller falls back to the full re-serialisation. The worst case is the old output.
+
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+use serde_saphyr::granit_parser::{
+    Event, Parser, ScalarStyle, Scanner, Span, StrInput, StructureStyle, TokenType,
+};
+
+use super::emit::to_yaml;
+use super::split::is_separator;
+use super::{Document, parse_one};
+
+/// Why the minimal edit was not attempted or not trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported(pub &'static str);
+
+type Res<T> = Result<T, Unsupported>;
+
+/// The changed document's new text (body and trailer), written with the fewest changed lines, or
+/// `None` when only a full re-serialisation is safe.
+pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
+    let old = doc.value().ok()??;
+    let crlf = doc.raw().contains("\r\n");
+    rewrite_text(doc.yaml(), doc.chunk.body_line, old, new, crlf)
+}
+
+/// [`rewrite`] on text: `text` parses to `old` (`first_line` is its stream line); the result is
+/// kept only if it parses to exactly `new` and introduces no document separator.
+pub fn rewrite_text(
+    text: &str,
+    first_line: usize,
+    old: &Value,
+    new: &Value,
+    crlf: bool,
+) -> Option<String> {
+    let out = edit(text, old, new, crlf).ok()?;
+    if out.lines().any(is_separator) {
+        return None;
+    }
+    let reread = parse_one(&out, first_line).ok()?;
+    (reread == *new).then_some(out)
+}
+
+/// The edited text, without the safety net (exposed for tests that check the edits themselves).
+pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
+    let root = Builder::new(text)?.document()?;
+    let mut editor = Editor {
+        text,
+        edits: Vec::new(),
+    };
+    editor.node(&root, old, new, Ctx::Root)?;
+    editor.apply(crlf)
+}
+
+/// A node of the original text. `end` is the byte after its last content character (a block
+/// scalar's trailing blank lines count as content: they may be its value, under `|+`).
+#[derive(Debug)]
+struct Node {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Scalar(ScalarStyle),
+    Map(Vec<Entry>),
+    Seq(Vec<Item>),
+    Flow { multi_line: bool },
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: String,
+    key_start: usize,
+    colon: usize,
+    value: Node,
+}
+
+impl Entry {
+    fn end(&self) -> usize {
+        self.value.end.max(self.colon + 1)
+    }
+}
+
+#[derive(Debug)]
+struct Item {
+    dash: usize,
+    value: Node,
+}
+
+impl Item {
+    fn end(&self) -> usize {
+        self.value.end.max(self.dash + 1)
+    }
+}
+
+/// Builds the node tree from the parser's events; the scanner's block-entry tokens give each
+/// sequence item's dash (events carry none), in document order.
+struct Builder<'t> {
+    text: &'t str,
+    events: Parser<'t, StrInput<'t>>,
+    dashes: std::vec::IntoIter<usize>,
+}
+
+fn options() -> serde_saphyr::granit_parser::Options {
+    serde_saphyr::granit_parser::options! { emit_comments: false }
+}
+
+fn bytes(span: &Span) -> Res<Range<usize>> {
+    span.byte_range().ok_or(Unsupported("no byte offsets"))
+}
+
+impl<'t> Builder<'t> {
+    fn new(text: &'t str) -> Res<Self> {
+        let mut dashes = Vec::new();
+        for token in Scanner::with_options(StrInput::new(text), options()) {
+            let token = token.map_err(|_| Unsupported("scan error"))?;
+            if matches!(token.token_type(), TokenType::BlockEntry) {
+                // The token sits after the dash and the spaces that follow it.
+                let after = bytes(&token.span())?.start;
+                let dash = text[..after].trim_end_matches([' ', '\t']).len();
+                if !text[..dash].ends_with('-') {
+                    return Err(Unsupported("block entry without a dash"));
+                }
+                dashes.push(dash - 1);
+            }
+        }
+        Ok(Builder {
+            text,
+            events: Parser::new_from_str_with_options(text, options()),
+            dashes: dashes.into_iter(),
+        })
+    }
+
+    fn next(&mut self) -> Res<(Event<'t>, Span)> {
+        match self.events.next() {
+            Some(Ok(pair)) => Ok(pair),
+            _ => Err(Unsupported("parse error")),
+        }
+    }
+
+    /// The one document's root node.
+    fn document(mut self) -> Res<Node> {
+        let mut event = self.next()?;
+        while matches!(event.0, Event::StreamStart | Event::DocumentStart(..)) {
+            event = self.next()?;
+        }
+        let root = self.node(event)?;
+        if !matches!(self.next()?.0, Event::DocumentEnd)
+            || !matches!(self.next()?.0, Event::StreamEnd)
+            || self.dashes.next().is_some()
+        {
+            return Err(Unsupported("not exactly one document"));
+        }
+        Ok(root)
+    }
+
+    fn node(&mut self, (event, span): (Event<'t>, Span)) -> Res<Node> {
+        let range = bytes(&span)?;
+        match event {
+            Event::Scalar(_, style, anchor, tag) => {
+                plain_node(anchor, tag.is_some())?;
+                let end = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        block_scalar_end(self.text, range.clone())
+                    }
+                    _ => range.end,
+                };
+                Ok(Node {
+                    kind: Kind::Scalar(style),
+                    start: range.start,
+                    end,
+                })
+            }
+            Event::MappingStart(style, anchor, tag) => {
+                plain_node(anchor, tag.is_some())?;
+                match style {
+                    StructureStyle::Flow => self.flow(range.start),
+                    StructureStyle::Block => self.map(),
+                }
+            }
+            Event::SequenceStart(style, anchor, tag) => {
+                plain_node(anchor, tag.is_some())?;
+                match style {
+                    StructureStyle::Flow => self.flow(range.start),
+                    StructureStyle::Block => self.seq(),
+                }
+            }
+            _ => Err(Unsupported("alias or unexpected event")),
+        }
+    }
+
+    /// A flow collection, atomic: its events are only checked for anchors, aliases and tags.
+    fn flow(&mut self, start: usize) -> Res<Node> {
+        let mut depth = 1;
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::MappingStart(_, anchor, tag) | Event::SequenceStart(_, anchor, tag) => {
+                    plain_node(anchor, tag.is_some())?;
+                    depth += 1;
+                }
+                Event::Scalar(_, _, anchor, tag) => plain_node(anchor, tag.is_some())?,
+                Event::MappingEnd | Event::SequenceEnd => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let end = bytes(&span)?.end;
+                        let multi_line = self.text[start..end].contains('\n');
+                        return Ok(Node {
+                            kind: Kind::Flow { multi_line },
+                            start,
+                            end,
+                        });
+                    }
+                }
+                _ => return Err(Unsupported("alias in a flow collection")),
+            }
+        }
+    }
+
+    fn map(&mut self) -> Res<Node> {
+        let mut entries = Vec::new();
+        loop {
+            let (event, span) = self.next()?;
+            let (key, anchor, tagged) = match event {
+                Event::MappingEnd => break,
+                Event::Scalar(key, _, anchor, tag) => (key.into_owned(), anchor, tag.is_some()),
+                _ => return Err(Unsupported("complex key")),
+            };
+            plain_node(anchor, tagged)?;
+            let key_range = bytes(&span)?;
+            let colon = self.colon_after(key_range.clone())?;
+            let value = self.next()?;
+            let value = self.node(value)?;
+            entries.push(Entry {
+                key,
+                key_start: key_range.start,
+                colon,
+                value,
+            });
+        }
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Err(Unsupported("empty block mapping"));
+        };
+        let (start, end) = (first.key_start, last.end());
+        Ok(Node {
+            kind: Kind::Map(entries),
+            start,
+            end,
+        })
+    }
+
+    /// The `:` of a simple key: on the key's line, after spaces; the key itself preceded on its
+    /// line only by indentation and sequence dashes (not `?`).
+    fn colon_after(&self, key: Range<usize>) -> Res<usize> {
+        let before = &self.text[line_start(self.text, key.start)..key.start];
+        if !before.chars().all(|c| c == ' ' || c == '-') {
+            return Err(Unsupported("explicit or misplaced key"));
+        }
+        let after = &self.text[key.end..];
+        let gap = after.len() - after.trim_start_matches(' ').len();
+        match after[gap..].starts_with(':') {
+            true => Ok(key.end + gap),
+            false => Err(Unsupported("key without an adjacent colon")),
+        }
+    }
+
+    fn seq(&mut self) -> Res<Node> {
+        let mut items = Vec::new();
+        loop {
+            let event = self.next()?;
+            if matches!(event.0, Event::SequenceEnd) {
+                break;
+            }
+            let dash = self
+                .dashes
+                .next()
+                .ok_or(Unsupported("item without a dash"))?;
+            let value = self.node(event)?;
+            if self.text.as_bytes().get(dash) != Some(&b'-') {
+                return Err(Unsupported("dash out of place"));
+            }
+            items.push(Item { dash, value });
+        }
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            return Err(Unsupported("empty block sequence"));
+        };
+        let (start, end) = (first.dash, last.end());
+        Ok(Node {
+            kind: Kind::Seq(items),
+            start,
+            end,
+        })
+    }
+}
+
+fn plain_node(anchor: usize, tagged: bool) -> Res<()> {
+    match anchor == 0 && !tagged {
+        true => Ok(()),
+        false => Err(Unsupported("anchor or tag")),
+    }
+}
+
+/// A block scalar's span runs to the next token; its content ends before the line break of the
+/// last line before that token (trailing blank lines included).
+fn block_scalar_end(text: &str, span: Range<usize>) -> usize {
+    let ls = line_start(text, span.end);
+    let mut end = span.end;
+    if ls > span.start
+        && text[ls..span.end]
+            .trim_matches([' ', '\t', '\r'])
+            .is_empty()
+    {
+        end = ls;
+    }
+    if end > span.start && text[..end].ends_with('\n') {
+        end -= 1;
+        if end > span.start && text[..end].ends_with('\r') {
+            end -= 1;
+        }
+    }
+    end
+}
+
+fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The start of the line after the one holding `pos` (a content end: the line may be a block
+/// scalar's blank last line).
+fn line_after(text: &str, pos: usize) -> usize {
+    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+}
+
+fn column(text: &str, pos: usize) -> usize {
+    pos - line_start(text, pos)
+}
+
+/// How a node hangs from its parent, which decides how a replacement is written.
+#[derive(Clone, Copy)]
+enum Ctx<'a> {
+    Root,
+    Value {
+        key: &'a str,
+        colon: usize,
+        col: usize,
+    },
+    Item {
+        dash: usize,
+        col: usize,
+    },
+}
+
+struct Editor<'t> {
+    text: &'t str,
+    edits: Vec<(Range<usize>, String)>,
+}
+
+impl Editor<'_> {
+    fn node(&mut self, node: &Node, old: &Value, new: &Value, ctx: Ctx<'_>) -> Res<()> {
+        if old == new {
+            return Ok(());
+        }
+        // An emptied collection has no block form: it is replaced (by `{}` or `[]`).
+        match (&node.kind, old, new) {
+            (Kind::Map(entries), Value::Object(o), Value::Object(n))
+                if !n.is_empty() && self.map(entries, o, n)? =>
+            {
+                Ok(())
+            }
+            (Kind::Seq(items), Value::Array(o), Value::Array(n)) if !n.is_empty() => {
+                self.seq(items, o, n)
+            }
+            _ => self.replace(node, new, ctx),
+        }
+    }
+
+    /// Edit a block mapping in place; `false` when no original key survives (the caller then
+    /// replaces the whole mapping).
+    fn map(
+        &mut self,
+        entries: &[Entry],
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) -> Res<bool> {
+        if entries.len() != old.len() || entries.iter().any(|e| !old.contains_key(&e.key)) {
+            return Err(Unsupported(
+                "keys differ from the parsed value (duplicates, merge keys)",
+            ));
+        }
+        let Some(first_kept) = entries.iter().position(|e| new.contains_key(&e.key)) else {
+            return Ok(false);
+        };
+        let text = self.text;
+        let first = &entries[0];
+        let col = column(text, first.key_start);
+        let region_start = |i: usize| match i {
+            0 => line_start(text, first.key_start),
+            _ => line_after(text, entries[i - 1].end()),
+        };
+        if first_kept > 0 {
+            // A first key sharing its line with a sequence dash: the next kept key moves up there.
+            let mid_line = text[line_start(text, first.key_start)..first.key_start].contains('-');
+            let range = match mid_line {
+                true => first.key_start..entries[first_kept].key_start,
+                false => region_start(0)..region_start(first_kept),
+            };
+            self.edits.push((range, String::new()));
+        }
+        for (i, entry) in entries.iter().enumerate().skip(first_kept) {
+            match new.get(&entry.key) {
+                None => {
+                    let end = entries
+                        .get(i + 1)
+                        .map_or_else(|| line_after(text, entry.end()), |_| region_start(i + 1));
+                    self.edits.push((region_start(i)..end, String::new()));
+                }
+                Some(value) => {
+                    let ctx = Ctx::Value {
+                        key: &entry.key,
+                        colon: entry.colon,
+                        col,
+                    };
+                    self.node(&entry.value, &old[&entry.key], value, ctx)?;
+                }
+            }
+        }
+        let mut added = String::new();
+        for (key, value) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
+            added.push_str(&shift(&yaml(&single(key, value))?, col, true));
+        }
+        if let Some(last) = entries.last() {
+            self.insert(line_after(text, last.end()), added);
+        }
+        Ok(true)
+    }
+
+    /// Edit a block sequence by position: changed items edited, extra ones dropped, new ones
+    /// appended at the sequence's own dash column.
+    fn seq(&mut self, items: &[Item], old: &[Value], new: &[Value]) -> Res<()> {
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            return Err(Unsupported("empty block sequence"));
+        };
+        if items.len() != old.len() {
+            return Err(Unsupported("items differ from the parsed value"));
+        }
+        let text = self.text;
+        let col = column(text, first.dash);
+        for ((item, o), n) in items.iter().zip(old).zip(new) {
+            let ctx = Ctx::Item {
+                dash: item.dash,
+                col,
+            };
+            self.node(&item.value, o, n, ctx)?;
+        }
+        let tail = line_after(text, last.end());
+        if new.len() < items.len() {
+            let kept_end = line_after(text, items[new.len() - 1].end());
+            self.edits.push((kept_end..tail, String::new()));
+        }
+        let mut added = String::new();
+        for value in new.iter().skip(items.len()) {
+            added.push_str(&shift(
+                &yaml(&Value::Array(vec![value.clone()]))?,
+                col,
+                true,
+            ));
+        }
+        self.insert(tail, added);
+        Ok(())
+    }
+
+    /// Write `new` in place of `node`: a scalar in its own style where possible, else the value
+    /// after the original key's colon or item's dash, re-serialised and shifted to the column.
+    fn replace(&mut self, node: &Node, new: &Value, ctx: Ctx<'_>) -> Res<()> {
+        if let Kind::Flow { multi_line: true } = node.kind {
+            return Err(Unsupported("changed multi-line flow collection"));
+        }
+        let (from, text) = match ctx {
+            Ctx::Root => return Err(Unsupported("replaced root")),
+            Ctx::Value { key, colon, col } => {
+                if let Some(text) = inline_scalar(node, new, colon)? {
+                    self.edits.push((node.start..node.end, text));
+                    return Ok(());
+                }
+                let key_text = rendered_key(key)?;
+                let entry = shift(&yaml(&single(key, new))?, col, false);
+                let rest = entry
+                    .strip_prefix(key_text.as_str())
+                    .filter(|rest| rest.starts_with(':'))
+                    .ok_or(Unsupported("key rendered differently"))?;
+                (colon, rest.to_string())
+            }
+            Ctx::Item { dash, col } => {
+                if let Some(text) = inline_scalar(node, new, dash)? {
+                    self.edits.push((node.start..node.end, text));
+                    return Ok(());
+                }
+                let item = yaml(&Value::Array(vec![new.clone()]))?;
+                (dash, shift(&item, col, false))
+            }
+        };
+        let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+        let mut end = node.end.max(from + 1);
+        if text.contains('\n') {
+            // A comment after the old value would end up after the new last line, inside a block
+            // scalar; it goes with the value it described.
+            end = self.line_end(end);
+        }
+        self.edits.push((from..end, text));
+        Ok(())
+    }
+
+    /// The end of the line holding `pos`, before its line break.
+    fn line_end(&self, pos: usize) -> usize {
+        let next = line_after(self.text, pos);
+        let line = &self.text[pos..next];
+        pos + line.trim_end_matches(['\n', '\r']).len()
+    }
+
+    /// Insert whole lines at `at` (a line start, or the end of a text without a final newline).
+    fn insert(&mut self, at: usize, lines: String) {
+        if lines.is_empty() {
+            return;
+        }
+        let lines = match at > 0 && !self.text[..at].ends_with('\n') {
+            true => format!("\n{lines}"),
+            false => lines,
+        };
+        self.edits.push((at..at, lines));
+    }
+
+    fn apply(mut self, crlf: bool) -> Res<String> {
+        self.edits
+            .sort_by_key(|(range, _)| (range.start, range.end));
+        let mut out = String::with_capacity(self.text.len() + 256);
+        let mut pos = 0;
+        for (range, replacement) in &self.edits {
+            if range.start < pos || range.end > self.text.len() {
+                return Err(Unsupported("overlapping edits"));
+            }
+            out.push_str(&self.text[pos..range.start]);
+            match crlf {
+                true => out.push_str(&replacement.replace('\n', "\r\n")),
+                false => out.push_str(replacement),
+            }
+            pos = range.end;
+        }
+        out.push_str(&self.text[pos..]);
+        Ok(out)
+    }
+}
+
+fn yaml(value: &Value) -> Res<String> {
+    to_yaml(value).map_err(|_| Unsupported("not serialisable"))
+}
+
+fn single(key: &str, value: &Value) -> Value {
+    let mut map = Map::new();
+    map.insert(key.to_string(), value.clone());
+    Value::Object(map)
+}
+
+/// How [`to_yaml`] writes `key` in a mapping.
+fn rendered_key(key: &str) -> Res<String> {
+    let line = yaml(&single(key, &Value::Null))?;
+    line.strip_suffix(": null\n")
+        .filter(|k| !k.contains('\n'))
+        .map(str::to_string)
+        .ok_or(Unsupported("multi-line key"))
+}
+
+/// The new scalar's text to put over an old single-line-style scalar (not a block scalar, not an
+/// empty null whose span sits before `after`), or `None` when the value needs more than one line
+/// or the old node is not such a scalar.
+fn inline_scalar(node: &Node, new: &Value, after: usize) -> Res<Option<String>> {
+    let Kind::Scalar(style) = node.kind else {
+        return Ok(None);
+    };
+    if node.start <= after || new.is_object() || new.is_array() {
+        return Ok(None);
+    }
+    let text = match (style, new) {
+        (ScalarStyle::DoubleQuoted, Value::String(s)) if quotable(s) => {
+            format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+        (ScalarStyle::SingleQuoted, Value::String(s)) if quotable(s) => {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        (ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, _) => {
+            yaml(new)?.trim_end().to_string()
+        }
+        _ => return Ok(None),
+    };
+    Ok((!text.contains('\n')).then_some(text))
+}
+
+/// A string that reads back the same inside single or double quotes without escapes beyond `\\`
+/// and `\"`: no control characters and none of the characters YAML 1.1 treats as line breaks.
+fn quotable(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+}
+
+/// Shift [`to_yaml`] output right by `col` columns (empty lines stay empty); the first line too
+/// when `first`, as whole inserted lines need.
+fn shift(yaml: &str, col: usize, first: bool) -> String {
+    let pad = " ".repeat(col);
+    let mut out = String::with_capacity(yaml.len() + 16);
+    for (i, line) in yaml.split_inclusive('\n').enumerate() {
+        if (i > 0 || first) && line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
