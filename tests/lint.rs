@@ -312,6 +312,50 @@ fn sarif_is_2_1_0_with_locations() {
     assert_eq!(location["region"]["startColumn"], 11);
 }
 
+/// The SARIF output of a file with several findings (errors, warnings, a hint) is valid against
+/// the official OASIS SARIF 2.1.0 schema (tests/fixtures/sarif/).
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/sarif/sarif-2.1.0-rtm.5.json"))
+        .expect("SARIF schema");
+    // The published rtm.5 schema's `run.language` pattern has an unescaped `]` that the
+    // validator's regex dialect rejects when it checks the schema itself; escape it (same meaning).
+    let text = text.replace(r"{2}]?$", r"{2}\\]?$");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    let validator = jsonschema::draft4::new(&schema).expect("a valid draft-04 schema");
+    let files: Vec<String> = std::fs::read_dir(repo().join("tests/values/invalid"))
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| {
+            p.strip_prefix(repo())
+                .expect("in repo")
+                .display()
+                .to_string()
+        })
+        .collect();
+    let mut args = vec!["lint", "--format", "sarif"];
+    args.extend(files.iter().map(String::as_str));
+    let run = run(&args, "", &[]);
+    assert_eq!(run.code, 1, "{run}");
+    let doc: Value = serde_json::from_str(&run.stdout).expect("sarif is JSON");
+    assert!(
+        doc["runs"][0]["results"]
+            .as_array()
+            .is_some_and(|r| r.len() > 20),
+        "{run}"
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema violations: {errors:#?}");
+    // The validator does reject a malformed log (a result level SARIF does not define).
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!validator.is_valid(&broken));
+}
+
 #[test]
 fn stdin_set_and_environment() {
     let run1 = run(&["lint", "-"], "timeZone: Mars/Olympus\n", &[]);
