@@ -104,5 +104,7 @@ install_postrenderer_plugin() {
     say "Helm 4: installed the post-renderer plugin polyaxon-pr ($link): use --post-renderer polyaxon-pr"
 }
 
-install_binary "$(binary_source)"
+# A failure inside $(...) does not stop the script by itself: exit with it.
+source=$(binary_source) || exit 1
+install_binary "$source"
 install_postrenderer_plugin

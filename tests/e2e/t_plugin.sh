@@ -77,6 +77,7 @@ test_install_hook_without_cargo_or_binary_fails_loudly() {
     done
     assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" "$HELM3" plugin install "$E2E_PLUGIN_SRC"
     assert_contains "$LAST_OUT" "cargo not found and no prebuilt binary given" "the install error"
+    assert_not_contains "$LAST_OUT" "does not run" "the install error (it stops at the first one)"
     helm_home "$dir/helm-again"
     assert_status 1 env POLYAXON_PR_BINARY="$dir/nope" "$HELM3" plugin install "$E2E_PLUGIN_SRC"
     assert_contains "$LAST_OUT" "is not an executable file" "the install error"
