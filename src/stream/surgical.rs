@@ -369,9 +369,27 @@ enum Ctx<'a> {
     },
 }
 
+/// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
+/// which would take in blank lines that follow it.
+struct Edit {
+    range: Range<usize>,
+    text: String,
+    keep: bool,
+}
+
+/// Delete `range`; `keep` when the kept text before it may end in a keep-chomping block scalar
+/// (whose string would take in blank lines the deletion brings up to it).
+fn delete(range: Range<usize>, keep: bool) -> Edit {
+    Edit {
+        range,
+        text: String::new(),
+        keep,
+    }
+}
+
 struct Editor<'t> {
     text: &'t str,
-    edits: Vec<(Range<usize>, String)>,
+    edits: Vec<Edit>,
 }
 
 impl Editor<'_> {
@@ -423,17 +441,19 @@ impl Editor<'_> {
                 true => first.key_start..entries[first_kept].key_start,
                 false => region_start(0)..region_start(first_kept),
             };
-            self.edits.push((range, String::new()));
+            self.edits.push(delete(range, false));
         }
+        let mut keep = false;
         for (i, entry) in entries.iter().enumerate().skip(first_kept) {
             match new.get(&entry.key) {
                 None => {
                     let end = entries
                         .get(i + 1)
                         .map_or_else(|| line_after(text, entry.end()), |_| region_start(i + 1));
-                    self.edits.push((region_start(i)..end, String::new()));
+                    self.edits.push(delete(region_start(i)..end, keep));
                 }
                 Some(value) => {
+                    keep = ends_in_kept_breaks(value);
                     let ctx = Ctx::Value {
                         key: &entry.key,
                         colon: entry.colon,
@@ -446,9 +466,10 @@ impl Editor<'_> {
         let mut added = String::new();
         for (key, value) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
             added.push_str(&shift(&yaml(&single(key, value))?, col, true));
+            keep = ends_in_kept_breaks(value);
         }
         if let Some(last) = entries.last() {
-            self.insert(line_after(text, last.end()), added);
+            self.insert(line_after(text, last.end()), added, keep);
         }
         Ok(true)
     }
@@ -474,7 +495,8 @@ impl Editor<'_> {
         let tail = line_after(text, last.end());
         if new.len() < items.len() {
             let kept_end = line_after(text, items[new.len() - 1].end());
-            self.edits.push((kept_end..tail, String::new()));
+            let keep = ends_in_kept_breaks(&new[new.len() - 1]);
+            self.edits.push(delete(kept_end..tail, keep));
         }
         let mut added = String::new();
         for value in new.iter().skip(items.len()) {
@@ -484,7 +506,8 @@ impl Editor<'_> {
                 true,
             ));
         }
-        self.insert(tail, added);
+        let keep = new.len() > items.len() && new.last().is_some_and(ends_in_kept_breaks);
+        self.insert(tail, added, keep);
         Ok(())
     }
 
@@ -498,7 +521,11 @@ impl Editor<'_> {
             Ctx::Root => return Err(Unsupported("replaced root")),
             Ctx::Value { key, colon, col } => {
                 if let Some(text) = inline_scalar(node, new, colon)? {
-                    self.edits.push((node.start..node.end, text));
+                    self.edits.push(Edit {
+                        range: node.start..node.end,
+                        text,
+                        keep: false,
+                    });
                     return Ok(());
                 }
                 let key_text = rendered_key(key)?;
@@ -511,7 +538,11 @@ impl Editor<'_> {
             }
             Ctx::Item { dash, col } => {
                 if let Some(text) = inline_scalar(node, new, dash)? {
-                    self.edits.push((node.start..node.end, text));
+                    self.edits.push(Edit {
+                        range: node.start..node.end,
+                        text,
+                        keep: false,
+                    });
                     return Ok(());
                 }
                 let item = yaml(&Value::Array(vec![new.clone()]))?;
@@ -525,7 +556,11 @@ impl Editor<'_> {
             // scalar; it goes with the value it described.
             end = self.line_end(end);
         }
-        self.edits.push((from..end, text));
+        self.edits.push(Edit {
+            range: from..end,
+            text,
+            keep: ends_in_kept_breaks(new),
+        });
         Ok(())
     }
 
@@ -537,7 +572,7 @@ impl Editor<'_> {
     }
 
     /// Insert whole lines at `at` (a line start, or the end of a text without a final newline).
-    fn insert(&mut self, at: usize, lines: String) {
+    fn insert(&mut self, at: usize, lines: String, keep: bool) {
         if lines.is_empty() {
             return;
         }
@@ -545,27 +580,75 @@ impl Editor<'_> {
             true => format!("\n{lines}"),
             false => lines,
         };
-        self.edits.push((at..at, lines));
+        self.edits.push(Edit {
+            range: at..at,
+            text: lines,
+            keep,
+        });
     }
 
     fn apply(mut self, crlf: bool) -> Res<String> {
         self.edits
-            .sort_by_key(|(range, _)| (range.start, range.end));
+            .sort_by_key(|edit| (edit.range.start, edit.range.end));
         let mut out = String::with_capacity(self.text.len() + 256);
-        let mut pos = 0;
-        for (range, replacement) in &self.edits {
-            if range.start < pos || range.end > self.text.len() {
+        let (mut pos, mut swallow) = (0, false);
+        for edit in &self.edits {
+            let range = &edit.range;
+            // A deletion may start inside blank lines an earlier edit already took.
+            let start = match edit.text.is_empty() {
+                true => range.start.max(pos).min(range.end.max(pos)),
+                false => range.start,
+            };
+            if start < pos || range.end > self.text.len() {
                 return Err(Unsupported("overlapping edits"));
             }
-            out.push_str(&self.text[pos..range.start]);
+            self.copy(&mut out, pos..start, &mut swallow);
             match crlf {
-                true => out.push_str(&replacement.replace('\n', "\r\n")),
-                false => out.push_str(replacement),
+                true => out.push_str(&edit.text.replace('\n', "\r\n")),
+                false => out.push_str(&edit.text),
             }
-            pos = range.end;
+            if !edit.text.is_empty() || edit.keep {
+                swallow = edit.keep;
+            }
+            pos = range.end.max(pos);
         }
-        out.push_str(&self.text[pos..]);
+        self.copy(&mut out, pos..self.text.len(), &mut swallow);
         Ok(out)
+    }
+
+    /// Copy original text; after a new keep-chomping block scalar (`swallow`), without the blank
+    /// lines that would otherwise become part of its string (they may come into contact with it
+    /// through later deletions, so the flag lasts until non-blank text is copied).
+    fn copy(&self, out: &mut String, range: Range<usize>, swallow: &mut bool) {
+        let (mut from, to) = (range.start, range.end);
+        if *swallow && from < to && !self.text[..from].ends_with('\n') {
+            // The line break that ends the new scalar's last line stays.
+            let eol = line_after(self.text, from).min(to);
+            out.push_str(&self.text[from..eol]);
+            from = eol;
+        }
+        while *swallow && from < to {
+            // Only whole blank lines go; a partial one is the indentation of what follows.
+            let next = line_after(self.text, from);
+            let line = &self.text[from..next.min(to)];
+            if next > to || !line.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
+                *swallow = false;
+                break;
+            }
+            from = next;
+        }
+        out.push_str(&self.text[from..to]);
+    }
+}
+
+/// Whether the text of `value` ends in a string with trailing blank lines, which [`to_yaml`]
+/// writes as a keep-chomping block scalar (`|+`) that takes in any blank line after it.
+fn ends_in_kept_breaks(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.ends_with("\n\n"),
+        Value::Object(m) => m.values().next_back().is_some_and(ends_in_kept_breaks),
+        Value::Array(a) => a.last().is_some_and(ends_in_kept_breaks),
+        _ => false,
     }
 }
 
@@ -606,7 +689,8 @@ fn inline_scalar(node: &Node, new: &Value, after: usize) -> Res<Option<String>> 
             format!("'{}'", s.replace('\'', "''"))
         }
         (ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, _) => {
-            yaml(new)?.trim_end().to_string()
+            let text = yaml(new)?;
+            text.strip_suffix('\n').unwrap_or(&text).to_string()
         }
         _ => return Ok(None),
     };
