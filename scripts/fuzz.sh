@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Fuzzes polyaxon-pr with cargo-fuzz (libFuzzer + AddressSanitizer), one target at a time.
+#
+#   scripts/fuzz.sh                 # every target for 10 minutes each
+#   scripts/fuzz.sh 60 values       # one target for 60 seconds
+#   FUZZ_JOBS=2 scripts/fuzz.sh     # more libFuzzer jobs (the CI machine has 2 shared cores)
+#
+# Targets (fuzz/fuzz_targets/):
+#   stream_passthrough  the splitter and writer: no panic; nothing changed -> output == input;
+#                       the prefilter agrees with the parser; a re-serialised document reads
+#                       back to the same value
+#   values              values files (located YAML reader, merge), --set syntax, validation
+#   overlay             overlay files: parsing, validation, template references
+#   post_render         the whole post-renderer in-process with the GPU and stores values
+#
+# Only a stable toolchain can be installed here, and cargo-fuzz needs nightly flags
+# (-Zsanitizer=address and friends): RUSTC_BOOTSTRAP=1 lets stable rustc accept them. This is
+# the documented escape hatch of the Rust bootstrap; do not use it for anything shipped.
+# cargo-fuzz itself comes from crates.io (`cargo install cargo-fuzz`), done below when missing.
+#
+# Seeds come from the repository (real renders split into documents, golden streams, values and
+# overlay examples); the corpora grow in fuzz/corpus/ and crashes land in fuzz/artifacts/ (both
+# gitignored). Every crash becomes a regression test under tests/ and a fix: reproduce one with
+#   RUSTC_BOOTSTRAP=1 cargo fuzz run -O TARGET fuzz/artifacts/TARGET/crash-...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SECONDS_PER_TARGET=${1:-600}
+shift || true
+TARGETS=("$@")
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render)
+JOBS=${FUZZ_JOBS:-1}
+export RUSTC_BOOTSTRAP=1
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "==> cargo install cargo-fuzz" >&2
+    cargo install --locked cargo-fuzz
+fi
+
+# seed DIR FILES...: split each stream at `---` lines into one seed per document.
+seed() {
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    python3 - "$dir" "$@" <<'PY'
+import hashlib, pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+for name in sys.argv[2:]:
+    text = pathlib.Path(name).read_text(encoding="utf-8")
+    parts = [text] + re.split(r"(?m)^(?=---[ \t]*(?:#.*)?$)", text)
+    for part in parts:
+        if part.strip() and len(part) <= 65536:
+            data = part.encode()
+            (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+PY
+}
+
+CORPUS=fuzz/corpus
+seed "$CORPUS/stream_passthrough" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
+    tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml tests/golden/stream/*.yaml
+seed "$CORPUS/post_render" tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml \
+    tests/fixtures/polyaxon-0.4.2/helm4/gpu.yaml
+mkdir -p "$CORPUS/values" "$CORPUS/overlay"
+cp tests/fixtures/polyaxon-0.4.2/values/*.values.yaml "$CORPUS/values/"
+find chart-overlays -name '*.yaml' -exec cp {} "$CORPUS/overlay/" \;
+
+echo "==> building the fuzz targets (release, debug assertions, ASan)" >&2
+(cd fuzz && cargo fuzz build -O)
+
+parallel=()
+[[ $JOBS -gt 1 ]] && parallel=(-jobs="$JOBS" -workers="$JOBS")
+failed=0
+for target in "${TARGETS[@]}"; do
+    echo "==> fuzzing $target for ${SECONDS_PER_TARGET}s ($JOBS job(s))" >&2
+    mkdir -p "fuzz/artifacts/$target"
+    if ! (cd fuzz && cargo fuzz run -O "$target" "corpus/$target" -- \
+        -max_total_time="$SECONDS_PER_TARGET" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+        "${parallel[@]}" -print_final_stats=1); then
+        echo "fuzz.sh: $target found a crash; see $ROOT/fuzz/artifacts/$target/" >&2
+        failed=1
+    fi
+done
+exit "$failed"
