@@ -57,11 +57,15 @@ pub fn inject_with(
     overlays: &Overlays,
     strict: bool,
 ) -> Result<Outcome> {
-    let Plan { mut patches } = plan::plan(stream, values, profile)?;
+    let Plan {
+        mut patches,
+        findings: plan_findings,
+    } = plan::plan(stream, values, profile)?;
     overlay::extend_plan(stream, &mut patches, overlays)?;
     let mut changed = apply_patches(stream, &mut patches)?;
     recompute_checksums(stream, &mut changed, &mut patches)?;
-    let findings = check_changed(stream, &changed)?;
+    let mut findings = plan_findings;
+    findings.extend(check_changed(stream, &changed)?);
     let failing = findings
         .iter()
         .filter(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))

@@ -205,7 +205,10 @@ pub fn choose(stream: &Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
             }
         }
     }
-    if targets.of(Role::ConfigMap).is_empty() {
+    // The ConfigMap selects the chart; so does any other object of a chart role, because Helm 4's
+    // `separate` strategy (Flux) post-renders the hooks alone, without the ConfigMap, and the hook
+    // Jobs still take the core scheduling.
+    if targets.roles.values().all(Vec::is_empty) {
         return Ok(Choice::Generic);
     }
     Ok(Choice::Chart(targets))

@@ -590,3 +590,45 @@ fn the_nfs_provisioner_gets_core_scheduling_and_its_claim_templates_count_as_vol
     assert_eq!(spec["nodeSelector"], json!({"polyaxon": "core"}));
     assert_eq!(spec["tolerations"][0]["value"], "core");
 }
+
+/// Helm 4's `separate` strategy (used by SDK callers such as Flux) post-renders the hooks alone:
+/// no ConfigMap arrives, and the hook Jobs must still get the core scheduling.
+#[test]
+fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
+    let text = read("helm4/defaults.yaml");
+    let stream = Stream::read(&text).unwrap();
+    let hooks: String = stream
+        .docs
+        .iter()
+        .filter(|d| d.meta().unwrap().is_some_and(|m| m.is_hook()))
+        .map(|d| d.raw())
+        .collect();
+    let output = run(&["-f", &values_file("hosts-tz")], &hooks);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("has no effect"), "{stderr}");
+    let jobs = parse(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(jobs.len(), 7);
+    for job in &jobs {
+        let spec = &job["spec"]["template"]["spec"];
+        assert_eq!(spec["nodeSelector"], json!({"polyaxon": "core"}));
+    }
+}
+
+/// On a stream that is not the Polyaxon chart only the GPU parameters apply; every other value
+/// the user set is named in a warning instead of being ignored silently, and `--strict` fails.
+#[test]
+fn values_without_effect_on_a_foreign_stream_are_warned_about() {
+    let stream = "---\n# Source: other/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n";
+    let out = run(&["--set", "timeZone=UTC"], stream);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--set timeZone=UTC: timeZone: has no effect on this stream"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), stream);
+    let strict = run(&["--strict", "--set", "timeZone=UTC"], stream);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+}

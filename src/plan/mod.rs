@@ -35,10 +35,11 @@ pub struct TaggedOp {
     pub parameter: String,
 }
 
-/// The operations to apply, by document index.
+/// The operations to apply, by document index, and the warnings found while planning.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+    pub findings: Vec<Finding>,
 }
 
 /// Plan the injection of `values` into `stream`.
@@ -52,9 +53,43 @@ pub fn plan(stream: &Stream<'_>, values: &Values, profile: &ChartProfile) -> Res
             hosts::plan(&mut planner, &targets)?;
             scheduling::plan(&mut planner, &targets)?;
         }
-        Choice::Generic => gpu::plan_generic(&mut planner)?,
+        Choice::Generic => {
+            gpu::plan_generic(&mut planner)?;
+            warn_without_effect(&mut planner);
+        }
     }
     planner.finish()
+}
+
+/// The parameters the generic profile injects; every other value needs the chart's ConfigMap.
+const GENERIC_PARAMETERS: [&str; 2] = ["dirs", "mountPaths"];
+
+/// On a stream without the chart's config ConfigMap only the GPU parameters apply: say so for
+/// every other top-level parameter the user set, instead of ignoring it silently.
+fn warn_without_effect(planner: &mut Planner<'_>) {
+    let Some(root) = planner.values.root.as_object() else {
+        return;
+    };
+    let ignored: Vec<String> = root
+        .iter()
+        .filter(|(key, value)| !GENERIC_PARAMETERS.contains(&key.as_str()) && !value.is_null())
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in ignored {
+        let origin = planner.values.origin(&to_pointer(&key));
+        planner.report(
+            Finding::warning(
+                key.as_str(),
+                origin,
+                "has no effect on this stream: it holds no Polyaxon config ConfigMap, so only the \
+                 generic profile applies (GPU volumes for containers that request nvidia.com/gpu)",
+            )
+            .with_hint(
+                "post-render the Polyaxon chart's own output, or give --profile for a chart \
+                 whose objects are named differently",
+            ),
+        );
+    }
 }
 
 /// Which containers of a pod spec an edit goes into.
@@ -254,7 +289,10 @@ impl<'a> Planner<'a> {
             .into_iter()
             .map(|(index, draft)| (index, draft.ops))
             .collect();
-        Ok(Plan { patches })
+        Ok(Plan {
+            patches,
+            findings: self.findings,
+        })
     }
 }
 
