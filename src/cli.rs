@@ -254,7 +254,9 @@ fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     stream.parse_all()?;
     let values = lint::load_and_validate(&args.values, io)?;
     let output = inject(args, &stream, &values, io)?;
-    write_out(io, crate::apply::unified_diff(&text, &output).as_bytes())?;
+    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
+    let (before, after) = stream::mask::secret_values(&text, &output)?;
+    write_out(io, crate::apply::unified_diff(&before, &after).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

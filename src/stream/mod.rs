@@ -6,6 +6,7 @@
 //! the documents that changed.
 
 pub mod emit;
+pub mod mask;
 pub mod prefilter;
 pub mod split;
 pub mod surgical;

@@ -9,6 +9,11 @@
 //! aliases, tags, merge keys, block or multi-line scalars, tabs, duplicate keys, and any plain
 //! scalar a YAML 1.1 or 1.2 reader might not take for a string. When it answers, the answer is
 //! the [`Meta`] a full parse would give; a test holds it to that on generated and real streams.
+//!
+//! A document the scanner answers for may never be parsed, so it also gives up on anything
+//! hostile anywhere in the document — an anchor or alias (an alias bomb needs them), deep
+//! indentation or bracket nesting — so that such input still meets the parser's limits and is
+//! rejected with a clear error.
 
 use std::collections::BTreeMap;
 
@@ -70,6 +75,9 @@ struct Scanner {
 
 impl Scanner {
     fn line(&mut self, line: &str) -> Option<()> {
+        if hostile(line) {
+            return None;
+        }
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             return Some(());
@@ -199,6 +207,27 @@ impl Scanner {
             annotations: self.annotations.unwrap_or_default(),
         })
     }
+}
+
+/// Deeper than any manifest goes: the parser's depth limit is 64 levels.
+const MAX_INDENT: usize = 128;
+const MAX_BRACKETS: usize = 16;
+
+/// A line that may hold an anchor or alias (`&a`, `*a`, `<<: *a`), or nests deeper than
+/// manifests do. Over-approximate: it may also be a `*` in a block scalar; the parser decides.
+fn hostile(line: &str) -> bool {
+    let content = line.trim_start_matches([' ', '-', '\t']);
+    if line.len() - content.len() > MAX_INDENT {
+        return true;
+    }
+    let bytes = line.as_bytes();
+    if bytes.iter().filter(|&&b| b == b'[' || b == b'{').count() > MAX_BRACKETS {
+        return true;
+    }
+    content.starts_with(['&', '*'])
+        || bytes.windows(2).any(|w| {
+            matches!(w[1], b'&' | b'*') && matches!(w[0], b' ' | b'\t' | b'[' | b'{' | b',')
+        })
 }
 
 /// Set a field seen for the first time; a duplicate key makes the scanner give up (the parser's
@@ -370,6 +399,9 @@ mod tests {
             "just text\n",
             "kind: A\nspec: [1,\n2]\n",
             "kind: A\nmetadata:\n\tname: a\n",
+            "kind: A\nspec:\n  a: &x [1]\n  b: *x\n",
+            "kind: A\nspec:\n  - *x\n",
+            "kind: A\nspec: [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n",
         ] {
             assert_eq!(scan(body), None, "{body}");
         }
