@@ -329,10 +329,29 @@ fn malformed(e: &serde_saphyr::Error, first_line: usize) -> String {
         ),
         None => format!("stream line {first_line}"),
     };
+    if let Some(limit) = beyond_limits(what) {
+        return format!(
+            "{place}: the document is {limit}; aliases of aliases (a \"billion laughs\" document?) \
+             or runaway nesting: no Kubernetes manifest needs that, check the template"
+        );
+    }
     format!(
         "{place}: malformed YAML: {what}; fix the template that renders this document (run \
          `helm template` to see it)"
     )
+}
+
+/// The parser's resource limits (serde-saphyr's budget: nodes, depth, alias replays) in words.
+fn beyond_limits(what: &str) -> Option<String> {
+    let detail = what.strip_prefix("budget breached: ").or_else(|| {
+        (what.contains("recursion limit") || what.contains("alias replay")).then_some(what)
+    })?;
+    let kind = if detail.starts_with("Depth") || detail.contains("recursion") {
+        "nested too deeply"
+    } else {
+        "too large once its aliases are expanded"
+    };
+    Some(format!("{kind} (parser limit: {detail})"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,387 @@
+//! Hostile and sensitive input through the real binary: alias bombs and deep nesting in
+//! manifests, values and overlays are rejected quickly, with a clear message, inside a memory
+//! limit; an oversized document is refused; the same input always gives the same bytes; and no
+//! message, report file, `--explain` or `diff` output ever carries a secret value.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Virtual memory the binary may use in the bounded runs (its own mappings are ~50 MiB).
+const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
+/// "Quickly", for a debug build on a loaded 2-core machine.
+const QUICKLY: Duration = Duration::from_secs(20);
+
+const SENTINEL: &str = "S3ntinelS3cretValue";
+
+struct Run {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Run the binary under `ulimit -v`, so unbounded memory shows as a failed allocation (an abort,
+/// not the exit code 2 the tests expect).
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    let script = format!("ulimit -v {MEMORY_LIMIT_KIB} && exec \"$0\" \"$@\"");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_polyaxon-pr"))
+        .args(args)
+        .env_remove("POLYAXON_PR_VALUES")
+        .env_remove("HELM_PLUGIN_NAME")
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+fn assert_rejected(run: &Run, fragments: &[&str]) {
+    assert_eq!(run.code, Some(2), "exit code\n{}", run.stderr);
+    assert!(run.stdout.is_empty(), "nothing on stdout after an error");
+    assert!(run.elapsed < QUICKLY, "took {:?}", run.elapsed);
+    for fragment in fragments {
+        assert!(
+            run.stderr.contains(fragment),
+            "missing {fragment:?} in\n{}",
+            run.stderr
+        );
+    }
+}
+
+/// Nine levels of nine aliases each: 9^9 (387 million) nodes once expanded.
+fn billion_laughs(indent: &str) -> String {
+    let mut text = format!("{indent}a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        text.push_str(&format!("{indent}a{level}: &a{level} [{refs}]\n"));
+    }
+    text
+}
+
+/// A Deployment nothing edits, with `hostile` under its spec.
+fn deployment_with(hostile: &str) -> String {
+    format!(
+        "---\n# Source: c/templates/ok.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n\
+         ---\n# Source: c/templates/hostile.yaml\napiVersion: apps/v1\nkind: Deployment\n\
+         metadata:\n  name: hostile\n  labels:\n    app: x\nspec:\n{hostile}"
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn alias_bomb_in_a_manifest_is_rejected_quickly() {
+    let stream = deployment_with(&billion_laughs("  "));
+    let run = run(&[], stream.as_bytes());
+    assert_rejected(
+        &run,
+        &["c/templates/hostile.yaml", "stream line", "billion laughs"],
+    );
+}
+
+#[test]
+fn deep_nesting_in_a_manifest_is_rejected_quickly() {
+    let flow = format!("  x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let block: String = (1..2000)
+        .map(|i| format!("{}a:\n", "  ".repeat(i)))
+        .collect();
+    for hostile in [flow, block] {
+        let run = run(&[], deployment_with(&hostile).as_bytes());
+        assert_rejected(&run, &["c/templates/hostile.yaml", "nested too deeply"]);
+    }
+}
+
+#[test]
+fn alias_bomb_and_deep_nesting_in_values_are_rejected_quickly() {
+    let deep = format!("x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    for (text, fragment) in [
+        (billion_laughs(""), "billion laughs"),
+        (deep, "recursion limit"),
+    ] {
+        let (_dir, path) = temp_file("values.yaml", &text);
+        let path = path.to_str().unwrap();
+        let run = run(&["-f", path], b"");
+        assert_rejected(&run, &[path, fragment]);
+        let run = self::run(&["lint", path], b"");
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert!(run.elapsed < QUICKLY);
+    }
+}
+
+#[test]
+fn alias_bomb_and_deep_nesting_in_overlays_are_rejected_quickly() {
+    let head = "apiVersion: polyaxon-pr/v1\nkind: Overlay\nmetadata: {name: x}\n";
+    let bomb = format!("{head}{}rules: []\n", billion_laughs(""));
+    let deep = format!(
+        "{head}rules: {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let stream = deployment_with("  replicas: 1\n");
+    for (text, fragment) in [(bomb, "billion laughs"), (deep, "recursion limit")] {
+        let (_dir, path) = temp_file("overlay.yaml", &text);
+        let path = path.to_str().unwrap();
+        let run = run(&["--overlays", path], stream.as_bytes());
+        assert_rejected(&run, &[path, fragment]);
+    }
+}
+
+#[test]
+fn a_document_over_the_size_limit_is_refused() {
+    let limit = polyaxon_pr::stream::MAX_DOCUMENT_BYTES;
+    let mut stream =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  x: ");
+    stream.push_str(&"a".repeat(limit));
+    stream.push('\n');
+    let run = run(&[], stream.as_bytes());
+    assert_rejected(&run, &["exceeds the limit", &limit.to_string()]);
+}
+
+/// Same input, same bytes: the post-renderer, `--explain` and `diff`, on both Helm forms and
+/// with an overlay, three runs each.
+#[test]
+fn output_is_deterministic() {
+    let f = repo("tests/fixtures/polyaxon-0.4.2");
+    let gpu = f.join("values/gpu.values.yaml");
+    let stores = f.join("values/stores.values.yaml");
+    let overlay = repo("chart-overlays/examples/scratch-space.yaml");
+    let (gpu, stores, overlay) = (
+        gpu.to_str().unwrap(),
+        stores.to_str().unwrap(),
+        overlay.to_str().unwrap(),
+    );
+    for form in ["helm3", "helm4"] {
+        let stream = std::fs::read(f.join(form).join("defaults.yaml")).unwrap();
+        for args in [
+            vec!["-f", gpu, "-f", stores, "--explain"],
+            vec!["-f", gpu, "--overlays", overlay],
+            vec!["diff", "-f", gpu, "-f", stores],
+        ] {
+            let first = run(&args, &stream);
+            assert_eq!(first.code, Some(0), "{args:?}\n{}", first.stderr);
+            assert!(!first.stdout.is_empty());
+            for _ in 0..2 {
+                let again = run(&args, &stream);
+                assert_eq!(
+                    again.stdout, first.stdout,
+                    "{form} {args:?}: stdout differs"
+                );
+                assert_eq!(
+                    again.stderr, first.stderr,
+                    "{form} {args:?}: stderr differs"
+                );
+            }
+        }
+    }
+}
+
+/// The real Helm 3 stream with a Secret added whose data, stringData and annotations carry the
+/// sentinel (plain and base64).
+fn stream_with_secret() -> String {
+    let base =
+        std::fs::read_to_string(repo("tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml")).unwrap();
+    let b64 = base64(SENTINEL);
+    format!(
+        "{base}---\n# Source: polyaxon/templates/extra-secret.yaml\napiVersion: v1\nkind: Secret\n\
+         metadata:\n  name: polyaxon-extra\n  labels:\n    type: polyaxon-core\ntype: Opaque\n\
+         data:\n  password: \"{b64}\"\n  token: {b64}\nstringData:\n  plain: {SENTINEL}\n  \
+         script: |\n    export PASSWORD={SENTINEL}\n"
+    )
+}
+
+fn base64(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in [SENTINEL.to_string(), base64(SENTINEL)] {
+        assert!(
+            !text.contains(&secret),
+            "{what} shows a secret value:\n{text}"
+        );
+    }
+}
+
+/// Post-render, `--explain`, the report file and `diff`, with values and an overlay that edit the
+/// Secret itself: the values never appear outside the output stream.
+#[test]
+fn secret_data_never_reaches_messages_reports_explain_or_diff() {
+    let stream = stream_with_secret();
+    let overlay = format!(
+        "apiVersion: polyaxon-pr/v1\nkind: Overlay\nmetadata: {{name: touch-secret}}\nrules:\n  \
+         - name: label and rotate\n    match: {{kinds: [Secret], name: polyaxon-extra}}\n    \
+         labels: {{rotated: \"true\"}}\n    merge:\n      data:\n        extra: \"{}\"\n      \
+         stringData:\n        plain: {SENTINEL}-rotated\n    expect: 1\n",
+        base64(SENTINEL)
+    );
+    let (dir, overlay) = temp_file("overlay.yaml", &overlay);
+    let report = dir.path().join("report.txt");
+    let f = repo("tests/fixtures/polyaxon-0.4.2/values");
+    let gpu = f.join("gpu.values.yaml");
+    let (gpu, overlay, report_s) = (
+        gpu.to_str().unwrap(),
+        overlay.to_str().unwrap(),
+        report.to_str().unwrap(),
+    );
+
+    let rendered = run(
+        &[
+            "-f",
+            gpu,
+            "--overlays",
+            overlay,
+            "--explain",
+            "--report",
+            report_s,
+        ],
+        stream.as_bytes(),
+    );
+    assert_eq!(rendered.code, Some(0), "{}", rendered.stderr);
+    assert!(
+        rendered.stdout().contains(&format!("{SENTINEL}-rotated")),
+        "the overlay edited the Secret"
+    );
+    assert!(
+        rendered.stderr.contains("/stringData/plain"),
+        "--explain lists the Secret's edits"
+    );
+    assert_no_secret("stderr (--explain)", &rendered.stderr);
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(written.contains("/stringData/plain"), "the report file holds --explain");
+    assert_no_secret("the report file", &written);
+
+    let diff = run(
+        &["diff", "-f", gpu, "--overlays", overlay],
+        stream.as_bytes(),
+    );
+    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    assert!(
+        diff.stdout().contains("rotated: \"true\""),
+        "the diff shows the change:\n{}",
+        diff.stdout()
+    );
+    assert!(
+        diff.stdout().contains("<masked, changed>"),
+        "{}",
+        diff.stdout()
+    );
+    assert_no_secret("diff", &diff.stdout());
+    assert_no_secret("diff stderr", &diff.stderr);
+}
+
+/// A malformed Secret (parsed by `diff`, which reads every document): the parse error names the
+/// line, never the value.
+#[test]
+fn malformed_secret_errors_do_not_quote_the_value() {
+    for bad in [
+        format!("  password: \"{SENTINEL}\\q\"\n"),
+        format!("  password: {SENTINEL}: x\n"),
+        format!("  password: !!int {SENTINEL}\n"),
+        format!("  password: *{SENTINEL}\n"),
+        format!("  password: '{SENTINEL}\n  x: [\n"),
+        format!("  {SENTINEL}: 1\n  {SENTINEL}: [\n"),
+    ] {
+        let stream =
+            format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n{bad}");
+        for args in [vec!["diff"], vec![]] {
+            let run = run(&args, stream.as_bytes());
+            assert_no_secret("a parse error", &run.stderr);
+            if run.code != Some(0) {
+                assert!(run.stdout.is_empty());
+            }
+        }
+    }
+}
+
+/// `user.password` and store secrets next to every kind of values error, in every lint format
+/// and in the post-renderer's messages and report file.
+#[test]
+fn passwords_in_values_never_reach_messages() {
+    let files = [
+        format!("user:\n  password: [{SENTINEL}]\n"),
+        format!("user:\n  password: {{x: {SENTINEL}}}\n"),
+        format!("user:\n  password: {SENTINEL}\n  pasword: {SENTINEL}\n  username: [x]\n"),
+        format!("user:\n  password: {SENTINEL}\n  email: not-an-email\ntimeZone: Mars/Base\n"),
+        format!(
+            "user:\n  password: {SENTINEL}\npersistence:\n  outputs:\n    \
+             o1: {{store: s3, bucket: s3://b, secret: store-secret-a, secretKey: key}}\n    \
+             o2: {{store: gcs, bucket: gs://c, secret: store-secret-b, secretKey: key}}\n"
+        ),
+    ];
+    let stream = stream_with_secret();
+    for text in files {
+        let (dir, path) = temp_file("values.yaml", &text);
+        let report = dir.path().join("report.txt");
+        let (path, report_s) = (path.to_str().unwrap(), report.to_str().unwrap());
+        for format in ["text", "json", "github", "sarif"] {
+            let run = run(&["lint", "--format", format, path], b"");
+            assert_ne!(run.code, Some(0), "{text}");
+            assert_no_secret(
+                &format!("lint --format {format}"),
+                &format!("{}{}", run.stdout(), run.stderr),
+            );
+        }
+        let rendered = run(&["-f", path, "--report", report_s], stream.as_bytes());
+        assert_eq!(rendered.code, Some(1), "{text}\n{}", rendered.stderr);
+        assert_no_secret("post-render stderr", &rendered.stderr);
+        let written = std::fs::read_to_string(&report).unwrap();
+        assert!(written.contains("error"), "the report file holds the findings");
+        assert_no_secret("the report file", &written);
+        let set = format!("user.password={SENTINEL},user.username[0]=x");
+        let run = run(&["lint", "--set", &set], b"");
+        assert_no_secret("lint --set", &format!("{}{}", run.stdout(), run.stderr));
+    }
+}
