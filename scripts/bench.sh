@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Benchmarks the post-renderer on synthetic Helm-like streams of 100, 1,000 and 10,000 Deployments
-# (each with a `# Source:` header, two containers, env and labels; every other one labelled
-# `role: experiments`), written to .cache/bench/. Builds the release binary, then prints the wall
-# time and peak resident memory (/usr/bin/time -v) of `polyaxon-pr [ARGS...] < stream` for each.
-# Timings are for people: no test asserts them.
+# Benchmarks polyaxon-pr, side by side with kustomize, and writes BENCHMARKS.md + BENCHMARKS.svg.
 #
-# Usage: scripts/bench.sh [ARGS...]   (ARGS are passed to polyaxon-pr, e.g. -f values.yaml)
+# In one run, on the same inputs:
+#   - synthetic Helm 3 streams of 100, 1,000 and 10,000 Deployments (each with a `# Source:`
+#     header, two containers, env and labels; every other one labelled `role: experiments`),
+#     written to .cache/bench/. The job "a hostPath volume and its mount in every container of
+#     the role: experiments Deployments, plus TZ=UTC in every container of them" is done by
+#     polyaxon-pr (one overlay rule, --overlays) and by kustomize as a post-renderer
+#     (`kubectl kustomize` over a kustomization holding the stream and a strategic-merge patch);
+#     scripts/bench/compare.py checks both outputs carry the same injected objects;
+#   - the real Polyaxon stream with the GPU and stores values, against `cat` of the same file.
+# Wall time is the median of several runs, peak memory the maximum RSS (scripts/bench/measure.py);
+# the ratios come from the same run. Finally `perf record` profiles polyaxon-pr on the largest
+# stream ("where the time goes"). Timings are for people: no test asserts them.
+#
+#   scripts/bench.sh                 # everything; writes BENCHMARKS.md and BENCHMARKS.svg
+#   BENCH_SIZES="100 1000" scripts/bench.sh
+#   KUSTOMIZE_TIMEOUT=600 scripts/bench.sh   # stop kustomize after 600 s on one stream (default 1200)
+#   POLYAXON_PR_BIN=path/to/polyaxon-pr scripts/bench.sh   # an already built binary
+#
+# Needs: cargo, python3, GNU time, and kubectl + a venv with PyYAML from scripts/fetch-tools.sh
+# (run here when missing). perf (Debian `linux-perf`) is optional: without it the profile
+# section says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZES=(${BENCH_SIZES:-100 1000 10000})
+KUSTOMIZE_TIMEOUT=${KUSTOMIZE_TIMEOUT:-1200}
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "==> installing GNU time (apt)" >&2
@@ -17,11 +36,20 @@ if [[ ! -x /usr/bin/time ]]; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq time >&2
 fi
 
-echo "==> cargo build --release" >&2
-cargo build --release --quiet
-BIN=target/release/polyaxon-pr
-DIR=.cache/bench
+if [[ -n ${POLYAXON_PR_BIN:-} ]]; then
+    BIN=$(realpath "$POLYAXON_PR_BIN")
+else
+    echo "==> cargo build --release" >&2
+    cargo build --release --quiet
+    BIN=$ROOT/target/release/polyaxon-pr
+fi
+scripts/fetch-tools.sh >&2
+source <(scripts/fetch-tools.sh --env)
+PY=$TOOLS_VENV/bin/python
+DIR=$ROOT/.cache/bench
 mkdir -p "$DIR"
+RESULTS=$DIR/results.jsonl
+: > "$RESULTS"
 
 # One Helm 3 form stream of N Deployments.
 generate() {
@@ -51,23 +79,138 @@ generate() {
     }'
 }
 
-printf '%-13s %12s %10s %14s\n' deployments "stream bytes" "wall (s)" "peak RSS (MiB)"
-for n in 100 1000 10000; do
-    stream="$DIR/deployments-$n.yaml"
+# The job as a polyaxon-pr overlay.
+cat > "$DIR/overlay.yaml" <<'EOF'
+apiVersion: polyaxon-pr/v1
+kind: Overlay
+metadata:
+  name: bench-scratch
+rules:
+  - name: scratch space and UTC for the experiments
+    match:
+      kinds: [Deployment]
+      labels: {role: experiments}
+    volumes: [{name: scratch, hostPath: {path: /mnt/scratch, type: DirectoryOrCreate}}]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+    env: [{name: TZ, value: UTC}]
+    expect: "1+"
+EOF
+
+# The same job as kustomize patches (containers are merged by name: both are named in the patch).
+kustomization() {
+    cat <<'EOF'
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - stream.yaml
+patches:
+  - target:
+      kind: Deployment
+      labelSelector: role=experiments
+    patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: any
+      spec:
+        template:
+          spec:
+            volumes:
+              - {name: scratch, hostPath: {path: /mnt/scratch, type: DirectoryOrCreate}}
+            containers:
+              - name: container-0
+                volumeMounts: [{name: scratch, mountPath: /scratch}]
+                env: [{name: TZ, value: UTC}]
+              - name: container-1
+                volumeMounts: [{name: scratch, mountPath: /scratch}]
+                env: [{name: TZ, value: UTC}]
+EOF
+}
+
+OVERLAY_ARGS=()
+NOTE=""
+if "$BIN" --help | grep -q -- '--overlays'; then
+    OVERLAY_ARGS=(--overlays "$DIR/overlay.yaml")
+else
+    NOTE="This binary has no --overlays yet: polyaxon-pr passed the streams through unchanged, so the comparison is not like for like."
+    echo "bench.sh: WARNING: $NOTE" >&2
+fi
+
+# measure JSON_FIELDS RUNS STDIN STDOUT [--timeout S] -- CMD...: one result line into RESULTS.
+measure() {
+    local fields=$1 runs=$2 input=$3 output=$4
+    shift 4
+    local result
+    result=$(python3 scripts/bench/measure.py --runs "$runs" --warmup 1 --stdin "$input" \
+        --stdout "$output" "$@")
+    echo "{$fields, $(sed 's/^{//' <<<"$result")" >> "$RESULTS"
+    echo "    $fields -> $result" >&2
+}
+
+runs_for() { # fewer runs where one run is long
+    case $1 in 100) echo 10 ;; 1000) echo 5 ;; *) echo 3 ;; esac
+}
+
+for n in "${SIZES[@]}"; do
+    stream=$DIR/deployments-$n.yaml
     [[ -s $stream ]] || generate "$n" > "$stream"
-    report=$(mktemp)
-    if ! /usr/bin/time -v "$BIN" "$@" < "$stream" > /dev/null 2> "$report"; then
-        echo "bench.sh: polyaxon-pr failed on $stream:" >&2
-        cat "$report" >&2
-        rm -f "$report"
+    bytes=$(wc -c < "$stream")
+    echo "==> $n Deployments ($bytes bytes)" >&2
+    measure "\"case\": \"synthetic\", \"tool\": \"polyaxon-pr\", \"n\": $n, \"bytes\": $bytes" \
+        "$(runs_for "$n")" "$stream" "$DIR/polyaxon-pr-$n.out" -- "$BIN" "${OVERLAY_ARGS[@]}"
+    kdir=$DIR/kustomize-$n
+    mkdir -p "$kdir"
+    cp "$stream" "$kdir/stream.yaml"
+    kustomization > "$kdir/kustomization.yaml"
+    kruns=$([[ $n -ge 1000 ]] && echo 1 || echo 3)
+    kwarm=$([[ $n -ge 1000 ]] && echo 0 || echo 1)
+    result=$(python3 scripts/bench/measure.py --runs "$kruns" --warmup "$kwarm" --stdin /dev/null \
+        --stdout "$DIR/kustomize-$n.out" --timeout "$KUSTOMIZE_TIMEOUT" -- "$KUBECTL" kustomize "$kdir")
+    echo "{\"case\": \"synthetic\", \"tool\": \"kustomize\", \"n\": $n, \"bytes\": $bytes, $(sed 's/^{//' <<<"$result")" >> "$RESULTS"
+    echo "    kustomize -> $result" >&2
+    if grep -q '"timed_out"' <<<"$result"; then
+        echo "{\"case\": \"compare\", \"n\": $n, \"message\": \"$n: kustomize stopped after ${KUSTOMIZE_TIMEOUT}s, not compared\"}" >> "$RESULTS"
+    elif message=$("$PY" scripts/bench/compare.py "$DIR/polyaxon-pr-$n.out" "$DIR/kustomize-$n.out"); then
+        echo "{\"case\": \"compare\", \"n\": $n, \"message\": \"$n: ${message#compare: }\"}" >> "$RESULTS"
+        echo "    $message" >&2
+    else
+        echo "bench.sh: the outputs differ at $n Deployments:" >&2
+        echo "$message" >&2
         exit 1
     fi
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-        n = split($2, t, ":"); s = 0
-        for (i = 1; i <= n; i++) s = s * 60 + t[i]
-        printf "%.3f", s
-    }' "$report")
-    rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$report")
-    rm -f "$report"
-    printf '%-13s %12s %10s %14s\n' "$n" "$(wc -c < "$stream")" "$wall" "$rss"
 done
+
+echo "==> the Polyaxon stream against cat" >&2
+F=tests/fixtures/polyaxon-0.4.2
+measure '"case": "polyaxon", "tool": "polyaxon-pr"' 30 "$F/helm3/defaults.yaml" "$DIR/polyaxon.out" \
+    -- "$BIN" -f "$F/values/gpu.values.yaml" -f "$F/values/stores.values.yaml"
+measure '"case": "polyaxon", "tool": "cat"' 30 "$F/helm3/defaults.yaml" "$DIR/cat.out" -- cat
+
+echo "==> profile" >&2
+largest=${SIZES[${#SIZES[@]}-1]}
+if command -v perf >/dev/null && perf record -q -F 999 -g -o "$DIR/perf.data" -- \
+    "$BIN" "${OVERLAY_ARGS[@]}" < "$DIR/deployments-$largest.yaml" > /dev/null 2> "$DIR/perf.log"; then
+    perf report -i "$DIR/perf.data" --stdio --no-children --sort sym 2>/dev/null |
+        python3 scripts/bench/profile.py "polyaxon-pr on $largest Deployments with the overlay" \
+            > "$DIR/profile.md"
+else
+    echo "perf is not available here (Debian package linux-perf), so no profile was taken." > "$DIR/profile.md"
+fi
+
+{
+    echo "\$ nproc; lscpu; free -m; uname -srm"
+    nproc
+    lscpu | grep -E '^(Model name|Architecture|CPU\(s\)|Thread|Core|Socket|L2|L3)' || true
+    free -m
+    uname -srm
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "rustc: $(rustc --version)"
+} > "$DIR/machine.txt"
+kubectl_version=$("$KUBECTL" version --client 2>/dev/null | head -1)
+printf '{"case": "meta", "date": "%s", "kubectl": "%s", "overlay": "%s", "note": "%s"}\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$kubectl_version" \
+    "match kinds Deployment + label role=experiments; volumes, volumeMounts, env" "$NOTE" >> "$RESULTS"
+
+python3 scripts/bench/report.py "$RESULTS" "$DIR/machine.txt" "$DIR/profile.md" BENCHMARKS.svg > BENCHMARKS.md
+echo "==> wrote BENCHMARKS.md and BENCHMARKS.svg" >&2
+grep -A8 '^## Targets' BENCHMARKS.md >&2

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md and its log-log chart from the results scripts/bench.sh collected.
+
+    report.py RESULTS.jsonl MACHINE.txt PROFILE.txt CHART.svg > BENCHMARKS.md
+
+RESULTS.jsonl has one object per measurement (see bench.sh). The chart is plain SVG written by
+hand: time against N for both tools on log-log axes, so quadratic and linear growth read as
+straight lines of slope 2 and 1.
+"""
+import json
+import math
+import sys
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fmt_s(s):
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def fmt_mib(kib):
+    return f"{kib / 1024:.1f} MiB"
+
+
+def status(ok):
+    return "met" if ok else "**not met**"
+
+
+def find(results, **want):
+    for r in results:
+        if all(r.get(k) == v for k, v in want.items()):
+            return r
+    return None
+
+
+def synthetic_table(results, ns):
+    lines = [
+        "| Deployments | stream | polyaxon-pr | peak RSS (× input) | kustomize | peak RSS | kustomize ÷ polyaxon-pr |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in ns:
+        ours = find(results, case="synthetic", tool="polyaxon-pr", n=n)
+        theirs = find(results, case="synthetic", tool="kustomize", n=n)
+        size = ours["bytes"]
+        rss = ours["peak_rss_kib"] * 1024 / size
+        row = [f"{n:,}", f"{size / 1e6:.2f} MB", fmt_s(ours["median_s"]),
+               f"{fmt_mib(ours['peak_rss_kib'])} ({rss:.1f}×)"]
+        if theirs and not theirs.get("timed_out"):
+            row += [fmt_s(theirs["median_s"]), fmt_mib(theirs["peak_rss_kib"]),
+                    f"{theirs['median_s'] / ours['median_s']:,.0f}×"]
+        elif theirs:
+            row += [f"> {fmt_s(theirs['median_s'])} (stopped)", "–", f"> {theirs['median_s'] / ours['median_s']:,.0f}×"]
+        else:
+            row += ["not run", "–", "–"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def targets(results, ns):
+    out = []
+    ours = {n: find(results, case="synthetic", tool="polyaxon-pr", n=n) for n in ns}
+    theirs = find(results, case="synthetic", tool="kustomize", n=1000)
+    if theirs and ours.get(1000):
+        ratio = theirs["median_s"] / ours[1000]["median_s"]
+        out.append(f"- 1,000 Deployments at least 300× faster than kustomize: {ratio:,.0f}× — {status(ratio >= 300)}")
+    if ours.get(1000) and ours.get(10000):
+        growth = ours[10000]["median_s"] / ours[1000]["median_s"]
+        out.append(f"- 10,000 within 12× of 1,000: {growth:.1f}× — {status(growth <= 12)}")
+    worst = max(ours[n]["peak_rss_kib"] * 1024 / ours[n]["bytes"] for n in ns if ours.get(n))
+    big = ours.get(max(ns))
+    big_ratio = big["peak_rss_kib"] * 1024 / big["bytes"]
+    out.append(f"- peak memory at most 4× the input: {big_ratio:.1f}× at {max(ns):,} "
+               f"(worst {worst:.1f}× — small streams are dominated by the process's fixed "
+               f"few MiB) — {status(big_ratio <= 4)}")
+    pr = find(results, case="polyaxon", tool="polyaxon-pr")
+    cat = find(results, case="polyaxon", tool="cat")
+    if pr and cat:
+        ratio = pr["median_s"] / cat["median_s"]
+        out.append(f"- the Polyaxon stream within 3× of `cat`, process start included: {ratio:.1f}× — {status(ratio <= 3)}")
+    return "\n".join(out)
+
+
+def chart(results, ns, path):
+    series = {
+        "polyaxon-pr": [(n, find(results, case="synthetic", tool="polyaxon-pr", n=n)) for n in ns],
+        "kustomize": [(n, find(results, case="synthetic", tool="kustomize", n=n)) for n in ns],
+    }
+    points = {k: [(n, r["median_s"], bool(r.get("timed_out"))) for n, r in v if r] for k, v in series.items()}
+    values = [t for pts in points.values() for _, t, _ in pts]
+    lo = 10 ** math.floor(math.log10(min(values)))
+    hi = 10 ** math.ceil(math.log10(max(values)))
+    w, h, left, right, top, bottom = 640, 420, 80, 150, 40, 60
+    pw, ph = w - left - right, h - top - bottom
+    xmin, xmax = math.log10(min(ns)) - 0.15, math.log10(max(ns)) + 0.15
+
+    def x(n):
+        return left + (math.log10(n) - xmin) / (xmax - xmin) * pw
+
+    def y(t):
+        return top + (math.log10(hi) - math.log10(t)) / (math.log10(hi) - math.log10(lo)) * ph
+
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{left + pw / 2}" y="22" text-anchor="middle" font-size="14">Wall time against N Deployments (log-log)</text>']
+    decade = lo
+    while decade <= hi * 1.0001:
+        yy = y(decade)
+        svg.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#ddd"/>')
+        svg.append(f'<text x="{left - 8}" y="{yy + 4:.1f}" text-anchor="end">{fmt_s(decade)}</text>')
+        decade *= 10
+    for n in ns:
+        svg.append(f'<line x1="{x(n):.1f}" y1="{top}" x2="{x(n):.1f}" y2="{top + ph}" stroke="#eee"/>')
+        svg.append(f'<text x="{x(n):.1f}" y="{top + ph + 18}" text-anchor="middle">{n:,}</text>')
+    svg.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
+    svg.append(f'<text x="{left + pw / 2}" y="{h - 18}" text-anchor="middle">Deployments in the stream</text>')
+    colours = {"polyaxon-pr": "#1f77b4", "kustomize": "#d62728"}
+    for i, (name, pts) in enumerate(points.items()):
+        colour = colours[name]
+        if len(pts) > 1:
+            path_d = " ".join(f"{'M' if j == 0 else 'L'}{x(n):.1f},{y(t):.1f}" for j, (n, t, _) in enumerate(pts))
+            svg.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for n, t, stopped in pts:
+            fill = "white" if stopped else colour
+            svg.append(f'<circle cx="{x(n):.1f}" cy="{y(t):.1f}" r="4" fill="{fill}" stroke="{colour}" stroke-width="2"/>')
+            svg.append(f'<text x="{x(n) + 7:.1f}" y="{y(t) - 7:.1f}" fill="{colour}">{"> " if stopped else ""}{fmt_s(t)}</text>')
+        ly = top + 20 + i * 20
+        svg.append(f'<line x1="{left + pw + 15}" y1="{ly}" x2="{left + pw + 40}" y2="{ly}" stroke="{colour}" stroke-width="2"/>')
+        svg.append(f'<text x="{left + pw + 45}" y="{ly + 4}">{name}</text>')
+    svg.append("</svg>")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+def main():
+    results_path, machine_path, profile_path, svg_path = sys.argv[1:5]
+    results = load(results_path)
+    ns = sorted({r["n"] for r in results if r.get("case") == "synthetic"})
+    chart(results, ns, svg_path)
+    with open(machine_path, encoding="utf-8") as f:
+        machine = f.read().rstrip()
+    with open(profile_path, encoding="utf-8") as f:
+        profile = f.read().rstrip()
+    compares = [r for r in results if r.get("case") == "compare"]
+    pr = find(results, case="polyaxon", tool="polyaxon-pr")
+    cat = find(results, case="polyaxon", tool="cat")
+    meta = find(results, case="meta") or {}
+    print(f"""# Benchmarks
+
+Generated by `scripts/bench.sh` ({meta.get('date', '')}); every figure below comes from one run of
+it on the machine described at the end. Wall time is the median of several runs (hyperfine-style:
+a warm-up, then N measured runs); peak memory is the process's maximum resident set (GNU time).
+Numbers are for people: no test asserts them. The machine is shared (2 cores, other jobs running),
+so expect ±30% between runs; the ratios are measured in the same run.
+
+## The job: polyaxon-pr (an overlay) against kustomize as a post-renderer
+
+Synthetic Helm 3 streams of N Deployments (`# Source:` headers, two containers each with env,
+every other one labelled `role: experiments`). The job: a `hostPath` volume, its mount in every
+container and `TZ=UTC` in every container of the `role: experiments` Deployments.
+polyaxon-pr runs `--overlays` with one rule ({meta.get('overlay', '')}); kustomize runs
+`kubectl kustomize` ({meta.get('kubectl', '')}) over a kustomization holding the stream and a
+strategic-merge patch targeted by `labelSelector: role=experiments`.
+
+{synthetic_table(results, ns)}
+
+![time against N, log-log](BENCHMARKS.svg)
+
+Same result: {'; '.join(r['message'] for r in compares) or 'not compared'}.
+{meta.get('note', '')}
+
+## The real Polyaxon stream
+
+`polyaxon-pr -f gpu.values.yaml -f stores.values.yaml < tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml`
+(the chart's 56 KB Helm 3 stream, GPU and stores injected) against `cat` of the same file, both
+including process start: polyaxon-pr {fmt_s(pr['median_s'])} ({fmt_mib(pr['peak_rss_kib'])}),
+`cat` {fmt_s(cat['median_s'])} ({fmt_mib(cat['peak_rss_kib'])}): {pr['median_s'] / cat['median_s']:.1f}×.
+
+## Targets of issue 7
+
+{targets(results, ns)}
+
+## Where the time goes
+
+{profile}
+
+## Machine
+
+```
+{machine}
+```""")
+
+
+if __name__ == "__main__":
+    main()
