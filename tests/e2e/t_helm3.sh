@@ -72,6 +72,8 @@ test_helm3_install_dry_run_post_renders_the_manifest_not_the_hooks() {
     # Helm 3 never sends hooks to a post-renderer (helm/helm#7891): the hook Job keeps the chart's pod spec.
     ! yq --release "$dir/release.json" has Job/polyaxon-sync-db 'spec.template.spec.tolerations' ||
         fail "Helm 3 is not expected to post-render hooks"
+    yq --release "$dir/release.json" stream >"$dir/release.yaml"
+    k8s_validate "$dir/release.yaml"
     if [[ $POLYAXON_E2E_ASSERT_INJECTION == 1 ]]; then
         assert_gpu_injected --release "$dir/release.json"
         assert_eq "$(yq --release "$dir/release.json" get Deployment/polyaxon-polyaxon-api \

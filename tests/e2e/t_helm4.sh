@@ -68,6 +68,8 @@ test_helm4_install_dry_run_injects_manifest_and_hooks() {
     "$HELM4" install "$RELEASE" "$CHART" -n "$NAMESPACE" --dry-run=client -o json \
         --post-renderer polyaxon-pr "${args[@]}" >"$dir/release.json" || fail "helm install --dry-run failed"
     assert_gpu_injected --release "$dir/release.json"
+    yq --release "$dir/release.json" stream >"$dir/release.yaml"
+    k8s_validate "$dir/release.yaml"
     # Helm 4 sends hooks too: tolerations.core lands in the hook Job, which is still a hook.
     assert_eq "$(yq --release "$dir/release.json" get Job/polyaxon-sync-db \
         'spec.template.spec.tolerations[key=dedicated].value')" '"core"' "hook Job tolerations.core"

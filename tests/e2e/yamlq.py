@@ -8,6 +8,7 @@ Commands:
   get KIND/NAME PATH      the JSON of the value at PATH (exit 3 when absent), PATH like
                           `spec.template.spec.volumes[name=nvidia-lib].hostPath.path`
   has KIND/NAME PATH      exit 0 when PATH exists, 3 when not
+  stream                  every document as a `---` separated YAML stream (hooks included)
   canonical               one line per object, sorted: `Kind/name<TAB>its JSON, keys sorted`
                           (to compare objects whatever their serialisation and order)
 Runs with the test venv's python (PyYAML).
@@ -98,6 +99,10 @@ def main(argv):
         for doc in docs:
             kind = "hook" if doc["hook"] else "manifest"
             print("%s\t%s\t%s" % (ident(doc["obj"]), doc["source"], kind))
+        return 0
+    if command == "stream":
+        for doc in docs:
+            sys.stdout.write("---\n" + yaml.safe_dump(doc["obj"], sort_keys=False))
         return 0
     if command == "canonical":
         for line in sorted("%s\t%s" % (ident(d["obj"]), json.dumps(d["obj"], sort_keys=True)) for d in docs):
