@@ -21,7 +21,8 @@ use crate::stream::{self, Stream, emit};
 use crate::validate;
 use crate::values::{Source, Values};
 
-/// The label of values given in the functionConfig, in findings' locations.
+/// The label of values given in the functionConfig, in findings' locations (every such label
+/// starts with `functionConfig`).
 pub const CONFIG_VALUES_LABEL: &str = "functionConfig.values";
 
 /// What a KRM run produced: the list to write to stdout, and whether the run failed.
@@ -177,7 +178,10 @@ fn result(finding: &Finding) -> Value {
     if !finding.path.is_empty() {
         entry.insert("field".to_string(), json!({ "path": finding.path }));
     }
-    if let Origin::File { file, .. } = &finding.origin {
+    // Only a real file: `file.path` names a file of the package to orchestrators.
+    if let Origin::File { file, .. } = &finding.origin
+        && !file.starts_with("functionConfig")
+    {
         entry.insert("file".to_string(), json!({ "path": file }));
     }
     Value::Object(entry)
@@ -225,7 +229,10 @@ mod tests {
             "{message}"
         );
         assert_eq!(error["field"]["path"], "timeZone");
-        assert_eq!(error["file"]["path"], "functionConfig data.values");
+        assert!(
+            error.get("file").is_none(),
+            "the functionConfig is not a package file"
+        );
     }
 
     #[test]

@@ -64,3 +64,45 @@ test_argocd_cmp_generate_command() {
     fi
     k8s_validate "$dir/out.yaml"
 }
+
+# kpt runs `polyaxon-pr krm` as an exec function (the README's kpt recipe). No registry this
+# project uses carries kpt; the machine image may have it (Google Cloud SDK's kpt component).
+kpt_package() {
+    local dir=$1 values=$2
+    mkdir -p "$dir/pkg"
+    "$HELM3" template "$RELEASE" "$CHART" -n "$NAMESPACE" --no-hooks >"$dir/pkg/polyaxon.yaml"
+    {
+        printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: polyaxon-values\ndata:\n  values: |\n'
+        sed 's/^/    /' "$values"
+    } >"$dir/polyaxon-values.yaml"
+}
+
+test_kpt_runs_the_krm_function() {
+    command -v kpt >/dev/null 2>&1 || skip "kpt is not installed (no package registry used here carries it)"
+    local dir
+    dir=$(scratch)
+    helm_home "$dir/helm"
+    kpt_package "$dir" "$VALUES/gpu.yaml"
+    (cd "$dir" && kpt fn eval pkg --exec "$E2E_BIN/polyaxon-pr krm" --fn-config polyaxon-values.yaml) \
+        >"$dir/log" 2>&1 || fail "kpt fn eval failed: $(cat "$dir/log")"
+    if [[ $POLYAXON_E2E_ASSERT_INJECTION == 1 ]]; then
+        assert_gpu_injected "$dir/pkg/polyaxon.yaml"
+    fi
+    k8s_validate "$dir/pkg/polyaxon.yaml"
+}
+
+test_kpt_shows_the_krm_function_results_on_failure() {
+    needs_validation
+    command -v kpt >/dev/null 2>&1 || skip "kpt is not installed (no package registry used here carries it)"
+    local dir
+    dir=$(scratch)
+    helm_home "$dir/helm"
+    kpt_package "$dir" "$VALUES/bad-timezone.yaml"
+    cp "$dir/pkg/polyaxon.yaml" "$dir/before.yaml"
+    assert_status 1 bash -c "cd '$dir' && kpt fn eval pkg --exec '$E2E_BIN/polyaxon-pr krm' \
+        --fn-config polyaxon-values.yaml --results-dir results"
+    assert_contains "$LAST_OUT" "[FAIL]" "kpt's output"
+    assert_matches "$LAST_OUT" 'functionConfig data\.values:3:[0-9]+' "kpt's output"
+    assert_contains "$(cat "$dir/results/results.yaml")" "severity: error" "kpt's results file"
+    cmp -s "$dir/before.yaml" "$dir/pkg/polyaxon.yaml" || fail "kpt changed the package although the function failed"
+}
