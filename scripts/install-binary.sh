@@ -51,8 +51,9 @@ install_binary() {
     "$source" --version >/dev/null || die "$source does not run"
     for dest in "$PLUGIN_DIR/bin" "$PLUGIN_DIR/plugins/polyaxon-pr/bin"; do
         mkdir -p "$dest" || die "cannot create $dest"
-        cp "$source" "$dest/$EXE.tmp" && mv -f "$dest/$EXE.tmp" "$dest/$EXE" ||
+        if ! cp "$source" "$dest/$EXE.tmp" || ! mv -f "$dest/$EXE.tmp" "$dest/$EXE"; then
             die "cannot copy $source to $dest/$EXE"
+        fi
     done
     say "installed $("$PLUGIN_DIR/bin/$EXE" --version) in $PLUGIN_DIR/bin"
 }

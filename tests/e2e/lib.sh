@@ -7,9 +7,13 @@
 #   polyaxon-pr binary, on PATH), HELM3, HELM317, HELM4, TOOLS_VENV, E2E_PLUGIN_SRC (a copy of the plugin
 #   files), POLYAXON_E2E_ASSERT_INJECTION / _VALIDATION / _LINT / _OVERLAYS_LINT (1 or 0, see run.sh).
 
+# shellcheck disable=SC2034 # used by the t_*.sh files sourced after this one
 CHART=${E2E_ROOT:-.}/tests/charts/polyaxon-mini
+# shellcheck disable=SC2034
 VALUES=${E2E_ROOT:-.}/tests/e2e/values
+# shellcheck disable=SC2034
 RELEASE=polyaxon
+# shellcheck disable=SC2034
 NAMESPACE=polyaxon
 
 fail() {

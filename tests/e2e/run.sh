@@ -86,6 +86,7 @@ detect() {
 helm_stream=$E2E_TMP/helm3-stream.yaml
 HELM_DATA_HOME=$E2E_TMP/detect "$HELM3" template polyaxon tests/charts/polyaxon-mini -n polyaxon >"$helm_stream"
 injection_changes_stream() {
+    # shellcheck disable=SC2094 # both only read the file
     ! polyaxon-pr -f tests/e2e/values/gpu.yaml <"$helm_stream" | cmp -s - "$helm_stream"
 }
 detect POLYAXON_E2E_ASSERT_INJECTION injection_changes_stream

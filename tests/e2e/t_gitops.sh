@@ -42,6 +42,7 @@ test_export_kustomize_leaves_hooks_out_and_says_so() {
 
 # The generate command of the README's Argo CD ConfigManagementPlugin, run as Argo CD runs it:
 # `sh -c` in the application's directory, ARGOCD_APP_* set, the plugin's env as ARGOCD_ENV_*.
+# shellcheck disable=SC2016 # expanded by the sh -c that runs it, as in Argo CD
 ARGOCD_GENERATE='helm template "$ARGOCD_APP_NAME" . -n "$ARGOCD_APP_NAMESPACE" -f "$ARGOCD_ENV_VALUES" | polyaxon-pr -f "$ARGOCD_ENV_VALUES"'
 
 test_argocd_cmp_generate_command() {
