@@ -5,18 +5,18 @@
 //! tables in [`params`]) → [`plan`] (one JSON Patch per document) → [`apply`] → [`checks`] →
 //! [`report`]. [`cli`] wires the stages to the command line; nothing below it prints.
 
+pub mod apply;
+pub mod checks;
 pub mod cli;
 pub mod error;
 pub mod export;
 pub mod krm;
+pub mod overlay;
+pub mod params;
+pub mod plan;
+pub mod podspec;
+pub mod profile;
 pub mod report;
 pub mod stream;
-pub mod values;
-pub mod params;
 pub mod validate;
-pub mod profile;
-pub mod podspec;
-pub mod plan;
-pub mod apply;
-pub mod checks;
-pub mod overlay;
+pub mod values;

@@ -300,7 +300,10 @@ fn secret_data_never_reaches_messages_reports_explain_or_diff() {
     );
     assert_no_secret("stderr (--explain)", &rendered.stderr);
     let written = std::fs::read_to_string(&report).unwrap();
-    assert!(written.contains("/stringData/plain"), "the report file holds --explain");
+    assert!(
+        written.contains("/stringData/plain"),
+        "the report file holds --explain"
+    );
     assert_no_secret("the report file", &written);
 
     let diff = run(
@@ -378,7 +381,10 @@ fn passwords_in_values_never_reach_messages() {
         assert_eq!(rendered.code, Some(1), "{text}\n{}", rendered.stderr);
         assert_no_secret("post-render stderr", &rendered.stderr);
         let written = std::fs::read_to_string(&report).unwrap();
-        assert!(written.contains("error"), "the report file holds the findings");
+        assert!(
+            written.contains("error"),
+            "the report file holds the findings"
+        );
         assert_no_secret("the report file", &written);
         let set = format!("user.password={SENTINEL},user.username[0]=x");
         let run = run(&["lint", "--set", &set], b"");

@@ -383,7 +383,8 @@ impl Ctx<'_> {
         for (i, item) in items.iter().enumerate() {
             let at = format!("{pointer}/{i}");
             if let Some(entry) = self.entry(item, &at, shape) {
-                let identity: Vec<Option<&Value>> = shape.identity.iter().map(|k| entry.get(*k)).collect();
+                let identity: Vec<Option<&Value>> =
+                    shape.identity.iter().map(|k| entry.get(*k)).collect();
                 if !shape.identity.is_empty()
                     && !seen.insert(serde_json::to_string(&identity).unwrap_or_default())
                 {
