@@ -19,9 +19,7 @@
 use std::ops::Range;
 
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::{
-    Event, Parser, ScalarStyle, Scanner, Span, StrInput, StructureStyle, TokenType,
-};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span, StrInput, StructureStyle};
 
 use super::emit::to_yaml;
 use super::split::is_separator;
@@ -60,7 +58,7 @@ pub fn rewrite_text(
 
 /// The edited text, without the safety net (exposed for tests that check the edits themselves).
 pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
-    let root = Builder::new(text)?.document()?;
+    let root = Builder::new(text).document()?;
     let mut editor = Editor {
         text,
         edits: Vec::new(),
@@ -112,12 +110,11 @@ impl Item {
     }
 }
 
-/// Builds the node tree from the parser's events; the scanner's block-entry tokens give each
-/// sequence item's dash (events carry none), in document order.
+/// Builds the node tree from the parser's events (the events alone: a second, scanner pass for
+/// the dashes would cost as much as the parse).
 struct Builder<'t> {
     text: &'t str,
     events: Parser<'t, StrInput<'t>>,
-    dashes: std::vec::IntoIter<usize>,
 }
 
 fn options() -> serde_saphyr::granit_parser::Options {
@@ -129,25 +126,11 @@ fn bytes(span: &Span) -> Res<Range<usize>> {
 }
 
 impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Res<Self> {
-        let mut dashes = Vec::new();
-        for token in Scanner::with_options(StrInput::new(text), options()) {
-            let token = token.map_err(|_| Unsupported("scan error"))?;
-            if matches!(token.token_type(), TokenType::BlockEntry) {
-                // The token sits after the dash and the spaces that follow it.
-                let after = bytes(&token.span())?.start;
-                let dash = text[..after].trim_end_matches([' ', '\t']).len();
-                if !text[..dash].ends_with('-') {
-                    return Err(Unsupported("block entry without a dash"));
-                }
-                dashes.push(dash - 1);
-            }
-        }
-        Ok(Builder {
+    fn new(text: &'t str) -> Self {
+        Builder {
             text,
             events: Parser::new_from_str_with_options(text, options()),
-            dashes: dashes.into_iter(),
-        })
+        }
     }
 
     fn next(&mut self) -> Res<(Event<'t>, Span)> {
@@ -163,17 +146,18 @@ impl<'t> Builder<'t> {
         while matches!(event.0, Event::StreamStart | Event::DocumentStart(..)) {
             event = self.next()?;
         }
-        let root = self.node(event)?;
+        let root = self.node(event, 0)?;
         if !matches!(self.next()?.0, Event::DocumentEnd)
             || !matches!(self.next()?.0, Event::StreamEnd)
-            || self.dashes.next().is_some()
         {
             return Err(Unsupported("not exactly one document"));
         }
         Ok(root)
     }
 
-    fn node(&mut self, (event, span): (Event<'t>, Span)) -> Res<Node> {
+    /// The node that starts with `event`; `from` is where its parent's indicator (`:` or `-`)
+    /// ends, the place to look for a block sequence's first dash.
+    fn node(&mut self, (event, span): (Event<'t>, Span), from: usize) -> Res<Node> {
         let range = bytes(&span)?;
         match event {
             Event::Scalar(_, style, anchor, tag) => {
@@ -201,7 +185,7 @@ impl<'t> Builder<'t> {
                 plain_node(anchor, tag.is_some())?;
                 match style {
                     StructureStyle::Flow => self.flow(range.start),
-                    StructureStyle::Block => self.seq(),
+                    StructureStyle::Block => self.seq(from),
                 }
             }
             _ => Err(Unsupported("alias or unexpected event")),
@@ -249,7 +233,7 @@ impl<'t> Builder<'t> {
             let key_range = bytes(&span)?;
             let colon = self.colon_after(key_range.clone())?;
             let value = self.next()?;
-            let value = self.node(value)?;
+            let value = self.node(value, colon + 1)?;
             entries.push(Entry {
                 key,
                 key_start: key_range.start,
@@ -283,20 +267,20 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn seq(&mut self) -> Res<Node> {
+    /// A block sequence. Events carry no dash (a scanner pass for them would cost as much as the
+    /// parse), so each item's dash is the first content after the previous item (or `from`).
+    fn seq(&mut self, from: usize) -> Res<Node> {
         let mut items = Vec::new();
         loop {
             let event = self.next()?;
             if matches!(event.0, Event::SequenceEnd) {
                 break;
             }
-            let dash = self
-                .dashes
-                .next()
-                .ok_or(Unsupported("item without a dash"))?;
-            let value = self.node(event)?;
-            if self.text.as_bytes().get(dash) != Some(&b'-') {
-                return Err(Unsupported("dash out of place"));
+            let after = items.last().map_or(from, Item::end);
+            let dash = next_dash(self.text, after).ok_or(Unsupported("no dash before an item"))?;
+            let value = self.node(event, dash + 1)?;
+            if value.start < dash {
+                return Err(Unsupported("dash after its item"));
             }
             items.push(Item { dash, value });
         }
@@ -310,6 +294,24 @@ impl<'t> Builder<'t> {
             end,
         })
     }
+}
+
+/// The first `-` indicator at or after `pos`, past spaces, line breaks and comments.
+fn next_dash(text: &str, mut pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        match bytes.get(pos)? {
+            b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
+            b'#' => pos = line_after(text, pos),
+            b'-' => break,
+            _ => return None,
+        }
+    }
+    let indicator = matches!(
+        bytes.get(pos + 1),
+        None | Some(b' ' | b'\t' | b'\r' | b'\n')
+    );
+    indicator.then_some(pos)
 }
 
 fn plain_node(anchor: usize, tagged: bool) -> Res<()> {
@@ -549,17 +551,26 @@ impl Editor<'_> {
                 (dash, shift(&item, col, false))
             }
         };
-        let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+        let keep = ends_in_kept_breaks(new);
         let mut end = node.end.max(from + 1);
-        if text.contains('\n') {
-            // A comment after the old value would end up after the new last line, inside a block
-            // scalar; it goes with the value it described.
-            end = self.line_end(end);
-        }
+        let text = if keep {
+            // Its own line breaks are its value: it takes the old line's break, and none of the
+            // original's after it.
+            end = line_after(self.text, end);
+            text
+        } else {
+            let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+            if text.contains('\n') {
+                // A comment after the old value would end up after the new last line, inside a
+                // block scalar; it goes with the value it described.
+                end = self.line_end(end);
+            }
+            text
+        };
         self.edits.push(Edit {
             range: from..end,
             text,
-            keep: ends_in_kept_breaks(new),
+            keep,
         });
         Ok(())
     }
@@ -621,7 +632,7 @@ impl Editor<'_> {
     /// through later deletions, so the flag lasts until non-blank text is copied).
     fn copy(&self, out: &mut String, range: Range<usize>, swallow: &mut bool) {
         let (mut from, to) = (range.start, range.end);
-        if *swallow && from < to && !self.text[..from].ends_with('\n') {
+        if *swallow && from < to && !out.ends_with('\n') {
             // The line break that ends the new scalar's last line stays.
             let eol = line_after(self.text, from).min(to);
             out.push_str(&self.text[from..eol]);

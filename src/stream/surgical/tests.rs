@@ -203,6 +203,19 @@ fn blank_lines_brought_up_to_a_new_keep_chomping_scalar_are_dropped() {
 }
 
 #[test]
+fn block_scalar_items_are_found_by_their_dash() {
+    let text = "command:\n  - sh # shell\n  - |  # script\n    echo a\n  - -c\n";
+    let out = rewritten(text, |v| {
+        v["command"][1] = json!("echo b\n");
+        v["command"].as_array_mut().unwrap().push(json!("x"));
+    });
+    assert_eq!(
+        out,
+        "command:\n  - sh # shell\n  - |\n    echo b\n  - -c\n  - x\n"
+    );
+}
+
+#[test]
 fn a_text_without_a_final_newline_gets_one_before_appended_lines() {
     let out = rewritten("a: 1\nb: 2", |v| v["c"] = json!(3));
     assert_eq!(out, "a: 1\nb: 2\nc: 3\n");
@@ -495,7 +508,7 @@ proptest! {
         }
         let out = edit(&text, &old, &new, false).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
         prop_assert_eq!(parse_one(&out, 1).map_err(TestCaseError::fail)?, new.clone(), "{}\n---\n{}", text, out);
-        let Kind::Map(entries) = Builder::new(&text).unwrap().document().unwrap().kind else {
+        let Kind::Map(entries) = Builder::new(&text).document().unwrap().kind else {
             return Err(TestCaseError::fail("root is not a mapping"));
         };
         for entry in entries.iter().filter(|e| kept.contains(&&e.key)) {
