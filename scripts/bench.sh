@@ -18,6 +18,7 @@
 #   BENCH_SIZES="100 1000" scripts/bench.sh
 #   KUSTOMIZE_TIMEOUT=600 scripts/bench.sh   # stop kustomize after 600 s on one stream (default 1200)
 #   POLYAXON_PR_BIN=path/to/polyaxon-pr scripts/bench.sh   # an already built binary
+#   scripts/bench.sh --report-only  # rewrite BENCHMARKS.md from the last run's .cache/bench/
 #
 # Needs: cargo, python3, GNU time, and kubectl + a venv with PyYAML from scripts/fetch-tools.sh
 # (run here when missing). perf (Debian `linux-perf`) is optional: without it the profile
@@ -26,6 +27,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SIZES=(${BENCH_SIZES:-100 1000 10000})
+DIR=$ROOT/.cache/bench
+
+write_report() {
+    python3 scripts/bench/report.py "$DIR/results.jsonl" "$DIR/machine.txt" "$DIR/profile.md" \
+        BENCHMARKS.svg scripts/bench/notes.md > BENCHMARKS.md
+    echo "==> wrote BENCHMARKS.md and BENCHMARKS.svg" >&2
+    grep -A8 '^## Targets' BENCHMARKS.md >&2
+}
+
+if [[ ${1:-} == --report-only ]]; then
+    write_report
+    exit 0
+fi
 KUSTOMIZE_TIMEOUT=${KUSTOMIZE_TIMEOUT:-1200}
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -46,7 +60,6 @@ fi
 scripts/fetch-tools.sh >&2
 source <(scripts/fetch-tools.sh --env)
 PY=$TOOLS_VENV/bin/python
-DIR=$ROOT/.cache/bench
 mkdir -p "$DIR"
 RESULTS=$DIR/results.jsonl
 : > "$RESULTS"
@@ -211,6 +224,4 @@ printf '{"case": "meta", "date": "%s", "kubectl": "%s", "overlay": "%s", "note":
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$kubectl_version" \
     "match kinds Deployment + label role=experiments; volumes, volumeMounts, env" "$NOTE" >> "$RESULTS"
 
-python3 scripts/bench/report.py "$RESULTS" "$DIR/machine.txt" "$DIR/profile.md" BENCHMARKS.svg > BENCHMARKS.md
-echo "==> wrote BENCHMARKS.md and BENCHMARKS.svg" >&2
-grep -A8 '^## Targets' BENCHMARKS.md >&2
+write_report

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes BENCHMARKS.md and its log-log chart from the results scripts/bench.sh collected.
 
-    report.py RESULTS.jsonl MACHINE.txt PROFILE.txt CHART.svg > BENCHMARKS.md
+    report.py RESULTS.jsonl MACHINE.txt PROFILE.txt CHART.svg NOTES.md > BENCHMARKS.md
+
+NOTES.md (scripts/bench/notes.md) is the hand-written analysis of the figures, kept with them.
 
 RESULTS.jsonl has one object per measurement (see bench.sh). The chart is plain SVG written by
 hand: time against N for both tools on log-log axes, so quadratic and linear growth read as
@@ -23,6 +25,10 @@ def fmt_s(s):
 
 def fmt_mib(kib):
     return f"{kib / 1024:.1f} MiB"
+
+
+def fmt_axis(s):
+    return f"{s * 1000:g} ms" if s < 1 else f"{s:g} s"
 
 
 def status(ok):
@@ -109,7 +115,7 @@ def chart(results, ns, path):
     while decade <= hi * 1.0001:
         yy = y(decade)
         svg.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#ddd"/>')
-        svg.append(f'<text x="{left - 8}" y="{yy + 4:.1f}" text-anchor="end">{fmt_s(decade)}</text>')
+        svg.append(f'<text x="{left - 8}" y="{yy + 4:.1f}" text-anchor="end">{fmt_axis(decade)}</text>')
         decade *= 10
     for n in ns:
         svg.append(f'<line x1="{x(n):.1f}" y1="{top}" x2="{x(n):.1f}" y2="{top + ph}" stroke="#eee"/>')
@@ -135,7 +141,7 @@ def chart(results, ns, path):
 
 
 def main():
-    results_path, machine_path, profile_path, svg_path = sys.argv[1:5]
+    results_path, machine_path, profile_path, svg_path, notes_path = sys.argv[1:6]
     results = load(results_path)
     ns = sorted({r["n"] for r in results if r.get("case") == "synthetic"})
     chart(results, ns, svg_path)
@@ -143,6 +149,8 @@ def main():
         machine = f.read().rstrip()
     with open(profile_path, encoding="utf-8") as f:
         profile = f.read().rstrip()
+    with open(notes_path, encoding="utf-8") as f:
+        notes = f.read().rstrip()
     compares = [r for r in results if r.get("case") == "compare"]
     pr = find(results, case="polyaxon", tool="polyaxon-pr")
     cat = find(results, case="polyaxon", tool="cat")
@@ -185,6 +193,8 @@ including process start: polyaxon-pr {fmt_s(pr['median_s'])} ({fmt_mib(pr['peak_
 ## Where the time goes
 
 {profile}
+
+{notes}
 
 ## Machine
 
