@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let values = json!({"timeZone": "UTC", "nodeSelector": {"a": "b"}, "dirs": {"nvidia": {"lib": "/l"}}});
+    let values =
+        json!({"timeZone": "UTC", "nodeSelector": {"a": "b"}, "dirs": {"nvidia": {"lib": "/l"}}});
     let _ = polyaxon_pr::overlay::parse_str(text, "fuzz.yaml", &values);
 });

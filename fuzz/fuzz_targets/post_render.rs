@@ -8,8 +8,14 @@ use polyaxon_pr::cli::{Cli, Io, run};
 use polyaxon_pr::stream::Stream;
 
 const VALUES: [&str; 2] = [
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/polyaxon-0.4.2/values/gpu.values.yaml"),
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/polyaxon-0.4.2/values/stores.values.yaml"),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/polyaxon-0.4.2/values/gpu.values.yaml"
+    ),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/polyaxon-0.4.2/values/stores.values.yaml"
+    ),
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -10,7 +10,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // The first line doubles as a `--set` argument, so the strvals parser is fuzzed too.
-    let set: Vec<String> = text.lines().next().map(str::to_string).into_iter().collect();
+    let set: Vec<String> = text
+        .lines()
+        .next()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     let source = Source {
         label: "fuzz.yaml".to_string(),
         text: text.to_string(),
