@@ -7,9 +7,11 @@
 //! value), scalars and flow collections (atomic), each with the byte where its content ends. The
 //! new value is then compared against the old one top-down and turned into byte-range edits on
 //! the original text: a changed scalar is replaced in its own style when that stays safe, a
-//! removed key or item loses its lines (with the comment lines above it), a new key or item is
-//! appended at the collection's own indentation, anything else is re-serialised with
-//! [`to_yaml`] and shifted to its column.
+//! removed key or item loses its lines (with the comment lines above it), a new key is appended
+//! at the mapping's indentation, a new item is inserted where the new list has it (items equal in
+//! both lists are matched first, the others paired by position between them) at the sequence's
+//! own dash column, and anything else is re-serialised with [`to_yaml`] and shifted to its
+//! column.
 //!
 //! Whatever this module writes is parsed again with the manifest parser and must give exactly the
 //! new value; if it does not, or the document uses something the tree does not model (anchors,
@@ -371,6 +373,65 @@ enum Ctx<'a> {
     },
 }
 
+/// Old items `old` and new items `new` between two kept items; `col` is the dash column.
+struct Gap {
+    old: Range<usize>,
+    new: Range<usize>,
+    col: usize,
+}
+
+/// The longest common subsequence of equal items, as (old index, new index) pairs in order.
+/// Common ends are matched first; past a size where the table would be costly, the rest is
+/// left to positional pairing.
+fn common_items(old: &[Value], new: &[Value]) -> Vec<(usize, usize)> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+    let suffix = old_rest
+        .iter()
+        .rev()
+        .zip(new_rest.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (a, b) = (
+        &old_rest[..old_rest.len() - suffix],
+        &new_rest[..new_rest.len() - suffix],
+    );
+    let mut pairs: Vec<(usize, usize)> = (0..prefix).map(|i| (i, i)).collect();
+    if a.len().saturating_mul(b.len()) <= 65_536 {
+        pairs.extend(lcs(a, b).into_iter().map(|(i, j)| (prefix + i, prefix + j)));
+    }
+    let (old_tail, new_tail) = (old.len() - suffix, new.len() - suffix);
+    pairs.extend((0..suffix).map(|k| (old_tail + k, new_tail + k)));
+    pairs
+}
+
+/// The classic dynamic-programming longest common subsequence.
+fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    // table[i][j]: the LCS length of a[i..] and b[j..].
+    let mut table = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            table[i][j] = match a[i] == b[j] {
+                true => table[i + 1][j + 1] + 1,
+                false => table[i + 1][j].max(table[i][j + 1]),
+            };
+        }
+    }
+    let (mut i, mut j, mut pairs) = (0, 0, Vec::new());
+    while i < n && j < m {
+        if a[i] == b[j] {
+            pairs.push((i, j));
+            (i, j) = (i + 1, j + 1);
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    pairs
+}
+
 /// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
 /// which would take in blank lines that follow it.
 struct Edit {
@@ -476,41 +537,109 @@ impl Editor<'_> {
         Ok(true)
     }
 
-    /// Edit a block sequence by position: changed items edited, extra ones dropped, new ones
-    /// appended at the sequence's own dash column.
+    /// Edit a block sequence: items equal in the old and the new list (their longest common
+    /// subsequence) are kept; between two kept items, old and new items are paired by position
+    /// and edited, extra old ones dropped and extra new ones inserted there, at the sequence's own
+    /// dash column. A removed or inserted entry in the middle of a list changes only its lines.
     fn seq(&mut self, items: &[Item], old: &[Value], new: &[Value]) -> Res<()> {
-        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        let Some(first) = items.first() else {
             return Err(Unsupported("empty block sequence"));
         };
         if items.len() != old.len() {
             return Err(Unsupported("items differ from the parsed value"));
         }
-        let text = self.text;
-        let col = column(text, first.dash);
-        for ((item, o), n) in items.iter().zip(old).zip(new) {
-            let ctx = Ctx::Item {
-                dash: item.dash,
+        let col = column(self.text, first.dash);
+        let (mut o, mut n) = (0, 0);
+        for (kept_o, kept_n) in common_items(old, new)
+            .into_iter()
+            .chain([(old.len(), new.len())])
+        {
+            let gap = Gap {
+                old: o..kept_o,
+                new: n..kept_n,
                 col,
             };
-            self.node(&item.value, o, n, ctx)?;
+            self.gap(items, old, new, gap)?;
+            (o, n) = (kept_o + 1, kept_n + 1);
         }
-        let tail = line_after(text, last.end());
-        if new.len() < items.len() {
-            let kept_end = line_after(text, items[new.len() - 1].end());
-            let keep = ends_in_kept_breaks(&new[new.len() - 1]);
-            self.edits.push(delete(kept_end..tail, keep));
-        }
-        let mut added = String::new();
-        for value in new.iter().skip(items.len()) {
-            added.push_str(&shift(
-                &yaml(&Value::Array(vec![value.clone()]))?,
-                col,
-                true,
-            ));
-        }
-        let keep = new.len() > items.len() && new.last().is_some_and(ends_in_kept_breaks);
-        self.insert(tail, added, keep);
         Ok(())
+    }
+
+    /// The items between two kept ones (or an end of the list).
+    fn gap(&mut self, items: &[Item], old: &[Value], new: &[Value], gap: Gap) -> Res<()> {
+        let paired = gap.old.len().min(gap.new.len());
+        for k in 0..paired {
+            let (i, j) = (gap.old.start + k, gap.new.start + k);
+            let ctx = Ctx::Item {
+                dash: items[i].dash,
+                col: gap.col,
+            };
+            self.node(&items[i].value, &old[i], &new[j], ctx)?;
+        }
+        // The new item the text before a deletion or insertion ends with, if any.
+        let before = (gap.new.start + paired).checked_sub(1).map(|j| &new[j]);
+        let keep = before.is_some_and(ends_in_kept_breaks);
+        let dropped = gap.old.start + paired..gap.old.end;
+        let mid_line = self.first_dash_mid_line(items);
+        if let Some(last) = dropped.end.checked_sub(1).filter(|_| !dropped.is_empty()) {
+            let range = match dropped.start == 0 && mid_line {
+                // `- - a`: the next kept item moves up to the first dash (one follows: the new
+                // list is not empty and has no item before it).
+                true => {
+                    let next = items.get(dropped.end).ok_or(Unsupported("no item left"))?;
+                    items[0].dash..next.dash
+                }
+                false => {
+                    self.item_start(items, dropped.start)..line_after(self.text, items[last].end())
+                }
+            };
+            self.edits.push(delete(range, keep));
+        }
+        let extra = &new[gap.new.start + paired..gap.new.end];
+        if extra.is_empty() {
+            return Ok(());
+        }
+        let mut lines = String::new();
+        for value in extra {
+            let item = yaml(&Value::Array(vec![value.clone()]))?;
+            lines.push_str(&shift(&item, gap.col, true));
+        }
+        let keep = extra.last().is_some_and(ends_in_kept_breaks);
+        match (gap.old.start + paired).checked_sub(1) {
+            Some(i) => self.insert(line_after(self.text, items[i].end()), lines, keep),
+            None if !mid_line => self.insert(self.item_start(items, 0), lines, keep),
+            None => {
+                // Before a first item that shares its line: the new items take the dash's place
+                // and the old first item moves to a line of its own, at the same column.
+                let text = format!("{}{}", &lines[gap.col..], " ".repeat(gap.col));
+                let at = items[0].dash;
+                self.edits.push(Edit {
+                    range: at..at,
+                    text,
+                    keep: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the first item's dash follows other content on its line (`- - a`).
+    fn first_dash_mid_line(&self, items: &[Item]) -> bool {
+        items.first().is_some_and(|first| {
+            let start = line_start(self.text, first.dash);
+            !self.text[start..first.dash]
+                .trim_start_matches(' ')
+                .is_empty()
+        })
+    }
+
+    /// Where the lines of item `i` start: after the previous item's content (comment lines
+    /// above it included), or at the start of the first item's line.
+    fn item_start(&self, items: &[Item], i: usize) -> usize {
+        match i.checked_sub(1) {
+            Some(prev) => line_after(self.text, items[prev].end()),
+            None => line_start(self.text, items[0].dash),
+        }
     }
 
     /// Write `new` in place of `node`: a scalar in its own style where possible, else the value

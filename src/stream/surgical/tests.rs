@@ -216,6 +216,40 @@ fn block_scalar_items_are_found_by_their_dash() {
 }
 
 #[test]
+fn an_item_removed_or_inserted_mid_list_changes_only_its_lines() {
+    let text = "volumes:\n  # logs\n  - name: logs\n  - name: outputs # default\n    hostPath: {path: /tmp}\n  - name: repos\n";
+    let out = rewritten(text, |v| {
+        let volumes = v["volumes"].as_array_mut().unwrap();
+        volumes.remove(1);
+        volumes.insert(0, json!({"name": "first"}));
+    });
+    assert_eq!(
+        out,
+        "volumes:\n  # logs\n  - name: first\n  - name: logs\n  - name: repos\n"
+    );
+    let out = rewritten(text, |v| {
+        let volumes = v["volumes"].as_array_mut().unwrap();
+        volumes.insert(2, json!({"name": "data"}));
+    });
+    assert_eq!(
+        out,
+        text.replace("  - name: repos\n", "  - name: data\n  - name: repos\n")
+    );
+}
+
+#[test]
+fn items_inserted_before_a_first_item_on_a_dash_line() {
+    let out = rewritten("m:\n- - a\n  - b\n", |v| {
+        v["m"][0].as_array_mut().unwrap().insert(0, json!("z"));
+    });
+    assert_eq!(out, "m:\n- - z\n  - a\n  - b\n");
+    let out = rewritten("m:\n- - a\n  - b\n", |v| {
+        v["m"][0].as_array_mut().unwrap().remove(0);
+    });
+    assert_eq!(out, "m:\n- - b\n");
+}
+
+#[test]
 fn a_text_without_a_final_newline_gets_one_before_appended_lines() {
     let out = rewritten("a: 1\nb: 2", |v| v["c"] = json!(3));
     assert_eq!(out, "a: 1\nb: 2\nc: 3\n");
@@ -469,7 +503,7 @@ fn mutate(value: &mut Value, choices: &[usize], op: &Op) {
         (Value::Object(m), Op::Add(k, v)) => {
             m.insert(k.clone(), v.clone());
         }
-        (Value::Array(a), Op::Add(_, v)) => a.push(v.clone()),
+        (Value::Array(a), Op::Add(_, v)) => a.insert(choice % (len + 1), v.clone()),
         (Value::Object(m), Op::Replace(v)) if len > 0 => {
             let key = m.keys().nth(choice % len).cloned().unwrap();
             m[&key] = v.clone();
