@@ -77,6 +77,10 @@ fn write_with(
     if stream.text.trim().is_empty() {
         return Ok(EMPTY_OUTPUT.to_string());
     }
+    let mut rewritten = match minimal {
+        true => minimal_edits(stream, changed),
+        false => BTreeMap::new(),
+    };
     let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 8);
     for doc in &stream.docs {
         let Some(value) = changed.get(&doc.index) else {
@@ -93,10 +97,7 @@ fn write_with(
         }
         // Comments, quoting and layout of everything that did not change are kept; a document
         // the minimal edit cannot be trusted with is re-serialised whole.
-        if let Some(text) = minimal
-            .then(|| super::surgical::rewrite(doc, value))
-            .flatten()
-        {
+        if let Some(text) = rewritten.remove(&doc.index).flatten() {
             out.push_str(&text);
             continue;
         }
@@ -115,6 +116,41 @@ fn write_with(
         }
     }
     Ok(out)
+}
+
+/// The minimal edit of each changed document (`None` where it cannot be trusted), computed on
+/// every core: each costs about two parses of its document. Keyed by document, so the output
+/// does not depend on the threads.
+fn minimal_edits(
+    stream: &Stream<'_>,
+    changed: &BTreeMap<usize, Value>,
+) -> BTreeMap<usize, Option<String>> {
+    let jobs: Vec<_> = changed
+        .iter()
+        .filter_map(|(index, value)| Some((stream.docs.get(*index)?, value)))
+        .collect();
+    let rewrite = |jobs: &[(&super::Document<'_>, &Value)]| -> Vec<(usize, Option<String>)> {
+        jobs.iter()
+            .map(|(doc, value)| (doc.index, super::surgical::rewrite(doc, value)))
+            .collect()
+    };
+    // Below a few dozen documents a thread costs more than it saves.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(jobs.len() / 32).max(1);
+    if threads == 1 {
+        return rewrite(&jobs).into_iter().collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(jobs.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || rewrite(chunk)))
+            .collect();
+        // A thread that panicked leaves its documents to the full re-serialisation.
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -161,6 +197,23 @@ mod tests {
             rewritten(text, 0, |v| v["x"] = 2.into()),
             "---\n# Source: c/a.yaml\nx: 2\nz: 1\n# end\n...\n---\nb: 'q'\n"
         );
+    }
+
+    #[test]
+    fn many_changed_documents_are_edited_in_parallel_in_stream_order() {
+        let text: String = (0..200)
+            .map(|i| format!("---\n# Source: c/d{i}.yaml\na: {i} # c{i}\n"))
+            .collect();
+        let stream = Stream::read(&text).unwrap();
+        let changed: BTreeMap<usize, Value> = stream
+            .docs
+            .iter()
+            .map(|d| (d.index, serde_json::json!({"a": d.index + 1})))
+            .collect();
+        let expected: String = (0..200)
+            .map(|i| format!("---\n# Source: c/d{i}.yaml\na: {} # c{i}\n", i + 1))
+            .collect();
+        assert_eq!(write(&stream, &changed).unwrap(), expected);
     }
 
     #[test]
