@@ -6,7 +6,9 @@
 //! `checksum/config` makes pods roll when the ConfigMap changes on `helm upgrade`; after a
 //! post-render change it would be stale, so every such annotation on a workload that references
 //! the ConfigMap (`envFrom`, `configMapKeyRef`, a `configMap` volume) is set to the sha256 of the
-//! ConfigMap document as written.
+//! patched ConfigMap's canonical YAML (`stream::emit::to_yaml` of its value), not of the bytes the
+//! minimal-edit writer emits: the hash follows the ConfigMap's content, so a formatting-only
+//! difference never rolls pods.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
