@@ -245,6 +245,16 @@ impl<'a> Stream<'a> {
                 scanned: OnceLock::new(),
             })
             .collect();
+        // Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
+        // parser would take it as one document when it opens a chunk, so refuse it here.
+        if let Some(doc) = docs.iter().find(|d| d.body().starts_with("---")) {
+            return Err(Error::input(format!(
+                "stream line {}: {}: `---` followed by content on the same line; Kubernetes \
+                 rejects this: put `---` on a line of its own and the content on the next line",
+                doc.chunk.body_line,
+                doc.error_source()
+            )));
+        }
         if let Some(doc) = docs
             .iter()
             .find(|d| d.chunk.span.len() > MAX_DOCUMENT_BYTES)
@@ -425,6 +435,15 @@ mod tests {
             err.starts_with("c/templates/bad.yaml: stream line"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn content_after_a_separator_is_refused_as_kubernetes_does() {
+        for text in ["--- {a: 1}\n", "---\n# Source: c/t.yaml\n--- {a: 1}\n"] {
+            let err = Stream::read(text).unwrap_err().to_string();
+            assert!(err.contains("`---` followed by content"), "{err}");
+        }
+        assert!(Stream::read("---\na: 1\n--- # comment\nb: 2\n").is_ok());
     }
 
     #[test]
