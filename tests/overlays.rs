@@ -6,16 +6,16 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-mod stream_support;
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::{Run, repo, repo_file, run_in};
 use polyaxon_pr::overlay;
 use polyaxon_pr::stream::{Stream, emit};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use stream_support::{Run, repo, repo_file, run_in};
 
 const HELM4: &str = "tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml";
 const HELM3: &str = "tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml";
@@ -56,7 +56,7 @@ fn find<'d>(docs: &'d [Value], kind: &str, name: &str) -> &'d Value {
 /// A failed run: the exit code, nothing on stdout, and the stderr to check.
 fn fails(run: &Run, code: i32) -> String {
     run.assert_code(code);
-    assert!(run.stdout().is_empty(), "{}", run.describe());
+    assert!(run.stdout().is_empty(), "{}", run);
     run.stderr()
 }
 
@@ -68,7 +68,7 @@ fn assert_idempotent(dir: &Path, args: &[&str], first: &Run) {
     assert!(
         second.stdout() == first.stdout(),
         "second run changed the output\n{}",
-        second.describe()
+        second
     );
 }
 
@@ -180,7 +180,7 @@ fn a_container_regex_that_matches_no_container_fails_and_creates_nothing() {
     assert!(
         run.stdout() == stream.as_bytes(),
         "nothing matched, nothing changed: {}",
-        run.describe()
+        run
     );
 }
 

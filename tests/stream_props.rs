@@ -10,15 +10,17 @@
 //!   a YAML 1.1 reader (go-yaml v2's rules).
 //! - Any string, written by `stream::emit::to_yaml`, is read back unchanged by a YAML 1.1 reader.
 
+mod common;
 mod stream_support;
 
 use std::collections::BTreeMap;
 
+use common::run;
 use polyaxon_pr::stream::{self, Stream, emit};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
-use stream_support::{force, read_yaml11, run, yaml_string};
+use stream_support::{force, read_yaml11, yaml_string};
 
 /// A one-line scalar as YAML text.
 fn scalar() -> impl Strategy<Value = String> {
@@ -253,9 +255,9 @@ proptest! {
     #[test]
     fn the_binary_writes_generated_streams_back_byte_identical(text in stream_text()) {
         let run = run(&[], text.as_bytes());
-        prop_assert_eq!(run.code(), Some(0), "{}", run.describe());
+        prop_assert_eq!(run.code(), Some(0), "{}", run);
         if !text.trim().is_empty() {
-            prop_assert!(run.stdout() == text.as_bytes(), "{}", run.describe());
+            prop_assert!(run.stdout() == text.as_bytes(), "{}", run);
         }
     }
 }

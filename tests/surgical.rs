@@ -4,52 +4,21 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod stream_support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
+use common::{read_fixture, stdout_of, values_file};
 use polyaxon_pr::stream::{self, Stream};
 use serde_json::{Value, json};
 use stream_support::{TOKENS, oracle, oracle_read, read_yaml11};
 
 const FORMS: [&str; 2] = ["helm3", "helm4"];
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/polyaxon-0.4.2")
-        .join(rel)
-}
-
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"))
-        .args(args)
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("HELM_PLUGIN_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_string();
-    let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().ok();
-    assert!(
-        out.status.success(),
-        "polyaxon-pr {args:?}: {:?}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
+/// The post-renderer's output on a default render, which must succeed.
 fn stdout(args: &[&str], form: &str) -> String {
-    let input = std::fs::read_to_string(fixture(&format!("{form}/defaults.yaml"))).unwrap();
-    String::from_utf8(run(args, &input).stdout).unwrap()
+    stdout_of(args, read_fixture(&format!("{form}/defaults.yaml")))
 }
 
 /// The `-` and `+` lines of a unified diff, without its two header lines.
@@ -62,7 +31,7 @@ fn changed_lines(diff: &str) -> Vec<&str> {
 
 #[test]
 fn the_stores_diff_touches_only_the_lines_that_change() {
-    let values = fixture("values/stores.values.yaml").display().to_string();
+    let values = values_file("stores");
     for form in FORMS {
         let diff = stdout(&["diff", "-f", &values], form);
         let changed = changed_lines(&diff);
@@ -99,11 +68,9 @@ fn changed_documents_keep_every_comment() {
             .collect()
     };
     for set in ["stores", "hosts-tz", "gpu"] {
-        let values = fixture(&format!("values/{set}.values.yaml"))
-            .display()
-            .to_string();
+        let values = values_file(set);
         for form in FORMS {
-            let input = std::fs::read_to_string(fixture(&format!("{form}/defaults.yaml"))).unwrap();
+            let input = read_fixture(&format!("{form}/defaults.yaml"));
             let output = stdout(&["-f", &values], form);
             assert_ne!(output, input, "{set}/{form}: something is injected");
             assert_eq!(comments(&output), comments(&input), "{set}/{form}");

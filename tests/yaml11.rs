@@ -11,15 +11,17 @@
 //! `scripts/oracle.sh`), and PyYAML when it is installed (a secondary YAML 1.1 reader: it differs
 //! from go-yaml on `y`/`n` and sexagesimals, so it only checks the quoted corpus).
 
+mod common;
 mod stream_support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use common::repo;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
-use stream_support::{TOKENS, force, oracle, oracle_read, read_yaml11, repo, yaml_string};
+use stream_support::{TOKENS, force, oracle, oracle_read, read_yaml11, yaml_string};
 
 /// Tokens left out of the plain corpus (the quoted corpus covers them): Kubernetes cannot turn
 /// `.inf` and `.nan` into JSON at all, the empty string is null when plain, and a plain `1e400`

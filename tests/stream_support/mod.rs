@@ -1,6 +1,6 @@
-//! Support shared by the stream engine's integration tests (`tests/stream.rs`,
-//! `tests/stream_props.rs`, `tests/yaml11.rs`): running the built binary in a fresh directory,
-//! forcing documents through re-serialisation, a YAML 1.1 reader with go-yaml v2's scalar rules,
+//! Support shared by the stream engine's integration tests (`tests/stream_props.rs`,
+//! `tests/yaml11.rs`, `tests/surgical.rs`; running the binary is `tests/common`'s job): forcing
+//! documents through re-serialisation, a YAML 1.1 reader with go-yaml v2's scalar rules,
 //! and the real Kubernetes decoder oracle (`scripts/oracle.sh`).
 //!
 //! The reader exists because the property tests need a YAML 1.1 reader at proptest speed; the
@@ -11,89 +11,13 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use polyaxon_pr::stream::{self, Stream};
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
-/// One run of the binary, kept whole so a failing assertion can show everything.
-pub struct Run {
-    pub command: String,
-    pub output: Output,
-}
-
-impl Run {
-    pub fn code(&self) -> Option<i32> {
-        self.output.status.code()
-    }
-
-    pub fn stdout(&self) -> &[u8] {
-        &self.output.stdout
-    }
-
-    pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
-    }
-
-    /// Everything about the run, for assertion messages.
-    pub fn describe(&self) -> String {
-        format!(
-            "command: {}\nstatus: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command,
-            self.output.status,
-            String::from_utf8_lossy(&self.output.stdout),
-            self.stderr()
-        )
-    }
-
-    pub fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code(), Some(code), "{}", self.describe());
-        self
-    }
-}
-
-/// Run the built binary with `args` in `dir`, feeding `stdin`.
-pub fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
-    let bin = env!("CARGO_BIN_EXE_polyaxon-pr");
-    let command = format!("(cd {} && {bin} {})", dir.display(), args.join(" "));
-    let mut child = Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.to_vec();
-    // A writer thread: a large stream must not deadlock against a full stdout pipe.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let output = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("{command}: {e}"));
-    writer.join().expect("stdin writer");
-    Run { command, output }
-}
-
-/// Run the built binary with `args` in a fresh temporary directory.
-pub fn run(args: &[&str], stdin: &[u8]) -> Run {
-    let dir = tempfile::tempdir().expect("temp dir");
-    run_in(dir.path(), args, stdin)
-}
-
-/// The repository root (tests read only files inside it).
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Read a file of the repository as text.
-pub fn repo_file(path: &str) -> String {
-    let path = repo().join(path);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::common::repo;
 
 /// Re-serialise every document of `text` that has content, through the public writer's full
 /// re-serialisation (the minimal-edit writer would give an unchanged value's bytes back).
