@@ -11,63 +11,16 @@
 // The helpers below are test code too: a panic is how they report a failure.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::{read_fixture, run, stdout_of, values_file};
 use polyaxon_pr::stream::{FILENAME_ANNOTATION, HOOK_ANNOTATION, Stream};
 use serde_json::{Value, json};
 
 const SETS: [&str; 3] = ["gpu", "stores", "hosts-tz"];
 const FORMS: [&str; 2] = ["helm3", "helm4"];
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/polyaxon-0.4.2")
-        .join(rel)
-}
-
-fn read(rel: &str) -> String {
-    std::fs::read_to_string(fixture(rel)).unwrap()
-}
-
-fn values_file(set: &str) -> String {
-    fixture(&format!("values/{set}.values.yaml"))
-        .display()
-        .to_string()
-}
-
-/// Run the binary with `args` and `stdin`; env vars that could change its behaviour cleared.
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"))
-        .args(args)
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("HELM_PLUGIN_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_string();
-    let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().ok();
-    out
-}
-
-/// Run and require success; the output stream.
-fn inject(args: &[&str], stdin: &str) -> String {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "polyaxon-pr {args:?} failed: {:?}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn parse(text: &str) -> Vec<Value> {
     let stream = Stream::read(text).unwrap();
@@ -292,13 +245,13 @@ fn time_zone(docs: &mut [Value], values: &Value) {
 }
 
 fn values_of(set: &str) -> Value {
-    serde_saphyr::from_str(&read(&format!("values/{set}.values.yaml"))).unwrap()
+    serde_saphyr::from_str(&read_fixture(&format!("values/{set}.values.yaml"))).unwrap()
 }
 
 /// The chart's render with `set`, improved as documented.
 fn expected(form: &str, set: &str) -> Vec<Value> {
     let values = values_of(set);
-    let mut docs = parse(&read(&format!("{form}/{set}.yaml")));
+    let mut docs = parse(&read_fixture(&format!("{form}/{set}.yaml")));
     gpu_mounts_read_only(&mut docs);
     read_only_honoured(&mut docs, &values);
     store_env_once(&mut docs, &values);
@@ -332,9 +285,9 @@ fn assert_same_objects(actual: &[Value], expected: &[Value], what: &str) {
 fn values_injected_into_the_default_render_equal_the_chart_rendered_with_them() {
     for form in FORMS {
         for set in SETS {
-            let output = inject(
+            let output = stdout_of(
                 &["-f", &values_file(set)],
-                &read(&format!("{form}/defaults.yaml")),
+                read_fixture(&format!("{form}/defaults.yaml")),
             );
             assert_same_objects(
                 &parse(&output),
@@ -350,8 +303,8 @@ fn a_second_run_changes_nothing() {
     for form in FORMS {
         for set in SETS {
             let args = ["-f", &values_file(set)];
-            let once = inject(&args, &read(&format!("{form}/defaults.yaml")));
-            let twice = inject(&args, &once);
+            let once = stdout_of(&args, read_fixture(&format!("{form}/defaults.yaml")));
+            let twice = stdout_of(&args, &once);
             assert!(
                 once == twice,
                 "{form}/{set}: the second run changed the stream"
@@ -364,9 +317,9 @@ fn a_second_run_changes_nothing() {
 fn the_charts_own_render_only_gets_the_documented_improvements() {
     for form in FORMS {
         for set in SETS {
-            let output = inject(
+            let output = stdout_of(
                 &["-f", &values_file(set)],
-                &read(&format!("{form}/{set}.yaml")),
+                read_fixture(&format!("{form}/{set}.yaml")),
             );
             assert_same_objects(
                 &parse(&output),
@@ -381,8 +334,8 @@ fn the_charts_own_render_only_gets_the_documented_improvements() {
 fn untouched_documents_are_byte_identical_and_keep_their_annotations() {
     for form in FORMS {
         for set in SETS {
-            let input = read(&format!("{form}/defaults.yaml"));
-            let output = inject(&["-f", &values_file(set)], &input);
+            let input = read_fixture(&format!("{form}/defaults.yaml"));
+            let output = stdout_of(&["-f", &values_file(set)], &input);
             let (before, after) = (
                 Stream::read(&input).unwrap(),
                 Stream::read(&output).unwrap(),
@@ -422,9 +375,9 @@ fn untouched_documents_are_byte_identical_and_keep_their_annotations() {
 
 #[test]
 fn helm4_hook_jobs_get_core_scheduling_and_keep_their_hook_annotations() {
-    let output = inject(
+    let output = stdout_of(
         &["-f", &values_file("hosts-tz")],
-        &read("helm4/defaults.yaml"),
+        read_fixture("helm4/defaults.yaml"),
     );
     let jobs: Vec<Value> = parse(&output)
         .into_iter()
@@ -446,17 +399,17 @@ fn helm4_hook_jobs_get_core_scheduling_and_keep_their_hook_annotations() {
 #[test]
 fn no_values_means_byte_identical_output() {
     for form in FORMS {
-        let input = read(&format!("{form}/defaults.yaml"));
-        assert!(inject(&[], &input) == input);
-        assert!(inject(&["-f", &values_file("defaults")], &input) == input);
+        let input = read_fixture(&format!("{form}/defaults.yaml"));
+        assert!(stdout_of(&[], &input) == input);
+        assert!(stdout_of(&["-f", &values_file("defaults")], &input) == input);
     }
 }
 
 #[test]
 fn checksum_config_follows_the_changed_config_map() {
-    let output = inject(
+    let output = stdout_of(
         &["-f", &values_file("hosts-tz")],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
     let stream = Stream::read(&output).unwrap();
     let cm = stream
@@ -497,11 +450,11 @@ fn conflicts_fail_with_nothing_on_stdout() {
     std::fs::write(&conflicting, "persistence:\n  outputs:\n    logs:\n      hostPath: /elsewhere\n      mountPath: /mnt/logs\n").unwrap();
     let out = run(
         &["-f", conflicting.to_str().unwrap()],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stdout().is_empty());
+    let stderr = out.stderr();
     assert!(stderr.contains("persistence.outputs.logs"), "{stderr}");
     assert!(
         stderr.contains("polyaxon/templates/api-deployment.yaml"),
@@ -515,31 +468,31 @@ fn conflicts_fail_with_nothing_on_stdout() {
             "--profile",
             "/nonexistent/profile.yaml",
         ],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
+    assert_eq!(out.code(), Some(2));
+    assert!(out.stdout().is_empty());
 }
 
 #[test]
 fn strict_turns_the_charts_duplicate_env_into_an_error() {
     let out = run(
         &["-f", &values_file("gpu"), "--strict"],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("POLYAXON_K8S_NODE_NAME"));
+    assert_eq!(out.code(), Some(1));
+    assert!(out.stdout().is_empty());
+    assert!(out.stderr().contains("POLYAXON_K8S_NODE_NAME"));
 }
 
 #[test]
 fn explain_names_the_parameter_behind_each_operation() {
     let out = run(
         &["-f", &values_file("gpu"), "--explain"],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.success());
+    let stderr = out.stderr();
     assert!(
         stderr.contains(
             "# Deployment polyaxon-polyaxon-api (polyaxon/templates/api-deployment.yaml)"
@@ -557,10 +510,10 @@ fn explain_names_the_parameter_behind_each_operation() {
 fn diff_prints_a_unified_diff() {
     let out = run(
         &["diff", "-f", &values_file("gpu")],
-        &read("helm3/defaults.yaml"),
+        read_fixture("helm3/defaults.yaml"),
     );
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.success());
+    let stdout = out.stdout_text();
     assert!(
         stdout.starts_with("--- rendered\n+++ post-rendered\n"),
         "{stdout}"
@@ -577,11 +530,14 @@ fn diff_prints_a_unified_diff() {
 fn the_nfs_provisioner_gets_core_scheduling_and_its_claim_templates_count_as_volumes() {
     let out = run(
         &["-f", &values_file("hosts-tz"), "--strict"],
-        &read("helm3/nfs.yaml"),
+        read_fixture("helm3/nfs.yaml"),
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = out.stderr();
     assert!(!stderr.contains("nfs"), "{stderr}");
-    let output = inject(&["-f", &values_file("hosts-tz")], &read("helm3/nfs.yaml"));
+    let output = stdout_of(
+        &["-f", &values_file("hosts-tz")],
+        read_fixture("helm3/nfs.yaml"),
+    );
     let nfs = parse(&output)
         .into_iter()
         .find(|d| d["kind"] == "StatefulSet")
@@ -595,7 +551,7 @@ fn the_nfs_provisioner_gets_core_scheduling_and_its_claim_templates_count_as_vol
 /// no ConfigMap arrives, and the hook Jobs must still get the core scheduling.
 #[test]
 fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
-    let text = read("helm4/defaults.yaml");
+    let text = read_fixture("helm4/defaults.yaml");
     let stream = Stream::read(&text).unwrap();
     let hooks: String = stream
         .docs
@@ -604,10 +560,10 @@ fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
         .map(|d| d.raw())
         .collect();
     let output = run(&["-f", &values_file("hosts-tz")], &hooks);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let stderr = output.stderr();
+    assert!(output.success(), "{stderr}");
     assert!(!stderr.contains("has no effect"), "{stderr}");
-    let jobs = parse(&String::from_utf8(output.stdout).unwrap());
+    let jobs = parse(output.stdout_utf8());
     assert_eq!(jobs.len(), 7);
     for job in &jobs {
         let spec = &job["spec"]["template"]["spec"];
@@ -621,14 +577,14 @@ fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
 fn values_without_effect_on_a_foreign_stream_are_warned_about() {
     let stream = "---\n# Source: other/templates/d.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n";
     let out = run(&["--set", "timeZone=UTC"], stream);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let stderr = out.stderr();
+    assert!(out.success(), "{stderr}");
     assert!(
         stderr.contains("--set timeZone=UTC: timeZone: has no effect on this stream"),
         "{stderr}"
     );
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), stream);
+    assert_eq!(out.stdout_utf8(), stream);
     let strict = run(&["--strict", "--set", "timeZone=UTC"], stream);
-    assert_eq!(strict.status.code(), Some(1));
-    assert!(strict.stdout.is_empty());
+    assert_eq!(strict.code(), Some(1));
+    assert!(strict.stdout().is_empty());
 }

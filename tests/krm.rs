@@ -4,51 +4,17 @@
 //! `results`, YAML and JSON input, non-zero exit on failure. The injection must equal the
 //! post-renderer's on the same documents (real renders of Polyaxon chart 0.4.2).
 
-// Test code: a panic is how a helper reports a failure, and the binary's stderr is shown for it.
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+// Test code: a panic is how a helper reports a failure.
+#![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{Run, read_fixture, run, values_file};
 use polyaxon_pr::stream::Stream;
 use serde_json::{Value, json};
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/polyaxon-0.4.2")
-        .join(rel)
-}
-
-/// Run the binary with `args` and `stdin`, with the Helm plugin variables cleared.
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"))
-        .args(args)
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("POLYAXON_PR_VALUES")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    eprintln!(
-        "polyaxon-pr {args:?}: {}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn stdout_value(output: &Output) -> Value {
-    let text = String::from_utf8(output.stdout.clone()).unwrap();
-    polyaxon_pr::stream::parse_one(&text, 1).unwrap()
+fn stdout_value(output: &Run) -> Value {
+    polyaxon_pr::stream::parse_one(output.stdout_utf8(), 1).unwrap()
 }
 
 /// The documents of a stream as JSON values, in order.
@@ -62,11 +28,11 @@ fn objects(text: &str) -> Vec<Value> {
 }
 
 fn helm3_defaults() -> String {
-    std::fs::read_to_string(fixture("helm3/defaults.yaml")).unwrap()
+    read_fixture("helm3/defaults.yaml")
 }
 
 fn gpu_values() -> String {
-    std::fs::read_to_string(fixture("values/gpu.values.yaml")).unwrap()
+    read_fixture("values/gpu.values.yaml")
 }
 
 fn resource_list(items: Vec<Value>, function_config: Value) -> Value {
@@ -90,14 +56,14 @@ fn values_config_map(values: &str) -> Value {
 #[test]
 fn krm_injects_what_the_post_renderer_injects_from_json_input() {
     let stream = helm3_defaults();
-    let gpu = fixture("values/gpu.values.yaml");
-    let post_rendered = run(&["-f", gpu.to_str().unwrap()], &stream);
-    assert!(post_rendered.status.success());
-    let expected = objects(&String::from_utf8(post_rendered.stdout).unwrap());
+    let gpu = values_file("gpu");
+    let post_rendered = run(&["-f", &gpu], &stream);
+    assert!(post_rendered.success(), "{post_rendered}");
+    let expected = objects(post_rendered.stdout_utf8());
 
     let input = resource_list(objects(&stream), values_config_map(&gpu_values()));
-    let output = run(&["krm"], &serde_json::to_string(&input).unwrap());
-    assert!(output.status.success());
+    let output = run(&["krm"], serde_json::to_string(&input).unwrap());
+    assert!(output.success(), "{output}");
     let list = stdout_value(&output);
     assert_eq!(list["apiVersion"], "config.kubernetes.io/v1");
     assert_eq!(list["kind"], "ResourceList");
@@ -130,7 +96,7 @@ items:
     POLYAXON_K8S_NAMESPACE: polyaxon
 ";
     let output = run(&["krm"], input);
-    assert!(output.status.success());
+    assert!(output.success(), "{output}");
     let list = stdout_value(&output);
     let item = &list["items"][0];
     assert_eq!(item["data"]["POLYAXON_TIME_ZONE"], "Europe/Berlin");
@@ -151,8 +117,8 @@ fn krm_failure_exits_non_zero_and_still_writes_the_list_with_located_results() {
     let bad = "apiHost: polyaxon.example.com\ntimeZone: Mars/Olympus_Mons\n";
     let items = objects(&helm3_defaults());
     let input = resource_list(items.clone(), values_config_map(bad));
-    let output = run(&["krm"], &serde_json::to_string(&input).unwrap());
-    assert_eq!(output.status.code(), Some(1));
+    let output = run(&["krm"], serde_json::to_string(&input).unwrap());
+    assert_eq!(output.code(), Some(1), "{output}");
     let list = stdout_value(&output);
     assert_eq!(
         list["items"],
@@ -167,7 +133,7 @@ fn krm_failure_exits_non_zero_and_still_writes_the_list_with_located_results() {
         "{message}"
     );
     assert_eq!(error["field"]["path"], "timeZone");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = output.stderr();
     assert!(
         stderr.contains("timeZone"),
         "errors also go to stderr: {stderr}"
@@ -176,13 +142,10 @@ fn krm_failure_exits_non_zero_and_still_writes_the_list_with_located_results() {
 
 #[test]
 fn krm_takes_a_plain_v1_list_and_values_from_the_command_line() {
-    let gpu = fixture("values/gpu.values.yaml");
+    let gpu = values_file("gpu");
     let input = json!({"apiVersion": "v1", "kind": "List", "items": objects(&helm3_defaults())});
-    let output = run(
-        &["krm", "-f", gpu.to_str().unwrap()],
-        &serde_json::to_string(&input).unwrap(),
-    );
-    assert!(output.status.success());
+    let output = run(&["krm", "-f", &gpu], serde_json::to_string(&input).unwrap());
+    assert!(output.success(), "{output}");
     let list = stdout_value(&output);
     assert_eq!(list["kind"], "List");
     assert!(list.get("functionConfig").is_none());
@@ -209,7 +172,10 @@ fn krm_rejects_input_that_is_not_a_list() {
         &["krm"],
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
     );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("expected a ResourceList"));
+    assert_eq!(output.code(), Some(2), "{output}");
+    assert!(output.stdout().is_empty(), "{output}");
+    assert!(
+        output.stderr().contains("expected a ResourceList"),
+        "{output}"
+    );
 }
