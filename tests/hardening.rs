@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{Run, Setup, fixture, read_fixture, repo_path, run_with, values_file};
 
 /// Virtual memory the binary may use in the bounded runs (its own mappings are ~50 MiB).
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
@@ -17,65 +19,25 @@ const QUICKLY: Duration = Duration::from_secs(20);
 
 const SENTINEL: &str = "S3ntinelS3cretValue";
 
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
 /// Run the binary under `ulimit -v`, so unbounded memory shows as a failed allocation (an abort,
 /// not the exit code 2 the tests expect).
 fn run(args: &[&str], stdin: &[u8]) -> Run {
-    let script = format!("ulimit -v {MEMORY_LIMIT_KIB} && exec \"$0\" \"$@\"");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_polyaxon-pr"))
-        .args(args)
-        .env_remove("POLYAXON_PR_VALUES")
-        .env_remove("HELM_PLUGIN_NAME")
-        .env("XDG_STATE_HOME", std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    let setup = Setup {
+        memory_limit_kib: Some(MEMORY_LIMIT_KIB),
+        ..Setup::default()
+    };
+    run_with(args, stdin, &setup)
 }
 
 fn assert_rejected(run: &Run, fragments: &[&str]) {
-    assert_eq!(run.code, Some(2), "exit code\n{}", run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout after an error");
-    assert!(run.elapsed < QUICKLY, "took {:?}", run.elapsed);
+    assert_eq!(run.code(), Some(2), "exit code\n{}", run.stderr());
+    assert!(run.stdout().is_empty(), "nothing on stdout after an error");
+    assert!(run.elapsed() < QUICKLY, "took {:?}", run.elapsed());
     for fragment in fragments {
         assert!(
-            run.stderr.contains(fragment),
+            run.stderr().contains(fragment),
             "missing {fragment:?} in\n{}",
-            run.stderr
+            run.stderr()
         );
     }
 }
@@ -140,8 +102,8 @@ fn alias_bomb_and_deep_nesting_in_values_are_rejected_quickly() {
         let run = run(&["-f", path], b"");
         assert_rejected(&run, &[path, fragment]);
         let run = self::run(&["lint", path], b"");
-        assert_eq!(run.code, Some(2), "{}", run.stderr);
-        assert!(run.elapsed < QUICKLY);
+        assert_eq!(run.code(), Some(2), "{}", run.stderr());
+        assert!(run.elapsed() < QUICKLY);
     }
 }
 
@@ -178,33 +140,29 @@ fn a_document_over_the_size_limit_is_refused() {
 /// with an overlay, three runs each.
 #[test]
 fn output_is_deterministic() {
-    let f = repo("tests/fixtures/polyaxon-0.4.2");
-    let gpu = f.join("values/gpu.values.yaml");
-    let stores = f.join("values/stores.values.yaml");
-    let overlay = repo("chart-overlays/examples/scratch-space.yaml");
-    let (gpu, stores, overlay) = (
-        gpu.to_str().unwrap(),
-        stores.to_str().unwrap(),
-        overlay.to_str().unwrap(),
-    );
+    let (gpu, stores) = (values_file("gpu"), values_file("stores"));
+    let overlay = repo_path("chart-overlays/examples/scratch-space.yaml");
+    let (gpu, stores, overlay) = (gpu.as_str(), stores.as_str(), overlay.to_str().unwrap());
     for form in ["helm3", "helm4"] {
-        let stream = std::fs::read(f.join(form).join("defaults.yaml")).unwrap();
+        let stream = std::fs::read(fixture(&format!("{form}/defaults.yaml"))).unwrap();
         for args in [
             vec!["-f", gpu, "-f", stores, "--explain"],
             vec!["-f", gpu, "--overlays", overlay],
             vec!["diff", "-f", gpu, "-f", stores],
         ] {
             let first = run(&args, &stream);
-            assert_eq!(first.code, Some(0), "{args:?}\n{}", first.stderr);
-            assert!(!first.stdout.is_empty());
+            assert_eq!(first.code(), Some(0), "{args:?}\n{}", first.stderr());
+            assert!(!first.stdout().is_empty());
             for _ in 0..2 {
                 let again = run(&args, &stream);
                 assert_eq!(
-                    again.stdout, first.stdout,
+                    again.stdout(),
+                    first.stdout(),
                     "{form} {args:?}: stdout differs"
                 );
                 assert_eq!(
-                    again.stderr, first.stderr,
+                    again.stderr(),
+                    first.stderr(),
                     "{form} {args:?}: stderr differs"
                 );
             }
@@ -215,8 +173,7 @@ fn output_is_deterministic() {
 /// The real Helm 3 stream with a Secret added whose data, stringData and annotations carry the
 /// sentinel (plain and base64).
 fn stream_with_secret() -> String {
-    let base =
-        std::fs::read_to_string(repo("tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml")).unwrap();
+    let base = read_fixture("helm3/defaults.yaml");
     let b64 = base64(SENTINEL);
     format!(
         "{base}---\n# Source: polyaxon/templates/extra-secret.yaml\napiVersion: v1\nkind: Secret\n\
@@ -269,10 +226,9 @@ fn secret_data_never_reaches_messages_reports_explain_or_diff() {
     );
     let (dir, overlay) = temp_file("overlay.yaml", &overlay);
     let report = dir.path().join("report.txt");
-    let f = repo("tests/fixtures/polyaxon-0.4.2/values");
-    let gpu = f.join("gpu.values.yaml");
+    let gpu = values_file("gpu");
     let (gpu, overlay, report_s) = (
-        gpu.to_str().unwrap(),
+        gpu.as_str(),
         overlay.to_str().unwrap(),
         report.to_str().unwrap(),
     );
@@ -289,16 +245,18 @@ fn secret_data_never_reaches_messages_reports_explain_or_diff() {
         ],
         stream.as_bytes(),
     );
-    assert_eq!(rendered.code, Some(0), "{}", rendered.stderr);
+    assert_eq!(rendered.code(), Some(0), "{}", rendered.stderr());
     assert!(
-        rendered.stdout().contains(&format!("{SENTINEL}-rotated")),
+        rendered
+            .stdout_text()
+            .contains(&format!("{SENTINEL}-rotated")),
         "the overlay edited the Secret"
     );
     assert!(
-        rendered.stderr.contains("/stringData/plain"),
+        rendered.stderr().contains("/stringData/plain"),
         "--explain lists the Secret's edits"
     );
-    assert_no_secret("stderr (--explain)", &rendered.stderr);
+    assert_no_secret("stderr (--explain)", &rendered.stderr());
     let written = std::fs::read_to_string(&report).unwrap();
     assert!(
         written.contains("/stringData/plain"),
@@ -310,19 +268,19 @@ fn secret_data_never_reaches_messages_reports_explain_or_diff() {
         &["diff", "-f", gpu, "--overlays", overlay],
         stream.as_bytes(),
     );
-    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    assert_eq!(diff.code(), Some(0), "{}", diff.stderr());
     assert!(
-        diff.stdout().contains("rotated: \"true\""),
+        diff.stdout_text().contains("rotated: \"true\""),
         "the diff shows the change:\n{}",
-        diff.stdout()
+        diff.stdout_text()
     );
     assert!(
-        diff.stdout().contains("<masked, changed>"),
+        diff.stdout_text().contains("<masked, changed>"),
         "{}",
-        diff.stdout()
+        diff.stdout_text()
     );
-    assert_no_secret("diff", &diff.stdout());
-    assert_no_secret("diff stderr", &diff.stderr);
+    assert_no_secret("diff", &diff.stdout_text());
+    assert_no_secret("diff stderr", &diff.stderr());
 }
 
 /// A malformed Secret (parsed by `diff`, which reads every document): the parse error names the
@@ -341,9 +299,9 @@ fn malformed_secret_errors_do_not_quote_the_value() {
             format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n{bad}");
         for args in [vec!["diff"], vec![]] {
             let run = run(&args, stream.as_bytes());
-            assert_no_secret("a parse error", &run.stderr);
-            if run.code != Some(0) {
-                assert!(run.stdout.is_empty());
+            assert_no_secret("a parse error", &run.stderr());
+            if run.code() != Some(0) {
+                assert!(run.stdout().is_empty());
             }
         }
     }
@@ -371,15 +329,15 @@ fn passwords_in_values_never_reach_messages() {
         let (path, report_s) = (path.to_str().unwrap(), report.to_str().unwrap());
         for format in ["text", "json", "github", "sarif"] {
             let run = run(&["lint", "--format", format, path], b"");
-            assert_ne!(run.code, Some(0), "{text}");
+            assert_ne!(run.code(), Some(0), "{text}");
             assert_no_secret(
                 &format!("lint --format {format}"),
-                &format!("{}{}", run.stdout(), run.stderr),
+                &format!("{}{}", run.stdout_text(), run.stderr()),
             );
         }
         let rendered = run(&["-f", path, "--report", report_s], stream.as_bytes());
-        assert_eq!(rendered.code, Some(1), "{text}\n{}", rendered.stderr);
-        assert_no_secret("post-render stderr", &rendered.stderr);
+        assert_eq!(rendered.code(), Some(1), "{text}\n{}", rendered.stderr());
+        assert_no_secret("post-render stderr", &rendered.stderr());
         let written = std::fs::read_to_string(&report).unwrap();
         assert!(
             written.contains("error"),
@@ -388,6 +346,9 @@ fn passwords_in_values_never_reach_messages() {
         assert_no_secret("the report file", &written);
         let set = format!("user.password={SENTINEL},user.username[0]=x");
         let run = run(&["lint", "--set", &set], b"");
-        assert_no_secret("lint --set", &format!("{}{}", run.stdout(), run.stderr));
+        assert_no_secret(
+            "lint --set",
+            &format!("{}{}", run.stdout_text(), run.stderr()),
+        );
     }
 }

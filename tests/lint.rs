@@ -4,62 +4,22 @@
 //! README and committed schema kept in step with the parameter table, and the schema checked by
 //! a real JSON Schema validator.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{Run, Setup, repo, run_with};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The outcome of one run of the binary.
-struct Run {
-    args: Vec<String>,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "polyaxon-pr {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.args.join(" "),
-            self.code,
-            self.stdout,
-            self.stderr
-        )
-    }
-}
-
-/// Run the binary in the repository root with a clean environment and `stdin`.
+/// Run the binary in the repository root (the corpus is named by relative paths) with `stdin`.
 fn run(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"));
-    cmd.args(args)
-        .current_dir(repo())
-        .env_remove("POLYAXON_PR_VALUES")
-        .env_remove("HELM_PLUGIN_NAME")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("the binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let text = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("the binary finishes");
-    writer.join().expect("stdin writer");
-    Run {
-        args: args.iter().map(|a| a.to_string()).collect(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let root = repo();
+    let setup = Setup {
+        env,
+        dir: Some(&root),
+        ..Setup::default()
+    };
+    run_with(args, stdin, &setup)
 }
 
 fn files(dir: &str) -> Vec<PathBuf> {
@@ -113,7 +73,8 @@ fn expectations(path: &Path) -> Vec<Expect> {
 }
 
 fn findings(run: &Run) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    let doc: Value =
+        serde_json::from_str(&run.stdout_text()).unwrap_or_else(|e| panic!("{e}\n{run}"));
     doc["files"][0]["findings"]
         .as_array()
         .cloned()
@@ -135,7 +96,7 @@ fn every_valid_example_lints_clean() {
     for file in files("tests/values/valid") {
         let name = relative(&file);
         let run = run(&["lint", "--format", "json", &name], "", &[]);
-        assert_eq!(run.code, 0, "{run}");
+        assert_eq!(run.code(), Some(0), "{run}");
         let found = findings(&run);
         let expected = expectations(&file);
         assert_eq!(found.len(), expected.len(), "{run}");
@@ -166,9 +127,13 @@ fn every_invalid_file_gives_its_stated_finding() {
             );
         }
         let has_error = found.iter().any(|f| f["severity"] == "error");
-        assert_eq!(run.code, i32::from(has_error), "{run}");
+        assert_eq!(run.code(), Some(i32::from(has_error)), "{run}");
         let strict = run_strict(&name);
-        assert_eq!(strict.code, 1, "--strict fails on warnings too\n{strict}");
+        assert_eq!(
+            strict.code(),
+            Some(1),
+            "--strict fails on warnings too\n{strict}"
+        );
     }
 }
 
@@ -186,9 +151,9 @@ fn malformed_files_exit_2_with_a_location() {
             .find_map(|l| l.strip_prefix("# expect: input "))
             .expect("an input expectation");
         let run = run(&["lint", &name], "", &[]);
-        assert_eq!(run.code, 2, "{run}");
-        assert!(run.stdout.contains(fragment), "{fragment}\n{run}");
-        assert!(run.stdout.contains(&format!("{name}:")), "{run}");
+        assert_eq!(run.code(), Some(2), "{run}");
+        assert!(run.stdout_text().contains(fragment), "{fragment}\n{run}");
+        assert!(run.stdout_text().contains(&format!("{name}:")), "{run}");
         let sarif = run_sarif(&name);
         let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
         assert_eq!(
@@ -201,7 +166,7 @@ fn malformed_files_exit_2_with_a_location() {
 
 fn run_sarif(name: &str) -> Value {
     let run = run(&["lint", "--format", "sarif", name], "", &[]);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"))
+    serde_json::from_str(&run.stdout_text()).unwrap_or_else(|e| panic!("{e}\n{run}"))
 }
 
 #[test]
@@ -212,7 +177,7 @@ fn billion_laughs_is_rejected_quickly() {
         "",
         &[],
     );
-    assert_eq!(run.code, 2, "{run}");
+    assert_eq!(run.code(), Some(2), "{run}");
     assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
 }
 
@@ -228,9 +193,9 @@ fn golden_outputs() {
         let mut args = vec!["lint", "--format", format];
         args.extend(inputs);
         let run = run(&args, "", &[]);
-        assert_eq!(run.code, 1, "{run}");
+        assert_eq!(run.code(), Some(1), "{run}");
         let golden = repo().join(format!("tests/golden/lint/three-files.{format}"));
-        check_golden(&golden, &run.stdout);
+        check_golden(&golden, &run.stdout_text());
     }
 }
 
@@ -257,9 +222,9 @@ fn text_output_matches_helm_lint_style() {
         "",
         &[],
     );
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code(), Some(1));
     assert_eq!(
-        run.stdout,
+        run.stdout_text(),
         "==> Linting tests/values/invalid/store-not-a-store.yaml\n\
          [ERROR] tests/values/invalid/store-not-a-store.yaml:6:14: persistence.data.d1.store: \
          \"s4\" is not a store; expected one of s3, gcs, azure\n    hint: did you mean \"s3\"?\n\n\
@@ -279,10 +244,11 @@ fn quiet_hides_clean_files() {
         "",
         &[],
     );
-    assert_eq!(run.code, 1, "{run}");
-    assert!(!run.stdout.contains("valid/time-zone.yaml"), "{run}");
+    assert_eq!(run.code(), Some(1), "{run}");
+    assert!(!run.stdout_text().contains("valid/time-zone.yaml"), "{run}");
     assert!(
-        run.stdout.contains("2 file(s) linted, 1 file(s) failed"),
+        run.stdout_text()
+            .contains("2 file(s) linted, 1 file(s) failed"),
         "{run}"
     );
 }
@@ -299,7 +265,7 @@ fn sarif_is_2_1_0_with_locations() {
         "",
         &[],
     );
-    let doc: Value = serde_json::from_str(&run.stdout).expect("sarif is JSON");
+    let doc: Value = serde_json::from_str(&run.stdout_text()).expect("sarif is JSON");
     assert_eq!(doc["version"], "2.1.0");
     let result = &doc["runs"][0]["results"][0];
     assert_eq!(result["level"], "error");
@@ -337,8 +303,8 @@ fn sarif_validates_against_the_official_schema() {
     let mut args = vec!["lint", "--format", "sarif"];
     args.extend(files.iter().map(String::as_str));
     let run = run(&args, "", &[]);
-    assert_eq!(run.code, 1, "{run}");
-    let doc: Value = serde_json::from_str(&run.stdout).expect("sarif is JSON");
+    assert_eq!(run.code(), Some(1), "{run}");
+    let doc: Value = serde_json::from_str(&run.stdout_text()).expect("sarif is JSON");
     assert!(
         doc["runs"][0]["results"]
             .as_array()
@@ -359,13 +325,16 @@ fn sarif_validates_against_the_official_schema() {
 #[test]
 fn stdin_set_and_environment() {
     let run1 = run(&["lint", "-"], "timeZone: Mars/Olympus\n", &[]);
-    assert_eq!(run1.code, 1, "{run1}");
-    assert!(run1.stdout.contains("[ERROR] -:1:11: timeZone:"), "{run1}");
+    assert_eq!(run1.code(), Some(1), "{run1}");
+    assert!(
+        run1.stdout_text().contains("[ERROR] -:1:11: timeZone:"),
+        "{run1}"
+    );
 
     let run2 = run(&["lint", "--set", "persistence.data.d1.store=s4"], "", &[]);
-    assert_eq!(run2.code, 1, "{run2}");
+    assert_eq!(run2.code(), Some(1), "{run2}");
     assert!(
-        run2.stdout.contains("[ERROR] --set persistence.data.d1.store=s4: persistence.data.d1.store: \"s4\" is not a store"),
+        run2.stdout_text().contains("[ERROR] --set persistence.data.d1.store=s4: persistence.data.d1.store: \"s4\" is not a store"),
         "{run2}"
     );
 
@@ -374,19 +343,20 @@ fn stdin_set_and_environment() {
         "tests/values/valid/time-zone.yaml:tests/values/invalid/namespace-not-dns-label.yaml",
     )];
     let run3 = run(&["lint"], "", &env);
-    assert_eq!(run3.code, 1, "{run3}");
+    assert_eq!(run3.code(), Some(1), "{run3}");
     assert!(
-        run3.stdout
+        run3.stdout_text()
             .contains("namespace-not-dns-label.yaml:3:12: namespace:"),
         "{run3}"
     );
 
     let run4 = run(&["lint"], "", &[]);
-    assert_eq!(run4.code, 2, "{run4}");
+    assert_eq!(run4.code(), Some(2), "{run4}");
 
     let run5 = run(&["lint", "tests/values/valid/time-zone.yaml"], "", &env);
     assert_eq!(
-        run5.code, 0,
+        run5.code(),
+        Some(0),
         "FILE arguments are linted without the environment's files\n{run5}"
     );
 }
@@ -404,7 +374,7 @@ fn later_files_and_set_override_earlier_ones() {
         "",
         &[],
     );
-    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.code(), Some(0), "{run}");
 }
 
 #[test]
@@ -417,10 +387,10 @@ fn post_renderer_validates_before_touching_the_stream() {
         &stream,
         &[],
     );
-    assert_eq!(bad.code, 1, "{bad}");
-    assert!(bad.stdout.is_empty(), "{bad}");
+    assert_eq!(bad.code(), Some(1), "{bad}");
+    assert!(bad.stdout_text().is_empty(), "{bad}");
     assert!(
-        bad.stderr
+        bad.stderr()
             .contains("store-not-a-store.yaml:6:14: persistence.data.d1.store"),
         "{bad}"
     );
@@ -434,21 +404,21 @@ fn post_renderer_validates_before_touching_the_stream() {
         &stream,
         &[],
     );
-    assert_eq!(strict.code, 1, "{strict}");
-    assert!(strict.stdout.is_empty(), "{strict}");
-    assert!(!strict.stderr.contains("rootpassword"), "{strict}");
+    assert_eq!(strict.code(), Some(1), "{strict}");
+    assert!(strict.stdout_text().is_empty(), "{strict}");
+    assert!(!strict.stderr().contains("rootpassword"), "{strict}");
 
     let env = [(
         "POLYAXON_PR_VALUES",
         "tests/values/invalid/store-not-a-store.yaml",
     )];
     let from_env = run(&[], &stream, &env);
-    assert_eq!(from_env.code, 1, "{from_env}");
-    assert!(from_env.stdout.is_empty(), "{from_env}");
+    assert_eq!(from_env.code(), Some(1), "{from_env}");
+    assert!(from_env.stdout_text().is_empty(), "{from_env}");
 
     let good = run(&["-f", "tests/values/valid/time-zone.yaml"], &stream, &[]);
-    assert_eq!(good.code, 0, "{good}");
-    assert!(!good.stdout.is_empty(), "{good}");
+    assert_eq!(good.code(), Some(0), "{good}");
+    assert!(!good.stdout_text().is_empty(), "{good}");
 }
 
 #[test]
@@ -462,20 +432,20 @@ fn no_output_ever_contains_a_password() {
             "user.password=rootpassword,user.email=x",
         ];
         let run = run(&args, "", &[]);
-        assert_eq!(run.code, 1, "{run}");
-        assert!(run.stdout.contains("user.password"), "{run}");
-        assert!(!run.stdout.contains("rootpassword"), "{run}");
+        assert_eq!(run.code(), Some(1), "{run}");
+        assert!(run.stdout_text().contains("user.password"), "{run}");
+        assert!(!run.stdout_text().contains("rootpassword"), "{run}");
     }
     for command in ["docs", "schema"] {
         let run = run(&[command], "", &[]);
-        assert!(!run.stdout.contains("rootpassword"), "{run}");
+        assert!(!run.stdout_text().contains("rootpassword"), "{run}");
     }
 }
 
 #[test]
 fn docs_are_the_readme_parameters_section() {
     let run = run(&["docs"], "", &[]);
-    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.code(), Some(0), "{run}");
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     let begin = "<!-- params:begin -->\n";
     let end = "<!-- params:end -->";
@@ -483,7 +453,7 @@ fn docs_are_the_readme_parameters_section() {
     let stop = readme.find(end).expect("params:end marker");
     assert_eq!(
         &readme[start..stop],
-        run.stdout,
+        run.stdout_text(),
         "README's Parameters section is stale: replace it with `polyaxon-pr docs`"
     );
 }
@@ -529,9 +499,9 @@ fn every_reference_parameter_is_in_the_table() {
 #[test]
 fn committed_schema_is_current() {
     let run = run(&["schema"], "", &[]);
-    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.code(), Some(0), "{run}");
     let path = repo().join("chart-overlays/polyaxon/values.schema.json");
-    check_golden(&path, &run.stdout);
+    check_golden(&path, &run.stdout_text());
 }
 
 fn schema_validator() -> jsonschema::Validator {

@@ -4,17 +4,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{fixture, repo_path};
 use polyaxon_pr::report::Severity;
 use polyaxon_pr::stream::{self, Meta, Stream};
 use polyaxon_pr::values::{Source, Values};
 
 fn inputs(target: &str) -> Vec<(PathBuf, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/regressions")
-        .join(target);
+    let dir = repo_path("tests/regressions").join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
@@ -86,8 +87,7 @@ fn overlay() {
 #[test]
 fn post_render() {
     use clap::Parser as _;
-    let fixtures =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/polyaxon-0.4.2/values");
+    let fixtures = fixture("values");
     for (path, text) in inputs("post_render") {
         let cli = polyaxon_pr::cli::Cli::try_parse_from([
             "polyaxon-pr".into(),
