@@ -115,6 +115,15 @@ pub fn suggest<'c>(key: &str, candidates: impl IntoIterator<Item = &'c str>) -> 
         .map(|(_, c)| c)
 }
 
+/// Each finding for `values` as `severity path: message`, for the rule modules' tests.
+#[cfg(test)]
+pub(crate) fn finding_lines(values: Value) -> Vec<String> {
+    validate(&Values::from_json(values))
+        .into_iter()
+        .map(|f| format!("{} {}: {}", f.severity.as_str(), f.path, f.message))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

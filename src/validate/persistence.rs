@@ -356,20 +356,12 @@ fn stores(persistence: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)
 
 #[cfg(test)]
 mod tests {
-    use crate::validate::validate;
-    use crate::values::Values;
+    use crate::validate::finding_lines;
     use serde_json::json;
-
-    fn messages(v: serde_json::Value) -> Vec<String> {
-        validate(&Values::from_json(v))
-            .into_iter()
-            .map(|f| format!("{} {}: {}", f.severity.as_str(), f.path, f.message))
-            .collect()
-    }
 
     #[test]
     fn one_source_and_a_mount_path() {
-        let m = messages(json!({"persistence": {"data": {
+        let m = finding_lines(json!({"persistence": {"data": {
             "a": {"mountPath": "/a", "hostPath": "/x", "existingClaim": "pvc"},
             "b": {"mountPath": "/b"},
             "c": {"hostPath": "/c"}
@@ -386,7 +378,7 @@ mod tests {
 
     #[test]
     fn stores_need_credentials_and_a_matching_bucket() {
-        let m = messages(json!({"persistence": {"outputs": {
+        let m = finding_lines(json!({"persistence": {"outputs": {
             "a": {"store": "s3", "bucket": "gs://b", "secret": "s", "secretKey": "k"},
             "b": {"store": "gcs"},
             "c": {"store": "azure", "bucket": "wasbs://c@acct.blob.core.windows.net/", "secret": "s", "secretKey": "k"},
@@ -404,7 +396,7 @@ mod tests {
 
     #[test]
     fn secret_key_from_two_secrets() {
-        let m = messages(json!({"persistence": {"outputs": {
+        let m = finding_lines(json!({"persistence": {"outputs": {
             "a": {"store": "s3", "bucket": "s3://a", "secret": "one", "secretKey": "k"},
             "b": {"store": "gcs", "bucket": "gs://b", "secret": "two", "secretKey": "k"},
             "c": {"store": "gcs", "bucket": "gs://c", "secret": "one", "secretKey": "k"}
@@ -415,7 +407,7 @@ mod tests {
 
     #[test]
     fn mount_paths_unique_and_not_nested() {
-        let m = messages(json!({"persistence": {
+        let m = finding_lines(json!({"persistence": {
             "data": {"a": {"mountPath": "/logs", "hostPath": "/a"}, "b": {"mountPath": "/d/x", "hostPath": "/b"}},
             "outputs": {"c": {"mountPath": "/d", "existingClaim": "c"}}
         }}));
@@ -430,7 +422,7 @@ mod tests {
 
     #[test]
     fn gpu_mounts_clash_with_volumes_but_not_each_other() {
-        let m = messages(json!({
+        let m = finding_lines(json!({
             "dirs": {"nvidia": {"lib": "/usr/lib/nvidia-384", "bin": "/usr/lib/nvidia-384/bin", "libcuda": "/usr/lib/x86_64-linux-gnu/libcuda.so.1"}},
             "persistence": {"data": {"a": {"mountPath": "/usr/lib/nvidia-384", "hostPath": "/a"}}}
         }));
@@ -443,16 +435,17 @@ mod tests {
 
     #[test]
     fn nfs_hand_over() {
-        let m = messages(json!({"persistence": {"repos": null, "logs": null}}));
+        let m = finding_lines(json!({"persistence": {"repos": null, "logs": null}}));
         assert_eq!(m.len(), 3, "{m:?}");
-        let m =
-            messages(json!({"nfsProvisioner": {"enabled": true}, "persistence": {"repos": null}}));
+        let m = finding_lines(
+            json!({"nfsProvisioner": {"enabled": true}, "persistence": {"repos": null}}),
+        );
         assert!(m.is_empty(), "{m:?}");
     }
 
     #[test]
     fn sensitive_host_paths_warn() {
-        let m = messages(json!({"persistence": {"data": {
+        let m = finding_lines(json!({"persistence": {"data": {
             "a": {"mountPath": "/a", "hostPath": "/etc/ssl"},
             "b": {"mountPath": "/b", "hostPath": "/var/run/docker.sock"},
             "c": {"mountPath": "/c", "hostPath": "/etcetera"}

@@ -97,20 +97,13 @@ fn nfs(ctx: &mut Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::validate::validate;
+    use crate::validate::{finding_lines, validate};
     use crate::values::Values;
     use serde_json::json;
 
-    fn messages(v: serde_json::Value) -> Vec<String> {
-        validate(&Values::from_json(v))
-            .into_iter()
-            .map(|f| format!("{} {}: {}", f.severity.as_str(), f.path, f.message))
-            .collect()
-    }
-
     #[test]
     fn partial_gpu_dirs() {
-        let m = messages(json!({"dirs": {"nvidia": {"lib": "/usr/lib/nvidia"}}}));
+        let m = finding_lines(json!({"dirs": {"nvidia": {"lib": "/usr/lib/nvidia"}}}));
         assert_eq!(
             m,
             [
@@ -121,7 +114,7 @@ mod tests {
 
     #[test]
     fn tls_needs_hosts() {
-        let m = messages(json!({"ingress": {"tls": {"enabled": true}}}));
+        let m = finding_lines(json!({"ingress": {"tls": {"enabled": true}}}));
         assert_eq!(
             m,
             ["error ingress.tls.enabled: ingress.tls.enabled needs ingress.tls.hosts"]
@@ -141,7 +134,7 @@ mod tests {
     #[test]
     fn gpu_mount_paths_need_the_dirs() {
         assert_eq!(
-            messages(json!({"mountPaths": {"nvidia": {"lib": "/nvidia/lib"}}})),
+            finding_lines(json!({"mountPaths": {"nvidia": {"lib": "/nvidia/lib"}}})),
             [
                 "warning mountPaths.nvidia: mountPaths.nvidia has no effect without dirs.nvidia (lib, bin and libcuda)"
             ]
@@ -150,7 +143,7 @@ mod tests {
 
     #[test]
     fn nfs_settings_need_the_provisioner() {
-        let m = messages(json!({"nfsProvisioner": {"pvc": {"logs": {"size": "5Gi"}}}}));
+        let m = finding_lines(json!({"nfsProvisioner": {"pvc": {"logs": {"size": "5Gi"}}}}));
         assert_eq!(
             m,
             [
@@ -158,13 +151,13 @@ mod tests {
             ]
         );
         let on = json!({"nfsProvisioner": {"enabled": true, "pvc": {"logs": {"size": "5Gi"}}}});
-        assert!(messages(on).is_empty());
+        assert!(finding_lines(on).is_empty());
     }
 
     #[test]
     fn star_host_warns() {
         assert_eq!(
-            messages(json!({"allowedHosts": ["*"]})),
+            finding_lines(json!({"allowedHosts": ["*"]})),
             ["warning allowedHosts[0]: \"*\" allows every host"]
         );
     }
