@@ -7,18 +7,8 @@
 
 mod common;
 
-use common::{read_fixture, stdout_of, values_file};
-use polyaxon_pr::stream::Stream;
+use common::{documents, read_fixture, stdout_of, values_file};
 use serde_json::Value;
-
-fn objects(text: &str) -> Vec<Value> {
-    let stream = Stream::read(text).unwrap();
-    stream
-        .docs
-        .iter()
-        .filter_map(|doc| doc.value().unwrap().cloned())
-        .collect()
-}
 
 /// Whether a kustomize patch target selects the object.
 fn selects(target: &Value, object: &Value) -> bool {
@@ -62,11 +52,11 @@ fn export_and_compare(stream_rel: &str, values: &[&str]) {
     export_args.extend(&args);
     let exported = stdout_of(&export_args, &stream);
 
-    let mut patched = objects(&stream);
+    let mut patched = documents(&stream);
     let matched = apply(&exported, &mut patched);
     assert!(!matched.is_empty(), "nothing exported:\n{exported}");
     assert!(matched.iter().all(|&n| n == 1), "{matched:?}");
-    assert_eq!(patched, objects(&post_rendered));
+    assert_eq!(patched, documents(&post_rendered));
 }
 
 #[test]

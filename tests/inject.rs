@@ -15,21 +15,12 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{read_fixture, run, stdout_of, values_file};
+use common::{documents, read_fixture, run, stdout_of, values_file};
 use polyaxon_pr::stream::{FILENAME_ANNOTATION, HOOK_ANNOTATION, Stream};
 use serde_json::{Value, json};
 
 const SETS: [&str; 3] = ["gpu", "stores", "hosts-tz"];
 const FORMS: [&str; 2] = ["helm3", "helm4"];
-
-fn parse(text: &str) -> Vec<Value> {
-    let stream = Stream::read(text).unwrap();
-    stream
-        .docs
-        .iter()
-        .filter_map(|d| d.value().unwrap().cloned())
-        .collect()
-}
 
 fn key(doc: &Value) -> (String, String) {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -251,7 +242,7 @@ fn values_of(set: &str) -> Value {
 /// The chart's render with `set`, improved as documented.
 fn expected(form: &str, set: &str) -> Vec<Value> {
     let values = values_of(set);
-    let mut docs = parse(&read_fixture(&format!("{form}/{set}.yaml")));
+    let mut docs = documents(&read_fixture(&format!("{form}/{set}.yaml")));
     gpu_mounts_read_only(&mut docs);
     read_only_honoured(&mut docs, &values);
     store_env_once(&mut docs, &values);
@@ -290,7 +281,7 @@ fn values_injected_into_the_default_render_equal_the_chart_rendered_with_them() 
                 read_fixture(&format!("{form}/defaults.yaml")),
             );
             assert_same_objects(
-                &parse(&output),
+                &documents(&output),
                 &expected(form, set),
                 &format!("{form}/{set}"),
             );
@@ -322,7 +313,7 @@ fn the_charts_own_render_only_gets_the_documented_improvements() {
                 read_fixture(&format!("{form}/{set}.yaml")),
             );
             assert_same_objects(
-                &parse(&output),
+                &documents(&output),
                 &expected(form, set),
                 &format!("{form}/{set} on itself"),
             );
@@ -379,7 +370,7 @@ fn helm4_hook_jobs_get_core_scheduling_and_keep_their_hook_annotations() {
         &["-f", &values_file("hosts-tz")],
         read_fixture("helm4/defaults.yaml"),
     );
-    let jobs: Vec<Value> = parse(&output)
+    let jobs: Vec<Value> = documents(&output)
         .into_iter()
         .filter(|d| d["kind"] == "Job")
         .collect();
@@ -429,7 +420,7 @@ fn checksum_config_follows_the_changed_config_map() {
         "the ConfigMap is written as a minimal edit, not re-serialised"
     );
     let hash = polyaxon_pr::apply::sha256_hex(&yaml);
-    let api = parse(&output)
+    let api = documents(&output)
         .into_iter()
         .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "polyaxon-polyaxon-api")
         .unwrap();
@@ -538,7 +529,7 @@ fn the_nfs_provisioner_gets_core_scheduling_and_its_claim_templates_count_as_vol
         &["-f", &values_file("hosts-tz")],
         read_fixture("helm3/nfs.yaml"),
     );
-    let nfs = parse(&output)
+    let nfs = documents(&output)
         .into_iter()
         .find(|d| d["kind"] == "StatefulSet")
         .unwrap();
@@ -563,7 +554,7 @@ fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
     let stderr = output.stderr();
     assert!(output.success(), "{stderr}");
     assert!(!stderr.contains("has no effect"), "{stderr}");
-    let jobs = parse(output.stdout_utf8());
+    let jobs = documents(output.stdout_utf8());
     assert_eq!(jobs.len(), 7);
     for job in &jobs {
         let spec = &job["spec"]["template"]["spec"];

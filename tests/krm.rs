@@ -9,22 +9,11 @@
 
 mod common;
 
-use common::{Run, read_fixture, run, values_file};
-use polyaxon_pr::stream::Stream;
+use common::{Run, documents, read_fixture, run, values_file};
 use serde_json::{Value, json};
 
 fn stdout_value(output: &Run) -> Value {
     polyaxon_pr::stream::parse_one(output.stdout_utf8(), 1).unwrap()
-}
-
-/// The documents of a stream as JSON values, in order.
-fn objects(text: &str) -> Vec<Value> {
-    let stream = Stream::read(text).unwrap();
-    stream
-        .docs
-        .iter()
-        .filter_map(|doc| doc.value().unwrap().cloned())
-        .collect()
 }
 
 fn helm3_defaults() -> String {
@@ -59,9 +48,9 @@ fn krm_injects_what_the_post_renderer_injects_from_json_input() {
     let gpu = values_file("gpu");
     let post_rendered = run(&["-f", &gpu], &stream);
     assert!(post_rendered.success(), "{post_rendered}");
-    let expected = objects(post_rendered.stdout_utf8());
+    let expected = documents(post_rendered.stdout_utf8());
 
-    let input = resource_list(objects(&stream), values_config_map(&gpu_values()));
+    let input = resource_list(documents(&stream), values_config_map(&gpu_values()));
     let output = run(&["krm"], serde_json::to_string(&input).unwrap());
     assert!(output.success(), "{output}");
     let list = stdout_value(&output);
@@ -115,7 +104,7 @@ items:
 #[test]
 fn krm_failure_exits_non_zero_and_still_writes_the_list_with_located_results() {
     let bad = "apiHost: polyaxon.example.com\ntimeZone: Mars/Olympus_Mons\n";
-    let items = objects(&helm3_defaults());
+    let items = documents(&helm3_defaults());
     let input = resource_list(items.clone(), values_config_map(bad));
     let output = run(&["krm"], serde_json::to_string(&input).unwrap());
     assert_eq!(output.code(), Some(1), "{output}");
@@ -143,7 +132,7 @@ fn krm_failure_exits_non_zero_and_still_writes_the_list_with_located_results() {
 #[test]
 fn krm_takes_a_plain_v1_list_and_values_from_the_command_line() {
     let gpu = values_file("gpu");
-    let input = json!({"apiVersion": "v1", "kind": "List", "items": objects(&helm3_defaults())});
+    let input = json!({"apiVersion": "v1", "kind": "List", "items": documents(&helm3_defaults())});
     let output = run(&["krm", "-f", &gpu], serde_json::to_string(&input).unwrap());
     assert!(output.success(), "{output}");
     let list = stdout_value(&output);

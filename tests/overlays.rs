@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Run, repo, repo_file, run_in};
+use common::{Run, documents, repo, repo_file, run_in};
 use polyaxon_pr::overlay;
 use polyaxon_pr::stream::{Stream, emit};
 use proptest::prelude::*;
@@ -38,13 +38,7 @@ fn render(dir: &Path, args: &[&str], stream: &str) -> Run {
 }
 
 fn docs(run: &Run) -> Vec<Value> {
-    let text = String::from_utf8(run.stdout().to_vec()).unwrap();
-    let stream = Stream::read(&text).unwrap();
-    stream
-        .docs
-        .iter()
-        .filter_map(|d| d.value().unwrap().cloned())
-        .collect()
+    documents(run.stdout_utf8())
 }
 
 fn find<'d>(docs: &'d [Value], kind: &str, name: &str) -> &'d Value {

@@ -3,8 +3,8 @@
 //! working directory per run unless the test names one, the environment variables that would
 //! change the binary's behaviour (Helm's plugin variables, `POLYAXON_PR_VALUES`, the report
 //! directory) cleared or pinned, and a [`Run`] whose `Display` shows the command, status, stdout
-//! and stderr for assertion messages. It also holds the paths of the repository's fixtures:
-//! tests read only files inside the repository.
+//! and stderr for assertion messages. It also holds the paths of the repository's fixtures
+//! (tests read only files inside the repository) and reads a stream's documents.
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
@@ -13,6 +13,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use polyaxon_pr::stream::Stream;
+use serde_json::Value;
 
 /// Variables a developer's shell or a Helm plugin run may set, each of which changes what the
 /// binary does (report file and terminal echo, default values file).
@@ -164,6 +167,20 @@ fn command(args: &[&str], setup: &Setup, dir: &Path) -> (Command, String) {
         .args(args);
     let command = format!("(cd {} && ulimit -v {limit} && {shown})", dir.display());
     (cmd, command)
+}
+
+/// The documents of a stream that have content, as JSON values, in order.
+pub fn documents(text: &str) -> Vec<Value> {
+    let stream = Stream::read(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    stream
+        .docs
+        .iter()
+        .filter_map(|doc| {
+            doc.value()
+                .unwrap_or_else(|e| panic!("{e}\n{text}"))
+                .cloned()
+        })
+        .collect()
 }
 
 /// The repository root.
