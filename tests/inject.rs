@@ -272,21 +272,24 @@ fn assert_same_objects(actual: &[Value], expected: &[Value], what: &str) {
 
 // ---- the tests ----------------------------------------------------------------------------------
 
-#[test]
-fn values_injected_into_the_default_render_equal_the_chart_rendered_with_them() {
+/// Each values set injected into the render `input(form, set)` names gives the objects of the
+/// chart rendered with that set (documented improvements applied).
+fn assert_injected_as_rendered(input: fn(&str, &str) -> String, what: &str) {
     for form in FORMS {
         for set in SETS {
-            let output = stdout_of(
-                &["-f", &values_file(set)],
-                read_fixture(&format!("{form}/defaults.yaml")),
-            );
+            let output = stdout_of(&["-f", &values_file(set)], read_fixture(&input(form, set)));
             assert_same_objects(
                 &documents(&output),
                 &expected(form, set),
-                &format!("{form}/{set}"),
+                &format!("{form}/{set}{what}"),
             );
         }
     }
+}
+
+#[test]
+fn values_injected_into_the_default_render_equal_the_chart_rendered_with_them() {
+    assert_injected_as_rendered(|form, _| format!("{form}/defaults.yaml"), "");
 }
 
 #[test]
@@ -306,19 +309,7 @@ fn a_second_run_changes_nothing() {
 
 #[test]
 fn the_charts_own_render_only_gets_the_documented_improvements() {
-    for form in FORMS {
-        for set in SETS {
-            let output = stdout_of(
-                &["-f", &values_file(set)],
-                read_fixture(&format!("{form}/{set}.yaml")),
-            );
-            assert_same_objects(
-                &documents(&output),
-                &expected(form, set),
-                &format!("{form}/{set} on itself"),
-            );
-        }
-    }
+    assert_injected_as_rendered(|form, set| format!("{form}/{set}.yaml"), " on itself");
 }
 
 #[test]
