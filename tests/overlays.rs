@@ -50,7 +50,7 @@ fn find<'d>(docs: &'d [Value], kind: &str, name: &str) -> &'d Value {
 /// A failed run: the exit code, nothing on stdout, and the stderr to check.
 fn fails(run: &Run, code: i32) -> String {
     run.assert_code(code);
-    assert!(run.stdout().is_empty(), "{}", run);
+    assert!(run.stdout().is_empty(), "{run}");
     run.stderr()
 }
 
@@ -61,8 +61,7 @@ fn assert_idempotent(dir: &Path, args: &[&str], first: &Run) {
     second.assert_code(0);
     assert!(
         second.stdout() == first.stdout(),
-        "second run changed the output\n{}",
-        second
+        "second run changed the output\n{second}"
     );
 }
 
@@ -173,8 +172,7 @@ fn a_container_regex_that_matches_no_container_fails_and_creates_nothing() {
     run.assert_code(0);
     assert!(
         run.stdout() == stream.as_bytes(),
-        "nothing matched, nothing changed: {}",
-        run
+        "nothing matched, nothing changed: {run}"
     );
 }
 

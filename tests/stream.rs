@@ -25,10 +25,9 @@ fn assert_passes_through(path: &str, args: &[&str]) {
     run.assert_code(0);
     assert!(
         run.stdout() == input.as_slice(),
-        "{path}: output differs from the input\n{}",
-        run
+        "{path}: output differs from the input\n{run}"
     );
-    assert!(run.stderr().is_empty(), "{path}: {}", run);
+    assert!(run.stderr().is_empty(), "{path}: {run}");
 }
 
 #[test]
@@ -65,7 +64,7 @@ fn golden_streams_pass_through_with_helm4_style_arguments() {
         let input = std::fs::read(repo().join(path)).unwrap();
         let run = run_in(dir.path(), &["-f", "values.yaml"], &input);
         run.assert_code(0);
-        assert!(run.stdout() == input.as_slice(), "{path}\n{}", run);
+        assert!(run.stdout() == input.as_slice(), "{path}\n{run}");
     }
 }
 
@@ -74,7 +73,7 @@ fn empty_input_gives_a_comment_line() {
     for input in ["", "\n", "  \n\n"] {
         let run = run(&[], input.as_bytes());
         run.assert_code(0);
-        assert_eq!(run.stdout(), b"# polyaxon-pr: no resources\n", "{}", run);
+        assert_eq!(run.stdout(), b"# polyaxon-pr: no resources\n", "{run}");
     }
 }
 
@@ -82,10 +81,10 @@ fn empty_input_gives_a_comment_line() {
 fn assert_input_error(args: &[&str], stdin: &str, expected: &[&str]) {
     let run = run(args, stdin.as_bytes());
     run.assert_code(2);
-    assert!(run.stdout().is_empty(), "stdout must be empty\n{}", run);
+    assert!(run.stdout().is_empty(), "stdout must be empty\n{run}");
     let stderr = run.stderr();
     for fragment in expected {
-        assert!(stderr.contains(fragment), "missing {fragment:?}\n{}", run);
+        assert!(stderr.contains(fragment), "missing {fragment:?}\n{run}");
     }
 }
 
@@ -124,7 +123,7 @@ fn line_in_message(stream: &str) -> usize {
     let after = stderr
         .split("stream line ")
         .nth(1)
-        .unwrap_or_else(|| panic!("no line number\n{}", run));
+        .unwrap_or_else(|| panic!("no line number\n{run}"));
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().expect("a line number")
 }
@@ -163,8 +162,8 @@ fn unreadable_values_files_are_input_errors() {
     for file in ["values.d", "binary.yaml"] {
         let run = run_in(dir.path(), &["-f", file], stream.as_bytes());
         run.assert_code(2);
-        assert!(run.stdout().is_empty(), "{}", run);
-        assert!(run.stderr().contains(file), "{}", run);
+        assert!(run.stdout().is_empty(), "{run}");
+        assert!(run.stderr().contains(file), "{run}");
     }
 }
 
@@ -172,8 +171,8 @@ fn unreadable_values_files_are_input_errors() {
 fn non_utf8_input_is_an_input_error() {
     let run = run(&[], b"kind: A\nname: \xff\xfe\n");
     run.assert_code(2);
-    assert!(run.stdout().is_empty(), "{}", run);
-    assert!(run.stderr().contains("UTF-8"), "{}", run);
+    assert!(run.stdout().is_empty(), "{run}");
+    assert!(run.stderr().contains("UTF-8"), "{run}");
 }
 
 #[test]
