@@ -11,7 +11,7 @@
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use polyaxon_pr::stream::Stream;
@@ -128,26 +128,29 @@ pub fn run_with(args: &[&str], stdin: impl AsRef<[u8]>, setup: &Setup) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
     let start = Instant::now();
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.as_ref().to_vec();
-    // A writer thread: a large stream must not deadlock against a full stdout pipe.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let output = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("{command}: {e}"));
-    let elapsed = start.elapsed();
-    writer.join().expect("stdin writer");
+    let output =
+        feed_and_wait(child, stdin.as_ref().to_vec()).unwrap_or_else(|e| panic!("{command}: {e}"));
     Run {
         command,
         output,
-        elapsed,
+        elapsed: start.elapsed(),
     }
+}
+
+/// Write `input` to the child's stdin from a thread (a large stream must not deadlock against a
+/// full stdout pipe) and collect its output.
+fn feed_and_wait(mut child: Child, input: Vec<u8>) -> std::io::Result<Output> {
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let output = child.wait_with_output();
+    writer.join().expect("stdin writer");
+    output
 }
 
 /// The process to start, and how to show it in messages.
