@@ -11,6 +11,7 @@
 //! difference never rolls pods.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -61,10 +62,11 @@ pub fn inject_with(
 ) -> Result<Outcome> {
     let Plan {
         mut patches,
+        drafts,
         findings: plan_findings,
     } = plan::plan(stream, values, profile)?;
-    overlay::extend_plan(stream, &mut patches, overlays)?;
-    let mut changed = apply_patches(stream, &mut patches)?;
+    let drafts = overlay::extend_plan(stream, &mut patches, drafts, overlays)?;
+    let mut changed = changed_documents(stream, drafts, &mut patches)?;
     recompute_checksums(stream, &mut changed, &mut patches)?;
     let mut findings = plan_findings;
     findings.extend(check_changed(stream, &changed)?);
@@ -85,20 +87,22 @@ pub fn inject_with(
     })
 }
 
-fn apply_patches(
+/// The patched documents (`drafts`: the plan's and the overlays' working copies, their patches
+/// already applied) that differ from what the chart rendered; the patches of the others are
+/// dropped.
+fn changed_documents(
     stream: &Stream<'_>,
+    drafts: BTreeMap<usize, Value>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
 ) -> Result<BTreeMap<usize, Value>> {
     let mut changed = BTreeMap::new();
-    for (&index, ops) in patches.iter() {
-        let doc = &stream.docs[index];
-        let Some(original) = doc.value()? else {
+    for (index, value) in drafts {
+        if !patches.contains_key(&index) {
+            continue;
+        }
+        let Some(original) = stream.docs[index].value()? else {
             continue;
         };
-        let mut value = original.clone();
-        let ops: Vec<_> = ops.iter().map(|t| t.op.clone()).collect();
-        json_patch::patch(&mut value, &ops)
-            .map_err(|e| Error::input(format!("{}: a patch cannot apply: {e}", doc.source())))?;
         if value != *original {
             changed.insert(index, value);
         }
@@ -131,18 +135,21 @@ fn recompute_checksums(
             if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
                 continue;
             }
-            let current = match changed.get(&doc.index) {
-                Some(v) => v.clone(),
-                None => doc.value()?.cloned().unwrap_or(Value::Null),
+            let ops = match changed.get(&doc.index) {
+                Some(v) => checksum_ops(v, name, hash),
+                None => doc
+                    .value()?
+                    .map_or_else(Vec::new, |v| checksum_ops(v, name, hash)),
             };
-            let ops = checksum_ops(&current, name, hash);
             if ops.is_empty() {
                 continue;
             }
-            let mut value = current;
-            json_patch::patch(&mut value, &ops)
+            let value = match changed.entry(doc.index) {
+                Entry::Occupied(entry) => entry.into_mut(),
+                Entry::Vacant(entry) => entry.insert(doc.value()?.cloned().unwrap_or_default()),
+            };
+            json_patch::patch(value, &ops)
                 .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
-            changed.insert(doc.index, value);
             let tagged = ops.into_iter().map(|op| TaggedOp {
                 op,
                 parameter: CHECKSUM_CONFIG.to_string(),

@@ -154,7 +154,17 @@ fn collect_specs(value: &Value, object: &str, found: &mut Vec<PodSpecRef>) {
 
 /// The (non-init) containers of a pod spec.
 pub fn containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-    let list = join(&spec.pointer, "containers");
+    listed(doc, spec, "containers")
+}
+
+/// The init containers of a pod spec.
+pub fn init_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+    listed(doc, spec, "initContainers")
+}
+
+/// The entries of a pod spec's container list `field`, each with its pointer and name.
+fn listed(doc: &Value, spec: &PodSpecRef, field: &str) -> Vec<ContainerRef> {
+    let list = join(&spec.pointer, field);
     let Some(items) = doc.pointer(&list).and_then(Value::as_array) else {
         return Vec::new();
     };

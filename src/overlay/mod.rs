@@ -273,35 +273,28 @@ fn feedback(overlays: &Overlays) -> Vec<Finding> {
 }
 
 /// Add the rules' operations to the built-in plan (`patches`, by document index): computed
-/// against each document as the plan leaves it, appended after the plan's operations and tagged
-/// with their rule, so the output checks and `--explain` treat them like any other.
+/// against each document as the plan leaves it (`drafts`, the plan's patched documents),
+/// appended after the plan's operations and tagged with their rule, so the output checks and
+/// `--explain` treat them like any other. Returns the drafts as the rules leave them: the
+/// documents with operations, patched (documents the rules left as they were may be among them).
 pub fn extend_plan(
     stream: &Stream<'_>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+    drafts: BTreeMap<usize, Value>,
     overlays: &Overlays,
-) -> Result<()> {
+) -> Result<BTreeMap<usize, Value>> {
     if overlays.is_empty() {
-        return Ok(());
+        return Ok(drafts);
     }
-    let mut drafts = BTreeMap::new();
-    for (&index, ops) in patches.iter() {
-        let doc = &stream.docs[index];
-        let Some(mut value) = doc.value()?.cloned() else {
-            continue;
-        };
-        let ops: Vec<PatchOperation> = ops.iter().map(|t| t.op.clone()).collect();
-        json_patch::patch(&mut value, &ops)
-            .map_err(|e| Error::input(format!("{}: a patch cannot apply: {e}", doc.source())))?;
-        drafts.insert(index, value);
-    }
-    for (index, ops) in apply(stream, &drafts, overlays)?.ops {
+    let (ops, drafts) = run::run(stream, drafts, overlays)?;
+    for (index, ops) in ops {
         let tagged = ops.into_iter().map(|r| TaggedOp {
             op: r.op,
             parameter: r.rule,
         });
         patches.entry(index).or_default().extend(tagged);
     }
-    Ok(())
+    Ok(drafts)
 }
 
 #[cfg(test)]

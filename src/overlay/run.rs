@@ -3,7 +3,7 @@
 //! cannot apply and `expect` violation is collected before the run fails, so the user sees them
 //! all; a document the rules leave as it was is not reported as changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use json_patch::PatchOperation;
 use serde_json::Value;
@@ -38,79 +38,183 @@ pub fn apply(
     drafts: &BTreeMap<usize, Value>,
     overlays: &Overlays,
 ) -> Result<Applied> {
-    let mut state = State::new(stream, drafts)?;
+    let (ops, mut edited) = run(stream, drafts.clone(), overlays)?;
+    let docs = ops
+        .keys()
+        .filter_map(|&index| Some((index, edited.remove(&index)?)))
+        .collect();
+    Ok(Applied { ops, docs })
+}
+
+/// [`apply`] on drafts it owns and edits in place: the operations of each document the rules
+/// changed, and every draft (those given and those the rules made) as the rules leave it.
+pub(super) fn run(
+    stream: &Stream<'_>,
+    drafts: BTreeMap<usize, Value>,
+    overlays: &Overlays,
+) -> Result<Edited> {
+    let mut state = State::new(stream, drafts);
     for rule in &overlays.rules {
-        let matched = state.run(rule);
+        let matched = state.run(rule)?;
         if !rule.expect.admits(matched.len()) {
-            let finding = state.expect_failure(rule, &matched);
+            let finding = state.expect_failure(rule, &matched)?;
             state.findings.push(finding);
         }
     }
     state.finish()
 }
 
-/// The documents as the rules have left them so far.
+/// The rules' operations by changed document, and the drafts as the rules leave them.
+pub(super) type Edited = (BTreeMap<usize, Vec<RuleOp>>, BTreeMap<usize, Value>);
+
+/// The documents as the rules have left them so far. Only edited documents are held (each one
+/// copy, edited in place); the others are read from the stream, whose line scanner decides most
+/// selectors without parsing them.
 struct State<'s> {
     stream: &'s Stream<'s>,
-    base: Vec<Option<Value>>,
-    docs: Vec<Option<Value>>,
+    /// The documents the built-in injection or the rules have edited, as they are now.
+    drafts: BTreeMap<usize, Value>,
+    /// The documents the built-in injection edited (the keys of the drafts given).
+    injected: BTreeSet<usize>,
+    /// The built-in injection's version of those the rules touched: what tells whether the rules
+    /// changed them.
+    before: BTreeMap<usize, Value>,
     ops: BTreeMap<usize, Vec<RuleOp>>,
     findings: Vec<Finding>,
 }
 
 impl<'s> State<'s> {
-    fn new(stream: &'s Stream<'s>, drafts: &BTreeMap<usize, Value>) -> Result<Self> {
-        let mut base = Vec::with_capacity(stream.docs.len());
-        for doc in &stream.docs {
-            let value = match drafts.get(&doc.index) {
-                Some(v) => Some(v.clone()),
-                None => doc.value()?.cloned(),
-            };
-            base.push(value.filter(Value::is_object));
-        }
-        Ok(State {
+    fn new(stream: &'s Stream<'s>, drafts: BTreeMap<usize, Value>) -> Self {
+        State {
             stream,
-            docs: base.clone(),
-            base,
+            injected: drafts.keys().copied().collect(),
+            drafts,
+            before: BTreeMap::new(),
             ops: BTreeMap::new(),
             findings: Vec::new(),
-        })
+        }
+    }
+
+    /// The document as it is now; `None` unless it is a mapping.
+    fn current(&self, index: usize) -> Result<Option<&Value>> {
+        let value = match self.drafts.get(&index) {
+            Some(draft) => Some(draft),
+            None => self.stream.docs[index].value()?,
+        };
+        Ok(value.filter(|v| v.is_object()))
+    }
+
+    /// The document before the rules; `None` unless it is a mapping.
+    fn base(&self, index: usize) -> Result<Option<&Value>> {
+        let value = match self.before.get(&index) {
+            Some(value) => Some(value),
+            None if self.injected.contains(&index) => self.drafts.get(&index),
+            None => self.stream.docs[index].value()?,
+        };
+        Ok(value.filter(|v| v.is_object()))
+    }
+
+    /// The identifying fields of the document as it is now: for a document nothing has edited,
+    /// as the stream's line scanner read them (no parse).
+    fn meta(&self, index: usize) -> Result<Option<Meta>> {
+        match self.drafts.get(&index) {
+            Some(draft) => Ok(draft.is_object().then(|| Meta::of(draft))),
+            None => self.stream.docs[index].meta(),
+        }
+    }
+
+    /// Whether the rule's selector takes the document; its identifying fields are checked first,
+    /// so a document they exclude is not parsed.
+    fn matches(&self, rule: &Rule, index: usize) -> Result<bool> {
+        let Some(meta) = self.meta(index)? else {
+            return Ok(false);
+        };
+        if !rule.select.meta_misses(&meta).is_empty() {
+            return Ok(false);
+        }
+        Ok(self
+            .current(index)?
+            .is_some_and(|doc| rule.select.reaches_containers(doc)))
     }
 
     /// Apply one rule to every document it matches; the indices matched.
-    fn run(&mut self, rule: &Rule) -> Vec<usize> {
+    fn run(&mut self, rule: &Rule) -> Result<Vec<usize>> {
         let mut matched = Vec::new();
-        for index in 0..self.docs.len() {
-            let Some(doc) = &self.docs[index] else {
-                continue;
-            };
-            if !rule.select.misses(doc, &Meta::of(doc)).is_empty() {
-                continue;
-            }
-            matched.push(index);
-            let mut draft = doc.clone();
-            match edit::apply(&mut draft, rule) {
-                Ok(ops) if ops.is_empty() => {}
-                Ok(ops) => {
-                    let tagged = ops.into_iter().map(|op| RuleOp {
-                        rule: rule.id.to_string(),
-                        op,
-                    });
-                    self.ops.entry(index).or_default().extend(tagged);
-                    self.docs[index] = Some(draft);
-                }
-                Err(failure) => {
-                    let finding = self.failure(rule, index, failure);
-                    self.findings.push(finding);
-                }
+        for index in 0..self.stream.docs.len() {
+            if self.matches(rule, index)? {
+                matched.push(index);
+                self.edit(rule, index)?;
             }
         }
-        matched
+        Ok(matched)
+    }
+
+    /// Apply `rule` to the draft of a document it matched (made from the parsed document when
+    /// there is none yet).
+    fn edit(&mut self, rule: &Rule, index: usize) -> Result<()> {
+        let fresh = !self.drafts.contains_key(&index);
+        if fresh {
+            let Some(value) = self.current(index)?.cloned() else {
+                return Ok(());
+            };
+            self.drafts.insert(index, value);
+        } else if self.injected.contains(&index) && !self.before.contains_key(&index) {
+            let injected = self.drafts[&index].clone();
+            self.before.insert(index, injected);
+        }
+        let Some(draft) = self.drafts.get_mut(&index) else {
+            return Ok(());
+        };
+        match edit::apply(draft, rule) {
+            Ok(ops) if ops.is_empty() => {
+                if fresh {
+                    self.drafts.remove(&index);
+                }
+            }
+            Ok(ops) => {
+                let tagged = ops.into_iter().map(|op| RuleOp {
+                    rule: rule.id.to_string(),
+                    op,
+                });
+                self.ops.entry(index).or_default().extend(tagged);
+            }
+            Err(failure) => {
+                self.restore(index)?;
+                let finding = self.failure(rule, index, failure);
+                self.findings.push(finding);
+            }
+        }
+        Ok(())
+    }
+
+    /// Put back a document a rule failed on half-way: as it was before the rules, with the
+    /// earlier rules' operations (the run fails, but the later rules must see the same document
+    /// to report their own problems).
+    fn restore(&mut self, index: usize) -> Result<()> {
+        let Some(mut value) = self.base(index)?.cloned() else {
+            return Ok(());
+        };
+        let ops: Vec<PatchOperation> = self
+            .ops
+            .get(&index)
+            .into_iter()
+            .flatten()
+            .map(|r| r.op.clone())
+            .collect();
+        json_patch::patch(&mut value, &ops).map_err(|e| {
+            Error::input(format!(
+                "{}: a patch cannot apply: {e}",
+                self.stream.docs[index].source()
+            ))
+        })?;
+        self.drafts.insert(index, value);
+        Ok(())
     }
 
     /// `Deployment polyaxon-api in templates/api.yaml (stream line 40)`.
     fn describe(&self, index: usize) -> String {
-        let meta = self.docs[index].as_ref().map(Meta::of).unwrap_or_default();
+        // Every document described has had its identifying fields read already.
+        let meta = self.meta(index).ok().flatten().unwrap_or_default();
         format!(
             "{} {} in {}",
             meta.kind,
@@ -158,7 +262,7 @@ impl<'s> State<'s> {
         }
     }
 
-    fn expect_failure(&self, rule: &Rule, matched: &[usize]) -> Finding {
+    fn expect_failure(&self, rule: &Rule, matched: &[usize]) -> Result<Finding> {
         let n = matched.len();
         let mut message = format!(
             "{} matched {n} document(s); it expects {}",
@@ -168,7 +272,7 @@ impl<'s> State<'s> {
         if n > expected_max(rule.expect) {
             let names: Vec<String> = matched.iter().map(|&i| self.describe(i)).collect();
             message.push_str(&format!(": {}", names.join("; ")));
-        } else if let Some((index, misses)) = self.nearest(rule, matched) {
+        } else if let Some((index, misses)) = self.nearest(rule, matched)? {
             let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
             message.push_str(&format!(
                 ". Nearest: {}: {}",
@@ -176,34 +280,46 @@ impl<'s> State<'s> {
                 why.join("; ")
             ));
         }
-        Finding::error(rule.id.path(), rule.id.origin.clone(), message)
-            .with_hint(self.expect_hint(rule))
+        let hint = self.expect_hint(rule)?;
+        Ok(Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint))
     }
 
-    fn nearest(&self, rule: &Rule, matched: &[usize]) -> Option<(usize, Vec<Miss>)> {
-        let candidates = self
-            .docs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !matched.contains(i));
-        let candidates = candidates.filter_map(|(i, doc)| {
-            let doc = doc.as_ref()?;
-            Some((i, rule.select.misses(doc, &Meta::of(doc))))
-        });
-        select::nearest(candidates)
-    }
-
-    fn expect_hint(&self, rule: &Rule) -> String {
-        let hooks = self.docs.iter().flatten().any(|d| Meta::of(d).is_hook());
-        if rule.select.hooks == Hooks::Only && !hooks {
-            return "the stream holds no Helm hooks: Helm 3 does not pass hooks to a \
-                    post-renderer (Helm 4 does)"
-                .to_string();
+    /// The document that came nearest to `rule` (`matched` is sorted). Ranking needs the
+    /// containers of every document, so all are parsed: this only runs when the run fails.
+    fn nearest(&self, rule: &Rule, matched: &[usize]) -> Result<Option<(usize, Vec<Miss>)>> {
+        let mut candidates = Vec::new();
+        for index in 0..self.stream.docs.len() {
+            if matched.binary_search(&index).is_ok() {
+                continue;
+            }
+            if let Some(doc) = self.current(index)? {
+                candidates.push((index, rule.select.misses(doc, &Meta::of(doc))));
+            }
         }
-        "fix the selector, or set `expect` (\"0+\" when matching nothing is fine)".to_string()
+        Ok(select::nearest(candidates))
     }
 
-    fn finish(self) -> Result<Applied> {
+    fn expect_hint(&self, rule: &Rule) -> Result<String> {
+        if rule.select.hooks == Hooks::Only && !self.any_hook()? {
+            return Ok(
+                "the stream holds no Helm hooks: Helm 3 does not pass hooks to a \
+                       post-renderer (Helm 4 does)"
+                    .to_string(),
+            );
+        }
+        Ok("fix the selector, or set `expect` (\"0+\" when matching nothing is fine)".to_string())
+    }
+
+    fn any_hook(&self) -> Result<bool> {
+        for index in 0..self.stream.docs.len() {
+            if self.meta(index)?.is_some_and(|meta| meta.is_hook()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn finish(mut self) -> Result<Edited> {
         let errors = self
             .findings
             .iter()
@@ -215,17 +331,14 @@ impl<'s> State<'s> {
                 findings: self.findings,
             });
         }
-        let mut applied = Applied::default();
-        for (index, ops) in self.ops {
+        let mut changed = std::mem::take(&mut self.ops);
+        for index in changed.keys().copied().collect::<Vec<_>>() {
             // Rules that undo each other leave the document as it was: no change to write.
-            if self.docs[index] != self.base[index] {
-                applied.ops.insert(index, ops);
-                if let Some(doc) = self.docs[index].clone() {
-                    applied.docs.insert(index, doc);
-                }
+            if self.current(index)? == self.base(index)? {
+                changed.remove(&index);
             }
         }
-        Ok(applied)
+        Ok((changed, self.drafts))
     }
 }
 

@@ -98,6 +98,14 @@ const NOT_A_WORKLOAD: usize = 100;
 impl Selector {
     /// Every criterion `doc` fails; empty when it matches.
     pub fn misses(&self, doc: &Value, meta: &Meta) -> Vec<Miss> {
+        let mut out = self.meta_misses(meta);
+        self.container_miss(doc, &mut out);
+        out
+    }
+
+    /// The criteria a document's identifying fields fail (all but the containers regex): what
+    /// can be decided without parsing it.
+    pub fn meta_misses(&self, meta: &Meta) -> Vec<Miss> {
         let mut out = Vec::new();
         self.kind(meta, &mut out);
         if let Some(re) = &self.name
@@ -119,8 +127,14 @@ impl Selector {
         }
         pairs("annotation", &self.annotations, &meta.annotations, &mut out);
         self.hook(meta, &mut out);
-        self.container_miss(doc, &mut out);
         out
+    }
+
+    /// Whether the containers regex (if any) reaches a container of `doc`.
+    pub fn reaches_containers(&self, doc: &Value) -> bool {
+        let mut out = Vec::new();
+        self.container_miss(doc, &mut out);
+        out.is_empty()
     }
 
     fn kind(&self, meta: &Meta, out: &mut Vec<Miss>) {
@@ -202,7 +216,7 @@ impl Selector {
     fn candidates(&self, doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
         let mut all = podspec::containers(doc, spec);
         if self.init_containers {
-            all.extend(init_containers(doc, spec));
+            all.extend(podspec::init_containers(doc, spec));
         }
         all
     }
@@ -218,24 +232,6 @@ impl Selector {
             })
             .collect()
     }
-}
-
-fn init_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-    let list = podspec::join(&spec.pointer, "initContainers");
-    let items = doc.pointer(&list).and_then(Value::as_array);
-    items
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, c)| ContainerRef {
-            pointer: format!("{list}/{i}"),
-            name: c
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-        })
-        .collect()
 }
 
 fn namespace_miss(wanted: &str, found: &str) -> Miss {

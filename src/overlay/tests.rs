@@ -296,6 +296,41 @@ fn a_patch_that_cannot_apply_names_path_document_and_reason() {
 }
 
 #[test]
+fn a_rule_that_fails_half_way_leaves_nothing_for_the_next_rules() {
+    // The first rule adds its volume, then its patch fails: the second rule must see the
+    // document without that volume (no second, misleading conflict).
+    let overlays = rules(
+        "  - volumes: [{name: v, emptyDir: {}}]
+    patch: [{op: replace, path: /spec/nothere/x, value: 1}]
+  - volumes: [{name: v, hostPath: {path: /x}}]
+",
+    );
+    let messages = error_messages(run(
+        &overlays,
+        &workload("Deployment", "d", json!({}), &["a"]),
+    ));
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert!(messages[0].contains("rules[0].patch[0]"), "{}", messages[0]);
+}
+
+#[test]
+fn documents_the_selector_excludes_by_their_metadata_are_not_parsed() {
+    // The second document does not parse, but its kind (read by the stream's line scanner)
+    // already excludes it, so the rule never needs its content.
+    let text = format!(
+        "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n c: d\n",
+        workload("Deployment", "d", json!({"role": "experiments"}), &["a"])
+    );
+    let stream = Stream::read(&text).unwrap();
+    let applied = apply(&stream, &BTreeMap::new(), &rules(SCRATCH)).unwrap();
+    assert_eq!(applied.docs.keys().copied().collect::<Vec<_>>(), [0]);
+    assert!(
+        stream.docs[1].value().is_err(),
+        "the test needs a malformed document"
+    );
+}
+
+#[test]
 fn hooks_can_be_excluded_or_targeted() {
     let hook = json!({"apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": "sync", "annotations": {"helm.sh/hook": "pre-upgrade",

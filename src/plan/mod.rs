@@ -39,6 +39,9 @@ pub struct TaggedOp {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+    /// Each patched document as its operations leave it (the planner's working copies, handed
+    /// on so that nothing needs to apply the patches again).
+    pub drafts: BTreeMap<usize, Value>,
     pub findings: Vec<Finding>,
 }
 
@@ -174,13 +177,13 @@ impl<'a> Planner<'a> {
                 },
             );
         }
-        let source = self.stream.docs[index].source();
         let Some(draft) = self.drafts.get_mut(&index) else {
             return Ok(());
         };
         json_patch::patch(&mut draft.value, &ops).map_err(|e| {
             Error::input(format!(
-                "{source}: the patch for `{parameter}` cannot apply: {e}"
+                "{}: the patch for `{parameter}` cannot apply: {e}",
+                self.stream.docs[index].source()
             ))
         })?;
         draft.ops.extend(ops.into_iter().map(|op| TaggedOp {
@@ -284,13 +287,15 @@ impl<'a> Planner<'a> {
                 findings: self.findings,
             });
         }
-        let patches = self
-            .drafts
-            .into_iter()
-            .map(|(index, draft)| (index, draft.ops))
-            .collect();
+        let mut patches = BTreeMap::new();
+        let mut drafts = BTreeMap::new();
+        for (index, draft) in self.drafts {
+            patches.insert(index, draft.ops);
+            drafts.insert(index, draft.value);
+        }
         Ok(Plan {
             patches,
+            drafts,
             findings: self.findings,
         })
     }
