@@ -23,9 +23,9 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span, StrInput, StructureStyle};
 
+use super::Document;
 use super::emit::to_yaml;
 use super::split::is_separator;
-use super::{Document, parse_one};
 
 /// Why the minimal edit was not attempted or not trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,24 +38,17 @@ type Res<T> = Result<T, Unsupported>;
 pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
     let old = doc.value().ok()??;
     let crlf = doc.raw().contains("\r\n");
-    rewrite_text(doc.yaml(), doc.chunk.body_line, old, new, crlf)
+    rewrite_text(doc.yaml(), old, new, crlf)
 }
 
-/// [`rewrite`] on text: `text` parses to `old` (`first_line` is its stream line); the result is
-/// kept only if it parses to exactly `new` and introduces no document separator.
-pub fn rewrite_text(
-    text: &str,
-    first_line: usize,
-    old: &Value,
-    new: &Value,
-    crlf: bool,
-) -> Option<String> {
+/// [`rewrite`] on text: `text` parses to `old`; the result is kept only if it parses to exactly
+/// `new` ([`reread`]) and introduces no document separator.
+pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<String> {
     let out = edit(text, old, new, crlf).ok()?;
     if out.lines().any(is_separator) {
         return None;
     }
-    let reread = parse_one(&out, first_line).ok()?;
-    (reread == *new).then_some(out)
+    reread::reads_back_as(&out, new).then_some(out)
 }
 
 /// The edited text, without the safety net (exposed for tests that check the edits themselves).
@@ -858,5 +851,6 @@ fn shift(yaml: &str, col: usize, first: bool) -> String {
     out
 }
 
+mod reread;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::stream::parse_one;
 
 /// Edit `text` with `change` applied to its value; the edit must be trusted (no fallback).
 fn rewritten(text: &str, change: impl FnOnce(&mut Value)) -> String {
@@ -11,7 +12,7 @@ fn rewritten(text: &str, change: impl FnOnce(&mut Value)) -> String {
     let out = edit(text, &old, &new, false).unwrap();
     assert_eq!(parse_one(&out, 1).unwrap(), new, "{out}");
     assert_eq!(
-        rewrite_text(text, 1, &old, &new, false).as_deref(),
+        rewrite_text(text, &old, &new, false).as_deref(),
         Some(out.as_str())
     );
     out
@@ -22,7 +23,7 @@ fn falls_back(text: &str, change: impl FnOnce(&mut Value)) -> bool {
     let old = parse_one(text, 1).unwrap();
     let mut new = old.clone();
     change(&mut new);
-    rewrite_text(text, 1, &old, &new, false).is_none()
+    rewrite_text(text, &old, &new, false).is_none()
 }
 
 const DEPLOYMENT: &str = "\
@@ -260,7 +261,7 @@ fn crlf_text_gets_crlf_lines() {
     let text = "a: \"1\"\r\nb:\r\n  c: 2\r\n";
     let old = parse_one(text, 1).unwrap();
     let new = json!({"a": "2", "b": {"c": 2, "d": [1]}});
-    let out = rewrite_text(text, 1, &old, &new, true).unwrap();
+    let out = rewrite_text(text, &old, &new, true).unwrap();
     assert_eq!(out, "a: \"2\"\r\nb:\r\n  c: 2\r\n  d:\r\n  - 1\r\n");
 }
 
