@@ -74,7 +74,8 @@ pub struct ValuesArgs {
     /// Set a string value as `helm --set-string` does (repeatable).
     #[arg(long = "set-string", value_name = "PATH=VALUE")]
     pub set_string: Vec<String>,
-    /// Treat warnings as errors.
+    /// Treat warnings as errors; the post-renderer also parses every document of the stream,
+    /// not only those it edits, so a syntax error anywhere fails the run (exit 2).
     #[arg(long)]
     pub strict: bool,
 }
@@ -181,8 +182,11 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     // No parse_all here: a document is parsed only when its kind and metadata (read by the
     // stream's line scanner, which parses whatever it cannot read) say a stage edits it. That is
     // most of the speed on big streams; a syntax error inside a document nothing edits is left
-    // for Helm and the API server to report.
+    // for Helm and the API server to report — unless `--strict` asks for every document.
     let stream = Stream::read(&text)?;
+    if args.values.strict {
+        stream.parse_all()?;
+    }
     let output = inject(args, &stream, &values, io)?;
     write_out(io, output.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -317,3 +317,16 @@ fn edge_golden_stream_splits_where_kubernetes_does() {
         "second"
     );
 }
+
+/// By default a document nothing edits is not parsed (speed: issue 7); `--strict` parses every
+/// document, so a syntax error in any of them fails the run with exit 2 and nothing on stdout.
+#[test]
+fn strict_parses_every_document() {
+    let stream = "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [1,\n";
+    run(&[], stream).assert_code(0);
+    let strict = run(&["--strict"], stream);
+    strict.assert_code(2);
+    assert!(strict.stdout().is_empty(), "{strict}");
+    assert!(strict.stderr().contains("c/templates/cm.yaml"), "{strict}");
+    assert!(strict.stderr().contains("stream line 8"), "{strict}");
+}
