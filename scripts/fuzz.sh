@@ -22,6 +22,10 @@
 # overlay examples); the corpora grow in fuzz/corpus/ and crashes land in fuzz/artifacts/ (both
 # gitignored). Every crash becomes a regression test under tests/ and a fix: reproduce one with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -O TARGET fuzz/artifacts/TARGET/crash-...
+#
+# Campaigns so far (2 shared cores, one job, 10 minutes per target): overlay crashed within
+# seconds on `volumes: [{}]` (fixed; tests/regressions/overlay/); after the fix stream_passthrough
+# (52k runs), values (1.46M), overlay (847k) and post_render (43k) found nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
