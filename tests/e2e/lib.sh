@@ -96,22 +96,22 @@ k8s_validate() {
 
 needs_injection() {
     [[ ${POLYAXON_E2E_ASSERT_INJECTION:-0} == 1 ]] ||
-        skip "injection has not landed (polyaxon-pr -f gpu.yaml leaves the stream unchanged); POLYAXON_E2E_ASSERT_INJECTION=1 forces this test"
+        skip "POLYAXON_E2E_ASSERT_INJECTION=0"
 }
 
 needs_validation() {
     [[ ${POLYAXON_E2E_ASSERT_VALIDATION:-0} == 1 ]] ||
-        skip "values validation has not landed (polyaxon-pr -f bad-timezone.yaml succeeds); POLYAXON_E2E_ASSERT_VALIDATION=1 forces this test"
+        skip "POLYAXON_E2E_ASSERT_VALIDATION=0"
 }
 
 needs_lint() {
     [[ ${POLYAXON_E2E_ASSERT_LINT:-0} == 1 ]] ||
-        skip "lint has not landed (polyaxon-pr lint gpu.yaml does not exit 0); POLYAXON_E2E_ASSERT_LINT=1 forces this test"
+        skip "POLYAXON_E2E_ASSERT_LINT=0"
 }
 
 needs_overlays_lint() {
     [[ ${POLYAXON_E2E_ASSERT_OVERLAYS_LINT:-0} == 1 ]] ||
-        skip "lint --overlays has not landed (polyaxon-pr lint --overlays chart-overlays/examples/scratch-space.yaml does not exit 0); POLYAXON_E2E_ASSERT_OVERLAYS_LINT=1 forces this test"
+        skip "POLYAXON_E2E_ASSERT_OVERLAYS_LINT=0"
 }
 
 # GPU injection in a stream or release (yq's first arguments): volumes and mounts where chart 0.4

@@ -7,13 +7,9 @@
 #
 #   tests/e2e/run.sh [PATTERN]     # only tests whose name contains PATTERN
 #
-# Features other parts of the project deliver are detected from the binary's behaviour, and the
-# tests that need them are skipped (saying so) until they land, or forced with the switches:
-#   POLYAXON_E2E_ASSERT_INJECTION=1|0  (auto: `polyaxon-pr -f gpu.yaml` changes a rendered stream)
-#   POLYAXON_E2E_ASSERT_VALIDATION=1|0 (auto: `polyaxon-pr -f bad-timezone.yaml` fails)
-#   POLYAXON_E2E_ASSERT_LINT=1|0       (auto: `polyaxon-pr lint gpu.yaml` exits 0)
-#   POLYAXON_E2E_ASSERT_OVERLAYS_LINT=1|0 (auto: `polyaxon-pr lint --overlays` passes on
-#                                       chart-overlays/examples/scratch-space.yaml)
+# Switches (default 1; set to 0 to skip the tests that need the feature):
+#   POLYAXON_E2E_ASSERT_INJECTION, POLYAXON_E2E_ASSERT_VALIDATION, POLYAXON_E2E_ASSERT_LINT,
+#   POLYAXON_E2E_ASSERT_OVERLAYS_LINT
 # POLYAXON_E2E_CARGO_INSTALL=0 skips the two tests that build with cargo (install hook, pre-commit).
 # POLYAXON_PR_BIN=path uses that binary instead of building one with `cargo build`.
 set -euo pipefail
@@ -72,27 +68,14 @@ cp plugin.yaml "$E2E_PLUGIN_SRC/"
 cp scripts/install-binary.sh "$E2E_PLUGIN_SRC/scripts/"
 cp plugins/polyaxon-pr/plugin.yaml "$E2E_PLUGIN_SRC/plugins/polyaxon-pr/"
 
-# detect NAME COMMAND...: the switch's value, from the environment or from running COMMAND.
-detect() {
-    local name=$1 value
-    shift
-    value=${!name:-auto}
-    if [[ $value == auto ]]; then
-        if "$@" >/dev/null 2>&1; then value=1; else value=0; fi
-    fi
-    export "$name=$value"
-    echo "e2e: $name=$value"
-}
-helm_stream=$E2E_TMP/helm3-stream.yaml
-HELM_DATA_HOME=$E2E_TMP/detect "$HELM3" template polyaxon tests/charts/polyaxon-mini -n polyaxon >"$helm_stream"
-injection_changes_stream() {
-    # shellcheck disable=SC2094 # both only read the file
-    ! polyaxon-pr -f tests/e2e/values/gpu.yaml <"$helm_stream" | cmp -s - "$helm_stream"
-}
-detect POLYAXON_E2E_ASSERT_INJECTION injection_changes_stream
-detect POLYAXON_E2E_ASSERT_VALIDATION bash -c '! polyaxon-pr -f tests/e2e/values/bad-timezone.yaml </dev/null'
-detect POLYAXON_E2E_ASSERT_LINT polyaxon-pr lint tests/e2e/values/gpu.yaml
-detect POLYAXON_E2E_ASSERT_OVERLAYS_LINT polyaxon-pr lint --overlays chart-overlays/examples/scratch-space.yaml
+# Every feature the switches guard has landed, so their tests always run: a switch defaults to 1
+# (an auto-detection would silently skip the tests of a feature that regressed). Set one to 0 to
+# skip those tests explicitly.
+for name in POLYAXON_E2E_ASSERT_INJECTION POLYAXON_E2E_ASSERT_VALIDATION POLYAXON_E2E_ASSERT_LINT \
+    POLYAXON_E2E_ASSERT_OVERLAYS_LINT; do
+    export "$name=${!name:-1}"
+    echo "e2e: $name=${!name}"
+done
 
 passed=0 failed=0 skipped=0 failures=()
 for file in tests/e2e/t_*.sh; do
