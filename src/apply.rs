@@ -10,8 +10,10 @@
 //! minimal-edit writer emits: the hash follows the ConfigMap's content, so a formatting-only
 //! difference never rolls pods.
 
-use std::collections::BTreeMap;
+pub mod window;
+
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -19,11 +21,11 @@ use sha2::{Digest, Sha256};
 
 use crate::checks;
 use crate::error::{Error, Result};
-use crate::overlay::{self, Overlays};
+use crate::overlay::{self, Overlays, Tally};
 use crate::plan::{self, Plan, TaggedOp};
 use crate::podspec;
-use crate::profile::ChartProfile;
-use crate::report::{Finding, Severity};
+use crate::profile::{ChartProfile, Choice};
+use crate::report::{Finding, Origin, Severity};
 use crate::stream::{Stream, emit};
 use crate::values::Values;
 
@@ -67,7 +69,7 @@ pub fn inject_with(
     } = plan::plan(stream, values, profile)?;
     let drafts = overlay::extend_plan(stream, &mut patches, drafts, overlays)?;
     let mut changed = changed_documents(stream, drafts, &mut patches)?;
-    recompute_checksums(stream, &mut changed, &mut patches)?;
+    recompute_checksums(stream, &mut changed, &mut patches, None)?;
     let mut findings = plan_findings;
     findings.extend(check_changed(stream, &changed)?);
     let failing = findings
@@ -111,12 +113,10 @@ fn changed_documents(
     Ok(changed)
 }
 
-fn recompute_checksums(
-    stream: &Stream<'_>,
-    changed: &mut BTreeMap<usize, Value>,
-    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
-) -> Result<()> {
-    let config_maps: Vec<(String, String)> = changed
+/// The changed ConfigMaps among `changed`, in stream order: name and the sha256 of the patched
+/// ConfigMap's canonical YAML.
+fn changed_config_maps(changed: &BTreeMap<usize, Value>) -> Result<Vec<(String, String)>> {
+    changed
         .values()
         .filter(|v| v["kind"] == "ConfigMap")
         .map(|v| {
@@ -128,7 +128,21 @@ fn recompute_checksums(
                 sha256_hex(&emit::to_yaml(v)?),
             ))
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
+
+/// Point the `checksum/config` of the workloads at the changed ConfigMaps: those of `changed`,
+/// or, for a window of a bigger stream, `known` (every ConfigMap the whole stream changes).
+fn recompute_checksums(
+    stream: &Stream<'_>,
+    changed: &mut BTreeMap<usize, Value>,
+    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+    known: Option<&[(String, String)]>,
+) -> Result<()> {
+    let config_maps = match known {
+        Some(known) => known.to_vec(),
+        None => changed_config_maps(changed)?,
+    };
     for (name, hash) in &config_maps {
         for doc in &stream.docs {
             let Some(meta) = doc.meta()? else { continue };
@@ -235,6 +249,135 @@ fn check_changed(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Resul
         }
     }
     Ok(findings)
+}
+
+/// What one window of a bigger stream takes from the rest of it ([`window`]).
+pub(crate) struct Context<'c> {
+    /// The profile's choice for the whole stream, its targets restricted to the documents the
+    /// window holds.
+    pub choice: &'c Choice,
+    /// The documents the window owns: it writes, reports and counts only those; the others it
+    /// holds (the chart's ConfigMap) are context.
+    pub own: &'c dyn Fn(usize) -> bool,
+    /// Whether this is the first window: findings about no document in particular (a value
+    /// without effect) are the same in every window and kept from the first only.
+    pub first: bool,
+    /// Every ConfigMap the whole stream changes, in stream order (name, hash); `None` to take
+    /// those of the window itself (the driver's ConfigMap pass).
+    pub config_maps: Option<&'c [(String, String)]>,
+    /// The overlay rules whose nearest document and hooks to find ([`Tally`]).
+    pub sweep: &'c BTreeSet<usize>,
+}
+
+/// One window's results, for the driver to add up as one run of the whole stream would have
+/// reported them (see [`window`] for the order of precedence).
+#[derive(Debug, Default)]
+pub(crate) struct Part {
+    /// The plan's findings about the window's own documents (and, in the first window, about
+    /// none), each with its stage.
+    pub plan_findings: Vec<(usize, Finding)>,
+    /// The plan found conflicts: nothing later ran.
+    pub plan_failed: bool,
+    /// An input error of the overlay stage: nothing later ran.
+    pub overlay_error: Option<Error>,
+    /// What the overlay rules did to the window's own documents.
+    pub tally: Tally,
+    /// An input error after the overlays.
+    pub late_error: Option<Error>,
+    /// The window's own changed documents and their operations.
+    pub changed: BTreeMap<usize, Value>,
+    pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+    /// The output checks' findings on the window's own changed documents.
+    pub check_findings: Vec<Finding>,
+}
+
+/// [`inject_with`] on one window: every stage, with the whole stream's facts from `ctx`, and
+/// nothing judged (the driver fails the run once every window is in). An error is an input error
+/// of the plan stage.
+pub(crate) fn inject_part(
+    stream: &Stream<'_>,
+    values: &Values,
+    profile: &ChartProfile,
+    overlays: &Overlays,
+    ctx: &Context<'_>,
+) -> Result<Part> {
+    let mut part = Part::default();
+    let staged = plan::plan_in(stream, values, profile, ctx.choice)?;
+    let (plan, findings) = match staged.plan {
+        Ok(mut plan) => {
+            let findings = std::mem::take(&mut plan.findings);
+            (Some(plan), findings)
+        }
+        Err(Error::Validation { findings, .. }) => (None, findings),
+        Err(other) => return Err(other),
+    };
+    // A finding on a document the window holds only as context is its own window's to report.
+    let foreign: BTreeSet<usize> = stream
+        .docs
+        .iter()
+        .filter(|d| !d.is_empty() && !(ctx.own)(d.index))
+        .map(|d| d.chunk.body_line)
+        .collect();
+    part.plan_findings = staged
+        .stages
+        .into_iter()
+        .zip(findings)
+        .filter(|(_, f)| match &f.origin {
+            Origin::Document { line, .. } => !foreign.contains(line),
+            _ => ctx.first,
+        })
+        .collect();
+    let Some(Plan {
+        mut patches,
+        drafts,
+        findings: _,
+    }) = plan
+    else {
+        part.plan_failed = true;
+        return Ok(part);
+    };
+    let extended =
+        overlay::extend_plan_window(stream, &mut patches, drafts, overlays, ctx.own, ctx.sweep);
+    let drafts = match extended {
+        Ok((drafts, tally)) => {
+            part.tally = tally;
+            drafts
+        }
+        Err(err) => {
+            part.overlay_error = Some(err);
+            return Ok(part);
+        }
+    };
+    let late = (|| -> Result<_> {
+        let mut changed = changed_documents(stream, drafts, &mut patches)?;
+        recompute_checksums(stream, &mut changed, &mut patches, ctx.config_maps)?;
+        changed.retain(|&index, _| (ctx.own)(index));
+        patches.retain(|&index, _| (ctx.own)(index));
+        let findings = check_changed(stream, &changed)?;
+        Ok((changed, findings))
+    })();
+    match late {
+        Ok((changed, findings)) => {
+            part.changed = changed;
+            part.patches = patches;
+            part.check_findings = findings;
+        }
+        Err(err) => part.late_error = Some(err),
+    }
+    Ok(part)
+}
+
+/// The ConfigMaps a window changes among those it owns: stream index, name and hash (the
+/// driver's ConfigMap pass).
+pub(crate) fn own_config_maps(part: &Part) -> Result<Vec<(usize, String, String)>> {
+    let mut out = Vec::new();
+    for (&index, value) in &part.changed {
+        if value["kind"] == "ConfigMap" {
+            let name = value["metadata"]["name"].as_str().unwrap_or_default();
+            out.push((index, name.to_string(), sha256_hex(&emit::to_yaml(value)?)));
+        }
+    }
+    Ok(out)
 }
 
 /// `--explain`: per changed document, each operation and the parameter behind it. Values in

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::apply::window;
 use crate::error::{Error, Result};
 use crate::report::sink;
 use crate::stream::{self, Stream};
@@ -175,10 +176,16 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer: stream in, stream out.
+/// The post-renderer: stream in, stream out. A stream bigger than one window
+/// ([`crate::apply::window`]) is spooled and processed a window at a time, in memory
+/// proportional to the window; a smaller one is read whole, as below.
 fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let values = lint::load_and_validate(&args.values, io)?;
-    let text = read_stdin(io)?;
+    let budget = window::window_bytes()?;
+    let text = match window::read(io.stdin, budget)? {
+        window::Input::Whole(text) => text,
+        window::Input::Spooled(spool) => return post_render_spooled(args, spool, &values, io),
+    };
     // No parse_all here: a document is parsed only when its kind and metadata (read by the
     // stream's line scanner, which parses whatever it cannot read) say a stage edits it. That is
     // most of the speed on big streams; a syntax error inside a document nothing edits is left
@@ -189,6 +196,42 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     }
     let output = inject(args, &stream, &values, io)?;
     write_out(io, output.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// [`post_render`] for a spooled stream: the same stages in the same order, window by window.
+fn post_render_spooled(
+    args: &RenderArgs,
+    mut spool: window::Spool,
+    values: &crate::values::Values,
+    io: &mut Io<'_>,
+) -> Result<ExitCode> {
+    // The profile is read before the stream is indexed (which needs it), but its error comes
+    // where a whole stream's does: after the stream's own errors.
+    let profile = crate::profile::ChartProfile::load(args.profile.as_deref());
+    spool.index(args.values.strict, profile.as_ref().ok())?;
+    let profile = profile?;
+    let overlays = load_overlays(args, values, io)?;
+    let strict = args.values.strict;
+    let injected = match spool.inject(values, &profile, &overlays, strict, args.explain) {
+        Ok(injected) => injected,
+        Err(err) => {
+            if let Error::Validation { findings, .. } = &err {
+                report_findings(io, findings)?;
+            }
+            return Err(err);
+        }
+    };
+    report_findings(io, &injected.findings)?;
+    if args.explain {
+        injected
+            .explain_to(io.stderr)
+            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+    }
+    injected
+        .output_to(io.stdout)
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::input(format!("cannot write to stdout: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 

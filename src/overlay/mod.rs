@@ -27,7 +27,8 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 pub use parse::{API_VERSION, KIND};
-pub use run::{Applied, RuleOp, apply};
+pub(crate) use run::expect_finding;
+pub use run::{Applied, RuleOp, RuleTally, Tally, apply};
 pub use select::{Expression, Hooks, Miss, Operator, Selector};
 
 use crate::error::{Error, Result};
@@ -295,6 +296,30 @@ pub fn extend_plan(
         patches.entry(index).or_default().extend(tagged);
     }
     Ok(drafts)
+}
+
+/// [`extend_plan`] on one window of a bigger stream (see [`run::run_window`]): what the rules
+/// did to the window's own documents comes back as a [`Tally`] instead of failing the run.
+pub(crate) fn extend_plan_window(
+    stream: &Stream<'_>,
+    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
+    drafts: BTreeMap<usize, Value>,
+    overlays: &Overlays,
+    own: &dyn Fn(usize) -> bool,
+    sweep: &std::collections::BTreeSet<usize>,
+) -> Result<(BTreeMap<usize, Value>, Tally)> {
+    if overlays.is_empty() {
+        return Ok((drafts, Tally::default()));
+    }
+    let ((ops, drafts), tally) = run::run_window(stream, drafts, overlays, own, sweep)?;
+    for (index, ops) in ops {
+        let tagged = ops.into_iter().map(|r| TaggedOp {
+            op: r.op,
+            parameter: r.rule,
+        });
+        patches.entry(index).or_default().extend(tagged);
+    }
+    Ok((drafts, tally))
 }
 
 #[cfg(test)]

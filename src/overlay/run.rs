@@ -64,6 +64,85 @@ pub(super) fn run(
     state.finish()
 }
 
+/// What the rules did to the documents a window of a bigger stream owns (the windowed driver,
+/// [`crate::apply::window`], adds the windows up: an `expect` counts the whole stream).
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Per rule, in rule order.
+    pub rules: Vec<RuleTally>,
+}
+
+/// One rule's part of a [`Tally`].
+#[derive(Debug, Clone, Default)]
+pub struct RuleTally {
+    /// How many of the window's documents the rule matched.
+    pub matched: usize,
+    /// Those documents described (`Deployment x in source (stream line n)`), kept only for an
+    /// `exactly N` expectation: its failure message lists every document matched.
+    pub described: Vec<String>,
+    /// Conflicts and edits that could not apply, on the window's documents, in stream order.
+    pub failures: Vec<Finding>,
+    /// Only for the rules the driver asks about (their `expect` failed; the window is run again):
+    /// the window's document nearest to the rule, described, and its misses.
+    pub nearest: Option<(String, Vec<Miss>)>,
+    /// Likewise: whether a document of the window is a Helm hook when the rule has run.
+    pub any_hook: bool,
+}
+
+/// [`run`] on one window of a bigger stream: `own` says which documents the window owns (the
+/// others are shared context, such as the chart's ConfigMap, counted and reported by their own
+/// window). Nothing fails here: failures and `expect` are the driver's to judge once every
+/// window has run. For the rules in `sweep`, the nearest document and the hooks are found too.
+pub(crate) fn run_window(
+    stream: &Stream<'_>,
+    drafts: BTreeMap<usize, Value>,
+    overlays: &Overlays,
+    own: &dyn Fn(usize) -> bool,
+    sweep: &BTreeSet<usize>,
+) -> Result<(Edited, Tally)> {
+    let mut state = State::new(stream, drafts);
+    let mut tally = Tally::default();
+    for (position, rule) in overlays.rules.iter().enumerate() {
+        let before = state.findings.len();
+        let matched: Vec<usize> = state.run(rule)?.into_iter().filter(|&i| own(i)).collect();
+        let mut rule_tally = RuleTally {
+            matched: matched.len(),
+            ..RuleTally::default()
+        };
+        if matches!(rule.expect, Expect::Exactly(_)) {
+            rule_tally.described = matched.iter().map(|&i| state.describe(i)).collect();
+        }
+        let failed = state.failed.split_off(before);
+        let findings = state.findings.split_off(before);
+        rule_tally.failures = findings
+            .into_iter()
+            .zip(failed)
+            .filter(|(_, index)| own(*index))
+            .map(|(finding, _)| finding)
+            .collect();
+        if sweep.contains(&position) {
+            let mut candidates = Vec::new();
+            for index in (0..stream.docs.len()).filter(|&i| own(i)) {
+                rule_tally.any_hook |= state.meta(index)?.is_some_and(|meta| meta.is_hook());
+                if matched.binary_search(&index).is_ok() {
+                    continue;
+                }
+                if let Some(doc) = state.current(index)? {
+                    candidates.push((index, rule.select.misses(doc, &Meta::of(doc))));
+                }
+            }
+            rule_tally.nearest =
+                select::nearest(candidates).map(|(index, misses)| (state.describe(index), misses));
+        }
+        tally.rules.push(rule_tally);
+    }
+    // Failures are the driver's to report: the documents they left are as they were before the
+    // rules (see `State::restore`), which is all the later stages need.
+    state.findings.clear();
+    state.failed.clear();
+    Ok((state.finish()?, tally))
+}
+
 /// The rules' operations by changed document, and the drafts as the rules leave them.
 pub(super) type Edited = (BTreeMap<usize, Vec<RuleOp>>, BTreeMap<usize, Value>);
 
@@ -81,6 +160,9 @@ struct State<'s> {
     before: BTreeMap<usize, Value>,
     ops: BTreeMap<usize, Vec<RuleOp>>,
     findings: Vec<Finding>,
+    /// The document of each failure finding (`findings` also holds `expect` failures, after
+    /// them; only [`run_window`] reads this).
+    failed: Vec<usize>,
 }
 
 impl<'s> State<'s> {
@@ -92,6 +174,7 @@ impl<'s> State<'s> {
             before: BTreeMap::new(),
             ops: BTreeMap::new(),
             findings: Vec::new(),
+            failed: Vec::new(),
         }
     }
 
@@ -182,6 +265,7 @@ impl<'s> State<'s> {
                 self.restore(index)?;
                 let finding = self.failure(rule, index, failure);
                 self.findings.push(finding);
+                self.failed.push(index);
             }
         }
         Ok(())
@@ -264,24 +348,15 @@ impl<'s> State<'s> {
 
     fn expect_failure(&self, rule: &Rule, matched: &[usize]) -> Result<Finding> {
         let n = matched.len();
-        let mut message = format!(
-            "{} matched {n} document(s); it expects {}",
-            rule.id.label(),
-            rule.expect
-        );
+        let mut names = Vec::new();
+        let mut nearest = None;
         if n > expected_max(rule.expect) {
-            let names: Vec<String> = matched.iter().map(|&i| self.describe(i)).collect();
-            message.push_str(&format!(": {}", names.join("; ")));
+            names = matched.iter().map(|&i| self.describe(i)).collect();
         } else if let Some((index, misses)) = self.nearest(rule, matched)? {
-            let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
-            message.push_str(&format!(
-                ". Nearest: {}: {}",
-                self.describe(index),
-                why.join("; ")
-            ));
+            nearest = Some((self.describe(index), misses));
         }
-        let hint = self.expect_hint(rule)?;
-        Ok(Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint))
+        let no_hooks = rule.select.hooks == Hooks::Only && !self.any_hook()?;
+        Ok(expect_finding(rule, n, &names, nearest.as_ref(), no_hooks))
     }
 
     /// The document that came nearest to `rule` (`matched` is sorted). Ranking needs the
@@ -297,17 +372,6 @@ impl<'s> State<'s> {
             }
         }
         Ok(select::nearest(candidates))
-    }
-
-    fn expect_hint(&self, rule: &Rule) -> Result<String> {
-        if rule.select.hooks == Hooks::Only && !self.any_hook()? {
-            return Ok(
-                "the stream holds no Helm hooks: Helm 3 does not pass hooks to a \
-                       post-renderer (Helm 4 does)"
-                    .to_string(),
-            );
-        }
-        Ok("fix the selector, or set `expect` (\"0+\" when matching nothing is fine)".to_string())
     }
 
     fn any_hook(&self) -> Result<bool> {
@@ -342,6 +406,37 @@ impl<'s> State<'s> {
     }
 }
 
+/// The finding of a rule that matched `n` documents against its `expect`: listing the documents
+/// matched (`names`, when there are too many) or naming the `nearest` one (described, with its
+/// misses), with a hint about hooks when the rule wants hooks and the stream has none.
+pub(crate) fn expect_finding(
+    rule: &Rule,
+    n: usize,
+    names: &[String],
+    nearest: Option<&(String, Vec<Miss>)>,
+    no_hooks: bool,
+) -> Finding {
+    let mut message = format!(
+        "{} matched {n} document(s); it expects {}",
+        rule.id.label(),
+        rule.expect
+    );
+    if n > expected_max(rule.expect) {
+        message.push_str(&format!(": {}", names.join("; ")));
+    } else if let Some((described, misses)) = nearest {
+        let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
+        message.push_str(&format!(". Nearest: {described}: {}", why.join("; ")));
+    }
+    let hint = if no_hooks {
+        "the stream holds no Helm hooks: Helm 3 does not pass hooks to a post-renderer (Helm 4 \
+         does)"
+    } else {
+        "fix the selector, or set `expect` (\"0+\" when matching nothing is fine)"
+    };
+    Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint)
+}
+
+/// The most documents an expectation admits.
 fn expected_max(expect: Expect) -> usize {
     match expect {
         Expect::AtLeast(_) => usize::MAX,

@@ -47,21 +47,55 @@ pub struct Plan {
 
 /// Plan the injection of `values` into `stream`.
 pub fn plan(stream: &Stream<'_>, values: &Values, profile: &ChartProfile) -> Result<Plan> {
+    let choice = profile::choose(stream, profile)?;
+    plan_in(stream, values, profile, &choice)?.plan
+}
+
+/// A plan and, for each of its findings, the stage that reported it.
+#[derive(Debug)]
+pub struct Staged {
+    /// The plan, or the conflicts found ([`Error::Validation`]; input errors are the outer
+    /// `Result` of [`plan_in`]).
+    pub plan: Result<Plan>,
+    /// The stage (0 = ConfigMap keys, 1 = GPU, ...) of each finding, in the findings' order.
+    pub stages: Vec<usize>,
+}
+
+/// [`plan`] with the profile's choice made by the caller: the windowed driver
+/// ([`crate::apply::window`]) chooses once from the metadata of the whole stream and plans each
+/// window of it with that choice (its targets restricted to the documents the window holds). The
+/// stage of each finding lets it put the findings of all windows back in the order one plan of
+/// the whole stream reports them: stage by stage, each stage's in stream order.
+pub fn plan_in(
+    stream: &Stream<'_>,
+    values: &Values,
+    profile: &ChartProfile,
+    choice: &Choice,
+) -> Result<Staged> {
     let mut planner = Planner::new(stream, values, profile);
-    match profile::choose(stream, profile)? {
+    match choice {
         Choice::Chart(targets) => {
-            configmap::plan(&mut planner, &targets)?;
-            gpu::plan_chart(&mut planner, &targets)?;
-            persistence::plan(&mut planner, &targets)?;
-            hosts::plan(&mut planner, &targets)?;
-            scheduling::plan(&mut planner, &targets)?;
+            configmap::plan(&mut planner, targets)?;
+            planner.next_stage();
+            gpu::plan_chart(&mut planner, targets)?;
+            planner.next_stage();
+            persistence::plan(&mut planner, targets)?;
+            planner.next_stage();
+            hosts::plan(&mut planner, targets)?;
+            planner.next_stage();
+            scheduling::plan(&mut planner, targets)?;
         }
         Choice::Generic => {
             gpu::plan_generic(&mut planner)?;
+            planner.next_stage();
             warn_without_effect(&mut planner);
         }
     }
-    planner.finish()
+    let stages = std::mem::take(&mut planner.stages);
+    Ok(Staged {
+        plan: planner.finish(),
+        stages,
+    })
 }
 
 /// The parameters the generic profile injects; every other value needs the chart's ConfigMap.
@@ -123,6 +157,9 @@ pub struct Planner<'a> {
     pub profile: &'a ChartProfile,
     drafts: BTreeMap<usize, Draft>,
     findings: Vec<Finding>,
+    /// The current stage, and the stage of each finding (see [`Staged`]).
+    stage: usize,
+    stages: Vec<usize>,
 }
 
 impl<'a> Planner<'a> {
@@ -133,7 +170,13 @@ impl<'a> Planner<'a> {
             profile,
             drafts: BTreeMap::new(),
             findings: Vec::new(),
+            stage: 0,
+            stages: Vec::new(),
         }
+    }
+
+    fn next_stage(&mut self) {
+        self.stage += 1;
     }
 
     /// A user value by dotted parameter path (`dirs.nvidia.lib`); `None` when not given.
@@ -200,16 +243,17 @@ impl<'a> Planner<'a> {
         if set_at != crate::report::Origin::None {
             message.push_str(&format!(" (`{parameter}` is set at {set_at})"));
         }
-        self.findings
-            .push(Finding::error(parameter, doc.origin(), message).with_hint(
-                "rename the entry in the values, or remove the conflicting entry from the chart's \
-                 values so that only one definition remains",
-            ));
+        let finding = Finding::error(parameter, doc.origin(), message).with_hint(
+            "rename the entry in the values, or remove the conflicting entry from the chart's \
+             values so that only one definition remains",
+        );
+        self.report(finding);
     }
 
     /// Record a problem found while planning.
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
+        self.stages.push(self.stage);
     }
 
     /// The pod specs of a document as edited so far.

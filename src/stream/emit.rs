@@ -77,12 +77,32 @@ fn write_with(
     if stream.text.trim().is_empty() {
         return Ok(EMPTY_OUTPUT.to_string());
     }
+    write_selected(stream, changed, minimal, &|_| true)
+}
+
+/// [`write`] for the documents `own` selects only: a window of a bigger stream, whose other
+/// documents are written by their own window ([`crate::apply::window`]; the driver handles the
+/// empty stream).
+pub fn write_own(
+    stream: &Stream<'_>,
+    changed: &BTreeMap<usize, Value>,
+    own: &dyn Fn(usize) -> bool,
+) -> Result<String> {
+    write_selected(stream, changed, true, own)
+}
+
+fn write_selected(
+    stream: &Stream<'_>,
+    changed: &BTreeMap<usize, Value>,
+    minimal: bool,
+    own: &dyn Fn(usize) -> bool,
+) -> Result<String> {
     let mut rewritten = match minimal {
         true => minimal_edits(stream, changed),
         false => BTreeMap::new(),
     };
     let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 8);
-    for doc in &stream.docs {
+    for doc in stream.docs.iter().filter(|d| own(d.index)) {
         let Some(value) = changed.get(&doc.index) else {
             out.push_str(doc.raw());
             continue;

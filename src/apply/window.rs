@@ -1,0 +1,872 @@
+//! A stream bigger than one window, post-rendered in memory proportional to the window (a few
+//! MB of whole documents) plus a small index of the documents, not to the stream.
+//!
+//! Design (issue 7, "a 100 MB stream is processed in memory proportional to the largest
+//! document"): the existing pipeline ([`super::inject_part`]: plan, overlays, changed documents,
+//! checksums, checks, minimal-edit writer) runs unchanged on *windows* of whole documents, with
+//! the facts that span the stream gathered first:
+//!
+//! 1. [`read`] takes stdin. A stream up to one window is returned whole and takes today's path,
+//!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
+//!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
+//!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
+//!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
+//! 2. Pass 1 ([`Spool::index`]) reads the spool window by window: the metadata of every document
+//!    decides the profile's choice and its targets once for the whole stream (what
+//!    [`crate::profile::choose`] does on a whole stream), and which documents are ConfigMaps.
+//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps alone (with the chart's config
+//!    ConfigMap as context), to learn the hash of every ConfigMap the stream changes: the
+//!    `checksum/config` of a workload in any window follows it.
+//! 4. Pass 2 runs the pipeline on each window: its own documents, plus the chart's config
+//!    ConfigMap (the plan reads it for every workload) held as context but written, counted and
+//!    reported only by its own window. Each window's output goes to an output spool file, copied
+//!    to stdout only when every window succeeded (nothing on stdout on error, as today).
+//!
+//! A window is a [`Stream`] whose documents keep their place in the whole stream: the
+//! documents before it (and between it and the context documents) are one-line empty
+//! placeholders, and each real document's line numbers are set to the stream's. So document
+//! indices (and `document N` in messages), stream lines, findings and `--explain` read as one run
+//! over the whole stream would write them. The placeholders cost a few hundred bytes per document
+//! before the window, for the time the window is processed.
+//!
+//! What one run reports for the whole stream, the driver adds up from the windows: the plan's
+//! findings (put back in stage order; those about no document in particular from the first
+//! window only), overlay `expect` counts (checked once at the end; when one fails, the windows are
+//! run again to find the nearest document and the hooks, as a whole run names them), conflicts,
+//! the output checks, `--explain`. Failures take the precedence one run gives them: the plan's
+//! conflicts, then the overlays' problems, then the output checks.
+//!
+//! Known differences from one run over the whole stream, all on failing runs: when two windows
+//! each hit an input error (a document that does not parse, say), the error of the first window
+//! is the one reported, where one run reports the first its stages reach.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
+use crate::profile::{ChartProfile, Choice, Role, Targets};
+use crate::report::{Finding, Severity};
+use crate::stream::{MAX_DOCUMENT_BYTES, Stream, emit, split};
+use crate::values::Values;
+
+use super::{Context, Outcome, Part};
+
+/// The default window: whole documents up to this many bytes are processed at once.
+pub const WINDOW_BYTES: usize = 8 * 1024 * 1024;
+
+/// The environment variable that sets the window size in bytes (tests use 1: one document per
+/// window).
+pub const WINDOW_ENV: &str = "POLYAXON_PR_WINDOW_BYTES";
+
+/// The window size: [`WINDOW_ENV`] when set, else [`WINDOW_BYTES`].
+pub fn window_bytes() -> Result<usize> {
+    match std::env::var(WINDOW_ENV) {
+        Err(_) => Ok(WINDOW_BYTES),
+        Ok(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "{WINDOW_ENV}={text:?}: not a window size; give a number of bytes (at least \
+                     1), or unset it for the default of {WINDOW_BYTES}"
+                ))
+            }),
+    }
+}
+
+/// Stdin, as read by [`read`].
+pub enum Input {
+    /// A stream up to one window: today's path.
+    Whole(String),
+    /// A bigger one, spooled and indexed.
+    Spooled(Spool),
+}
+
+/// One document of a spooled stream.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Offset and length in the spool file (the same as in the stream).
+    start: u64,
+    len: usize,
+    /// 1-based line of the stream where the chunk starts.
+    first_line: usize,
+    /// Set by pass 1: the document is a ConfigMap.
+    config_map: bool,
+}
+
+/// A temporary file, removed when dropped (and, where the platform allows, unlinked as soon as
+/// it is open, so that even a killed process leaves nothing behind).
+struct TempFile {
+    file: File,
+    path: Option<PathBuf>,
+}
+
+impl TempFile {
+    fn new(purpose: &str) -> Result<TempFile> {
+        let dir = std::env::temp_dir();
+        let mut last = None;
+        for attempt in 0..100u32 {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let name = format!(
+                "polyaxon-pr-{}-{nanos}-{attempt}.{purpose}",
+                std::process::id()
+            );
+            let path = dir.join(name);
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    let path = std::fs::remove_file(&path).err().map(|_| path);
+                    return Ok(TempFile { file, path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(temp_error(&dir, &e)),
+            }
+        }
+        let e = last.unwrap_or_else(|| std::io::Error::other("no free name"));
+        Err(temp_error(&dir, &e))
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| temp_error(&std::env::temp_dir(), &e))
+    }
+
+    fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0; len];
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut buf))
+            .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
+        Ok(buf)
+    }
+
+    /// Copy the whole file to `out`.
+    fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(0))?;
+        std::io::copy(&mut file, out)?;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
+    Error::input(format!(
+        "cannot use a temporary file in {} to hold the stream: {e}; free some space there or \
+         point TMPDIR at a writable directory",
+        dir.display()
+    ))
+}
+
+/// A stream spooled to a temporary file, with its index.
+pub struct Spool {
+    file: TempFile,
+    docs: Vec<Entry>,
+    /// The stream is only whitespace (it becomes [`emit::EMPTY_OUTPUT`]).
+    blank: bool,
+    budget: usize,
+    /// Set by [`Spool::index`].
+    facts: Option<Facts>,
+}
+
+/// Read stdin: whole when it fits in one window of `budget` bytes, else spooled and indexed.
+/// Errors are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
+pub fn read(stdin: &mut dyn Read, budget: usize) -> Result<Input> {
+    let read_error =
+        |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
+    let mut mem = Vec::new();
+    let limit = u64::try_from(budget).unwrap_or(u64::MAX).saturating_add(1);
+    stdin
+        .take(limit)
+        .read_to_end(&mut mem)
+        .map_err(read_error)?;
+    if mem.len() <= budget {
+        return String::from_utf8(mem)
+            .map(Input::Whole)
+            .map_err(|e| not_utf8(e.utf8_error().valid_up_to()));
+    }
+    let mut reader = Reader {
+        spool: Spool {
+            file: TempFile::new("stream")?,
+            docs: Vec::new(),
+            blank: true,
+            budget,
+            facts: None,
+        },
+        buf: mem,
+        base: 0,
+        scan: 0,
+        line: 1,
+        utf8: None,
+        dash: None,
+        size: None,
+    };
+    reader.cut_complete()?;
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = match stdin.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(e)),
+        };
+        reader.buf.extend_from_slice(&block[..n]);
+        reader.cut_complete()?;
+    }
+    reader.finish()
+}
+
+fn not_utf8(offset: usize) -> Error {
+    Error::input(format!(
+        "stdin: the stream is not UTF-8 (invalid byte at offset {offset}); Kubernetes manifests \
+         must be UTF-8"
+    ))
+}
+
+/// The incremental splitter: `buf` holds the stream from the start of the current chunk
+/// (`base`, line `line`) on; `scan` is where the next unexamined line starts.
+struct Reader {
+    spool: Spool,
+    buf: Vec<u8>,
+    base: u64,
+    scan: usize,
+    line: usize,
+    /// The first problem of each kind, reported once the whole stream is read, in the order a
+    /// whole stream's checks report them.
+    utf8: Option<usize>,
+    dash: Option<String>,
+    size: Option<String>,
+}
+
+impl Reader {
+    /// Cut off every chunk that a separator line in `buf` ends.
+    fn cut_complete(&mut self) -> Result<()> {
+        while let Some(nl) = self.buf[self.scan..].iter().position(|&b| b == b'\n') {
+            let start = self.scan;
+            let end = start + nl + 1;
+            let line = &self.buf[start..end - 1];
+            let separator = std::str::from_utf8(line).is_ok_and(split::is_separator);
+            // A separator at the start of `buf` opens the current chunk; one at offset 0 of
+            // the stream opens none.
+            if separator && start > 0 {
+                let rest = self.buf.split_off(start);
+                let chunk = std::mem::replace(&mut self.buf, rest);
+                self.chunk(&chunk)?;
+                self.scan = end - start;
+            } else {
+                self.scan = end;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record one chunk and spool it.
+    fn chunk(&mut self, bytes: &[u8]) -> Result<()> {
+        let start = self.base;
+        let first_line = self.line;
+        self.base += bytes.len() as u64;
+        self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+        if self.utf8.is_some() {
+            return Ok(());
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let offset = usize::try_from(start).unwrap_or(usize::MAX);
+                self.utf8 = Some(offset.saturating_add(e.valid_up_to()));
+                return Ok(());
+            }
+        };
+        let index = self.spool.docs.len();
+        if self.dash.is_none() || self.size.is_none() {
+            let body = split::split(text)
+                .first()
+                .is_some_and(|c| text[c.body.clone()].starts_with("---"));
+            if (body && self.dash.is_none())
+                || (bytes.len() > MAX_DOCUMENT_BYTES && self.size.is_none())
+            {
+                // The message exactly as a whole stream gives it: read this document at its
+                // place (index and line) behind empty placeholders.
+                let message = placed(index, first_line, text)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                if body {
+                    self.dash.get_or_insert(message);
+                } else {
+                    self.size.get_or_insert(message);
+                }
+            }
+        }
+        self.spool.blank &= text.trim().is_empty();
+        self.spool.docs.push(Entry {
+            start,
+            len: bytes.len(),
+            first_line,
+            config_map: false,
+        });
+        self.spool.file.write_all(bytes)
+    }
+
+    fn finish(mut self) -> Result<Input> {
+        let last = std::mem::take(&mut self.buf);
+        if !last.is_empty() {
+            self.chunk(&last)?;
+        }
+        if let Some(offset) = self.utf8 {
+            return Err(not_utf8(offset));
+        }
+        if let Some(message) = self.dash.or(self.size) {
+            return Err(Error::input(message));
+        }
+        Ok(Input::Spooled(self.spool))
+    }
+}
+
+/// `text` (one chunk) read as document `index` starting at stream line `first_line`, behind
+/// empty placeholder documents: what [`Stream::read`] says about it in the whole stream. Only
+/// for error messages: it costs a line per line before it.
+fn placed(index: usize, first_line: usize, text: &str) -> Result<()> {
+    let mut padded = String::new();
+    if index > 0 {
+        // Chunk 0 takes the surplus lines, each later placeholder one separator line.
+        padded.push_str(&"\n".repeat((first_line - 1).saturating_sub(index - 1).max(1)));
+        padded.push_str(&"---\n".repeat(index - 1));
+    }
+    padded.push_str(text);
+    Stream::read(&padded).map(|_| ())
+}
+
+/// What pass 1 learns about the whole stream.
+#[derive(Debug)]
+struct Facts {
+    /// The profile's targets (stream indices), when the profile loaded.
+    targets: Targets,
+    /// The first document whose metadata cannot be read (reported where the plan would).
+    meta_error: Option<Error>,
+}
+
+impl Spool {
+    /// The windows of pass 2: consecutive documents up to the budget, at least one each.
+    fn windows(&self) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut bytes = 0;
+        for (index, doc) in self.docs.iter().enumerate() {
+            if index > start && bytes + doc.len > self.budget {
+                out.push(start..index);
+                start = index;
+                bytes = 0;
+            }
+            bytes += doc.len;
+        }
+        if start < self.docs.len() {
+            out.push(start..self.docs.len());
+        }
+        out
+    }
+
+    /// The text of a window holding the documents `held` (sorted): each at its place, behind
+    /// one-line placeholders for the documents it does not hold.
+    fn text(&self, held: &[usize]) -> Result<String> {
+        let Some(&last) = held.last() else {
+            return Ok(String::new());
+        };
+        let mut text = String::new();
+        let mut next = held.iter().copied().peekable();
+        let mut index = 0;
+        while index <= last {
+            if next.peek() != Some(&index) {
+                text.push_str(if index == 0 { "\n" } else { "---\n" });
+                index += 1;
+                continue;
+            }
+            // A run of consecutive documents is one read.
+            let mut end = index;
+            while next.peek() == Some(&end) {
+                next.next();
+                end += 1;
+            }
+            let first = &self.docs[index];
+            let len = self.docs[index..end].iter().map(|d| d.len).sum();
+            let bytes = self.file.read_at(first.start, len)?;
+            let part = String::from_utf8(bytes).map_err(|e| {
+                not_utf8(
+                    usize::try_from(first.start).unwrap_or(usize::MAX)
+                        + e.utf8_error().valid_up_to(),
+                )
+            })?;
+            text.push_str(&part);
+            index = end;
+        }
+        Ok(text)
+    }
+
+    /// Read a window's text as a stream whose real documents carry their stream lines.
+    fn open<'t>(&self, text: &'t str, held: &[usize]) -> Result<Stream<'t>> {
+        let mut stream = Stream::read(text)?;
+        for &index in held {
+            let (Some(doc), Some(entry)) = (stream.docs.get_mut(index), self.docs.get(index))
+            else {
+                continue;
+            };
+            let shift = entry.first_line as isize - doc.chunk.first_line as isize;
+            doc.chunk.first_line = entry.first_line;
+            doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;
+        }
+        Ok(stream)
+    }
+
+    /// Pass 1: with `--strict`, parse every document (an error stops here, as it would before
+    /// anything else); read every document's metadata for the profile (when it loaded) and note
+    /// the ConfigMaps.
+    pub fn index(&mut self, strict: bool, profile: Option<&ChartProfile>) -> Result<()> {
+        let mut facts = Facts {
+            targets: Targets::default(),
+            meta_error: None,
+        };
+        for window in self.windows() {
+            let held: Vec<usize> = window.clone().collect();
+            let text = self.text(&held)?;
+            let stream = self.open(&text, &held)?;
+            if strict {
+                stream.parse_all()?;
+            }
+            for index in window {
+                if facts.meta_error.is_some() {
+                    break;
+                }
+                let meta = match stream.docs[index].meta() {
+                    Ok(Some(meta)) => meta,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        facts.meta_error = Some(e);
+                        break;
+                    }
+                };
+                self.docs[index].config_map = meta.kind == "ConfigMap";
+                if let Some(profile) = profile {
+                    for role in profile.roles_of(&meta) {
+                        facts.targets.roles.entry(role).or_default().push(index);
+                    }
+                }
+            }
+        }
+        self.facts = Some(facts);
+        Ok(())
+    }
+
+    /// Post-render the spooled stream: the whole stream's choice, the ConfigMap pass, every
+    /// window; then the findings to report (as [`super::inject_with`] returns them) and, on
+    /// success, the explanation and output spools. `report` gets the findings of a failed run
+    /// before the error is returned, as the caller reports a whole stream's.
+    pub fn inject(
+        &self,
+        values: &Values,
+        profile: &ChartProfile,
+        overlays: &Overlays,
+        strict: bool,
+        explain: bool,
+    ) -> Result<Injected> {
+        let facts = self.facts.as_ref().ok_or_else(|| {
+            Error::input("internal: the spooled stream was not indexed".to_string())
+        })?;
+        if let Some(err) = &facts.meta_error {
+            return Err(Error::input(err.to_string()));
+        }
+        // What `profile::choose` decides on a whole stream.
+        let generic = facts.targets.roles.values().all(Vec::is_empty);
+        let context: Vec<usize> = if generic {
+            Vec::new()
+        } else {
+            facts.targets.of(Role::ConfigMap).to_vec()
+        };
+        let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
+        let windows = self.windows();
+        let mut sum = Sum::default();
+        let mut output = TempFile::new("out")?;
+        let mut explained = TempFile::new("explain")?;
+        let none = BTreeSet::new();
+        for (number, window) in windows.iter().enumerate() {
+            let part = self.run_window(
+                window,
+                &context,
+                values,
+                profile,
+                overlays,
+                facts,
+                generic,
+                &Settings {
+                    first: number == 0,
+                    known: Some(&known),
+                    sweep: &none,
+                },
+                |stream, part| {
+                    if sum.failed() || part.failed() {
+                        return Ok(());
+                    }
+                    let own = |i: usize| window.contains(&i);
+                    output.write_all(emit::write_own(stream, &part.changed, &own)?.as_bytes())?;
+                    if explain {
+                        let outcome = Outcome {
+                            changed: BTreeMap::new(),
+                            patches: std::mem::take(&mut part.patches),
+                            findings: Vec::new(),
+                        };
+                        explained.write_all(super::explain(stream, &outcome)?.as_bytes())?;
+                    }
+                    Ok(())
+                },
+            )?;
+            sum.add(part);
+        }
+        // An `expect` that failed names the nearest document and says whether the stream has
+        // hooks: run the windows again to find them (only on this failing path).
+        let counts = sum.counts(overlays);
+        let sweep: BTreeSet<usize> = overlays
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, rule)| !rule.expect.admits(counts[*i]))
+            .map(|(i, _)| i)
+            .collect();
+        if !sweep.is_empty() && !sum.plan_failed && sum.overlay_error.is_none() {
+            for window in &windows {
+                let part = self.run_window(
+                    window,
+                    &context,
+                    values,
+                    profile,
+                    overlays,
+                    facts,
+                    generic,
+                    &Settings {
+                        first: false,
+                        known: Some(&known),
+                        sweep: &sweep,
+                    },
+                    |_, _| Ok(()),
+                )?;
+                sum.add_sweep(part);
+            }
+        }
+        let findings = sum.judge(overlays, strict)?;
+        Ok(Injected {
+            findings,
+            output: if self.blank { None } else { Some(output) },
+            explained,
+        })
+    }
+
+    /// The ConfigMap pass: every ConfigMap the stream changes, in stream order, by name and
+    /// hash of the patched ConfigMap. Its errors are left for pass 2, which meets them again in
+    /// the ConfigMaps' own windows (and fails then, so no hash missing here is ever used).
+    #[allow(clippy::too_many_arguments)]
+    fn config_map_pass(
+        &self,
+        values: &Values,
+        profile: &ChartProfile,
+        overlays: &Overlays,
+        facts: &Facts,
+        generic: bool,
+        context: &[usize],
+    ) -> Result<Vec<(String, String)>> {
+        let maps: Vec<usize> = (0..self.docs.len())
+            .filter(|&i| self.docs[i].config_map)
+            .collect();
+        let mut found = Vec::new();
+        let none = BTreeSet::new();
+        let mut start = 0;
+        while start < maps.len() {
+            // ConfigMaps up to the budget at a time.
+            let mut end = start + 1;
+            let mut bytes = self.docs[maps[start]].len;
+            while end < maps.len() && bytes + self.docs[maps[end]].len <= self.budget {
+                bytes += self.docs[maps[end]].len;
+                end += 1;
+            }
+            let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
+            let held: BTreeSet<usize> = own.iter().chain(context).copied().collect();
+            let held: Vec<usize> = held.into_iter().collect();
+            let text = self.text(&held)?;
+            let stream = self.open(&text, &held)?;
+            let choice = restrict(generic, &facts.targets, &held);
+            let ctx = Context {
+                choice: &choice,
+                own: &|i| own.contains(&i),
+                first: false,
+                config_maps: None,
+                sweep: &none,
+            };
+            if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
+                && !part.failed()
+            {
+                found.extend(super::own_config_maps(&part)?);
+            }
+            start = end;
+        }
+        found.sort_by_key(|(index, _, _)| *index);
+        Ok(found
+            .into_iter()
+            .map(|(_, name, hash)| (name, hash))
+            .collect())
+    }
+
+    /// Run the pipeline on one window of pass 2 and hand the stream and its part to `then`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_window(
+        &self,
+        window: &Range<usize>,
+        context: &[usize],
+        values: &Values,
+        profile: &ChartProfile,
+        overlays: &Overlays,
+        facts: &Facts,
+        generic: bool,
+        settings: &Settings<'_>,
+        mut then: impl FnMut(&Stream<'_>, &mut Part) -> Result<()>,
+    ) -> Result<Part> {
+        let held: BTreeSet<usize> = window.clone().chain(context.iter().copied()).collect();
+        let held: Vec<usize> = held.into_iter().collect();
+        let text = self.text(&held)?;
+        let stream = self.open(&text, &held)?;
+        let choice = restrict(generic, &facts.targets, &held);
+        let ctx = Context {
+            choice: &choice,
+            own: &|i| window.contains(&i),
+            first: settings.first,
+            config_maps: settings.known,
+            sweep: settings.sweep,
+        };
+        let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
+        then(&stream, &mut part)?;
+        Ok(part)
+    }
+}
+
+/// The per-pass settings of [`Spool::run_window`].
+struct Settings<'s> {
+    first: bool,
+    known: Option<&'s [(String, String)]>,
+    sweep: &'s BTreeSet<usize>,
+}
+
+/// The whole stream's choice, its targets restricted to the documents a window holds.
+fn restrict(generic: bool, targets: &Targets, held: &[usize]) -> Choice {
+    if generic {
+        return Choice::Generic;
+    }
+    let roles = targets
+        .roles
+        .iter()
+        .map(|(role, docs)| {
+            let docs = docs
+                .iter()
+                .copied()
+                .filter(|i| held.binary_search(i).is_ok())
+                .collect();
+            (*role, docs)
+        })
+        .collect();
+    Choice::Chart(Targets { roles })
+}
+
+impl Part {
+    /// Whether this window failed (or stopped) before its output could be written.
+    fn failed(&self) -> bool {
+        self.plan_failed
+            || self.overlay_error.is_some()
+            || self.late_error.is_some()
+            || self.tally.rules.iter().any(|r| !r.failures.is_empty())
+            || self
+                .check_findings
+                .iter()
+                .any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// The windows added up.
+#[derive(Default)]
+struct Sum {
+    plan_findings: Vec<(usize, Finding)>,
+    plan_failed: bool,
+    overlay_error: Option<Error>,
+    rules: Vec<RuleTally>,
+    late_error: Option<Error>,
+    check_findings: Vec<Finding>,
+}
+
+impl Sum {
+    fn failed(&self) -> bool {
+        self.plan_failed
+            || self.overlay_error.is_some()
+            || self.late_error.is_some()
+            || self.rules.iter().any(|r| !r.failures.is_empty())
+            || self
+                .check_findings
+                .iter()
+                .any(|f| f.severity == Severity::Error)
+    }
+
+    fn add(&mut self, part: Part) {
+        self.plan_findings.extend(part.plan_findings);
+        self.plan_failed |= part.plan_failed;
+        if self.overlay_error.is_none() {
+            self.overlay_error = part.overlay_error;
+        }
+        if self.late_error.is_none() {
+            self.late_error = part.late_error;
+        }
+        for (position, tally) in part.tally.rules.into_iter().enumerate() {
+            if self.rules.len() <= position {
+                self.rules.push(RuleTally::default());
+            }
+            let sum = &mut self.rules[position];
+            sum.matched += tally.matched;
+            sum.described.extend(tally.described);
+            sum.failures.extend(tally.failures);
+        }
+        self.check_findings.extend(part.check_findings);
+    }
+
+    /// Add a sweep's nearest documents (the first nearest wins a tie, as in one run) and hooks.
+    fn add_sweep(&mut self, part: Part) {
+        for (position, tally) in part.tally.rules.into_iter().enumerate() {
+            let Some(sum) = self.rules.get_mut(position) else {
+                continue;
+            };
+            sum.any_hook |= tally.any_hook;
+            let better = match (&sum.nearest, &tally.nearest) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some((_, old)), Some((_, new))) => rank(new) < rank(old),
+            };
+            if better {
+                sum.nearest = tally.nearest;
+            }
+        }
+    }
+
+    /// How many documents each rule matched in the whole stream.
+    fn counts(&self, overlays: &Overlays) -> Vec<usize> {
+        (0..overlays.rules.len())
+            .map(|i| self.rules.get(i).map_or(0, |r| r.matched))
+            .collect()
+    }
+
+    /// The findings of the whole run, or its error, with the precedence one run over the whole
+    /// stream gives them.
+    fn judge(mut self, overlays: &Overlays, strict: bool) -> Result<Vec<Finding>> {
+        // Stage by stage, each stage's findings in stream order (the windows are).
+        self.plan_findings.sort_by_key(|(stage, _)| *stage);
+        let plan_findings: Vec<Finding> = self.plan_findings.into_iter().map(|(_, f)| f).collect();
+        if self.plan_failed {
+            let n = plan_findings.len();
+            return Err(Error::Validation {
+                summary: format!("{n} conflict(s) between the values and the rendered chart"),
+                findings: plan_findings,
+            });
+        }
+        if let Some(err) = self.overlay_error {
+            return Err(err);
+        }
+        if !overlays.is_empty() {
+            let mut findings = Vec::new();
+            for (position, rule) in overlays.rules.iter().enumerate() {
+                let tally = self
+                    .rules
+                    .get_mut(position)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                findings.extend(tally.failures);
+                if !rule.expect.admits(tally.matched) {
+                    let no_hooks = rule.select.hooks == Hooks::Only && !tally.any_hook;
+                    findings.push(overlay::expect_finding(
+                        rule,
+                        tally.matched,
+                        &tally.described,
+                        tally.nearest.as_ref(),
+                        no_hooks,
+                    ));
+                }
+            }
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            if errors > 0 {
+                return Err(Error::Validation {
+                    summary: format!("{errors} problem(s) applying the overlays"),
+                    findings,
+                });
+            }
+        }
+        if let Some(err) = self.late_error {
+            return Err(err);
+        }
+        let mut findings = plan_findings;
+        findings.extend(self.check_findings);
+        let failing = findings
+            .iter()
+            .filter(|f| {
+                f.severity == Severity::Error || (strict && f.severity == Severity::Warning)
+            })
+            .count();
+        if failing > 0 {
+            return Err(Error::Validation {
+                summary: format!("{failing} problem(s) in the patched output; nothing was written"),
+                findings,
+            });
+        }
+        Ok(findings)
+    }
+}
+
+/// How near a document came to a rule ([`crate::overlay::Selector`]'s ranking).
+fn rank(misses: &[Miss]) -> (usize, usize) {
+    (misses.iter().map(|m| m.cost).sum(), misses.len())
+}
+
+/// A spooled stream post-rendered.
+pub struct Injected {
+    /// The warnings to report.
+    pub findings: Vec<Finding>,
+    /// The output (`None`: the stream was blank, write [`emit::EMPTY_OUTPUT`]).
+    output: Option<TempFile>,
+    explained: TempFile,
+}
+
+impl Injected {
+    /// Copy the `--explain` text to `out`.
+    pub fn explain_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.explained.copy_to(out)
+    }
+
+    /// Copy the output stream to `out`.
+    pub fn output_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match &self.output {
+            Some(file) => file.copy_to(out),
+            None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
+        }
+    }
+}
