@@ -295,16 +295,3 @@ mod tests {
         assert!(err.to_string().contains("configMap"), "{err}");
     }
 }
-
-impl ChartProfile {
-    /// The roles an object plays, in role order: what [`choose`] records for each document,
-    /// for a caller that reads the documents a window at a time
-    /// ([`crate::apply::window`]).
-    pub fn roles_of(&self, meta: &Meta) -> Vec<Role> {
-        self.roles
-            .keys()
-            .copied()
-            .filter(|role| self.is(*role, meta))
-            .collect()
-    }
-}

@@ -56,7 +56,7 @@ use crate::values::Values;
 use super::{Context, Outcome, Part};
 
 /// The default window: whole documents up to this many bytes are processed at once.
-pub const WINDOW_BYTES: usize = 8 * 1024 * 1024;
+pub const WINDOW_BYTES: usize = 1024 * 1024;
 
 /// The environment variable that sets the window size in bytes (tests use 1: one document per
 /// window).
@@ -261,23 +261,29 @@ struct Reader {
 impl Reader {
     /// Cut off every chunk that a separator line in `buf` ends.
     fn cut_complete(&mut self) -> Result<()> {
-        while let Some(nl) = self.buf[self.scan..].iter().position(|&b| b == b'\n') {
+        // The chunks cut off are dropped from `buf` once per call, not once per chunk.
+        let buf = std::mem::take(&mut self.buf);
+        let mut chunk_start = 0;
+        let mut result = Ok(());
+        while let Some(nl) = buf[self.scan..].iter().position(|&b| b == b'\n') {
             let start = self.scan;
             let end = start + nl + 1;
-            let line = &self.buf[start..end - 1];
-            let separator = std::str::from_utf8(line).is_ok_and(split::is_separator);
-            // A separator at the start of `buf` opens the current chunk; one at offset 0 of
-            // the stream opens none.
-            if separator && start > 0 {
-                let rest = self.buf.split_off(start);
-                let chunk = std::mem::replace(&mut self.buf, rest);
-                self.chunk(&chunk)?;
-                self.scan = end - start;
-            } else {
-                self.scan = end;
+            let line = &buf[start..end - 1];
+            // A separator at the start of the current chunk opens it; one at offset 0 of the
+            // stream opens none.
+            if start > chunk_start && std::str::from_utf8(line).is_ok_and(split::is_separator) {
+                result = self.chunk(&buf[chunk_start..start]);
+                if result.is_err() {
+                    break;
+                }
+                chunk_start = start;
             }
+            self.scan = end;
         }
-        Ok(())
+        self.buf = buf;
+        self.buf.drain(..chunk_start);
+        self.scan -= chunk_start;
+        result
     }
 
     /// Record one chunk and spool it.
@@ -299,9 +305,10 @@ impl Reader {
         };
         let index = self.spool.docs.len();
         if self.dash.is_none() || self.size.is_none() {
-            let body = split::split(text)
-                .first()
-                .is_some_and(|c| text[c.body.clone()].starts_with("---"));
+            let body = dashes(text)
+                && split::split(text)
+                    .first()
+                    .is_some_and(|c| text[c.body.clone()].starts_with("---"));
             if (body && self.dash.is_none())
                 || (bytes.len() > MAX_DOCUMENT_BYTES && self.size.is_none())
             {
@@ -329,6 +336,16 @@ impl Reader {
     }
 
     fn finish(mut self) -> Result<Input> {
+        // A last line without a newline may be a separator too.
+        let tail = &self.buf[self.scan..];
+        if self.scan > 0
+            && !tail.is_empty()
+            && std::str::from_utf8(tail).is_ok_and(split::is_separator)
+        {
+            let rest = self.buf.split_off(self.scan);
+            let chunk = std::mem::replace(&mut self.buf, rest);
+            self.chunk(&chunk)?;
+        }
         let last = std::mem::take(&mut self.buf);
         if !last.is_empty() {
             self.chunk(&last)?;
@@ -341,6 +358,17 @@ impl Reader {
         }
         Ok(Input::Spooled(self.spool))
     }
+}
+
+/// Whether a chunk has a line starting with `---` besides its opening separator: only then can
+/// its content start with `---` (what [`Stream::read`] refuses), so only then is it cut to see.
+fn dashes(text: &str) -> bool {
+    let first = text.split_inclusive('\n').next().unwrap_or_default();
+    let opening = first.trim_start_matches('\u{feff}').trim_end_matches('\n');
+    let rest = &text[first.len()..];
+    (opening.starts_with("---") && !split::is_separator(opening))
+        || rest.starts_with("---")
+        || rest.contains("\n---")
 }
 
 /// `text` (one chunk) read as document `index` starting at stream line `first_line`, behind
@@ -466,7 +494,7 @@ impl Spool {
                 };
                 self.docs[index].config_map = meta.kind == "ConfigMap";
                 if let Some(profile) = profile {
-                    for role in profile.roles_of(&meta) {
+                    for role in ROLES.into_iter().filter(|role| profile.is(*role, &meta)) {
                         facts.targets.roles.entry(role).or_default().push(index);
                     }
                 }
@@ -671,6 +699,30 @@ struct Settings<'s> {
     sweep: &'s BTreeSet<usize>,
 }
 
+/// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a
+/// subset; [`ChartProfile::is`] says no to the others).
+const ROLES: [Role; 6] = [
+    Role::ConfigMap,
+    Role::Api,
+    Role::Scheduler,
+    Role::ResourcesDaemon,
+    Role::Hpsearch,
+    Role::Core,
+];
+
+/// A new role must join [`ROLES`]: this match stops compiling until it does.
+#[allow(dead_code)]
+fn every_role_is_listed(role: Role) {
+    match role {
+        Role::ConfigMap
+        | Role::Api
+        | Role::Scheduler
+        | Role::ResourcesDaemon
+        | Role::Hpsearch
+        | Role::Core => {}
+    }
+}
+
 /// The whole stream's choice, its targets restricted to the documents a window holds.
 fn restrict(generic: bool, targets: &Targets, held: &[usize]) -> Choice {
     if generic {
@@ -868,5 +920,107 @@ impl Injected {
             Some(file) => file.copy_to(out),
             None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines that make the splitter's decisions: separators (with comments, spaces, CR), lines
+    /// that only look like one, content, comments, block scalars, `...`.
+    fn line() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "---",
+            "--- # c",
+            "---  ",
+            "---\r",
+            "--- {a: 1}",
+            " ---",
+            "----",
+            "a: 1",
+            "b: x\r",
+            "# c",
+            "",
+            "  ",
+            "s: |",
+            "  ---",
+            "...",
+            "\u{feff}k: v",
+        ])
+    }
+
+    fn spooled(text: &str, budget: usize) -> Result<Spool> {
+        match read(&mut text.as_bytes(), budget)? {
+            Input::Spooled(spool) => Ok(spool),
+            Input::Whole(_) => panic!("{text:?} fits in {budget} bytes"),
+        }
+    }
+
+    proptest! {
+        /// The incremental reader cuts where `split` cuts a whole stream, counts lines as it
+        /// does, and refuses what `Stream::read` refuses, with the same message.
+        #[test]
+        fn the_reader_cuts_and_checks_as_a_whole_stream_is(
+            lines in proptest::collection::vec(line(), 1..24),
+            newline in any::<bool>(),
+        ) {
+            let mut text = lines.join("\n");
+            if newline {
+                text.push('\n');
+            }
+            prop_assume!(text.len() > 1);
+            match (Stream::read(&text), spooled(&text, 1)) {
+                (Ok(stream), Ok(spool)) => {
+                    prop_assert_eq!(stream.docs.len(), spool.docs.len());
+                    for (doc, entry) in stream.docs.iter().zip(&spool.docs) {
+                        prop_assert_eq!(doc.chunk.span.start as u64, entry.start);
+                        prop_assert_eq!(doc.chunk.span.len(), entry.len);
+                        prop_assert_eq!(doc.chunk.first_line, entry.first_line);
+                    }
+                    prop_assert_eq!(spool.blank, text.trim().is_empty());
+                }
+                (Err(whole), Err(windowed)) => {
+                    prop_assert_eq!(whole.to_string(), windowed.to_string());
+                }
+                (whole, windowed) => {
+                    prop_assert!(
+                        false,
+                        "whole {:?}, windowed {:?}",
+                        whole.err().map(|e| e.to_string()),
+                        windowed.err().map(|e| e.to_string())
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_holds_its_documents_at_their_place() {
+        let text = "a: 1\n---\n# Source: b\nb: 2\n---\nc: 3\n---\nd: 4\n";
+        let spool = spooled(text, 1).unwrap();
+        assert_eq!(spool.windows(), vec![0..1, 1..2, 2..3, 3..4]);
+        let held = [1, 3];
+        let window = spool.text(&held).unwrap();
+        assert_eq!(window, "\n---\n# Source: b\nb: 2\n---\n---\nd: 4\n");
+        let stream = spool.open(&window, &held).unwrap();
+        assert_eq!(stream.docs[3].source(), "document 4");
+        assert_eq!(stream.docs[3].chunk.first_line, 7);
+        assert_eq!(stream.docs[3].chunk.body_line, 8);
+        assert_eq!(stream.docs[1].chunk.body_line, 4);
+        assert!(stream.docs[2].is_empty());
+    }
+
+    #[test]
+    fn a_stream_that_fits_is_read_whole() {
+        let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), 5).unwrap() else {
+            panic!("spooled");
+        };
+        assert_eq!(text, "a: 1\n");
+        assert!(matches!(
+            read(&mut "a: 1\n".as_bytes(), 4),
+            Ok(Input::Spooled(_))
+        ));
     }
 }
