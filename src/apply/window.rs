@@ -216,6 +216,7 @@ pub fn read(stdin: &mut dyn Read, budget: usize) -> Result<Input> {
         buf: mem,
         base: 0,
         scan: 0,
+        searched: 0,
         line: 1,
         utf8: None,
         dash: None,
@@ -244,12 +245,14 @@ fn not_utf8(offset: usize) -> Error {
 }
 
 /// The incremental splitter: `buf` holds the stream from the start of the current chunk
-/// (`base`, line `line`) on; `scan` is where the next unexamined line starts.
+/// (`base`, line `line`) on; `scan` is where the next unexamined line starts, `searched` how far
+/// its end has been sought.
 struct Reader {
     spool: Spool,
     buf: Vec<u8>,
     base: u64,
     scan: usize,
+    searched: usize,
     line: usize,
     /// The first problem of each kind, reported once the whole stream is read, in the order a
     /// whole stream's checks report them.
@@ -265,9 +268,16 @@ impl Reader {
         let buf = std::mem::take(&mut self.buf);
         let mut chunk_start = 0;
         let mut result = Ok(());
-        while let Some(nl) = buf[self.scan..].iter().position(|&b| b == b'\n') {
+        loop {
+            // Resume the search for the line's end where the last block's ended (a line may
+            // be megabytes long).
+            let from = self.scan.max(self.searched);
+            let Some(nl) = buf[from..].iter().position(|&b| b == b'\n') else {
+                self.searched = buf.len();
+                break;
+            };
             let start = self.scan;
-            let end = start + nl + 1;
+            let end = from + nl + 1;
             let line = &buf[start..end - 1];
             // A separator at the start of the current chunk opens it; one at offset 0 of the
             // stream opens none.
@@ -283,6 +293,7 @@ impl Reader {
         self.buf = buf;
         self.buf.drain(..chunk_start);
         self.scan -= chunk_start;
+        self.searched = self.searched.saturating_sub(chunk_start);
         result
     }
 
@@ -951,8 +962,31 @@ mod tests {
         ])
     }
 
+    /// Stdin that gives at most `step` bytes per read, as a pipe may.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
     fn spooled(text: &str, budget: usize) -> Result<Spool> {
-        match read(&mut text.as_bytes(), budget)? {
+        spooled_in_steps(text, budget, usize::MAX)
+    }
+
+    fn spooled_in_steps(text: &str, budget: usize, step: usize) -> Result<Spool> {
+        let mut stdin = Trickle {
+            bytes: text.as_bytes(),
+            step,
+        };
+        match read(&mut stdin, budget)? {
             Input::Spooled(spool) => Ok(spool),
             Input::Whole(_) => panic!("{text:?} fits in {budget} bytes"),
         }
@@ -965,13 +999,14 @@ mod tests {
         fn the_reader_cuts_and_checks_as_a_whole_stream_is(
             lines in proptest::collection::vec(line(), 1..24),
             newline in any::<bool>(),
+            step in 1usize..9,
         ) {
             let mut text = lines.join("\n");
             if newline {
                 text.push('\n');
             }
             prop_assume!(text.len() > 1);
-            match (Stream::read(&text), spooled(&text, 1)) {
+            match (Stream::read(&text), spooled_in_steps(&text, 1, step)) {
                 (Ok(stream), Ok(spool)) => {
                     prop_assert_eq!(stream.docs.len(), spool.docs.len());
                     for (doc, entry) in stream.docs.iter().zip(&spool.docs) {
