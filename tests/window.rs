@@ -82,6 +82,36 @@ fn polyaxon_renders_with_every_values_set() {
 }
 
 #[test]
+fn the_config_map_after_its_workloads() {
+    // Documents in reverse order: the chart's ConfigMap comes last, after every workload whose
+    // `checksum/config` follows it.
+    let text = std::fs::read_to_string(fixture("helm3/defaults.yaml")).unwrap();
+    let mut docs: Vec<String> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" || docs.is_empty() {
+            docs.push(String::new());
+        }
+        if let Some(last) = docs.last_mut() {
+            last.push_str(line);
+        }
+    }
+    let reversed: String = docs.into_iter().rev().collect();
+    for set in ["gpu", "stores", "hosts-tz"] {
+        let run = same(&["-f", &values_file(set), "--explain"], reversed.as_bytes());
+        assert!(run.success(), "{}", run.stderr());
+    }
+    let run = same(
+        &["-f", &values_file("gpu"), "--explain"],
+        reversed.as_bytes(),
+    );
+    assert!(
+        run.stderr().contains("<- checksum/config"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn polyaxon_renders_with_the_example_overlays() {
     let stream = std::fs::read(fixture("helm4/gpu.yaml")).unwrap();
     let values = values_file("gpu");
@@ -166,6 +196,46 @@ fn bench_like_streams_with_an_overlay() {
         "{}",
         run.stderr()
     );
+}
+
+/// An overlay that changes a ConfigMap the Deployments load: their `checksum/config` follows it,
+/// from any window.
+const CONFIG_OVERLAY: &str = "\
+apiVersion: polyaxon-pr/v1
+kind: Overlay
+metadata: {name: config}
+rules:
+  - name: a key more
+    match: {kinds: [ConfigMap], name: extra}
+    merge: {data: {added: \"yes\"}}
+    expect: \"1\"
+";
+
+#[test]
+fn a_config_map_an_overlay_changes_rolls_the_workloads_of_every_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = write(dir.path(), "config.yaml", CONFIG_OVERLAY);
+    let mut stream = String::new();
+    for i in 0..6 {
+        let _ = write!(
+            stream,
+            "---\n# Source: c/templates/d{i}.yaml\napiVersion: apps/v1\nkind: Deployment\n\
+             metadata:\n  name: d{i}\n  annotations:\n    checksum/config: old\nspec:\n\
+             \x20 template:\n    metadata:\n      annotations:\n        checksum/config: old\n\
+             \x20   spec:\n      containers:\n      - name: c\n        envFrom:\n\
+             \x20       - configMapRef: {{name: extra}}\n"
+        );
+        if i == 3 {
+            stream.push_str(
+                "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\n\
+                 metadata:\n  name: extra\ndata:\n  a: b\n",
+            );
+        }
+    }
+    let run = same(&["--overlays", &overlay, "--explain"], stream.as_bytes());
+    assert!(run.success(), "{}", run.stderr());
+    assert_eq!(run.stdout_utf8().matches("checksum/config: old").count(), 0);
+    assert_eq!(run.stderr().matches("<- checksum/config").count(), 6 * 2);
 }
 
 const EXPECTATIONS: &str = "\
