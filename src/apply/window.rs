@@ -22,12 +22,14 @@
 //!    reported only by its own window. Each window's output goes to an output spool file, copied
 //!    to stdout only when every window succeeded (nothing on stdout on error, as today).
 //!
-//! A window is a [`Stream`] whose documents keep their place in the whole stream: the
-//! documents before it (and between it and the context documents) are one-line empty
-//! placeholders, and each real document's line numbers are set to the stream's. So document
-//! indices (and `document N` in messages), stream lines, findings and `--explain` read as one run
-//! over the whole stream would write them. The placeholders cost a few hundred bytes per document
-//! before the window, for the time the window is processed.
+//! A window is a [`Stream`] of the documents it holds, each with its line numbers set to the
+//! stream's, so stream lines, findings and `--explain` read as one run over the whole stream
+//! would write them. Messages name a document by its `# Source:` comment, else (Helm 4, plain
+//! streams) its Helm 4 annotation or `document N`, its index in the stream: when a document of a
+//! window has no `# Source:`, the window keeps every document at its stream index behind one-line
+//! empty placeholders for the documents it does not hold (a few hundred bytes per document
+//! before the window, for the time the window is processed, and a few percent of time), else the
+//! documents are packed and the driver maps the window's indices to the stream's.
 //!
 //! What one run reports for the whole stream, the driver adds up from the windows: the plan's
 //! findings (put back in stage order; those about no document in particular from the first
@@ -425,18 +427,45 @@ impl Spool {
         out
     }
 
-    /// The text of a window holding the documents `held` (sorted): each at its place, behind
-    /// one-line placeholders for the documents it does not hold.
-    fn text(&self, held: &[usize]) -> Result<String> {
+    /// The text of a window holding the documents `held` (sorted), and how it numbers them:
+    /// packed when every document with content has a `# Source:` comment (Helm 3, `helm
+    /// template`: no message names a document by its index), else each at its stream index.
+    fn load(&self, held: Vec<usize>) -> Result<(String, Layout)> {
+        let packed = self.text(&held, true)?;
+        let named = Stream::read(&packed).is_ok_and(|stream| {
+            stream
+                .docs
+                .iter()
+                .all(|d| d.is_empty() || d.source_comment().is_some())
+        });
+        if named {
+            return Ok((packed, Layout { held, packed: true }));
+        }
+        drop(packed);
+        let text = self.text(&held, false)?;
+        Ok((
+            text,
+            Layout {
+                held,
+                packed: false,
+            },
+        ))
+    }
+
+    /// The documents `held` (sorted), packed or each at its place behind one-line placeholders
+    /// for the documents the window does not hold.
+    fn text(&self, held: &[usize], packed: bool) -> Result<String> {
         let Some(&last) = held.last() else {
             return Ok(String::new());
         };
         let mut text = String::new();
         let mut next = held.iter().copied().peekable();
-        let mut index = 0;
+        let mut index = if packed { held[0] } else { 0 };
         while index <= last {
             if next.peek() != Some(&index) {
-                text.push_str(if index == 0 { "\n" } else { "---\n" });
+                if !packed {
+                    text.push_str(if index == 0 { "\n" } else { "---\n" });
+                }
                 index += 1;
                 continue;
             }
@@ -462,10 +491,13 @@ impl Spool {
     }
 
     /// Read a window's text as a stream whose real documents carry their stream lines.
-    fn open<'t>(&self, text: &'t str, held: &[usize]) -> Result<Stream<'t>> {
+    fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
-        for &index in held {
-            let (Some(doc), Some(entry)) = (stream.docs.get_mut(index), self.docs.get(index))
+        for &index in &layout.held {
+            let Some(local) = layout.local(index) else {
+                continue;
+            };
+            let (Some(doc), Some(entry)) = (stream.docs.get_mut(local), self.docs.get(index))
             else {
                 continue;
             };
@@ -485,9 +517,8 @@ impl Spool {
             meta_error: None,
         };
         for window in self.windows() {
-            let held: Vec<usize> = window.clone().collect();
-            let text = self.text(&held)?;
-            let stream = self.open(&text, &held)?;
+            let (text, layout) = self.load(window.clone().collect())?;
+            let stream = self.open(&text, &layout)?;
             if strict {
                 stream.parse_all()?;
             }
@@ -495,7 +526,10 @@ impl Spool {
                 if facts.meta_error.is_some() {
                     break;
                 }
-                let meta = match stream.docs[index].meta() {
+                let Some(doc) = layout.local(index).and_then(|i| stream.docs.get(i)) else {
+                    continue;
+                };
+                let meta = match doc.meta() {
                     Ok(Some(meta)) => meta,
                     Ok(None) => continue,
                     Err(e) => {
@@ -560,11 +594,11 @@ impl Spool {
                     known: Some(&known),
                     sweep: &none,
                 },
-                |stream, part| {
+                |stream, layout, part| {
                     if sum.failed() || part.failed() {
                         return Ok(());
                     }
-                    let own = |i: usize| window.contains(&i);
+                    let own = |i: usize| window.contains(&layout.global(i));
                     output.write_all(emit::write_own(stream, &part.changed, &own)?.as_bytes())?;
                     if explain {
                         let outcome = Outcome {
@@ -604,7 +638,7 @@ impl Spool {
                         known: Some(&known),
                         sweep: &sweep,
                     },
-                    |_, _| Ok(()),
+                    |_, _, _| Ok(()),
                 )?;
                 sum.add_sweep(part);
             }
@@ -646,13 +680,12 @@ impl Spool {
             }
             let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
             let held: BTreeSet<usize> = own.iter().chain(context).copied().collect();
-            let held: Vec<usize> = held.into_iter().collect();
-            let text = self.text(&held)?;
-            let stream = self.open(&text, &held)?;
-            let choice = restrict(generic, &facts.targets, &held);
+            let (text, layout) = self.load(held.into_iter().collect())?;
+            let stream = self.open(&text, &layout)?;
+            let choice = restrict(generic, &facts.targets, &layout);
             let ctx = Context {
                 choice: &choice,
-                own: &|i| own.contains(&i),
+                own: &|i| own.contains(&layout.global(i)),
                 first: false,
                 config_maps: None,
                 sweep: &none,
@@ -660,7 +693,8 @@ impl Spool {
             if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
                 && !part.failed()
             {
-                found.extend(super::own_config_maps(&part)?);
+                let maps = super::own_config_maps(&part)?;
+                found.extend(maps.into_iter().map(|(i, n, h)| (layout.global(i), n, h)));
             }
             start = end;
         }
@@ -683,22 +717,21 @@ impl Spool {
         facts: &Facts,
         generic: bool,
         settings: &Settings<'_>,
-        mut then: impl FnMut(&Stream<'_>, &mut Part) -> Result<()>,
+        mut then: impl FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>,
     ) -> Result<Part> {
         let held: BTreeSet<usize> = window.clone().chain(context.iter().copied()).collect();
-        let held: Vec<usize> = held.into_iter().collect();
-        let text = self.text(&held)?;
-        let stream = self.open(&text, &held)?;
-        let choice = restrict(generic, &facts.targets, &held);
+        let (text, layout) = self.load(held.into_iter().collect())?;
+        let stream = self.open(&text, &layout)?;
+        let choice = restrict(generic, &facts.targets, &layout);
         let ctx = Context {
             choice: &choice,
-            own: &|i| window.contains(&i),
+            own: &|i| window.contains(&layout.global(i)),
             first: settings.first,
             config_maps: settings.known,
             sweep: settings.sweep,
         };
         let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
-        then(&stream, &mut part)?;
+        then(&stream, &layout, &mut part)?;
         Ok(part)
     }
 }
@@ -734,8 +767,32 @@ fn every_role_is_listed(role: Role) {
     }
 }
 
-/// The whole stream's choice, its targets restricted to the documents a window holds.
-fn restrict(generic: bool, targets: &Targets, held: &[usize]) -> Choice {
+/// How a window numbers the documents it holds (`held`, sorted stream indices): packed (the
+/// window's document `i` is `held[i]`), or each at its stream index behind placeholders.
+struct Layout {
+    held: Vec<usize>,
+    packed: bool,
+}
+
+impl Layout {
+    /// The stream index of the window's document `local` (a placeholder's is its own).
+    fn global(&self, local: usize) -> usize {
+        match self.packed {
+            true => self.held.get(local).copied().unwrap_or(usize::MAX),
+            false => local,
+        }
+    }
+
+    /// The window's number for the stream's document `index`, if the window holds it.
+    fn local(&self, index: usize) -> Option<usize> {
+        let position = self.held.binary_search(&index).ok()?;
+        Some(if self.packed { position } else { index })
+    }
+}
+
+/// The whole stream's choice, its targets restricted to the documents a window holds, in the
+/// window's numbers.
+fn restrict(generic: bool, targets: &Targets, layout: &Layout) -> Choice {
     if generic {
         return Choice::Generic;
     }
@@ -743,11 +800,7 @@ fn restrict(generic: bool, targets: &Targets, held: &[usize]) -> Choice {
         .roles
         .iter()
         .map(|(role, docs)| {
-            let docs = docs
-                .iter()
-                .copied()
-                .filter(|i| held.binary_search(i).is_ok())
-                .collect();
+            let docs = docs.iter().filter_map(|&i| layout.local(i)).collect();
             (*role, docs)
         })
         .collect();
@@ -1036,15 +1089,32 @@ mod tests {
         let text = "a: 1\n---\n# Source: b\nb: 2\n---\nc: 3\n---\nd: 4\n";
         let spool = spooled(text, 1).unwrap();
         assert_eq!(spool.windows(), vec![0..1, 1..2, 2..3, 3..4]);
-        let held = [1, 3];
-        let window = spool.text(&held).unwrap();
+        let (window, layout) = spool.load(vec![1, 3]).unwrap();
+        assert!(!layout.packed, "document 4 is named by its index");
         assert_eq!(window, "\n---\n# Source: b\nb: 2\n---\n---\nd: 4\n");
-        let stream = spool.open(&window, &held).unwrap();
+        let stream = spool.open(&window, &layout).unwrap();
         assert_eq!(stream.docs[3].source(), "document 4");
         assert_eq!(stream.docs[3].chunk.first_line, 7);
         assert_eq!(stream.docs[3].chunk.body_line, 8);
         assert_eq!(stream.docs[1].chunk.body_line, 4);
         assert!(stream.docs[2].is_empty());
+    }
+
+    #[test]
+    fn a_window_of_named_documents_is_packed() {
+        let text = "---\n# Source: a\na: 1\n---\n# Source: b\nb: 2\n---\n# Source: c\n\nc: 3\n";
+        let spool = spooled(text, 1).unwrap();
+        let (window, layout) = spool.load(vec![0, 2]).unwrap();
+        assert!(layout.packed);
+        assert_eq!(window, "---\n# Source: a\na: 1\n---\n# Source: c\n\nc: 3\n");
+        assert_eq!(
+            (layout.global(1), layout.local(2), layout.local(1)),
+            (2, Some(1), None)
+        );
+        let stream = spool.open(&window, &layout).unwrap();
+        assert_eq!(stream.docs[1].source(), "c");
+        assert_eq!(stream.docs[1].chunk.first_line, 7);
+        assert_eq!(stream.docs[1].chunk.body_line, 10);
     }
 
     #[test]
