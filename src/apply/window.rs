@@ -98,6 +98,9 @@ struct Entry {
     len: usize,
     /// 1-based line of the stream where the chunk starts.
     first_line: usize,
+    /// The chunk has a `# Source:` comment in its header, or no content: no message names it
+    /// by its index ([`Spool::load`]).
+    named: bool,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
 }
@@ -343,6 +346,7 @@ impl Reader {
             start,
             len: bytes.len(),
             first_line,
+            named: named(text),
             config_map: false,
         });
         self.spool.file.write_all(bytes)
@@ -371,6 +375,28 @@ impl Reader {
         }
         Ok(Input::Spooled(self.spool))
     }
+}
+
+/// Whether a chunk has a `# Source:` comment in its header (the separator line and the blank and
+/// comment lines before the content, as [`split`] cuts it) or no content at all.
+fn named(text: &str) -> bool {
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.starts_with("# Source:") {
+            return true;
+        }
+        let trivia = content.is_empty() || content == "\r" || content.starts_with('#');
+        if !(trivia || (i == 0 && split::is_separator(line))) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can
@@ -431,18 +457,13 @@ impl Spool {
     /// packed when every document with content has a `# Source:` comment (Helm 3, `helm
     /// template`: no message names a document by its index), else each at its stream index.
     fn load(&self, held: Vec<usize>) -> Result<(String, Layout)> {
-        let packed = self.text(&held, true)?;
-        let named = Stream::read(&packed).is_ok_and(|stream| {
-            stream
-                .docs
-                .iter()
-                .all(|d| d.is_empty() || d.source_comment().is_some())
-        });
-        if named {
-            return Ok((packed, Layout { held, packed: true }));
+        let packed = held
+            .iter()
+            .all(|&i| self.docs.get(i).is_some_and(|d| d.named));
+        let text = self.text(&held, packed)?;
+        if packed {
+            return Ok((text, Layout { held, packed: true }));
         }
-        drop(packed);
-        let text = self.text(&held, false)?;
         Ok((
             text,
             Layout {
@@ -1012,6 +1033,10 @@ mod tests {
             "  ---",
             "...",
             "\u{feff}k: v",
+            "# Source: c/t.yaml",
+            "  # Source: x",
+            "\u{feff}---",
+            "\t#x",
         ])
     }
 
@@ -1066,6 +1091,14 @@ mod tests {
                         prop_assert_eq!(doc.chunk.span.start as u64, entry.start);
                         prop_assert_eq!(doc.chunk.span.len(), entry.len);
                         prop_assert_eq!(doc.chunk.first_line, entry.first_line);
+                        // Named: never wrongly (a document named by its index must not be
+                        // packed); a document with a `# Source:` always.
+                        if entry.named {
+                            prop_assert!(doc.is_empty() || doc.source_comment().is_some());
+                        }
+                        if doc.source_comment().is_some() {
+                            prop_assert!(entry.named);
+                        }
                     }
                     prop_assert_eq!(spool.blank, text.trim().is_empty());
                 }
