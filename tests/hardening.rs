@@ -136,6 +136,31 @@ fn a_document_over_the_size_limit_is_refused() {
     assert_rejected(&run, &["exceeds the limit", &limit.to_string()]);
 }
 
+/// A stream more than half as big as the memory the process may map passes through byte for
+/// byte: it is processed a window at a time (`src/apply/window.rs`), not held whole (before, the
+/// input and the output buffer alone took twice its size, and the run aborted).
+#[test]
+fn a_stream_bigger_than_the_memory_limit_passes_through() {
+    const LIMIT_KIB: u64 = 96 * 1024;
+    let value = "A".repeat(100_000);
+    let mut stream = String::new();
+    for i in 0..600 {
+        stream.push_str(&format!(
+            "---\n# Source: c/templates/s{i}.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  \
+             name: s{i}\ndata:\n  k: {value}\n"
+        ));
+    }
+    // Input and output held whole would not fit.
+    assert!(2 * stream.len() as u64 > LIMIT_KIB * 1024);
+    let setup = Setup {
+        memory_limit_kib: Some(LIMIT_KIB),
+        ..Setup::default()
+    };
+    let run = run_with(&[], stream.as_bytes(), &setup);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert!(run.stdout() == stream.as_bytes(), "the stream changed");
+}
+
 /// Same input, same bytes: the post-renderer, `--explain` and `diff`, on both Helm forms and
 /// with an overlay, three runs each.
 #[test]
