@@ -57,7 +57,11 @@ use crate::values::Values;
 
 use super::{Context, Outcome, Part};
 
-/// The default window: whole documents up to this many bytes are processed at once.
+/// The default window: whole documents up to this many bytes are processed at once. Peak memory
+/// follows it (about 20 MiB per MiB of window whose documents are half edited: their values,
+/// drafts and minimal edits) while the time does not (10,000 Deployments with an overlay: the
+/// same user time with windows of 1 to 8 MiB), so it is small; streams up to it take the
+/// whole-stream path unchanged.
 pub const WINDOW_BYTES: usize = 1024 * 1024;
 
 /// The environment variable that sets the window size in bytes (tests use 1: one document per
