@@ -1,5 +1,5 @@
-//! A stream bigger than one window, post-rendered in memory proportional to the window (a few
-//! MB of whole documents) plus a small index of the documents, not to the stream.
+//! A stream bigger than one window, post-rendered in memory proportional to the window (1 MiB of
+//! whole documents by default) plus a small index of the documents, not to the stream.
 //!
 //! Design (issue 7, "a 100 MB stream is processed in memory proportional to the largest
 //! document"): the existing pipeline ([`super::inject_part`]: plan, overlays, changed documents,
@@ -38,9 +38,12 @@
 //! the output checks, `--explain`. Failures take the precedence one run gives them: the plan's
 //! conflicts, then the overlays' problems, then the output checks.
 //!
-//! Known differences from one run over the whole stream, all on failing runs: when two windows
-//! each hit an input error (a document that does not parse, say), the error of the first window
-//! is the one reported, where one run reports the first its stages reach.
+//! Known differences from one run over the whole stream: when two windows each hit an input
+//! error (a document that does not parse, say), the error of the first window is the one
+//! reported, where one run reports the first its stages reach; and a plan stage that reports
+//! findings parameter by parameter, each over the documents, lists those of several windows
+//! window by window (one run lists them parameter by parameter). A custom profile whose
+//! config-ConfigMap role matches many documents makes every window hold them all.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
