@@ -6,6 +6,7 @@
 //! the documents that changed.
 
 pub mod emit;
+pub mod fast;
 pub mod mask;
 pub mod prefilter;
 pub mod split;
@@ -306,6 +307,11 @@ fn manifest_options() -> serde_saphyr::Options {
 /// Parse `body` as exactly one YAML document. `first_line` is the stream line where it starts,
 /// so the error names a line of the stream, not of the chunk.
 pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
+    // Helm's block-style output mostly takes the fast path; whatever it does not model (and
+    // every error, with its message) is the general parser's.
+    if let Some(value) = fast::value(body) {
+        return Ok(value);
+    }
     let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
         .map_err(|e| malformed(&e, first_line))?;
     match docs.len() {
