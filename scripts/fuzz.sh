@@ -12,6 +12,8 @@
 #   values              values files (located YAML reader, merge), --set syntax, validation
 #   overlay             overlay files: parsing, validation, template references
 #   post_render         the whole post-renderer in-process with the GPU and stores values
+#   fast_yaml           the fast path of the manifest parser (src/stream/fast.rs) against
+#                       serde-saphyr: whatever it accepts reads to the same value
 #
 # Only a stable toolchain can be installed here, and cargo-fuzz needs nightly flags
 # (-Zsanitizer=address and friends): RUSTC_BOOTSTRAP=1 lets stable rustc accept them. This is
@@ -33,7 +35,7 @@ ROOT=$PWD
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render fast_yaml)
 JOBS=${FUZZ_JOBS:-1}
 export RUSTC_BOOTSTRAP=1
 
@@ -54,6 +56,8 @@ for name in sys.argv[2:]:
     text = pathlib.Path(name).read_text(encoding="utf-8")
     parts = [text] + re.split(r"(?m)^(?=---[ \t]*(?:#.*)?$)", text)
     for part in parts:
+        if out.name == "fast_yaml":  # document bodies: the fast path gives up on `---`
+            part = re.sub(r"(?m)^---.*\n", "", part)
         if part.strip() and len(part) <= 65536:
             data = part.encode()
             (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
@@ -63,6 +67,7 @@ PY
 CORPUS=fuzz/corpus
 seed "$CORPUS/stream_passthrough" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml tests/golden/stream/*.yaml
+seed "$CORPUS/fast_yaml" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml tests/golden/stream/*.yaml
 seed "$CORPUS/post_render" tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/gpu.yaml
 mkdir -p "$CORPUS/values" "$CORPUS/overlay"

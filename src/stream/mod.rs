@@ -312,6 +312,12 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
     if let Some(value) = fast::value(body) {
         return Ok(value);
     }
+    parse_general(body, first_line)
+}
+
+/// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
+/// tested against.
+pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
     let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
         .map_err(|e| malformed(&e, first_line))?;
     match docs.len() {

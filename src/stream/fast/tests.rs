@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::*;
 use crate::stream::surgical::event_tree;
-use crate::stream::{Stream, parse_one};
+use crate::stream::{Stream, parse_general};
 
 /// `text` must read the same through both paths when the fast path takes it; returns whether
 /// it did.
@@ -16,7 +16,7 @@ fn agrees(text: &str) -> bool {
         assert!(super::tree(text).is_none(), "{text}");
         return false;
     };
-    match parse_one(text, 1) {
+    match parse_general(text, 1) {
         Ok(slow) => assert_eq!(fast, slow, "value differs for:\n{text}"),
         Err(e) => panic!("the fast path accepted a document the parser rejects ({e}):\n{text}"),
     }
