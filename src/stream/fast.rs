@@ -241,20 +241,19 @@ impl<'t> Reader<'t> {
             };
             let (value, node) = self.map_value(colon, col)?;
             // Duplicate keys are the general parser's (it applies last-wins).
-            if self.values {
-                if map.insert(name.clone(), value).is_some() {
+            if self.tree {
+                if !self.values && entries.iter().any(|e: &Entry| e.key == name) {
                     return None;
                 }
-            } else if entries.iter().any(|e: &Entry| e.key == name) {
-                return None;
-            }
-            if self.tree {
                 entries.push(Entry {
-                    key: name,
+                    key: name.clone(),
                     key_start: start,
                     colon,
                     value: node?,
                 });
+            }
+            if self.values && map.insert(name, value).is_some() {
+                return None;
             }
             match self.next {
                 Some((line, indent)) if indent == col => {
@@ -626,21 +625,10 @@ fn simple_key(key: &str) -> bool {
 
 /// Words that some YAML schema reads as a boolean, null or float in some spelling.
 fn special_word(s: &str) -> bool {
-    s.len() <= 8
-        && matches!(
-            s.to_ascii_lowercase().as_str(),
-            "y" | "n"
-                | "yes"
-                | "no"
-                | "on"
-                | "off"
-                | "true"
-                | "false"
-                | "null"
-                | "nan"
-                | "inf"
-                | "infinity"
-        )
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+    ];
+    s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// A plain scalar's value, when its resolution is certain; `None` for the general parser.
