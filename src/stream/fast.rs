@@ -31,8 +31,18 @@ use serde_saphyr::granit_parser::ScalarStyle;
 
 use super::surgical::{Entry, Item, Kind, Node};
 
-/// Deeper nesting is left to the general parser (and its budget).
-pub const MAX_DEPTH: usize = 64;
+/// Deeper nesting is left to the general parser (and its budget: 64 levels).
+pub const MAX_DEPTH: usize = 48;
+
+/// More nodes are left to the general parser (and its budget: 250,000 nodes).
+const MAX_NODES: usize = 100_000;
+
+/// A longer run of comment lines between two tokens is left to the general parser, which stops
+/// buffering comments while looking ahead at 32 (a limit of its own; Kubernetes has none).
+const MAX_COMMENT_RUN: usize = 16;
+
+/// A longer simple key is left to the general parser (YAML limits them to 1,024 characters).
+const MAX_KEY: usize = 512;
 
 /// The document's value, or `None` when the fast path does not model it.
 pub fn value(text: &str) -> Option<Value> {
@@ -60,6 +70,7 @@ struct Reader<'t> {
     /// Whether to build the value (else scalars, mappings and sequences are checked, not kept).
     values: bool,
     depth: usize,
+    nodes: usize,
     /// The start of the next content line (or the text's length) and its indentation.
     next: Option<(usize, usize)>,
 }
@@ -100,6 +111,7 @@ impl<'t> Reader<'t> {
             tree,
             values,
             depth: 0,
+            nodes: 0,
             next: None,
         };
         reader.next = reader.content_line(0)?;
@@ -122,13 +134,20 @@ impl<'t> Reader<'t> {
     /// the text, `None` (give up) at a document marker or directive.
     fn content_line(&self, mut from: usize) -> Option<Option<(usize, usize)>> {
         let b = self.b;
+        let mut comments = 0;
         while from < b.len() {
             let indent = b[from..].iter().take_while(|&&c| c == b' ').count();
             let at = from + indent;
             match b.get(at) {
                 None => return Some(None),
                 Some(b'\n') => from = at + 1,
-                Some(b'#') => from = self.line_end(at) + 1,
+                Some(b'#') => {
+                    comments += 1;
+                    if comments > MAX_COMMENT_RUN {
+                        return None;
+                    }
+                    from = self.line_end(at) + 1;
+                }
                 Some(_) => {
                     if indent == 0
                         && (b[at] == b'%'
@@ -174,6 +193,11 @@ impl<'t> Reader<'t> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
+    fn count(&mut self) -> Option<()> {
+        self.nodes += 1;
+        (self.nodes <= MAX_NODES).then_some(())
+    }
+
     /// Whether the content at `p` is a simple key followed by `:` (and a space or line end).
     fn key_at(&self, p: usize) -> Option<Start> {
         let b = self.b;
@@ -189,6 +213,9 @@ impl<'t> Reader<'t> {
                 }
                 if b.get(q) != Some(&b':') || !is_break_or_space(b.get(q + 1)) {
                     return Some(Start::NotKey);
+                }
+                if q - p > MAX_KEY {
+                    return None;
                 }
                 let name = &self.text[p + 1..close];
                 // `\` escapes and `''` are left to the general parser.
@@ -219,6 +246,9 @@ impl<'t> Reader<'t> {
                     return Some(Start::NotKey);
                 }
                 let name = self.text[p..p + colon].trim_end_matches(' ');
+                if colon > MAX_KEY {
+                    return None;
+                }
                 simple_key(name).then(|| Start::Key {
                     name: name.to_string(),
                     start: p,
@@ -232,6 +262,7 @@ impl<'t> Reader<'t> {
     /// content line is indented less than `col` or holds no key.
     fn block_map(&mut self, first: usize, col: usize) -> Option<Parsed> {
         self.enter()?;
+        self.count()?;
         let mut map = Map::new();
         let mut entries = Vec::new();
         let mut at = first;
@@ -239,6 +270,8 @@ impl<'t> Reader<'t> {
             let Start::Key { name, start, colon } = self.key_at(at)? else {
                 return None;
             };
+            self.count()?; // the key (its value counts itself, or is an empty one)
+            self.count()?;
             let (value, node) = self.map_value(colon, col)?;
             // Duplicate keys are the general parser's (it applies last-wins).
             if self.tree {
@@ -330,6 +363,7 @@ impl<'t> Reader<'t> {
     /// A block sequence whose first dash is at `first` (column `col`).
     fn block_seq(&mut self, first: usize, col: usize) -> Option<Parsed> {
         self.enter()?;
+        self.count()?;
         let b = self.b;
         let mut values = Vec::new();
         let mut items = Vec::new();
@@ -399,6 +433,7 @@ impl<'t> Reader<'t> {
 
     /// A single-line scalar or flow collection at `p`; returns its end.
     fn inline(&mut self, p: usize) -> Option<(Value, Option<Node>, usize)> {
+        self.count()?;
         let b = self.b;
         let (value, style, end) = match b[p] {
             b'"' => {
@@ -513,6 +548,7 @@ impl<'t> Reader<'t> {
         if b.get(i) != Some(&close) {
             loop {
                 if close == b'}' {
+                    self.count()?;
                     let (key, after) = self.flow_key(i)?;
                     let (value, after) = self.flow_node(skip_spaces(b, after))?;
                     if map.insert(key, value).is_some() {
@@ -571,6 +607,7 @@ impl<'t> Reader<'t> {
 
     /// A flow node (scalar or nested collection) at `i`.
     fn flow_node(&mut self, i: usize) -> Option<(Value, usize)> {
+        self.count()?;
         let b = self.b;
         match b.get(i)? {
             b'"' => self

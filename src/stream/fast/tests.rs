@@ -478,6 +478,20 @@ fn gives_up_on_what_it_does_not_model() {
         assert!(value(text).is_none(), "{text:?}");
         agrees(text);
     }
+    // The general parser's own limits: comments buffered while looking ahead, key length, nodes.
+    let comments = format!("a:{}\nb: 1\n", "\n# c".repeat(40));
+    assert!(value(&comments).is_none());
+    assert!(
+        parse_general(&comments, 1).is_err(),
+        "the limit this mirrors is gone"
+    );
+    let long_key = format!("{}: 1\n", "k".repeat(600));
+    assert!(value(&long_key).is_none());
+    let many = (0..60_000)
+        .map(|i| format!("k{i}: {i}\n"))
+        .collect::<String>();
+    assert!(value(&many).is_none());
+    assert!(value(&many[..many.len() / 2]).is_some());
     let deep = (0..100).fold(String::new(), |acc, i| acc + &" ".repeat(i) + "a:\n")
         + &" ".repeat(100)
         + "b: 1\n";
