@@ -51,7 +51,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
             doc.pointer(&podspec::join(&spec.pointer, "volumes")),
             "name",
         );
-        let mut mountable: BTreeSet<String> = volumes.keys().cloned().collect();
+        let mut mountable: BTreeSet<&str> = volumes.keys().copied().collect();
         mountable.extend(claim_templates(doc, &spec));
         for (name, count) in &volumes {
             if *count > 1 {
@@ -75,7 +75,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
 }
 
 /// A StatefulSet's `volumeClaimTemplates` are volumes of its pods too.
-fn claim_templates(doc: &Value, spec: &podspec::PodSpecRef) -> Vec<String> {
+fn claim_templates<'v>(doc: &'v Value, spec: &podspec::PodSpecRef) -> Vec<&'v str> {
     if spec.kind != "StatefulSet" {
         return Vec::new();
     }
@@ -85,14 +85,13 @@ fn claim_templates(doc: &Value, spec: &podspec::PodSpecRef) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
-        .map(str::to_string)
         .collect()
 }
 
 fn container_defects(
     container: &Value,
     pointer: &str,
-    mountable: &BTreeSet<String>,
+    mountable: &BTreeSet<&str>,
     found: &mut BTreeSet<Defect>,
 ) {
     let name = container
@@ -135,11 +134,11 @@ fn container_defects(
 }
 
 /// How many times each value of `key` appears in a list of objects.
-fn names(list: Option<&Value>, key: &str) -> BTreeMap<String, usize> {
+fn names<'v>(list: Option<&'v Value>, key: &str) -> BTreeMap<&'v str, usize> {
     let mut counts = BTreeMap::new();
     for item in list.and_then(Value::as_array).into_iter().flatten() {
         let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
-        *counts.entry(name.to_string()).or_insert(0) += 1;
+        *counts.entry(name).or_insert(0) += 1;
     }
     counts
 }
