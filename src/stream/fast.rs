@@ -92,10 +92,14 @@ impl<'t> Reader<'t> {
         let b = text.as_bytes();
         // Control characters (tabs and carriage returns included), DEL, and non-ASCII text that
         // YAML treats specially (C1 controls, NEL, BOM, non-characters) are the general parser's.
-        if b.iter().any(|&c| (c < 0x20 && c != b'\n') || c == 0x7f) {
-            return None;
+        let mut ascii = true;
+        for &c in b {
+            if (c < 0x20 && c != b'\n') || c == 0x7f {
+                return None;
+            }
+            ascii &= c < 0x80;
         }
-        if !text.is_ascii()
+        if !ascii
             && text.chars().any(|c| {
                 matches!(
                     c,
