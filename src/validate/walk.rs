@@ -157,10 +157,10 @@ fn leaf(ctx: &mut Ctx<'_>, kind: Kind, param: Option<&Param>, value: &Value, poi
 fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
     let Some(param) = param else { return };
     if !param.allowed.is_empty() {
-        if !param.allowed.iter().any(|a| a == text) {
-            let noun = param.noun.as_deref().unwrap_or("a valid value");
+        if !param.allowed.contains(&text) {
+            let noun = param.noun.unwrap_or("a valid value");
             let mut hint = String::new();
-            if let Some(near) = suggest(text, param.allowed.iter().map(String::as_str)) {
+            if let Some(near) = suggest(text, param.allowed.iter().copied()) {
                 hint = format!("did you mean \"{near}\"?");
             }
             ctx.error(
