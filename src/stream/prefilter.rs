@@ -381,15 +381,23 @@ fn strip_comment(rest: &str) -> &str {
 /// key or start a comment, and not a word that YAML 1.1 or Rust's float parser reads as a bool,
 /// null or number.
 fn plain_string(value: &str) -> bool {
-    value.chars().next().is_some_and(|c| {
-        c.is_ascii_alphabetic()
-            || c == '_'
-            || c == '/'
-            || (c.is_ascii_digit() && not_a_number(value))
-    }) && value.chars().all(|c| c.is_ascii_graphic() || c == ' ')
-        && !value.contains('#')
-        && !value.contains(": ")
-        && !value.ends_with(':')
+    let bytes = value.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    // One pass over the bytes: printable ASCII or space, no `#`, no `: `.
+    let mut previous = 0;
+    for &b in bytes {
+        if !(b.is_ascii_graphic() || b == b' ') || b == b'#' || (previous == b':' && b == b' ') {
+            return false;
+        }
+        previous = b;
+    }
+    (first.is_ascii_alphabetic()
+        || first == b'_'
+        || first == b'/'
+        || (first.is_ascii_digit() && not_a_number(value)))
+        && previous != b':'
         && !is_special_word(value)
 }
 

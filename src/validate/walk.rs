@@ -11,8 +11,9 @@ use crate::values::yaml::{escape_pointer, kind_name};
 
 /// Walk the whole values tree.
 pub fn walk(ctx: &mut Ctx<'_>) {
-    let root = ctx.values.root.clone();
-    if let Value::Object(map) = &root {
+    // The values are borrowed for 'a, not from `ctx`: no copy of the tree to walk it.
+    let values = ctx.values;
+    if let Value::Object(map) = &values.root {
         object(ctx, params::tree(), map, "");
     }
 }
