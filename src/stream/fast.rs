@@ -233,22 +233,17 @@ impl<'t> Reader<'t> {
                 })
             }
             _ => {
-                let end = self.line_end(p);
-                let line = &b[p..end];
-                let colon = line.windows(2).position(|w| w[0] == b':' && w[1] == b' ');
-                let colon = match colon {
-                    Some(i) => Some(i),
-                    None if line.last() == Some(&b':') => Some(line.len() - 1),
-                    None => None,
+                // One pass to the first `:` followed by a space or the line's end; a comment
+                // (` #`) or the line's end before it: not a key.
+                let mut i = p;
+                let colon = loop {
+                    match b.get(i) {
+                        None | Some(b'\n') => return Some(Start::NotKey),
+                        Some(b':') if is_break_or_space(b.get(i + 1)) => break i - p,
+                        Some(b' ') if b.get(i + 1) == Some(&b'#') => return Some(Start::NotKey),
+                        _ => i += 1,
+                    }
                 };
-                // A comment before the colon, or none at all: not a key.
-                let comment = line.windows(2).position(|w| w[0] == b' ' && w[1] == b'#');
-                let Some(colon) = colon else {
-                    return Some(Start::NotKey);
-                };
-                if comment.is_some_and(|c| c < colon) {
-                    return Some(Start::NotKey);
-                }
                 let name = self.text[p..p + colon].trim_end_matches(' ');
                 if colon > MAX_KEY {
                     return None;
@@ -458,14 +453,19 @@ impl<'t> Reader<'t> {
                 return Some((value, node, end));
             }
             c if starts_plain(c) && !self.is_dash(p) => {
-                let line = &b[p..self.line_end(p)];
-                let len = line
-                    .windows(2)
-                    .position(|w| w[0] == b' ' && w[1] == b'#')
-                    .unwrap_or(line.len());
-                let s = self.text[p..p + len].trim_end_matches(' ');
-                // `a: b: c` and a trailing `:` are not single plain scalars.
-                if s.contains(": ") || s.ends_with(':') {
+                // To the line's end or a comment; `a: b: c` and a trailing `:` are not single
+                // plain scalars.
+                let mut i = p;
+                loop {
+                    match b.get(i) {
+                        None | Some(b'\n') => break,
+                        Some(b' ') if b.get(i + 1) == Some(&b'#') => break,
+                        Some(b':') if b.get(i + 1) == Some(&b' ') => return None,
+                        _ => i += 1,
+                    }
+                }
+                let s = self.text[p..i].trim_end_matches(' ');
+                if s.ends_with(':') {
                     return None;
                 }
                 (resolve_plain(s)?, ScalarStyle::Plain, p + s.len())
