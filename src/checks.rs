@@ -124,7 +124,7 @@ fn container_defects(
                 format!("container `{name}` defines env `{env}` {count} times"),
             ));
         }
-        if !ENV_NAME.as_ref().is_some_and(|re| re.is_match(&env)) {
+        if !ENV_NAME.as_ref().is_some_and(|re| re.is_match(env)) {
             found.insert((
                 format!("{pointer}/env"),
                 format!("container `{name}`: `{env}` is not a valid env name"),
