@@ -35,6 +35,11 @@ pub fn scan(body: &str) -> Option<Meta> {
     for end in memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]) {
         let line = &body[start..end];
         start = end + 1;
+        // Most lines: indented under a key the scanner skips, too short to nest too deeply.
+        // [`Scanner::line`] would accept them and change nothing.
+        if scanner.section == Section::Other && line.len() <= MAX_INDENT && line.starts_with(' ') {
+            continue;
+        }
         scanner.line(line.strip_suffix('\r').unwrap_or(line))?;
     }
     scanner.finish()
