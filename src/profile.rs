@@ -258,9 +258,11 @@ pub enum Choice {
 pub fn choose(stream: &Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
     let mut targets = Targets::default();
     for doc in &stream.docs {
-        let Some(meta) = doc.meta()? else { continue };
+        let Some(meta) = doc.meta_ref()? else {
+            continue;
+        };
         for role in profile.roles.keys() {
-            if profile.is(*role, &meta) {
+            if profile.is(*role, meta) {
                 targets.roles.entry(*role).or_default().push(doc.index);
             }
         }
