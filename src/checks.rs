@@ -7,17 +7,22 @@
 //! introduced is an error. Findings name the document, the container and the entry.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde_json::Value;
 
 use crate::podspec;
 use crate::report::{Finding, Origin};
 
-/// Kubernetes' rule for env names (before 1.34 relaxed it): a C identifier with `-` and `.`.
-static ENV_NAME: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").ok());
+/// Kubernetes' rule for env names (before 1.34 relaxed it), `[-._a-zA-Z][-._a-zA-Z0-9]*`: a C
+/// identifier with `-` and `.` (tested against that regex below; compiling it cost more than a
+/// whole edit of a small stream).
+fn valid_env_name(name: &str) -> bool {
+    let extra = |c: &u8| matches!(c, b'-' | b'.' | b'_');
+    name.bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || extra(&c))
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || extra(&c))
+}
 
 /// One defect: where (a JSON pointer) and what.
 type Defect = (String, String);
@@ -51,7 +56,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
             doc.pointer(&podspec::join(&spec.pointer, "volumes")),
             "name",
         );
-        let mut mountable: BTreeSet<String> = volumes.keys().cloned().collect();
+        let mut mountable: BTreeSet<&str> = volumes.keys().copied().collect();
         mountable.extend(claim_templates(doc, &spec));
         for (name, count) in &volumes {
             if *count > 1 {
@@ -75,7 +80,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
 }
 
 /// A StatefulSet's `volumeClaimTemplates` are volumes of its pods too.
-fn claim_templates(doc: &Value, spec: &podspec::PodSpecRef) -> Vec<String> {
+fn claim_templates<'v>(doc: &'v Value, spec: &podspec::PodSpecRef) -> Vec<&'v str> {
     if spec.kind != "StatefulSet" {
         return Vec::new();
     }
@@ -85,14 +90,13 @@ fn claim_templates(doc: &Value, spec: &podspec::PodSpecRef) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
-        .map(str::to_string)
         .collect()
 }
 
 fn container_defects(
     container: &Value,
     pointer: &str,
-    mountable: &BTreeSet<String>,
+    mountable: &BTreeSet<&str>,
     found: &mut BTreeSet<Defect>,
 ) {
     let name = container
@@ -125,7 +129,7 @@ fn container_defects(
                 format!("container `{name}` defines env `{env}` {count} times"),
             ));
         }
-        if !ENV_NAME.as_ref().is_some_and(|re| re.is_match(&env)) {
+        if !valid_env_name(env) {
             found.insert((
                 format!("{pointer}/env"),
                 format!("container `{name}`: `{env}` is not a valid env name"),
@@ -135,11 +139,11 @@ fn container_defects(
 }
 
 /// How many times each value of `key` appears in a list of objects.
-fn names(list: Option<&Value>, key: &str) -> BTreeMap<String, usize> {
+fn names<'v>(list: Option<&'v Value>, key: &str) -> BTreeMap<&'v str, usize> {
     let mut counts = BTreeMap::new();
     for item in list.and_then(Value::as_array).into_iter().flatten() {
         let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
-        *counts.entry(name.to_string()).or_insert(0) += 1;
+        *counts.entry(name).or_insert(0) += 1;
     }
     counts
 }
@@ -152,6 +156,16 @@ mod tests {
 
     fn pod(containers: Value, volumes: Value) -> Value {
         json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": containers, "volumes": volumes}})
+    }
+
+    #[test]
+    fn env_names_follow_the_kubernetes_regex() {
+        let re = regex::Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").unwrap();
+        for name in [
+            "A", "a_b", "-x", ".x", "_1", "x.y-z", "", "1A", "a b", "a=b", "é", "A1", "a$",
+        ] {
+            assert_eq!(valid_env_name(name), re.is_match(name), "{name:?}");
+        }
     }
 
     #[test]

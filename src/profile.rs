@@ -20,6 +20,13 @@ use crate::stream::{Meta, Stream};
 /// The profile compiled into the binary.
 pub const BUILTIN: &str = include_str!("../chart-overlays/polyaxon-0.4.yaml");
 
+/// [`BUILTIN`] as JSON, transcoded by `build.rs`: read with serde_json into the same structs
+/// (microseconds, where serde-saphyr took a few hundred of them at every start).
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/polyaxon-0.4.json"));
+
+/// Where the built-in profile comes from, in errors.
+const BUILTIN_ORIGIN: &str = "chart-overlays/polyaxon-0.4.yaml";
+
 /// A part of the chart that parameters are injected into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,8 +72,51 @@ pub struct DefaultMount {
 #[derive(Debug, Clone)]
 pub struct Selector {
     kinds: Vec<String>,
-    labels: Vec<(String, Regex)>,
-    name: Option<Regex>,
+    labels: Vec<(String, Pattern)>,
+    name: Option<Pattern>,
+}
+
+/// A profile's regular expression, matched against a whole value. The patterns profiles use are
+/// nearly all a literal (`polyaxon-core`) or `.*` and a literal (`.*-polyaxon-config`); those are
+/// matched as text, with exactly the regex's answer, because compiling a regex costs about 50 µs
+/// and a run needs only a few matches. Anything else is compiled.
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// `^(?:text)$` for a pattern without metacharacters: equality.
+    Literal(String),
+    /// `^(?:.*text)$`: ends with `text`, and `.` (any character but a newline) covers the rest.
+    AnyThen(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn new(pattern: &str, origin: &str) -> Result<Pattern> {
+        // Outside a class and without flags, only these characters are not themselves.
+        let literal = |text: &str| {
+            !text.contains([
+                '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+            ])
+        };
+        if literal(pattern) {
+            return Ok(Pattern::Literal(pattern.to_string()));
+        }
+        if let Some(rest) = pattern.strip_prefix(".*")
+            && literal(rest)
+        {
+            return Ok(Pattern::AnyThen(rest.to_string()));
+        }
+        whole(pattern, origin).map(Pattern::Regex)
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Literal(literal) => text == literal,
+            Pattern::AnyThen(suffix) => text
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|head| !head.contains('\n')),
+            Pattern::Regex(re) => re.is_match(text),
+        }
+    }
 }
 
 impl Selector {
@@ -96,7 +146,12 @@ pub struct ChartProfile {
 impl ChartProfile {
     /// The compiled-in profile for Polyaxon chart 0.4.
     pub fn builtin() -> Result<ChartProfile> {
-        ChartProfile::parse(BUILTIN, "chart-overlays/polyaxon-0.4.yaml")
+        let file: ProfileFile = serde_json::from_str(BUILTIN_JSON).map_err(|e| {
+            Error::input(format!(
+                "{BUILTIN_ORIGIN} (built in): not a valid profile: {e}; rebuild polyaxon-pr"
+            ))
+        })?;
+        ChartProfile::compile(file, BUILTIN_ORIGIN)
     }
 
     /// `--profile FILE`, else the compiled-in profile.
@@ -118,6 +173,11 @@ impl ChartProfile {
                 "{origin}: not a valid profile: {first}; see chart-overlays/polyaxon-0.4.yaml"
             ))
         })?;
+        ChartProfile::compile(file, origin)
+    }
+
+    /// Compile a profile read from `origin`.
+    fn compile(file: ProfileFile, origin: &str) -> Result<ChartProfile> {
         let mut roles = BTreeMap::new();
         for (role, selectors) in file.roles {
             let compiled = selectors
@@ -153,9 +213,9 @@ fn compile_selector(file: SelectorFile, origin: &str) -> Result<Selector> {
     let labels = file
         .labels
         .into_iter()
-        .map(|(k, v)| Ok((k, whole(&v, origin)?)))
+        .map(|(k, v)| Ok((k, Pattern::new(&v, origin)?)))
         .collect::<Result<Vec<_>>>()?;
-    let name = file.name.map(|n| whole(&n, origin)).transpose()?;
+    let name = file.name.map(|n| Pattern::new(&n, origin)).transpose()?;
     Ok(Selector {
         kinds: file.kinds,
         labels,
@@ -198,9 +258,11 @@ pub enum Choice {
 pub fn choose(stream: &Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
     let mut targets = Targets::default();
     for doc in &stream.docs {
-        let Some(meta) = doc.meta()? else { continue };
+        let Some(meta) = doc.meta_ref()? else {
+            continue;
+        };
         for role in profile.roles.keys() {
-            if profile.is(*role, &meta) {
+            if profile.is(*role, meta) {
                 targets.roles.entry(*role).or_default().push(doc.index);
             }
         }
@@ -260,6 +322,72 @@ mod tests {
         assert!(!p.is(Role::Core, &meta("Deployment", "rel-postgresql", &[])));
         assert!(p.api_container.is_match("polyaxon-api"));
         assert!(!p.api_container.is_match("polyaxon-api-x"));
+    }
+
+    /// `build.rs` transcodes the built-in profile to JSON; reading the YAML at run time gives the
+    /// same profile (key order of the default volumes included).
+    #[test]
+    fn builtin_json_is_the_yaml_file() {
+        let from_yaml = ChartProfile::parse(BUILTIN, BUILTIN_ORIGIN).unwrap();
+        let from_json = ChartProfile::builtin().unwrap();
+        assert_eq!(format!("{from_yaml:?}"), format!("{from_json:?}"));
+    }
+
+    /// Literal and `.*literal` patterns are matched as text, with the regex's answer.
+    #[test]
+    fn text_patterns_match_as_the_regex_does() {
+        let patterns = [
+            "polyaxon-core",
+            ".*-polyaxon-config",
+            ".*",
+            "",
+            "a.b",
+            ".*a.b",
+            "(x|y)",
+            ".*é",
+            "a-b #c &~",
+            ".*a-b #c",
+            "x{2}",
+            "^x$",
+            "a\\.b",
+        ];
+        let texts = [
+            "",
+            "polyaxon-core",
+            "polyaxon-core-x",
+            "xpolyaxon-core",
+            "rel-polyaxon-config",
+            "-polyaxon-config",
+            "rel\n-polyaxon-config",
+            "re\nl-polyaxon-config\n",
+            "polyaxon-config",
+            "a.b",
+            "axb",
+            "za.b",
+            "x",
+            "\n",
+            "é",
+            "xé",
+            "a-b #c &~",
+            "za-b #c",
+            "xx",
+        ];
+        for pattern in patterns {
+            let ours = Pattern::new(pattern, "t").unwrap();
+            let regex = whole(pattern, "t").unwrap();
+            for text in texts {
+                assert_eq!(
+                    ours.is_match(text),
+                    regex.is_match(text),
+                    "{pattern} {text:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            Pattern::new(".*-polyaxon-config", "t"),
+            Ok(Pattern::AnyThen(_))
+        ));
+        assert!(matches!(Pattern::new("a.b", "t"), Ok(Pattern::Regex(_))));
     }
 
     #[test]

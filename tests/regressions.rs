@@ -1,7 +1,8 @@
 //! Every input a fuzz target (fuzz/, scripts/fuzz.sh) once crashed on, replayed with the check
 //! that target makes. A new crash goes into tests/regressions/TARGET/ under a name saying what
-//! it is, next to its fix, with a test here for its target (so far only `overlay` has crashed:
-//! the 10-minute campaigns of stream_passthrough, values and post_render found nothing).
+//! it is, next to its fix, with a test here for its target (so far `overlay` and `fast_yaml`
+//! have crashed: the 10-minute campaigns of stream_passthrough, values and post_render found
+//! nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -40,5 +41,19 @@ fn overlay() {
             Err(_) => true,
         };
         assert!(reported, "{} was accepted", path.display());
+    }
+}
+
+/// Documents the fast path of the manifest parser once read differently from (or accepted where)
+/// the general parser: each now either reads the same or is left to the general parser.
+#[test]
+fn fast_yaml() {
+    let found = inputs("fast_yaml");
+    assert!(!found.is_empty());
+    for (path, text) in found {
+        if let Some(value) = polyaxon_pr::stream::fast::value(&text) {
+            let general = polyaxon_pr::stream::parse_general(&text, 1);
+            assert_eq!(general.as_ref().ok(), Some(&value), "{}", path.display());
+        }
     }
 }

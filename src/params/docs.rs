@@ -14,7 +14,7 @@ pub fn markdown() -> String {
         out.push_str(&format!("\n### {}\n\n", section.title));
         out.push_str("| Parameter | Type | Default | Description |\n");
         out.push_str("| --- | --- | --- | --- |\n");
-        for param in &section.params {
+        for param in section.params {
             out.push_str(&row(param));
         }
     }
@@ -22,7 +22,7 @@ pub fn markdown() -> String {
 }
 
 fn row(param: &Param) -> String {
-    let default = match param.default.as_deref() {
+    let default = match param.default {
         None => String::new(),
         Some("") => "`\"\"`".to_string(),
         Some(d) => format!("`{d}`"),
@@ -32,7 +32,7 @@ fn row(param: &Param) -> String {
         param.path,
         type_text(param),
         cell(&default),
-        cell(&param.description)
+        cell(param.description)
     )
 }
 

@@ -3,110 +3,54 @@
 //! [`schema`] as a JSON Schema, so the three can never disagree.
 
 pub mod docs;
+#[cfg(test)]
+mod file;
 pub mod k8s;
+mod kinds;
 pub mod schema;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+pub use kinds::{Format, Kind};
 
-/// The data file, as committed.
+/// The data file, as committed. `build.rs` compiles it into [`SECTIONS`]; the text is kept for
+/// the test that holds the two to each other.
 pub const PARAMETERS_YAML: &str = include_str!("../../chart-overlays/polyaxon/parameters.yaml");
 
 /// The path segment that stands for a user-chosen name.
 pub const NAME: &str = "<name>";
 
-/// What a parameter holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// A map whose keys are the parameters below it.
-    Object,
-    /// Any map, passed through unchecked (subcharts, `global`).
-    Map,
-    Bool,
-    String,
-    Int,
-    /// A list of strings.
-    Strings,
-    /// A map of strings to strings (node selectors, annotations).
-    StringMap,
-    /// A list of Kubernetes tolerations.
-    Tolerations,
-    /// A Kubernetes affinity.
-    Affinity,
-    /// A Kubernetes quantity (`10Gi`), as a string or a number.
-    Quantity,
-}
-
-/// A rule on the text of a string (or of each string of a list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    DnsLabel,
-    DnsSubdomain,
-    AbsPath,
-    MountPath,
-    HostPath,
-    FilePath,
-    Timezone,
-    Email,
-    Host,
-    HostPort,
-    AllowedHost,
-    TlsHost,
-    SecretKey,
-    /// A map of Kubernetes labels (node selectors): qualified-name keys, label values.
-    Labels,
-    /// A map of Kubernetes annotations: qualified-name keys, any text.
-    Annotations,
-}
-
-/// One documented parameter.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One documented parameter (see the comments of `parameters.yaml` for each field).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
-    pub path: String,
-    #[serde(rename = "type")]
+    pub path: &'static str,
     pub kind: Kind,
-    #[serde(default)]
     pub format: Option<Format>,
-    #[serde(default, rename = "enum")]
-    pub allowed: Vec<String>,
-    #[serde(default)]
-    pub noun: Option<String>,
-    #[serde(default)]
+    /// The allowed strings (`enum` in the file); empty: any.
+    pub allowed: &'static [&'static str],
+    pub noun: Option<&'static str>,
     pub nullable: bool,
-    #[serde(default)]
     pub secret: bool,
-    #[serde(default)]
-    pub default: Option<String>,
-    pub description: String,
+    pub default: Option<&'static str>,
+    pub description: &'static str,
 }
 
 /// A group of parameters, as the reference groups them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub title: String,
-    pub params: Vec<Param>,
+    pub title: &'static str,
+    pub params: &'static [Param],
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Table {
-    sections: Vec<Section>,
-}
+/// The parameter sections, in the reference's order: `parameters.yaml` transcoded by `build.rs`
+/// into static data, so that no run parses the table (it took about 1.5 ms at every start) and
+/// the file is still checked field by field (unknown keys, types, formats) when the crate builds.
+pub static SECTIONS: &[Section] = include!(concat!(env!("OUT_DIR"), "/parameters.rs"));
 
 /// The parameter sections, in the reference's order.
 pub fn sections() -> &'static [Section] {
-    static SECTIONS: OnceLock<Vec<Section>> = OnceLock::new();
-    SECTIONS.get_or_init(|| {
-        let table: Table = serde_saphyr::from_str(PARAMETERS_YAML)
-            .expect("chart-overlays/polyaxon/parameters.yaml is valid (unit-tested)");
-        table.sections
-    })
+    SECTIONS
 }
 
 /// Every parameter, in order.
@@ -120,7 +64,7 @@ pub struct Node {
     /// The documented parameter here; `None` for a container implied by deeper paths.
     pub param: Option<&'static Param>,
     /// Named children, in the order of the table.
-    pub children: Vec<(String, Node)>,
+    pub children: Vec<(&'static str, Node)>,
     /// The children of a map of user-chosen names (`persistence.data.<name>`).
     pub named: Option<Box<Node>>,
 }
@@ -139,17 +83,17 @@ impl Node {
     pub fn child(&self, key: &str) -> Option<&Node> {
         self.children
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, n)| n)
             .or(self.named.as_deref())
     }
 
     /// The child names, for "did you mean".
     pub fn child_names(&self) -> impl Iterator<Item = &str> {
-        self.children.iter().map(|(k, _)| k.as_str())
+        self.children.iter().map(|(k, _)| *k)
     }
 
-    fn insert(&mut self, segments: &[&str], param: &'static Param) {
+    fn insert(&mut self, segments: &[&'static str], param: &'static Param) {
         let Some((first, rest)) = segments.split_first() else {
             self.param = Some(param);
             return;
@@ -160,7 +104,7 @@ impl Node {
             let i = match self.children.iter().position(|(k, _)| k == first) {
                 Some(i) => i,
                 None => {
-                    self.children.push(((*first).to_string(), Node::default()));
+                    self.children.push((first, Node::default()));
                     self.children.len() - 1
                 }
             };
@@ -176,7 +120,7 @@ pub fn tree() -> &'static Node {
     TREE.get_or_init(|| {
         let mut root = Node::default();
         for param in all() {
-            let segments: Vec<&str> = param.path.split('.').collect();
+            let segments: Vec<&'static str> = param.path.split('.').collect();
             root.insert(&segments, param);
         }
         root
@@ -185,7 +129,7 @@ pub fn tree() -> &'static Node {
 
 /// Parameters by path, for lookups in tests and docs.
 pub fn by_path() -> BTreeMap<&'static str, &'static Param> {
-    all().map(|p| (p.path.as_str(), p)).collect()
+    all().map(|p| (p.path, p)).collect()
 }
 
 #[cfg(test)]
@@ -197,6 +141,37 @@ mod tests {
         let count = all().count();
         assert!(count > 80, "{count}");
         assert_eq!(by_path().len(), count, "duplicate paths in parameters.yaml");
+    }
+
+    /// `build.rs` transcodes `parameters.yaml` into [`SECTIONS`]; a run-time parse of the same
+    /// text with the same file structs gives the same table, field for field.
+    #[test]
+    fn static_table_is_the_yaml_file() {
+        let table: file::TableFile = serde_saphyr::from_str(PARAMETERS_YAML).unwrap();
+        assert_eq!(table.sections.len(), SECTIONS.len());
+        for (f, s) in table.sections.iter().zip(SECTIONS) {
+            assert_eq!(f.title, s.title);
+            assert_eq!(f.params.len(), s.params.len(), "{}", s.title);
+            for (fp, p) in f.params.iter().zip(s.params) {
+                let allowed: Vec<&str> = fp.allowed.iter().map(String::as_str).collect();
+                assert_eq!(
+                    (fp.path.as_str(), fp.kind, fp.format, allowed.as_slice()),
+                    (p.path, p.kind, p.format, p.allowed)
+                );
+                assert_eq!(
+                    (
+                        fp.noun.as_deref(),
+                        fp.nullable,
+                        fp.secret,
+                        fp.default.as_deref()
+                    ),
+                    (p.noun, p.nullable, p.secret, p.default),
+                    "{}",
+                    p.path
+                );
+                assert_eq!(fp.description, p.description, "{}", p.path);
+            }
+        }
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn object_schema(node: &Node) -> Value {
     let properties: Map<String, Value> = node
         .children
         .iter()
-        .map(|(k, child)| (k.clone(), node_schema(child)))
+        .map(|(k, child)| ((*k).to_string(), node_schema(child)))
         .collect();
     let mut map = Map::new();
     map.insert("type".into(), json!("object"));

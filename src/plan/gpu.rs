@@ -139,7 +139,7 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
     };
     let env = json!({"name": "LD_LIBRARY_PATH", "value": gpu.ld_library_path()});
     for index in 0..planner.stream.docs.len() {
-        let Some(meta) = planner.stream.docs[index].meta()? else {
+        let Some(meta) = planner.stream.docs[index].meta_ref()? else {
             continue;
         };
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {

@@ -109,7 +109,7 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
         .collect();
     let env = json!({"name": "TZ", "value": zone});
     for index in 0..planner.stream.docs.len() {
-        let Some(meta) = planner.stream.docs[index].meta()? else {
+        let Some(meta) = planner.stream.docs[index].meta_ref()? else {
             continue;
         };
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {

@@ -41,7 +41,7 @@ type Values = BTreeMap<String, String>;
 
 /// The document's text with its Secret values masked, and those values (to compare with).
 fn mask_document(doc: &super::Document<'_>, previous: Option<&Values>) -> Result<(String, Values)> {
-    let is_secret = doc.meta()?.is_some_and(|m| m.kind == "Secret");
+    let is_secret = doc.meta_ref()?.is_some_and(|m| m.kind == "Secret");
     if !is_secret {
         return Ok((doc.raw().to_string(), Values::new()));
     }

@@ -6,6 +6,7 @@
 //! the documents that changed.
 
 pub mod emit;
+pub mod fast;
 pub mod mask;
 pub mod prefilter;
 pub mod split;
@@ -103,6 +104,8 @@ pub struct Document<'a> {
     parsed: OnceLock<Result<Value, String>>,
     /// The identifying fields as the line scanner read them, when it was sure ([`prefilter`]).
     scanned: OnceLock<Option<Meta>>,
+    /// The metadata read from the parsed document, when the line scanner could not read it.
+    read_meta: OnceLock<Meta>,
 }
 
 impl<'a> Document<'a> {
@@ -215,10 +218,18 @@ impl<'a> Document<'a> {
     /// the line scanner when it can (no parse: deciding that a document is not edited must be
     /// cheap), else from the parsed document.
     pub fn meta(&self) -> Result<Option<Meta>> {
+        Ok(self.meta_ref()?.cloned())
+    }
+
+    /// [`Document::meta`] without a copy (it is read for every document by several stages).
+    pub fn meta_ref(&self) -> Result<Option<&Meta>> {
         if let Some(meta) = self.scanned() {
-            return Ok(Some(meta.clone()));
+            return Ok(Some(meta));
         }
-        Ok(self.value()?.filter(|v| v.is_object()).map(Meta::of))
+        let Some(value) = self.value()?.filter(|v| v.is_object()) else {
+            return Ok(None);
+        };
+        Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
     fn scanned(&self) -> Option<&Meta> {
@@ -243,6 +254,7 @@ impl<'a> Stream<'a> {
                 chunk,
                 parsed: OnceLock::new(),
                 scanned: OnceLock::new(),
+                read_meta: OnceLock::new(),
             })
             .collect();
         // Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
@@ -284,7 +296,7 @@ impl<'a> Stream<'a> {
             return Ok(Form::Helm3);
         }
         for doc in &self.docs {
-            if let Some(meta) = doc.meta()?
+            if let Some(meta) = doc.meta_ref()?
                 && meta.annotations.contains_key(FILENAME_ANNOTATION)
             {
                 return Ok(Form::Helm4);
@@ -306,6 +318,17 @@ fn manifest_options() -> serde_saphyr::Options {
 /// Parse `body` as exactly one YAML document. `first_line` is the stream line where it starts,
 /// so the error names a line of the stream, not of the chunk.
 pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
+    // Helm's block-style output mostly takes the fast path; whatever it does not model (and
+    // every error, with its message) is the general parser's.
+    if let Some(value) = fast::value(body) {
+        return Ok(value);
+    }
+    parse_general(body, first_line)
+}
+
+/// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
+/// tested against.
+pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
     let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
         .map_err(|e| malformed(&e, first_line))?;
     match docs.len() {

@@ -15,14 +15,31 @@
 //! indentation or bracket nesting — so that such input still meets the parser's limits and is
 //! rejected with a clear error.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Meta;
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
+///
+/// Every document of a stream is scanned, so this is written for speed: the anchor, alias and
+/// bracket checks run over the whole body with memchr (those bytes are rare), lines are found
+/// with memchr, most lines (those under a key the scanner skips) cost a look at their
+/// indentation, and nothing is allocated but the fields kept.
 pub fn scan(body: &str) -> Option<Meta> {
+    if hostile(body.as_bytes()) {
+        return None;
+    }
     let mut scanner = Scanner::default();
-    for line in body.split('\n') {
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]) {
+        let line = &body[start..end];
+        start = end + 1;
+        // Most lines: indented under a key the scanner skips, too short to nest too deeply.
+        // [`Scanner::line`] would accept them and change nothing.
+        if scanner.section == Section::Other && line.len() <= MAX_INDENT && line.starts_with(' ') {
+            continue;
+        }
         scanner.line(line.strip_suffix('\r').unwrap_or(line))?;
     }
     scanner.finish()
@@ -75,14 +92,14 @@ struct Scanner {
 
 impl Scanner {
     fn line(&mut self, line: &str) -> Option<()> {
-        if hostile(line) {
+        let (indent, nesting) = indentation(line.as_bytes());
+        if nesting > MAX_INDENT {
             return None;
         }
-        let content = line.trim_start_matches(' ');
+        let content = &line[indent..];
         if content.is_empty() || content.starts_with('#') {
             return Some(());
         }
-        let indent = line.len() - content.len();
         if content.starts_with('\t') && (indent == 0 || self.section == Section::Metadata) {
             return None;
         }
@@ -102,7 +119,7 @@ impl Scanner {
             return (self.section == Section::Other).then_some(());
         }
         let (key, rest) = split_key(line)?;
-        match key.as_str() {
+        match key.as_ref() {
             "apiVersion" => set_once(&mut self.api_version, scalar(rest)?)?,
             "kind" => set_once(&mut self.kind, scalar(rest)?)?,
             "metadata" => return self.start_metadata(rest),
@@ -143,7 +160,7 @@ impl Scanner {
         let (key, rest) = split_key(line)?;
         self.map_indent = None;
         self.field = Field::Scalar;
-        match key.as_str() {
+        match key.as_ref() {
             "name" => set_once(&mut self.name, scalar(rest)?),
             "namespace" => set_once(&mut self.namespace, scalar(rest)?),
             "labels" => self.start_map(true, rest),
@@ -191,7 +208,7 @@ impl Scanner {
         } else {
             self.annotations.as_mut()?
         };
-        map.insert(key, value).is_none().then_some(())
+        map.insert(key.into_owned(), value).is_none().then_some(())
     }
 
     fn finish(self) -> Option<Meta> {
@@ -213,21 +230,54 @@ impl Scanner {
 const MAX_INDENT: usize = 128;
 const MAX_BRACKETS: usize = 16;
 
-/// A line that may hold an anchor or alias (`&a`, `*a`, `<<: *a`), or nests deeper than
-/// manifests do. Over-approximate: it may also be a `*` in a block scalar; the parser decides.
-fn hostile(line: &str) -> bool {
-    let content = line.trim_start_matches([' ', '-', '\t']);
-    if line.len() - content.len() > MAX_INDENT {
-        return true;
+/// A line's indentation (leading spaces) and nesting (leading spaces, `-` and tabs: `- - - a`
+/// nests too).
+fn indentation(line: &[u8]) -> (usize, usize) {
+    let indent = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
+    let lead = line[indent..]
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'-' | b'\t'))
+        .unwrap_or(line.len() - indent);
+    (indent, indent + lead)
+}
+
+/// Whether a line of `body` may hold an anchor or alias (`&a`, `*a`, `<<: *a`: a `&` or `*`
+/// that starts the line's content or follows a space, tab, `[`, `{` or `,`) or more than
+/// [`MAX_BRACKETS`] opening brackets. Over-approximate: it may also be a `*` in a block scalar;
+/// the parser decides. (Indentation deeper than [`MAX_INDENT`] is checked line by line.)
+fn hostile(body: &[u8]) -> bool {
+    for at in memchr::memchr2_iter(b'&', b'*', body) {
+        let Some(before) = at.checked_sub(1) else {
+            return true;
+        };
+        match body[before] {
+            b'\n' | b' ' | b'\t' | b'[' | b'{' | b',' => return true,
+            // `- &a x`, `--&a`: only `-`, spaces and tabs before it on its line.
+            b'-' => {
+                let line_start = memchr::memrchr(b'\n', &body[..at]).map_or(0, |i| i + 1);
+                if body[line_start..at]
+                    .iter()
+                    .all(|&b| matches!(b, b' ' | b'-' | b'\t'))
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
     }
-    let bytes = line.as_bytes();
-    if bytes.iter().filter(|&&b| b == b'[' || b == b'{').count() > MAX_BRACKETS {
-        return true;
+    // Opening brackets, counted per line.
+    let (mut line_end, mut brackets) = (0, 0);
+    for at in memchr::memchr2_iter(b'[', b'{', body) {
+        if at >= line_end {
+            line_end = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |i| at + i);
+            brackets = 0;
+        }
+        brackets += 1;
+        if brackets > MAX_BRACKETS {
+            return true;
+        }
     }
-    content.starts_with(['&', '*'])
-        || bytes.windows(2).any(|w| {
-            matches!(w[1], b'&' | b'*') && matches!(w[0], b' ' | b'\t' | b'[' | b'{' | b',')
-        })
+    false
 }
 
 /// Set a field seen for the first time; a duplicate key makes the scanner give up (the parser's
@@ -241,26 +291,27 @@ fn is_sequence_entry(line: &str) -> bool {
 }
 
 /// Split `key: rest` with a plain or simply quoted key.
-fn split_key(line: &str) -> Option<(String, &str)> {
+fn split_key(line: &str) -> Option<(Cow<'_, str>, &str)> {
     let (key, after) = if line.starts_with(['\'', '"']) {
         quoted(line)?
     } else {
-        let end = line
-            .find(": ")
+        let bytes = line.as_bytes();
+        let end = memchr::memchr_iter(b':', bytes)
+            .find(|&i| bytes.get(i + 1) == Some(&b' '))
             .or_else(|| line.ends_with(':').then(|| line.len() - 1))?;
         let key = &line[..end];
-        plain_key(key).then(|| (key.to_string(), &line[end..]))?
+        plain_key(key).then_some((Cow::Borrowed(key), &line[end..]))?
     };
     let rest = after.strip_prefix(':')?;
     (rest.is_empty() || rest.starts_with(' ')).then(|| (key, rest.trim_start_matches(' ')))
 }
 
 fn plain_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars
+    let mut bytes = key.bytes();
+    bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
         && !is_special_word(key)
 }
 
@@ -283,21 +334,25 @@ fn closed_on_this_line(rest: &str) -> Option<()> {
 fn scalar(rest: &str) -> Option<String> {
     if rest.starts_with(['\'', '"']) {
         let (value, after) = quoted(rest)?;
-        return strip_comment(after).is_empty().then_some(value);
+        return strip_comment(after).is_empty().then(|| value.into_owned());
     }
     let value = strip_comment(rest);
     (value.is_empty() || plain_string(value)).then(|| value.to_string())
 }
 
 /// A single- or double-quoted scalar closed on this line (double-quoted without escapes), and
-/// what follows it.
-fn quoted(text: &str) -> Option<(String, &str)> {
+/// what follows it. Borrowed unless a single-quoted `''` had to be unescaped.
+fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.chars().next()?;
     let inner = &text[1..];
     if quote == '"' {
-        let end = inner.find('"')?;
+        let end = memchr::memchr(b'"', inner.as_bytes())?;
         let value = &inner[..end];
-        return (!value.contains('\\')).then(|| (value.to_string(), &inner[end + 1..]));
+        return (!value.contains('\\')).then_some((Cow::Borrowed(value), &inner[end + 1..]));
+    }
+    let end = memchr::memchr(b'\'', inner.as_bytes())?;
+    if inner.as_bytes().get(end + 1) != Some(&b'\'') {
+        return Some((Cow::Borrowed(&inner[..end]), &inner[end + 1..]));
     }
     let mut value = String::new();
     let mut chars = inner.char_indices().peekable();
@@ -308,7 +363,7 @@ fn quoted(text: &str) -> Option<(String, &str)> {
             value.push('\'');
             chars.next();
         } else {
-            return Some((value, &inner[i + 1..]));
+            return Some((Cow::Owned(value), &inner[i + 1..]));
         }
     }
     None
@@ -319,7 +374,10 @@ fn strip_comment(rest: &str) -> &str {
     if rest.starts_with('#') {
         return "";
     }
-    let end = rest.find(" #").unwrap_or(rest.len());
+    let bytes = rest.as_bytes();
+    let end = memchr::memchr_iter(b'#', bytes)
+        .find(|&i| i > 0 && bytes[i - 1] == b' ')
+        .map_or(bytes.len(), |i| i - 1);
     rest[..end].trim_end_matches(' ')
 }
 
@@ -328,15 +386,23 @@ fn strip_comment(rest: &str) -> &str {
 /// key or start a comment, and not a word that YAML 1.1 or Rust's float parser reads as a bool,
 /// null or number.
 fn plain_string(value: &str) -> bool {
-    value.chars().next().is_some_and(|c| {
-        c.is_ascii_alphabetic()
-            || c == '_'
-            || c == '/'
-            || (c.is_ascii_digit() && not_a_number(value))
-    }) && value.chars().all(|c| c.is_ascii_graphic() || c == ' ')
-        && !value.contains('#')
-        && !value.contains(": ")
-        && !value.ends_with(':')
+    let bytes = value.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    // One pass over the bytes: printable ASCII or space, no `#`, no `: `.
+    let mut previous = 0;
+    for &b in bytes {
+        if !(b.is_ascii_graphic() || b == b' ') || b == b'#' || (previous == b':' && b == b' ') {
+            return false;
+        }
+        previous = b;
+    }
+    (first.is_ascii_alphabetic()
+        || first == b'_'
+        || first == b'/'
+        || (first.is_ascii_digit() && not_a_number(value)))
+        && previous != b':'
         && !is_special_word(value)
 }
 
@@ -353,6 +419,9 @@ fn not_a_number(value: &str) -> bool {
 }
 
 fn is_special_word(value: &str) -> bool {
+    if value.len() > "infinity".len() {
+        return false;
+    }
     const WORDS: [&str; 12] = [
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf", "infinity",
     ];
@@ -457,6 +526,74 @@ mod tests {
             }
         }
         assert!(scanned * 10 >= docs * 9, "scanned {scanned} of {docs}");
+    }
+
+    /// Quoted scalars, comments and keys, borrowed or unescaped.
+    #[test]
+    fn quotes_comments_and_keys() {
+        assert_eq!(quoted("'a''b' x"), Some(("a'b".into(), " x")));
+        assert_eq!(quoted("'' x"), Some(("".into(), " x")));
+        assert_eq!(quoted("'a' # c"), Some(("a".into(), " # c")));
+        assert_eq!(quoted("\"a b\"c"), Some(("a b".into(), "c")));
+        assert_eq!(quoted("\"a\\\"b\""), None);
+        assert_eq!(quoted("'open"), None);
+        assert_eq!(quoted("'open''"), None);
+        assert_eq!(strip_comment("a #b # c"), "a");
+        assert_eq!(strip_comment("a#b  "), "a#b");
+        assert_eq!(strip_comment("#a"), "");
+        assert_eq!(strip_comment(" #a"), "");
+        assert_eq!(split_key("a:b: c"), None);
+        assert_eq!(split_key("a.b/c-d: x:y"), Some(("a.b/c-d".into(), "x:y")));
+        assert_eq!(split_key("a: b: c"), Some(("a".into(), "b: c")));
+        assert_eq!(split_key("a:"), Some(("a".into(), "")));
+        assert_eq!(split_key("a:b"), None);
+        assert_eq!(split_key("'k''s': v"), Some(("k's".into(), "v")));
+        assert_eq!(split_key("yes: v"), None);
+    }
+
+    /// The line-by-line check the whole-body [`hostile`] replaced, kept as its reference.
+    fn hostile_line(line: &str) -> bool {
+        let content = line.trim_start_matches([' ', '-', '\t']);
+        if line.len() - content.len() > MAX_INDENT {
+            return true;
+        }
+        let bytes = line.as_bytes();
+        if bytes.iter().filter(|&&b| b == b'[' || b == b'{').count() > MAX_BRACKETS {
+            return true;
+        }
+        content.starts_with(['&', '*'])
+            || bytes.windows(2).any(|w| {
+                matches!(w[1], b'&' | b'*') && matches!(w[0], b' ' | b'\t' | b'[' | b'{' | b',')
+            })
+    }
+
+    proptest::proptest! {
+        /// The whole-body anchor and bracket search plus the per-line nesting check give up on
+        /// exactly the bodies where one line failed the line-by-line check.
+        #[test]
+        fn hostile_agrees_with_the_line_by_line_check(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![
+                        " ", "  ", "-", "\t", "&", "*", "[", "{", ",", "a", "é", "\r",
+                        "- ", "[[[[", "{{{{", "                                ",
+                    ]),
+                    0..10,
+                ),
+                0..6,
+            )
+        ) {
+            let body = lines.iter().map(|l| l.concat()).collect::<Vec<_>>().join("\n");
+            let reference = body
+                .split('\n')
+                .any(|l| hostile_line(l.strip_suffix('\r').unwrap_or(l)));
+            let ours = hostile(body.as_bytes())
+                || body.split('\n').any(|l| {
+                    let l = l.strip_suffix('\r').unwrap_or(l);
+                    indentation(l.as_bytes()).1 > MAX_INDENT
+                });
+            proptest::prop_assert_eq!(ours, reference, "{:?}", body);
+        }
     }
 
     fn token() -> impl proptest::strategy::Strategy<Value = String> {

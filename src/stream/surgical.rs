@@ -53,7 +53,10 @@ pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<
 
 /// The edited text, without the safety net (exposed for tests that check the edits themselves).
 pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
-    let root = Builder::new(text).document()?;
+    let root = match super::fast::tree(text) {
+        Some(root) => root,
+        None => Builder::new(text).document()?,
+    };
     let mut editor = Editor {
         text,
         edits: Vec::new(),
@@ -64,27 +67,27 @@ pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
 
 /// A node of the original text. `end` is the byte after its last content character (a block
 /// scalar's trailing blank lines count as content: they may be its value, under `|+`).
-#[derive(Debug)]
-struct Node {
-    kind: Kind,
-    start: usize,
-    end: usize,
+#[derive(Debug, PartialEq)]
+pub(super) struct Node {
+    pub(super) kind: Kind,
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
-#[derive(Debug)]
-enum Kind {
+#[derive(Debug, PartialEq)]
+pub(super) enum Kind {
     Scalar(ScalarStyle),
     Map(Vec<Entry>),
     Seq(Vec<Item>),
     Flow { multi_line: bool },
 }
 
-#[derive(Debug)]
-struct Entry {
-    key: String,
-    key_start: usize,
-    colon: usize,
-    value: Node,
+#[derive(Debug, PartialEq)]
+pub(super) struct Entry {
+    pub(super) key: String,
+    pub(super) key_start: usize,
+    pub(super) colon: usize,
+    pub(super) value: Node,
 }
 
 impl Entry {
@@ -93,10 +96,10 @@ impl Entry {
     }
 }
 
-#[derive(Debug)]
-struct Item {
-    dash: usize,
-    value: Node,
+#[derive(Debug, PartialEq)]
+pub(super) struct Item {
+    pub(super) dash: usize,
+    pub(super) value: Node,
 }
 
 impl Item {
@@ -854,3 +857,9 @@ fn shift(yaml: &str, col: usize, first: bool) -> String {
 mod reread;
 #[cfg(test)]
 mod tests;
+
+/// The position tree as the event-based builder reads it (the reference for the fast path).
+#[cfg(test)]
+pub(super) fn event_tree(text: &str) -> Option<Node> {
+    Builder::new(text).document().ok()
+}

@@ -11,8 +11,9 @@ use crate::values::yaml::{escape_pointer, kind_name};
 
 /// Walk the whole values tree.
 pub fn walk(ctx: &mut Ctx<'_>) {
-    let root = ctx.values.root.clone();
-    if let Value::Object(map) = &root {
+    // The values are borrowed for 'a, not from `ctx`: no copy of the tree to walk it.
+    let values = ctx.values;
+    if let Value::Object(map) = &values.root {
         object(ctx, params::tree(), map, "");
     }
 }
@@ -157,10 +158,10 @@ fn leaf(ctx: &mut Ctx<'_>, kind: Kind, param: Option<&Param>, value: &Value, poi
 fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
     let Some(param) = param else { return };
     if !param.allowed.is_empty() {
-        if !param.allowed.iter().any(|a| a == text) {
-            let noun = param.noun.as_deref().unwrap_or("a valid value");
+        if !param.allowed.contains(&text) {
+            let noun = param.noun.unwrap_or("a valid value");
             let mut hint = String::new();
-            if let Some(near) = suggest(text, param.allowed.iter().map(String::as_str)) {
+            if let Some(near) = suggest(text, param.allowed.iter().copied()) {
                 hint = format!("did you mean \"{near}\"?");
             }
             ctx.error(

@@ -220,7 +220,7 @@ impl Values {
 fn mask_secrets(arg: &str) -> String {
     let secrets: Vec<&str> = crate::params::all()
         .filter(|p| p.secret)
-        .map(|p| p.path.as_str())
+        .map(|p| p.path)
         .collect();
     let mut parts = Vec::new();
     let mut current = String::new();

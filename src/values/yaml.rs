@@ -450,9 +450,14 @@ pub fn escape_pointer(segment: &str) -> String {
 pub fn pointer_to_path(pointer: &str) -> String {
     let mut path = String::new();
     for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) && !path.is_empty() {
-            path.push_str(&format!("[{segment}]"));
+        let segment = match segment.contains('~') {
+            true => std::borrow::Cow::Owned(segment.replace("~1", "/").replace("~0", "~")),
+            false => std::borrow::Cow::Borrowed(segment),
+        };
+        if !segment.is_empty() && segment.bytes().all(|c| c.is_ascii_digit()) && !path.is_empty() {
+            path.push('[');
+            path.push_str(&segment);
+            path.push(']');
         } else {
             if !path.is_empty() {
                 path.push('.');

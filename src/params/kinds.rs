@@ -1,0 +1,51 @@
+//! What a parameter holds and which text rule it follows: the `type` and `format` values of
+//! `chart-overlays/polyaxon/parameters.yaml`. Shared by the crate and `build.rs`, which reads the
+//! file with these enums, so a misspelt `type` or `format` fails the build with the file's line.
+
+use serde::Deserialize;
+
+/// What a parameter holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A map whose keys are the parameters below it.
+    Object,
+    /// Any map, passed through unchecked (subcharts, `global`).
+    Map,
+    Bool,
+    String,
+    Int,
+    /// A list of strings.
+    Strings,
+    /// A map of strings to strings (node selectors, annotations).
+    StringMap,
+    /// A list of Kubernetes tolerations.
+    Tolerations,
+    /// A Kubernetes affinity.
+    Affinity,
+    /// A Kubernetes quantity (`10Gi`), as a string or a number.
+    Quantity,
+}
+
+/// A rule on the text of a string (or of each string of a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    DnsLabel,
+    DnsSubdomain,
+    AbsPath,
+    MountPath,
+    HostPath,
+    FilePath,
+    Timezone,
+    Email,
+    Host,
+    HostPort,
+    AllowedHost,
+    TlsHost,
+    SecretKey,
+    /// A map of Kubernetes labels (node selectors): qualified-name keys, label values.
+    Labels,
+    /// A map of Kubernetes annotations: qualified-name keys, any text.
+    Annotations,
+}

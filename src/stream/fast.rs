@@ -1,0 +1,738 @@
+//! The fast path of the manifest parser: a single-pass reader for the block-style YAML that Helm
+//! templates produce, about ten times faster than the general parser, that gives up (`None`) on
+//! anything it does not model, so the caller falls back to serde-saphyr.
+//!
+//! It reads exactly one document whose root is a block mapping, made of:
+//! - block mappings with simple keys (`[A-Za-z0-9_./-]`, not starting with a digit or `-`, and not
+//!   a word YAML resolves to something else) or single-line quoted keys without escapes;
+//! - block sequences, indented or not (`key:` then `- item` at the key's column), with compact
+//!   mappings and sequences in their items (`- name: x`, `- - a`);
+//! - single-line scalars: plain, single-quoted, double-quoted (escapes `\\ \" \/ \n \t \r \uXXXX`);
+//! - single-line flow collections of those (`[a, "b"]`, `{fieldRef: {fieldPath: x}}`);
+//! - comments, blank lines, empty values (null).
+//!
+//! It gives up on everything else: block scalars (`|`, `>`), multi-line plain or quoted
+//! scalars and flow collections, anchors, aliases, tags, directives, document markers, complex
+//! keys, duplicate keys, tabs, carriage returns and other control characters, a byte-order mark,
+//! nesting deeper than [`MAX_DEPTH`] — and on every plain scalar whose meaning depends on YAML 1.1
+//! or 1.2 resolution details: anything that starts like a number (`0644`, `1e3`, `.5`, `+1`,
+//! `2024-01-01`) except plain decimal integers, the words `yes`/`no`/`on`/`off`/`y`/`n` and the
+//! float words in any case. What it accepts it reads exactly as [`super::parse_one`] does (null,
+//! `true`/`false` in their three spellings, decimal integers, strings): the differential tests
+//! below and in `tests/stream_props.rs` hold it to that.
+//!
+//! Beside the value it can build the minimal-edit writer's position tree ([`surgical::Node`]),
+//! with the same positions the event-based builder computes, so a changed document is read once
+//! for its value, once for its positions, and once more to check the writer's output — each time
+//! here when the document allows it.
+
+use serde_json::{Map, Number, Value};
+use serde_saphyr::granit_parser::ScalarStyle;
+
+use super::surgical::{Entry, Item, Kind, Node};
+
+/// Deeper nesting is left to the general parser (and its budget: 64 levels).
+pub const MAX_DEPTH: usize = 48;
+
+/// More nodes are left to the general parser (and its budget: 250,000 nodes).
+const MAX_NODES: usize = 100_000;
+
+/// A longer run of comment lines between two tokens is left to the general parser, which stops
+/// buffering comments while looking ahead at 32 (a limit of its own; Kubernetes has none).
+const MAX_COMMENT_RUN: usize = 16;
+
+/// A longer simple key is left to the general parser (YAML limits them to 1,024 characters).
+const MAX_KEY: usize = 512;
+
+/// The document's value, or `None` when the fast path does not model it.
+pub fn value(text: &str) -> Option<Value> {
+    Reader::new(text, false, true)?.document().map(|(v, _)| v)
+}
+
+/// The value and the writer's position tree, or `None` when the fast path does not model it.
+#[cfg(test)]
+pub(super) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
+    let (value, node) = Reader::new(text, true, true)?.document()?;
+    Some((value, node?))
+}
+
+/// The writer's position tree alone (no value is built: the same checks, a third of the cost),
+/// or `None` when the fast path does not model the document.
+pub(super) fn tree(text: &str) -> Option<Node> {
+    Reader::new(text, true, false)?.document()?.1
+}
+
+struct Reader<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    /// Whether to build position nodes.
+    tree: bool,
+    /// Whether to build the value (else scalars, mappings and sequences are checked, not kept).
+    values: bool,
+    depth: usize,
+    nodes: usize,
+    /// The start of the next content line (or the text's length) and its indentation.
+    next: Option<(usize, usize)>,
+}
+
+/// What a line's content starts with.
+enum Start {
+    Key {
+        name: String,
+        start: usize,
+        colon: usize,
+    },
+    NotKey,
+}
+
+type Parsed = (Value, Option<Node>);
+
+impl<'t> Reader<'t> {
+    fn new(text: &'t str, tree: bool, values: bool) -> Option<Self> {
+        let b = text.as_bytes();
+        // Control characters (tabs and carriage returns included), DEL, and non-ASCII text that
+        // YAML treats specially (C1 controls, NEL, BOM, non-characters) are the general parser's.
+        let mut ascii = true;
+        for &c in b {
+            if (c < 0x20 && c != b'\n') || c == 0x7f {
+                return None;
+            }
+            ascii &= c < 0x80;
+        }
+        if !ascii
+            && text.chars().any(|c| {
+                matches!(
+                    c,
+                    '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                )
+            })
+        {
+            return None;
+        }
+        let mut reader = Reader {
+            text,
+            b,
+            tree,
+            values,
+            depth: 0,
+            nodes: 0,
+            next: None,
+        };
+        reader.next = reader.content_line(0)?;
+        Some(reader)
+    }
+
+    fn document(mut self) -> Option<Parsed> {
+        let (start, indent) = self.next?;
+        let parsed = match self.key_at(start + indent)? {
+            Start::Key { .. } => self.block_map(start + indent, indent)?,
+            Start::NotKey => return None,
+        };
+        match self.next {
+            None => Some(parsed),
+            Some(_) => None,
+        }
+    }
+
+    /// The first content line at or after the line starting at `from`: `Some(None)` at the end of
+    /// the text, `None` (give up) at a document marker or directive.
+    fn content_line(&self, mut from: usize) -> Option<Option<(usize, usize)>> {
+        let b = self.b;
+        let mut comments = 0;
+        while from < b.len() {
+            let indent = b[from..].iter().take_while(|&&c| c == b' ').count();
+            let at = from + indent;
+            match b.get(at) {
+                None => return Some(None),
+                Some(b'\n') => from = at + 1,
+                Some(b'#') => {
+                    comments += 1;
+                    if comments > MAX_COMMENT_RUN {
+                        return None;
+                    }
+                    from = self.line_end(at) + 1;
+                }
+                Some(_) => {
+                    if indent == 0
+                        && (b[at] == b'%'
+                            || ((b[at..].starts_with(b"---") || b[at..].starts_with(b"..."))
+                                && matches!(b.get(at + 3), None | Some(b' ' | b'\n'))))
+                    {
+                        return None;
+                    }
+                    return Some(Some((from, indent)));
+                }
+            }
+        }
+        Some(None)
+    }
+
+    fn line_end(&self, pos: usize) -> usize {
+        self.b[pos..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.b.len(), |i| pos + i)
+    }
+
+    /// Move past the rest of a line whose content ended at `pos` (spaces, then maybe a comment),
+    /// to the next content line.
+    fn finish_line(&mut self, pos: usize) -> Option<()> {
+        let b = self.b;
+        let mut p = pos;
+        while b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        match b.get(p) {
+            None => {}
+            Some(b'\n') => {}
+            Some(b'#') if p > pos => p = self.line_end(p),
+            Some(_) => return None,
+        }
+        self.next = self.content_line((p + 1).min(b.len()))?;
+        Some(())
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn count(&mut self) -> Option<()> {
+        self.nodes += 1;
+        (self.nodes <= MAX_NODES).then_some(())
+    }
+
+    /// Whether the content at `p` is a simple key followed by `:` (and a space or line end).
+    fn key_at(&self, p: usize) -> Option<Start> {
+        let b = self.b;
+        match b.get(p)? {
+            quote @ (b'"' | b'\'') => {
+                let close = p + 1 + b[p + 1..].iter().position(|&c| c == *quote || c == b'\n')?;
+                if b[close] != *quote {
+                    return None;
+                }
+                let mut q = close + 1;
+                while b.get(q) == Some(&b' ') {
+                    q += 1;
+                }
+                if b.get(q) != Some(&b':') || !is_break_or_space(b.get(q + 1)) {
+                    return Some(Start::NotKey);
+                }
+                if q - p > MAX_KEY {
+                    return None;
+                }
+                let name = &self.text[p + 1..close];
+                // `\` escapes and `''` are left to the general parser.
+                if name.contains('\\') || b.get(close + 1) == Some(quote) {
+                    return None;
+                }
+                Some(Start::Key {
+                    name: name.to_string(),
+                    start: p,
+                    colon: q,
+                })
+            }
+            _ => {
+                // One pass to the first `:` followed by a space or the line's end; a comment
+                // (` #`) or the line's end before it: not a key.
+                let mut i = p;
+                let colon = loop {
+                    match b.get(i) {
+                        None | Some(b'\n') => return Some(Start::NotKey),
+                        Some(b':') if is_break_or_space(b.get(i + 1)) => break i - p,
+                        Some(b' ') if b.get(i + 1) == Some(&b'#') => return Some(Start::NotKey),
+                        _ => i += 1,
+                    }
+                };
+                let name = self.text[p..p + colon].trim_end_matches(' ');
+                if colon > MAX_KEY {
+                    return None;
+                }
+                simple_key(name).then(|| Start::Key {
+                    name: name.to_string(),
+                    start: p,
+                    colon: p + colon,
+                })
+            }
+        }
+    }
+
+    /// A block mapping whose first key starts at `first` (column `col`); returns when the next
+    /// content line is indented less than `col` or holds no key.
+    fn block_map(&mut self, first: usize, col: usize) -> Option<Parsed> {
+        self.enter()?;
+        self.count()?;
+        let mut map = Map::new();
+        let mut entries = Vec::new();
+        let mut at = first;
+        loop {
+            let Start::Key { name, start, colon } = self.key_at(at)? else {
+                return None;
+            };
+            self.count()?; // the key (its value counts itself, or is an empty one)
+            self.count()?;
+            let (value, node) = self.map_value(colon, col)?;
+            // Duplicate keys are the general parser's (it applies last-wins).
+            if self.tree {
+                if !self.values && entries.iter().any(|e: &Entry| e.key == name) {
+                    return None;
+                }
+                entries.push(Entry {
+                    key: name.clone(),
+                    key_start: start,
+                    colon,
+                    value: node?,
+                });
+            }
+            if self.values && map.insert(name, value).is_some() {
+                return None;
+            }
+            match self.next {
+                Some((line, indent)) if indent == col => {
+                    if self.is_dash(line + indent) {
+                        break; // a sequence at the parent's level: the parent decides
+                    }
+                    at = line + indent;
+                }
+                Some((_, indent)) if indent > col => return None,
+                _ => break,
+            }
+        }
+        self.depth -= 1;
+        let node = match self.tree {
+            true => {
+                let (first, last) = (entries.first()?, entries.last()?);
+                let (start, end) = (first.key_start, last.value.end.max(last.colon + 1));
+                Some(Node {
+                    kind: Kind::Map(entries),
+                    start,
+                    end,
+                })
+            }
+            false => None,
+        };
+        Some((Value::Object(map), node))
+    }
+
+    fn is_dash(&self, p: usize) -> bool {
+        self.b.get(p) == Some(&b'-') && is_break_or_space(self.b.get(p + 1))
+    }
+
+    /// The value after a mapping key's `colon`, in a mapping at column `col`.
+    fn map_value(&mut self, colon: usize, col: usize) -> Option<Parsed> {
+        let b = self.b;
+        let mut p = colon + 1;
+        while b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        if !matches!(b.get(p), None | Some(b'\n' | b'#')) {
+            let (value, node, end) = self.inline(p)?;
+            self.finish_line(end)?;
+            return Some((value, node));
+        }
+        self.finish_line(colon + 1)?;
+        match self.next {
+            Some((line, indent)) if indent > col => self.nested(line + indent, indent),
+            Some((line, indent)) if indent == col && self.is_dash(line + indent) => {
+                self.block_seq(line + indent, indent)
+            }
+            _ => Some((Value::Null, self.empty(colon))),
+        }
+    }
+
+    /// The block collection on the next content line (`at`, column `col`).
+    fn nested(&mut self, at: usize, col: usize) -> Option<Parsed> {
+        if self.is_dash(at) {
+            return self.block_seq(at, col);
+        }
+        match self.key_at(at)? {
+            Start::Key { .. } => self.block_map(at, col),
+            Start::NotKey => None, // a multi-line scalar
+        }
+    }
+
+    fn empty(&self, at: usize) -> Option<Node> {
+        self.tree.then_some(Node {
+            kind: Kind::Scalar(ScalarStyle::Plain),
+            start: at,
+            end: at,
+        })
+    }
+
+    /// A block sequence whose first dash is at `first` (column `col`).
+    fn block_seq(&mut self, first: usize, col: usize) -> Option<Parsed> {
+        self.enter()?;
+        self.count()?;
+        let b = self.b;
+        let mut values = Vec::new();
+        let mut items = Vec::new();
+        let mut dash = first;
+        loop {
+            let mut p = dash + 1;
+            while b.get(p) == Some(&b' ') {
+                p += 1;
+            }
+            let (value, node) = match b.get(p) {
+                None | Some(b'\n') => {
+                    self.finish_line(p)?;
+                    match self.next {
+                        Some((line, indent)) if indent > col => {
+                            self.nested(line + indent, indent)?
+                        }
+                        _ => (Value::Null, self.empty(p)),
+                    }
+                }
+                Some(b'#') => return None,
+                Some(_) if self.is_dash(p) => self.block_seq(p, p - self.line_start(p))?,
+                Some(_) => match self.key_at(p)? {
+                    Start::Key { .. } => self.block_map(p, p - self.line_start(p))?,
+                    Start::NotKey => {
+                        let (value, node, end) = self.inline(p)?;
+                        self.finish_line(end)?;
+                        (value, node)
+                    }
+                },
+            };
+            if self.values {
+                values.push(value);
+            }
+            if self.tree {
+                items.push(Item { dash, value: node? });
+            }
+            match self.next {
+                Some((line, indent)) if indent == col && self.is_dash(line + indent) => {
+                    dash = line + indent;
+                }
+                Some((_, indent)) if indent > col => return None,
+                _ => break,
+            }
+        }
+        self.depth -= 1;
+        let node = match self.tree {
+            true => {
+                let (first, last) = (items.first()?, items.last()?);
+                let (start, end) = (first.dash, last.value.end.max(last.dash + 1));
+                Some(Node {
+                    kind: Kind::Seq(items),
+                    start,
+                    end,
+                })
+            }
+            false => None,
+        };
+        Some((Value::Array(values), node))
+    }
+
+    fn line_start(&self, pos: usize) -> usize {
+        self.b[..pos]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1)
+    }
+
+    /// A single-line scalar or flow collection at `p`; returns its end.
+    fn inline(&mut self, p: usize) -> Option<(Value, Option<Node>, usize)> {
+        self.count()?;
+        let b = self.b;
+        let (value, style, end) = match b[p] {
+            b'"' => {
+                let (s, end) = self.double_quoted(p)?;
+                (Value::String(s), ScalarStyle::DoubleQuoted, end)
+            }
+            b'\'' => {
+                let (s, end) = self.single_quoted(p)?;
+                (Value::String(s), ScalarStyle::SingleQuoted, end)
+            }
+            b'[' | b'{' => {
+                let (value, end) = self.flow(p)?;
+                let node = self.tree.then_some(Node {
+                    kind: Kind::Flow { multi_line: false },
+                    start: p,
+                    end,
+                });
+                return Some((value, node, end));
+            }
+            c if starts_plain(c) && !self.is_dash(p) => {
+                // To the line's end or a comment; `a: b: c` and a trailing `:` are not single
+                // plain scalars.
+                let mut i = p;
+                loop {
+                    match b.get(i) {
+                        None | Some(b'\n') => break,
+                        Some(b' ') if b.get(i + 1) == Some(&b'#') => break,
+                        Some(b':') if b.get(i + 1) == Some(&b' ') => return None,
+                        _ => i += 1,
+                    }
+                }
+                let s = self.text[p..i].trim_end_matches(' ');
+                if s.ends_with(':') {
+                    return None;
+                }
+                (resolve_plain(s)?, ScalarStyle::Plain, p + s.len())
+            }
+            _ => return None,
+        };
+        let node = self.tree.then_some(Node {
+            kind: Kind::Scalar(style),
+            start: p,
+            end,
+        });
+        Some((value, node, end))
+    }
+
+    fn double_quoted(&self, p: usize) -> Option<(String, usize)> {
+        let b = self.b;
+        let mut out = String::new();
+        let mut run = p + 1;
+        let mut i = p + 1;
+        loop {
+            match *b.get(i)? {
+                b'"' => {
+                    out.push_str(&self.text[run..i]);
+                    return Some((out, i + 1));
+                }
+                b'\n' => return None,
+                b'\\' => {
+                    out.push_str(&self.text[run..i]);
+                    let (c, len) = match *b.get(i + 1)? {
+                        b'\\' => ('\\', 2),
+                        b'"' => ('"', 2),
+                        b'/' => ('/', 2),
+                        b'n' => ('\n', 2),
+                        b't' => ('\t', 2),
+                        b'r' => ('\r', 2),
+                        b'u' => {
+                            let hex = self.text.get(i + 2..i + 6)?;
+                            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                                return None;
+                            }
+                            (char::from_u32(u32::from_str_radix(hex, 16).ok()?)?, 6)
+                        }
+                        _ => return None,
+                    };
+                    out.push(c);
+                    i += len;
+                    run = i;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    fn single_quoted(&self, p: usize) -> Option<(String, usize)> {
+        let b = self.b;
+        let mut out = String::new();
+        let mut run = p + 1;
+        let mut i = p + 1;
+        loop {
+            match *b.get(i)? {
+                b'\'' if b.get(i + 1) == Some(&b'\'') => {
+                    out.push_str(&self.text[run..=i]);
+                    i += 2;
+                    run = i;
+                }
+                b'\'' => {
+                    out.push_str(&self.text[run..i]);
+                    return Some((out, i + 1));
+                }
+                b'\n' => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// A single-line flow collection at `p`; returns its value and the byte after it.
+    fn flow(&mut self, p: usize) -> Option<(Value, usize)> {
+        self.enter()?;
+        let b = self.b;
+        let close = if b[p] == b'[' { b']' } else { b'}' };
+        let mut i = skip_spaces(b, p + 1);
+        let mut seq = Vec::new();
+        let mut map = Map::new();
+        if b.get(i) != Some(&close) {
+            loop {
+                if close == b'}' {
+                    self.count()?;
+                    let (key, after) = self.flow_key(i)?;
+                    let (value, after) = self.flow_node(skip_spaces(b, after))?;
+                    if map.insert(key, value).is_some() {
+                        return None;
+                    }
+                    i = skip_spaces(b, after);
+                } else {
+                    let (value, after) = self.flow_node(i)?;
+                    seq.push(value);
+                    i = skip_spaces(b, after);
+                }
+                match b.get(i)? {
+                    b',' => {
+                        i = skip_spaces(b, i + 1);
+                        if matches!(b.get(i)?, b']' | b'}' | b',') {
+                            return None; // a trailing or empty entry
+                        }
+                    }
+                    c if *c == close => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        let value = match close {
+            b']' => Value::Array(seq),
+            _ => Value::Object(map),
+        };
+        Some((value, i + 1))
+    }
+
+    /// A flow mapping key and its `:`; returns the key and the byte after the colon.
+    fn flow_key(&self, i: usize) -> Option<(String, usize)> {
+        let b = self.b;
+        let (key, after) = match b.get(i)? {
+            b'"' => self.double_quoted(i)?,
+            b'\'' => self.single_quoted(i)?,
+            _ => {
+                let len = b[i..]
+                    .iter()
+                    .position(|&c| matches!(c, b':' | b',' | b'[' | b']' | b'{' | b'}' | b'\n'))?;
+                let key = self.text[i..i + len].trim_end_matches(' ');
+                if !simple_key(key) || b.get(i + len) != Some(&b':') {
+                    return None;
+                }
+                // A plain key's colon must be followed by a space (or the key is not done).
+                if !matches!(b.get(i + len + 1), Some(b' ')) {
+                    return None;
+                }
+                return Some((key.to_string(), i + len + 1));
+            }
+        };
+        let q = skip_spaces(b, after);
+        (b.get(q) == Some(&b':') && matches!(b.get(q + 1), Some(b' '))).then_some((key, q + 1))
+    }
+
+    /// A flow node (scalar or nested collection) at `i`.
+    fn flow_node(&mut self, i: usize) -> Option<(Value, usize)> {
+        self.count()?;
+        let b = self.b;
+        match b.get(i)? {
+            b'"' => self
+                .double_quoted(i)
+                .map(|(s, end)| (Value::String(s), end)),
+            b'\'' => self
+                .single_quoted(i)
+                .map(|(s, end)| (Value::String(s), end)),
+            b'[' | b'{' => self.flow(i),
+            c if starts_plain(*c) && *c != b'-' => {
+                let len = b[i..].iter().position(|&c| {
+                    matches!(c, b',' | b'[' | b']' | b'{' | b'}' | b'\n' | b':' | b'#')
+                })?;
+                if matches!(b[i + len], b'\n' | b':' | b'#') {
+                    return None;
+                }
+                let s = self.text[i..i + len].trim_end_matches(' ');
+                Some((resolve_plain(s)?, i + s.len()))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn skip_spaces(b: &[u8], mut i: usize) -> usize {
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
+}
+
+fn is_break_or_space(c: Option<&u8>) -> bool {
+    matches!(c, None | Some(b' ' | b'\n'))
+}
+
+/// Whether a plain scalar may start with `c` here (indicators and everything that could start
+/// a number or another YAML type are the general parser's; `-` is checked by the caller).
+fn starts_plain(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c.is_ascii_digit() || matches!(c, b'/' | b'_' | b'$' | b'(' | b'-')
+}
+
+/// A key the fast path can take as written: a Kubernetes-like name that YAML does not resolve
+/// to anything but that string.
+fn simple_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || matches!(b[0], b'_' | b'/'))
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/'))
+        && !special_word(key)
+}
+
+/// Words that some YAML schema reads as a boolean, null or float in some spelling.
+fn special_word(s: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+    ];
+    s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// A plain scalar's value, when its resolution is certain; `None` for the general parser.
+fn resolve_plain(s: &str) -> Option<Value> {
+    match s {
+        "" => return None,
+        "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    // `-c`, `--http :80`: options, not negative numbers (`-.inf` and `-inf` are left alone).
+    if b[0] == b'-'
+        && b.get(1)
+            .is_some_and(|&c| c == b'-' || c.is_ascii_alphabetic())
+    {
+        return (!special_word(&s[1..])).then(|| Value::String(s.to_string()));
+    }
+    if b[0].is_ascii_digit() || b[0] == b'-' {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let canonical = digits == "0" && b[0] != b'-'
+            || (!digits.is_empty()
+                && digits.len() <= 18
+                && !digits.starts_with('0')
+                && digits.bytes().all(|c| c.is_ascii_digit()));
+        if canonical {
+            return s
+                .parse::<i64>()
+                .ok()
+                .map(|n| Value::Number(Number::from(n)));
+        }
+        // Hexadecimal, octal and binary numbers say so after a leading zero; past that, only
+        // exponents (`e`) and timestamps (`t`, `z`) use letters: any other letter (`300m`, `312Mi`,
+        // a checksum) makes a string. Digits and punctuation alone may be a number, a date or a
+        // time — except dotted versions (`0.4.2`: no float has two dots).
+        let radix = |prefixes: [&[u8]; 2], digit: fn(&u8) -> bool| {
+            let d = digits.as_bytes();
+            prefixes.iter().any(|p| d.starts_with(p))
+                && d[2..].iter().all(|c| digit(c) || *c == b'_')
+        };
+        if radix([b"0x", b"0X"], u8::is_ascii_hexdigit)
+            || radix([b"0o", b"0O"], |c| (b'0'..=b'7').contains(c))
+            || radix([b"0b", b"0B"], |c| matches!(c, b'0' | b'1'))
+        {
+            return None;
+        }
+        let letter = b
+            .iter()
+            .any(|&c| c.is_ascii_alphabetic() && !b"eEtTzZ".contains(&c));
+        let version = s.split('.').count() >= 3
+            && s.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+        if b[0] == b'-' || !(letter || version) {
+            return None;
+        }
+        return Some(Value::String(s.to_string()));
+    }
+    if special_word(s) {
+        return None;
+    }
+    Some(Value::String(s.to_string()))
+}
+
+#[cfg(test)]
+mod tests;
