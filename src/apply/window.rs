@@ -956,16 +956,7 @@ impl Sum {
                     ));
                 }
             }
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count();
-            if errors > 0 {
-                return Err(Error::Validation {
-                    summary: format!("{errors} problem(s) applying the overlays"),
-                    findings,
-                });
-            }
+            overlay::fail_on_errors(findings)?;
         }
         if let Some(err) = self.late_error {
             return Err(err);

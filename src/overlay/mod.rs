@@ -27,8 +27,8 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 pub use parse::{API_VERSION, KIND};
-pub(crate) use run::expect_finding;
 pub use run::{Applied, RuleOp, RuleTally, Tally, apply};
+pub(crate) use run::{expect_finding, fail_on_errors};
 pub use select::{Expression, Hooks, Miss, Operator, Selector};
 
 use crate::error::{Error, Result};

@@ -13,6 +13,22 @@ use crate::error::{Error, Result};
 use crate::report::{Finding, Severity};
 use crate::stream::{Meta, Stream};
 
+/// Fail the run when the rules' findings (conflicts, patches that cannot apply, `expect`
+/// violations) hold an error: one message for a whole run and for the windows of a big stream.
+pub(crate) fn fail_on_errors(findings: Vec<Finding>) -> Result<()> {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    match errors {
+        0 => Ok(()),
+        _ => Err(Error::Validation {
+            summary: format!("{errors} problem(s) applying the overlays"),
+            findings,
+        }),
+    }
+}
+
 /// An operation and the rule behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleOp {
@@ -384,17 +400,7 @@ impl<'s> State<'s> {
     }
 
     fn finish(mut self) -> Result<Edited> {
-        let errors = self
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
-        if errors > 0 {
-            return Err(Error::Validation {
-                summary: format!("{errors} problem(s) applying the overlays"),
-                findings: self.findings,
-            });
-        }
+        fail_on_errors(std::mem::take(&mut self.findings))?;
         let mut changed = std::mem::take(&mut self.ops);
         for index in changed.keys().copied().collect::<Vec<_>>() {
             // Rules that undo each other leave the document as it was: no change to write.
