@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: edited documents are trees of small allocations; see the note in `Cargo.toml`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     polyaxon_pr::cli::main()
 }
