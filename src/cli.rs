@@ -323,7 +323,12 @@ pub fn main() -> ExitCode {
     let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
     let stderr_is_terminal = std::io::stderr().is_terminal();
     let sinks = sink::Sinks::choose(explicit, |name| std::env::var_os(name), stderr_is_terminal);
-    let mut stderr = sink::Tee::new(std::io::stderr().lock(), sinks.is_active());
+    // Buffered: a finding is written in a dozen pieces, each a syscall on a raw stderr. Flushed
+    // below, and on drop (a panic unwinds through it too).
+    let mut stderr = sink::Tee::new(
+        std::io::BufWriter::new(std::io::stderr().lock()),
+        sinks.is_active(),
+    );
     let code = match parsed {
         Ok(cli) => run_main(cli, &mut stderr),
         Err(e) if !e.use_stderr() => {
@@ -335,9 +340,11 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     };
+    let _ = stderr.flush();
     for problem in sinks.deliver(&stderr.captured(), code != ExitCode::SUCCESS) {
         let _ = writeln!(stderr, "polyaxon-pr: warning: {problem}");
     }
+    let _ = stderr.flush();
     code
 }
 
