@@ -1,12 +1,13 @@
-//! A stream bigger than one window, post-rendered in memory proportional to the window (256 KiB of
-//! whole documents by default) plus a small index of the documents, not to the stream.
+//! A big stream (over 256 KiB), post-rendered in memory proportional to the window (64 KiB of
+//! whole documents by default, one window per core) plus a small index of the documents, not to
+//! the stream.
 //!
 //! Design (issue 7, "a 100 MB stream is processed in memory proportional to the largest
 //! document"): the existing pipeline ([`super::inject_part`]: plan, overlays, changed documents,
 //! checksums, checks, minimal-edit writer) runs unchanged on *windows* of whole documents, with
 //! the facts that span the stream gathered first:
 //!
-//! 1. [`read`] takes stdin. A stream up to one window is returned whole and takes today's path,
+//! 1. [`read`] takes stdin. A stream up to [`WHOLE_BYTES`] is returned whole and takes today's path,
 //!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
 //!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
 //!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
@@ -22,14 +23,11 @@
 //!    reported only by its own window. Each window's output goes to an output spool file, copied
 //!    to stdout only when every window succeeded (nothing on stdout on error, as today).
 //!
-//! A window is a [`Stream`] of the documents it holds, each with its line numbers set to the
+//! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
+//! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
 //! stream's, so stream lines, findings and `--explain` read as one run over the whole stream
-//! would write them. Messages name a document by its `# Source:` comment, else (Helm 4, plain
-//! streams) its Helm 4 annotation or `document N`, its index in the stream: when a document of a
-//! window has no `# Source:`, the window keeps every document at its stream index behind one-line
-//! empty placeholders for the documents it does not hold (a few hundred bytes per document
-//! before the window, for the time the window is processed, and a few percent of time), else the
-//! documents are packed and the driver maps the window's indices to the stream's.
+//! would write them; the driver maps the window's indices to the stream's. Once the stream-wide
+//! facts are known the windows are independent: pass 2 renders one per core at a time.
 //!
 //! What one run reports for the whole stream, the driver adds up from the windows: the plan's
 //! findings (put back in stage order; those about no document in particular from the first
@@ -49,6 +47,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
+use std::panic;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
@@ -60,28 +59,41 @@ use crate::values::Values;
 
 use super::{Context, Outcome, Part};
 
-/// The default window: whole documents up to this many bytes are processed at once. Peak memory
-/// follows it (about 20-40 MiB per MiB of window whose documents are edited: their values,
-/// drafts and minimal edits) while the time does not (measured with the bench overlay editing
-/// every Deployment: 10,000 Deployments take the same time with windows of 256 KiB to 2 MiB and
-/// peak at 16, 23, 41 and 75 MiB; 1,000 Deployments at 15 MiB instead of 56 MiB on the
-/// whole-stream path), so it is small. A chart's usual stream (the Polyaxon one is 56 KB) stays
-/// within one window and takes the whole-stream path unchanged.
-pub const WINDOW_BYTES: usize = 256 * 1024;
+/// The default window: whole documents up to this many bytes are processed at once, one window
+/// per core. Peak memory follows the window (about 20-40 MiB per MiB of window whose documents
+/// are edited: their values, drafts and minimal edits, per window in flight) while the time
+/// hardly does. Measured with the bench overlay editing every Deployment, two windows at a time
+/// (2 cores, mimalloc): 1,000 Deployments take 89-96 ms with windows of 32 KiB to 256 KiB and
+/// peak at 19, 25, 56 and 64 MiB; 10,000 take 0.71-0.78 s and peak at 23, 27, 60 and 62 MiB
+/// (the whole-stream path: 113 ms and 62 MiB at 1,000). A chart's usual stream (the Polyaxon
+/// one is 56 KB) stays within one window and takes the whole-stream path unchanged.
+pub const WINDOW_BYTES: usize = 64 * 1024;
 
-/// The environment variable that sets the window size in bytes (tests use 1: one document per
-/// window).
+/// A stream up to this many bytes is read whole and takes the whole-stream path (no spool, no
+/// pass 1): up to here that is as fast, and the memory stays small (100 Deployments, 160 KB:
+/// 16 ms whole, 19 ms in 64 KiB windows).
+pub const WHOLE_BYTES: usize = 256 * 1024;
+
+/// The environment variable that sets the window size in bytes, and the size up to which a
+/// stream is read whole (tests use 1: one document per window).
 pub const WINDOW_ENV: &str = "POLYAXON_PR_WINDOW_BYTES";
 
-/// The window size: [`WINDOW_ENV`] when set, else [`WINDOW_BYTES`].
-pub fn window_bytes() -> Result<usize> {
+/// The sizes: [`WINDOW_ENV`] for both when set, else [`WHOLE_BYTES`] and [`WINDOW_BYTES`].
+pub fn window_bytes() -> Result<Budget> {
     match std::env::var(WINDOW_ENV) {
-        Err(_) => Ok(WINDOW_BYTES),
+        Err(_) => Ok(Budget {
+            whole: WHOLE_BYTES,
+            window: WINDOW_BYTES,
+        }),
         Ok(text) => text
             .trim()
             .parse::<usize>()
             .ok()
             .filter(|n| *n > 0)
+            .map(|n| Budget {
+                whole: n,
+                window: n,
+            })
             .ok_or_else(|| {
                 Error::input(format!(
                     "{WINDOW_ENV}={text:?}: not a window size; give a number of bytes (at least \
@@ -89,6 +101,15 @@ pub fn window_bytes() -> Result<usize> {
                 ))
             }),
     }
+}
+
+/// How [`read`] takes a stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Up to this many bytes the stream is read whole.
+    pub whole: usize,
+    /// A bigger one is processed in windows of whole documents up to this many bytes.
+    pub window: usize,
 }
 
 /// Stdin, as read by [`read`].
@@ -107,9 +128,6 @@ struct Entry {
     len: usize,
     /// 1-based line of the stream where the chunk starts.
     first_line: usize,
-    /// The chunk has a `# Source:` comment in its header, or no content: no message names it
-    /// by its index ([`Spool::load`]).
-    named: bool,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
 }
@@ -158,11 +176,11 @@ impl TempFile {
             .map_err(|e| temp_error(&std::env::temp_dir(), &e))
     }
 
+    /// Read `len` bytes at `start`, without moving the file's cursor (windows of pass 2 are read
+    /// from several threads at once).
     fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
         let mut buf = vec![0; len];
-        let mut file = &self.file;
-        file.seek(SeekFrom::Start(start))
-            .and_then(|_| file.read_exact(&mut buf))
+        read_exact_at(&self.file, &mut buf, start)
             .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
         Ok(buf)
     }
@@ -184,6 +202,25 @@ impl Drop for TempFile {
     }
 }
 
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], start: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, start)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut start: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, start)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                start += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
     Error::input(format!(
         "cannot use a temporary file in {} to hold the stream: {e}; free some space there or \
@@ -203,18 +240,23 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// Read stdin: whole when it fits in one window of `budget` bytes, else spooled and indexed.
-/// Errors are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
-pub fn read(stdin: &mut dyn Read, budget: usize) -> Result<Input> {
+/// Read stdin: whole when it fits in `budget.whole` bytes, else spooled and indexed for windows
+/// of `budget.window` bytes. Errors are those [`crate::stream::Stream::read`] and the UTF-8 check
+/// give a whole stream.
+pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
+    let Budget {
+        whole,
+        window: budget,
+    } = budget;
     let read_error =
         |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
     let mut mem = Vec::new();
-    let limit = u64::try_from(budget).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
     stdin
         .take(limit)
         .read_to_end(&mut mem)
         .map_err(read_error)?;
-    if mem.len() <= budget {
+    if mem.len() <= whole {
         return String::from_utf8(mem)
             .map(Input::Whole)
             .map_err(|e| not_utf8(e.utf8_error().valid_up_to()));
@@ -355,7 +397,6 @@ impl Reader {
             start,
             len: bytes.len(),
             first_line,
-            named: named(text),
             config_map: false,
         });
         self.spool.file.write_all(bytes)
@@ -384,28 +425,6 @@ impl Reader {
         }
         Ok(Input::Spooled(self.spool))
     }
-}
-
-/// Whether a chunk has a `# Source:` comment in its header (the separator line and the blank and
-/// comment lines before the content, as [`split`] cuts it) or no content at all.
-fn named(text: &str) -> bool {
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        let line = if i == 0 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            line
-        };
-        let content = line.trim_start_matches([' ', '\t']);
-        if content.starts_with("# Source:") {
-            return true;
-        }
-        let trivia = content.is_empty() || content == "\r" || content.starts_with('#');
-        if !(trivia || (i == 0 && split::is_separator(line))) {
-            return false;
-        }
-    }
-    true
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can
@@ -462,65 +481,35 @@ impl Spool {
         out
     }
 
-    /// The text of a window holding the documents `held` (sorted), and how it numbers them:
-    /// packed when every document with content has a `# Source:` comment (Helm 3, `helm
-    /// template`: no message names a document by its index), else each at its stream index.
+    /// The text of a window holding the documents `held` (sorted, packed one after the other),
+    /// and how it numbers them.
     fn load(&self, held: Vec<usize>) -> Result<(String, Layout)> {
-        let packed = held
-            .iter()
-            .all(|&i| self.docs.get(i).is_some_and(|d| d.named));
-        let text = self.text(&held, packed)?;
-        if packed {
-            return Ok((text, Layout { held, packed: true }));
-        }
-        Ok((
-            text,
-            Layout {
-                held,
-                packed: false,
-            },
-        ))
-    }
-
-    /// The documents `held` (sorted), packed or each at its place behind one-line placeholders
-    /// for the documents the window does not hold.
-    fn text(&self, held: &[usize], packed: bool) -> Result<String> {
-        let Some(&last) = held.last() else {
-            return Ok(String::new());
-        };
         let mut text = String::new();
-        let mut next = held.iter().copied().peekable();
-        let mut index = if packed { held[0] } else { 0 };
-        while index <= last {
-            if next.peek() != Some(&index) {
-                if !packed {
-                    text.push_str(if index == 0 { "\n" } else { "---\n" });
-                }
-                index += 1;
-                continue;
-            }
+        let mut next = 0;
+        while next < held.len() {
             // A run of consecutive documents is one read.
-            let mut end = index;
-            while next.peek() == Some(&end) {
-                next.next();
+            let start = held[next];
+            let mut end = next + 1;
+            while end < held.len() && held[end] == held[end - 1] + 1 {
                 end += 1;
             }
-            let first = &self.docs[index];
-            let len = self.docs[index..end].iter().map(|d| d.len).sum();
-            let bytes = self.file.read_at(first.start, len)?;
+            let docs = &self.docs[start..held[end - 1] + 1];
+            let bytes = self
+                .file
+                .read_at(docs[0].start, docs.iter().map(|d| d.len).sum())?;
             let part = String::from_utf8(bytes).map_err(|e| {
                 not_utf8(
-                    usize::try_from(first.start).unwrap_or(usize::MAX)
+                    usize::try_from(docs[0].start).unwrap_or(usize::MAX)
                         + e.utf8_error().valid_up_to(),
                 )
             })?;
             text.push_str(&part);
-            index = end;
+            next = end;
         }
-        Ok(text)
+        Ok((text, Layout { held }))
     }
 
-    /// Read a window's text as a stream whose real documents carry their stream lines.
+    /// Read a window's text as a stream whose documents carry their stream lines and numbers.
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
         for &index in &layout.held {
@@ -531,6 +520,7 @@ impl Spool {
             else {
                 continue;
             };
+            doc.number = index;
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
             doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;
@@ -610,7 +600,12 @@ impl Spool {
         let mut output = TempFile::new("out")?;
         let mut explained = TempFile::new("explain")?;
         let none = BTreeSet::new();
-        for (number, window) in windows.iter().enumerate() {
+        let threads = parallel_windows(windows.len());
+        // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
+        // the part failed; rendered even when an earlier window failed, and dropped below then).
+        let render = |number: usize| -> Result<(Part, Result<Option<(String, String)>>)> {
+            let window = &windows[number];
+            let mut rendered = Ok(None);
             let part = self.run_window(
                 window,
                 &context,
@@ -625,24 +620,42 @@ impl Spool {
                     sweep: &none,
                 },
                 |stream, layout, part| {
-                    if sum.failed() || part.failed() {
+                    if part.failed() {
                         return Ok(());
                     }
-                    let own = |i: usize| window.contains(&layout.global(i));
-                    output.write_all(emit::write_own(stream, &part.changed, &own)?.as_bytes())?;
-                    if explain {
-                        let outcome = Outcome {
-                            changed: BTreeMap::new(),
-                            patches: std::mem::take(&mut part.patches),
-                            findings: Vec::new(),
-                        };
-                        explained.write_all(super::explain(stream, &outcome)?.as_bytes())?;
-                    }
+                    rendered = (|| {
+                        let own = |i: usize| window.contains(&layout.global(i));
+                        let out = emit::write_own(stream, &part.changed, &own, threads == 1)?;
+                        let mut text = String::new();
+                        if explain {
+                            let outcome = Outcome {
+                                changed: BTreeMap::new(),
+                                patches: std::mem::take(&mut part.patches),
+                                findings: Vec::new(),
+                            };
+                            text = super::explain(stream, &outcome)?;
+                        }
+                        Ok(Some((out, text)))
+                    })();
                     Ok(())
                 },
             )?;
+            Ok((part, rendered))
+        };
+        // Windows are independent once the stream-wide facts are known: a batch of them at a
+        // time (one per core) is rendered in parallel and added up in stream order, so the
+        // output, the findings and the first error reported are those of the sequential run.
+        in_order(windows.len(), threads, &render, |result| {
+            let (part, rendered) = result?;
+            if !sum.failed() && !part.failed() {
+                if let Some((out, text)) = rendered? {
+                    output.write_all(out.as_bytes())?;
+                    explained.write_all(text.as_bytes())?;
+                }
+            }
             sum.add(part);
-        }
+            Ok(())
+        })?;
         // An `expect` that failed names the nearest document and says whether the stream has
         // hooks: run the windows again to find them (only on this failing path).
         let counts = sum.counts(overlays);
@@ -773,6 +786,57 @@ struct Settings<'s> {
     sweep: &'s BTreeSet<usize>,
 }
 
+/// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most
+/// [`MAX_PARALLEL_WINDOWS`]); one when there is only one window.
+fn parallel_windows(windows: usize) -> usize {
+    if windows < 2 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
+}
+
+/// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
+const MAX_PARALLEL_WINDOWS: usize = 4;
+
+/// `job` on `0..count`, `threads` at a time (one on this thread, the others on scoped threads),
+/// each result handed to `consume` in order: at most `threads` results are held at once, and the
+/// first error `consume` returns stops the run. A job that panics is re-raised here, as it would
+/// have been without threads.
+fn in_order<T: Send>(
+    count: usize,
+    threads: usize,
+    job: &(impl Fn(usize) -> T + Sync),
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    if threads < 2 {
+        return (0..count).try_for_each(|i| consume(job(i)));
+    }
+    let mut start = 0;
+    while start < count {
+        let end = count.min(start + threads);
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = (start + 1..end)
+                .map(|i| scope.spawn(move || job(i)))
+                .collect();
+            let mut results = vec![job(start)];
+            for handle in handles {
+                match handle.join() {
+                    Ok(result) => results.push(result),
+                    Err(panic) => panic::resume_unwind(panic),
+                }
+            }
+            results
+        });
+        for result in results {
+            consume(result)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
 /// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a
 /// subset; [`ChartProfile::is`] says no to the others).
 const ROLES: [Role; 6] = [
@@ -797,26 +861,21 @@ fn every_role_is_listed(role: Role) {
     }
 }
 
-/// How a window numbers the documents it holds (`held`, sorted stream indices): packed (the
-/// window's document `i` is `held[i]`), or each at its stream index behind placeholders.
+/// How a window numbers the documents it holds (`held`, sorted stream indices): the window's
+/// document `i` is `held[i]`.
 struct Layout {
     held: Vec<usize>,
-    packed: bool,
 }
 
 impl Layout {
-    /// The stream index of the window's document `local` (a placeholder's is its own).
+    /// The stream index of the window's document `local`.
     fn global(&self, local: usize) -> usize {
-        match self.packed {
-            true => self.held.get(local).copied().unwrap_or(usize::MAX),
-            false => local,
-        }
+        self.held.get(local).copied().unwrap_or(usize::MAX)
     }
 
     /// The window's number for the stream's document `index`, if the window holds it.
     fn local(&self, index: usize) -> Option<usize> {
-        let position = self.held.binary_search(&index).ok()?;
-        Some(if self.packed { position } else { index })
+        self.held.binary_search(&index).ok()
     }
 }
 
@@ -1064,9 +1123,13 @@ mod tests {
             bytes: text.as_bytes(),
             step,
         };
+        let budget = Budget {
+            whole: budget,
+            window: budget,
+        };
         match read(&mut stdin, budget)? {
             Input::Spooled(spool) => Ok(spool),
-            Input::Whole(_) => panic!("{text:?} fits in {budget} bytes"),
+            Input::Whole(_) => panic!("{text:?} fits in {budget:?}"),
         }
     }
 
@@ -1091,14 +1154,6 @@ mod tests {
                         prop_assert_eq!(doc.chunk.span.start as u64, entry.start);
                         prop_assert_eq!(doc.chunk.span.len(), entry.len);
                         prop_assert_eq!(doc.chunk.first_line, entry.first_line);
-                        // Named: never wrongly (a document named by its index must not be
-                        // packed); a document with a `# Source:` always.
-                        if entry.named {
-                            prop_assert!(doc.is_empty() || doc.source_comment().is_some());
-                        }
-                        if doc.source_comment().is_some() {
-                            prop_assert!(entry.named);
-                        }
                     }
                     prop_assert_eq!(spool.blank, text.trim().is_empty());
                 }
@@ -1118,19 +1173,19 @@ mod tests {
     }
 
     #[test]
-    fn a_window_holds_its_documents_at_their_place() {
+    fn a_window_numbers_its_documents_as_the_stream_does() {
         let text = "a: 1\n---\n# Source: b\nb: 2\n---\nc: 3\n---\nd: 4\n";
         let spool = spooled(text, 1).unwrap();
         assert_eq!(spool.windows(), vec![0..1, 1..2, 2..3, 3..4]);
         let (window, layout) = spool.load(vec![1, 3]).unwrap();
-        assert!(!layout.packed, "document 4 is named by its index");
-        assert_eq!(window, "\n---\n# Source: b\nb: 2\n---\n---\nd: 4\n");
+        assert_eq!(window, "---\n# Source: b\nb: 2\n---\nd: 4\n");
         let stream = spool.open(&window, &layout).unwrap();
-        assert_eq!(stream.docs[3].source(), "document 4");
-        assert_eq!(stream.docs[3].chunk.first_line, 7);
-        assert_eq!(stream.docs[3].chunk.body_line, 8);
-        assert_eq!(stream.docs[1].chunk.body_line, 4);
-        assert!(stream.docs[2].is_empty());
+        assert_eq!(stream.docs.len(), 2);
+        assert_eq!(stream.docs[1].source(), "document 4");
+        assert_eq!(stream.docs[1].chunk.first_line, 7);
+        assert_eq!(stream.docs[1].chunk.body_line, 8);
+        assert_eq!(stream.docs[0].chunk.body_line, 4);
+        assert_eq!(layout.global(1), 3);
     }
 
     #[test]
@@ -1138,7 +1193,6 @@ mod tests {
         let text = "---\n# Source: a\na: 1\n---\n# Source: b\nb: 2\n---\n# Source: c\n\nc: 3\n";
         let spool = spooled(text, 1).unwrap();
         let (window, layout) = spool.load(vec![0, 2]).unwrap();
-        assert!(layout.packed);
         assert_eq!(window, "---\n# Source: a\na: 1\n---\n# Source: c\n\nc: 3\n");
         assert_eq!(
             (layout.global(1), layout.local(2), layout.local(1)),
@@ -1152,13 +1206,28 @@ mod tests {
 
     #[test]
     fn a_stream_that_fits_is_read_whole() {
-        let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), 5).unwrap() else {
+        let budget = |whole| Budget { whole, window: 1 };
+        let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap() else {
             panic!("spooled");
         };
         assert_eq!(text, "a: 1\n");
         assert!(matches!(
-            read(&mut "a: 1\n".as_bytes(), 4),
+            read(&mut "a: 1\n".as_bytes(), budget(4)),
             Ok(Input::Spooled(_))
         ));
+    }
+
+    #[test]
+    fn windows_are_smaller_than_what_is_read_whole() {
+        let text = "a: 1\n---\nb: 2\n---\nc: 3\n";
+        // 5, 9 and 9 bytes: one more than the whole limit is spooled, in windows of 14 bytes.
+        let budget = Budget {
+            whole: 22,
+            window: 14,
+        };
+        let Input::Spooled(spool) = read(&mut text.as_bytes(), budget).unwrap() else {
+            panic!("read whole");
+        };
+        assert_eq!(spool.windows(), vec![0..2, 2..3]);
     }
 }

@@ -189,9 +189,9 @@ impl<'a> Planner<'a> {
         if let Some(draft) = self.drafts.get(&index) {
             return Ok(&draft.value);
         }
-        self.stream.docs[index]
-            .value()?
-            .ok_or_else(|| Error::input(format!("document {} is empty", index + 1)))
+        let doc = &self.stream.docs[index];
+        doc.value()?
+            .ok_or_else(|| Error::input(format!("document {} is empty", doc.number + 1)))
     }
 
     /// Compute operations against the document as it is now and record them. A conflict

@@ -77,28 +77,31 @@ fn write_with(
     if stream.text.trim().is_empty() {
         return Ok(EMPTY_OUTPUT.to_string());
     }
-    write_selected(stream, changed, minimal, &|_| true)
+    write_selected(stream, changed, minimal, true, &|_| true)
 }
 
 /// [`write`] for the documents `own` selects only: a window of a bigger stream, whose other
 /// documents are written by their own window ([`crate::apply::window`]; the driver handles the
-/// empty stream).
+/// empty stream). `parallel`: the minimal edits may use every core (not when the windows
+/// themselves are written on every core).
 pub fn write_own(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
     own: &dyn Fn(usize) -> bool,
+    parallel: bool,
 ) -> Result<String> {
-    write_selected(stream, changed, true, own)
+    write_selected(stream, changed, true, parallel, own)
 }
 
 fn write_selected(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
     minimal: bool,
+    parallel: bool,
     own: &dyn Fn(usize) -> bool,
 ) -> Result<String> {
     let mut rewritten = match minimal {
-        true => minimal_edits(stream, changed),
+        true => minimal_edits(stream, changed, parallel),
         false => BTreeMap::new(),
     };
     let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 8);
@@ -139,11 +142,12 @@ fn write_selected(
 }
 
 /// The minimal edit of each changed document (`None` where it cannot be trusted), computed on
-/// every core: each costs about two parses of its document. Keyed by document, so the output
-/// does not depend on the threads.
+/// every core unless `parallel` is false: each costs about two parses of its document. Keyed by
+/// document, so the output does not depend on the threads.
 fn minimal_edits(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
+    parallel: bool,
 ) -> BTreeMap<usize, Option<String>> {
     let jobs: Vec<_> = changed
         .iter()
@@ -154,9 +158,13 @@ fn minimal_edits(
             .map(|(doc, value)| (doc.index, super::surgical::rewrite(doc, value)))
             .collect()
     };
-    // Below a few dozen documents a thread costs more than it saves.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(jobs.len() / 32).max(1);
+    // Below a few dozen documents a thread costs more than it saves (and so does asking for the
+    // number of cores: `available_parallelism` reads the cgroup files, ~0.3 ms).
+    let threads = match jobs.len() / 32 {
+        _ if !parallel => 1,
+        0 | 1 => 1,
+        most => std::thread::available_parallelism().map_or(1, |n| n.get().min(most)),
+    };
     if threads == 1 {
         return rewrite(&jobs).into_iter().collect();
     }

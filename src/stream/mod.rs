@@ -98,6 +98,9 @@ impl Meta {
 pub struct Document<'a> {
     /// 0-based position in the stream.
     pub index: usize,
+    /// 0-based position messages give (`document N` is `number + 1`): `index`, except in a
+    /// window of a bigger stream ([`crate::apply::window`]), where it is the stream's position.
+    pub number: usize,
     /// The whole stream's text (the document's bytes are `chunk.span` of it).
     text: &'a str,
     pub chunk: Chunk,
@@ -149,7 +152,7 @@ impl<'a> Document<'a> {
             let value = value.trim().trim_matches(['"', '\'']);
             (!value.is_empty()).then(|| value.to_string())
         });
-        annotation.unwrap_or_else(|| format!("document {}", self.index + 1))
+        annotation.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
     /// A chunk with no YAML content (comments only, or empty).
@@ -175,7 +178,7 @@ impl<'a> Document<'a> {
         if let Some(meta) = self.scanned() {
             return match meta.annotations.get(FILENAME_ANNOTATION) {
                 Some(name) => name.clone(),
-                None => format!("document {}", self.index + 1),
+                None => format!("document {}", self.number + 1),
             };
         }
         if let Ok(Some(value)) = self.value() {
@@ -187,7 +190,7 @@ impl<'a> Document<'a> {
                 return name.to_string();
             }
         }
-        format!("document {}", self.index + 1)
+        format!("document {}", self.number + 1)
     }
 
     /// The origin to put on findings about this document.
@@ -250,6 +253,7 @@ impl<'a> Stream<'a> {
             .enumerate()
             .map(|(index, chunk)| Document {
                 index,
+                number: index,
                 text,
                 chunk,
                 parsed: OnceLock::new(),
