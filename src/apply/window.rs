@@ -603,7 +603,7 @@ impl Spool {
         let threads = parallel_windows(windows.len());
         // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
         // the part failed; rendered even when an earlier window failed, and dropped below then).
-        let render = |number: usize| -> Result<(Part, Result<Option<(String, String)>>)> {
+        let render = |number: usize| -> Result<(Part, Rendered)> {
             let window = &windows[number];
             let mut rendered = Ok(None);
             let part = self.run_window(
@@ -778,6 +778,10 @@ impl Spool {
         Ok(part)
     }
 }
+
+/// A window's output and `--explain` text (none when its part failed), or the error writing
+/// them gave.
+type Rendered = Result<Option<(String, String)>>;
 
 /// The per-pass settings of [`Spool::run_window`].
 struct Settings<'s> {
