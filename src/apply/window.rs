@@ -47,8 +47,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::{Mutex, mpsc};
 
 use crate::error::{Error, Result};
 use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
@@ -817,28 +818,52 @@ fn in_order<T: Send>(
     if threads < 2 {
         return (0..count).try_for_each(|i| consume(job(i)));
     }
-    let mut start = 0;
-    while start < count {
-        let end = count.min(start + threads);
-        let results = std::thread::scope(|scope| {
-            let handles: Vec<_> = (start + 1..end)
-                .map(|i| scope.spawn(move || job(i)))
-                .collect();
-            let mut results = vec![job(start)];
-            for handle in handles {
-                match handle.join() {
-                    Ok(result) => results.push(result),
-                    Err(panic) => panic::resume_unwind(panic),
+    let (jobs, queue) = mpsc::channel::<usize>();
+    let queue = Mutex::new(queue);
+    let (done, results) = mpsc::channel();
+    std::thread::scope(|scope| {
+        // Moved in: dropped when this closure returns (also on an error), which stops the
+        // workers before the scope waits for them.
+        let jobs = jobs;
+        for _ in 1..threads {
+            let (queue, done) = (&queue, done.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(i) = next else { return };
+                    let result = panic::catch_unwind(AssertUnwindSafe(|| job(i)));
+                    if done.send((i, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut start = 0;
+        while start < count {
+            let end = count.min(start + threads);
+            for i in start + 1..end {
+                let _ = jobs.send(i);
+            }
+            let mut batch: Vec<Option<T>> = Vec::with_capacity(end - start);
+            batch.push(Some(job(start)));
+            batch.resize_with(end - start, || None);
+            for _ in start + 1..end {
+                match results.recv() {
+                    Ok((i, Ok(result))) => batch[i - start] = Some(result),
+                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
+                    Err(_) => unreachable!("the workers outlive the batches"),
                 }
             }
-            results
-        });
-        for result in results {
-            consume(result)?;
+            for result in batch.into_iter().flatten() {
+                consume(result)?;
+            }
+            start = end;
         }
-        start = end;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a
@@ -1219,6 +1244,41 @@ mod tests {
             read(&mut "a: 1\n".as_bytes(), budget(4)),
             Ok(Input::Spooled(_))
         ));
+    }
+
+    #[test]
+    fn in_order_hands_results_on_in_order_and_stops_at_the_first_error() {
+        for threads in 1..5 {
+            for count in 0..9 {
+                let mut seen = Vec::new();
+                in_order(count, threads, &|i| i * 10, |r| {
+                    seen.push(r);
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(seen, (0..count).map(|i| i * 10).collect::<Vec<_>>());
+            }
+            let mut seen = Vec::new();
+            let err = in_order(9, threads, &|i| i, |r| {
+                seen.push(r);
+                match r {
+                    4 => Err(Error::input("four".to_string())),
+                    _ => Ok(()),
+                }
+            });
+            assert_eq!(err.unwrap_err().to_string(), "four");
+            assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+        }
+    }
+
+    #[test]
+    fn a_job_that_panics_on_a_worker_panics_the_caller() {
+        let run = std::panic::catch_unwind(|| {
+            in_order(4, 2, &|i| assert_ne!(i, 3, "job three"), |()| Ok(()))
+        });
+        let panic = run.unwrap_err();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("job three"), "{message}");
     }
 
     #[test]
