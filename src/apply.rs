@@ -12,6 +12,7 @@
 
 pub mod window;
 
+use crate::podspec::At;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -179,7 +180,7 @@ fn recompute_checksums(
 fn checksum_ops(doc: &Value, name: &str, hash: &str) -> Vec<json_patch::PatchOperation> {
     let mut ops = Vec::new();
     for spec in podspec::pod_specs(doc) {
-        let Some(pod) = doc.pointer(&spec.pointer) else {
+        let Some(pod) = doc.at(&spec.pointer) else {
             continue;
         };
         if !references_config_map(pod, name) {
@@ -188,7 +189,7 @@ fn checksum_ops(doc: &Value, name: &str, hash: &str) -> Vec<json_patch::PatchOpe
         let template = spec.pointer.strip_suffix("/spec").unwrap_or(&spec.pointer);
         for object in [spec.object.as_str(), template] {
             let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
-            match doc.pointer(&pointer) {
+            match doc.at(&pointer) {
                 Some(existing) if existing != &json!(hash) => {
                     ops.push(podspec::replace(&pointer, json!(hash)))
                 }
@@ -214,10 +215,10 @@ fn references_config_map(pod: &Value, name: &str) -> bool {
             .flatten();
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
         from.into_iter()
-            .any(|f| is(f.pointer("/configMapRef/name")))
+            .any(|f| is(f.at("/configMapRef/name")))
             || env
                 .into_iter()
-                .any(|e| is(e.pointer("/valueFrom/configMapKeyRef/name")))
+                .any(|e| is(e.at("/valueFrom/configMapKeyRef/name")))
     });
     let volumes = pod
         .get("volumes")
@@ -227,7 +228,7 @@ fn references_config_map(pod: &Value, name: &str) -> bool {
     in_containers
         || volumes
             .into_iter()
-            .any(|v| is(v.pointer("/configMap/name")))
+            .any(|v| is(v.at("/configMap/name")))
 }
 
 /// sha256 as lowercase hex.

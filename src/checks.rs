@@ -6,6 +6,7 @@
 //! includes its env block twice): a warning, an error only with `--strict`. A defect the patch
 //! introduced is an error. Findings name the document, the container and the entry.
 
+use crate::podspec::At;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -53,7 +54,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
     let mut found = BTreeSet::new();
     for spec in podspec::pod_specs(doc) {
         let volumes = names(
-            doc.pointer(&podspec::join(&spec.pointer, "volumes")),
+            doc.at(&podspec::join(&spec.pointer, "volumes")),
             "name",
         );
         let mut mountable: BTreeSet<&str> = volumes.keys().copied().collect();
@@ -68,7 +69,7 @@ pub fn defects(doc: &Value) -> BTreeSet<Defect> {
         }
         for list in ["containers", "initContainers"] {
             let items = doc
-                .pointer(&podspec::join(&spec.pointer, list))
+                .at(&podspec::join(&spec.pointer, list))
                 .and_then(Value::as_array);
             for (i, container) in items.into_iter().flatten().enumerate() {
                 let pointer = format!("{}/{list}/{i}", spec.pointer);
@@ -85,11 +86,11 @@ fn claim_templates<'v>(doc: &'v Value, spec: &podspec::PodSpecRef) -> Vec<&'v st
         return Vec::new();
     }
     let pointer = format!("{}/spec/volumeClaimTemplates", spec.object);
-    doc.pointer(&pointer)
+    doc.at(&pointer)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
+        .filter_map(|t| t.at("/metadata/name").and_then(Value::as_str))
         .collect()
 }
 

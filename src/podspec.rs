@@ -143,7 +143,7 @@ fn collect_specs(value: &Value, object: &str, found: &mut Vec<PodSpecRef>) {
     let Some(spec) = spec_pointer(text("apiVersion"), kind) else {
         return;
     };
-    if value.pointer(spec).is_some_and(Value::is_object) {
+    if value.at(spec).is_some_and(Value::is_object) {
         found.push(PodSpecRef {
             pointer: format!("{object}{spec}"),
             object: object.to_string(),
@@ -165,7 +165,7 @@ pub fn init_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
 /// The entries of a pod spec's container list `field`, each with its pointer and name.
 fn listed(doc: &Value, spec: &PodSpecRef, field: &str) -> Vec<ContainerRef> {
     let list = join(&spec.pointer, field);
-    let Some(items) = doc.pointer(&list).and_then(Value::as_array) else {
+    let Some(items) = doc.at(&list).and_then(Value::as_array) else {
         return Vec::new();
     };
     items
@@ -195,7 +195,50 @@ pub fn uses_resource(container: &Value, name: &str) -> bool {
 
 /// `base` + `/token`, with the token escaped as RFC 6901 requires (`checksum/config`).
 pub fn join(base: &str, token: &str) -> String {
+    if !token.contains(['~', '/']) {
+        return format!("{base}/{token}");
+    }
     format!("{base}/{}", token.replace('~', "~0").replace('/', "~1"))
+}
+
+/// JSON pointer lookup ([`Value::pointer`], RFC 6901) without an allocation per token: every
+/// edit looks its lists up by pointer, several times per document.
+pub trait At {
+    /// The value at `pointer`, as [`Value::pointer`] finds it.
+    fn at(&self, pointer: &str) -> Option<&Value>;
+}
+
+impl At for Value {
+    fn at(&self, pointer: &str) -> Option<&Value> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let tokens = pointer.strip_prefix('/')?;
+        let mut target = self;
+        for token in tokens.split('/') {
+            let unescaped;
+            let token = if token.contains('~') {
+                unescaped = token.replace("~1", "/").replace("~0", "~");
+                unescaped.as_str()
+            } else {
+                token
+            };
+            target = match target {
+                Value::Object(map) => map.get(token)?,
+                Value::Array(list) => list.get(array_index(token)?)?,
+                _ => return None,
+            };
+        }
+        Some(target)
+    }
+}
+
+/// An array index as RFC 6901 writes one (no sign, no leading zero), as serde_json reads it.
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 fn pointer_buf(path: &str) -> PointerBuf {
@@ -228,7 +271,7 @@ pub fn remove(path: &str) -> PatchOperation {
 /// The operations that make `pointer` exist with `empty` (`[]` or `{}`) if it is missing or
 /// null, creating missing parent objects too. A parent that is not an object is a conflict.
 pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Edit {
-    match doc.pointer(pointer) {
+    match doc.at(pointer) {
         Some(Value::Null) => return Ok(vec![add(pointer, empty)]),
         Some(existing) if same_type(existing, &empty) => return Ok(Vec::new()),
         Some(existing) => return Err(Box::new(type_conflict(pointer, existing, empty))),
@@ -269,10 +312,9 @@ pub fn upsert_by_key(
     let mut ops = ensure(doc, list, Value::Array(Vec::new()))?;
     let wanted_key = item.get(key);
     let entries = doc
-        .pointer(list)
+        .at(list)
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[][..], Vec::as_slice);
     let matches: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].get(key) == wanted_key)
         .collect();
@@ -368,7 +410,7 @@ pub fn upsert_env(
 
 /// Remove every entry of the list at `list` equal to `item`.
 pub fn remove_equal(doc: &Value, list: &str, item: &Value) -> Vec<PatchOperation> {
-    let entries = doc.pointer(list).and_then(Value::as_array);
+    let entries = doc.at(list).and_then(Value::as_array);
     let indices: Vec<usize> = entries
         .into_iter()
         .flatten()
@@ -385,7 +427,7 @@ pub fn remove_equal(doc: &Value, list: &str, item: &Value) -> Vec<PatchOperation
 
 /// Set `pointer` to `value` (creating parents) unless it already holds exactly that.
 pub fn set(doc: &Value, pointer: &str, value: &Value) -> Edit {
-    if doc.pointer(pointer) == Some(value) {
+    if doc.at(pointer) == Some(value) {
         return Ok(Vec::new());
     }
     let mut ops = match pointer.rfind('/') {
@@ -398,7 +440,7 @@ pub fn set(doc: &Value, pointer: &str, value: &Value) -> Edit {
 
 /// Remove `pointer` if it exists.
 pub fn unset(doc: &Value, pointer: &str) -> Vec<PatchOperation> {
-    match doc.pointer(pointer) {
+    match doc.at(pointer) {
         Some(_) => vec![remove(pointer)],
         None => Vec::new(),
     }
@@ -411,7 +453,7 @@ pub fn merge_map(doc: &Value, pointer: &str, overlay: &Value) -> Edit {
         return set(doc, pointer, overlay);
     };
     let mut ops = ensure(doc, pointer, Value::Object(Map::new()))?;
-    let existing = doc.pointer(pointer).and_then(Value::as_object);
+    let existing = doc.at(pointer).and_then(Value::as_object);
     for (key, value) in overlay {
         let path = join(pointer, key);
         let current = existing.and_then(|m| m.get(key));
@@ -443,6 +485,22 @@ pub fn without_nulls(value: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_finds_what_value_pointer_finds() {
+        let doc = serde_json::json!({
+            "a": {"b/c": [1, {"d~e": 2, "": 3}], "0": "zero"},
+            "": {"": 4},
+            "l": [[5], 6]
+        });
+        for pointer in [
+            "", "/", "//", "/a", "/a/b~1c", "/a/b~1c/0", "/a/b~1c/1/d~0e", "/a/b~1c/1/",
+            "/a/b~1c/01", "/a/b~1c/+1", "/a/b~1c/-", "/a/b~1c/2", "/a/0", "/l/0/0", "/l/1/x",
+            "a", "/a/b/c", "/a/b~2c", "/~1", "/l/00", "/l/1.0", "/l/18446744073709551616",
+        ] {
+            assert_eq!(doc.at(pointer), doc.pointer(pointer), "{pointer:?}");
+        }
+    }
     use serde_json::json;
 
     fn apply(doc: &Value, ops: Vec<PatchOperation>) -> Value {

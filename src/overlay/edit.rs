@@ -6,6 +6,7 @@
 //! member already gone is skipped, and the operations that can never be repeated safely
 //! (inserting or removing at a list index) are refused with the reason.
 
+use crate::podspec::At;
 use json_patch::PatchOperation;
 use serde_json::{Map, Value};
 
@@ -127,7 +128,7 @@ fn upsert_toleration(doc: &Value, spec: &PodSpecRef, toleration: &Value) -> Edit
     let list = podspec::join(&spec.pointer, "tolerations");
     let mut ops = podspec::ensure(doc, &list, Value::Array(Vec::new()))?;
     let identity = |t: &Value| (t.get("key").cloned(), t.get("effect").cloned());
-    let entries = doc.pointer(&list).and_then(Value::as_array);
+    let entries = doc.at(&list).and_then(Value::as_array);
     let found = entries
         .into_iter()
         .flatten()
@@ -146,7 +147,7 @@ fn upsert_toleration(doc: &Value, spec: &PodSpecRef, toleration: &Value) -> Edit
 fn add_unique(doc: &Value, list: &str, entry: &Value) -> Edit {
     let mut ops = podspec::ensure(doc, list, Value::Array(Vec::new()))?;
     let present = doc
-        .pointer(list)
+        .at(list)
         .and_then(Value::as_array)
         .is_some_and(|items| items.contains(entry));
     if !present {
@@ -173,23 +174,23 @@ fn patch_step(work: &mut Work<'_>, step: &PatchStep) -> Result<(), String> {
 fn skip(doc: &Value, op: &PatchOperation) -> Result<bool, String> {
     let path = op.path().as_str();
     let (parent, last) = split(path);
-    let in_list = doc.pointer(parent).is_some_and(Value::is_array);
+    let in_list = doc.at(parent).is_some_and(Value::is_array);
     match op {
         PatchOperation::Add(add) if in_list => append_done(doc, parent, &last, &add.value),
-        PatchOperation::Copy(copy) if in_list => match doc.pointer(copy.from.as_str()) {
+        PatchOperation::Copy(copy) if in_list => match doc.at(copy.from.as_str()) {
             Some(value) => append_done(doc, parent, &last, value),
             None => Ok(false),
         },
         PatchOperation::Remove(_) if in_list => Err(not_idempotent("removes entry", path)),
         PatchOperation::Remove(_) => {
-            Ok(doc.pointer(parent).is_some() && doc.pointer(path).is_none())
+            Ok(doc.at(parent).is_some() && doc.at(path).is_none())
         }
         PatchOperation::Move(mv) => {
             let (from_parent, _) = split(mv.from.as_str());
-            if in_list || doc.pointer(from_parent).is_some_and(Value::is_array) {
+            if in_list || doc.at(from_parent).is_some_and(Value::is_array) {
                 return Err(not_idempotent("moves a list entry at", path));
             }
-            Ok(doc.pointer(mv.from.as_str()).is_none() && doc.pointer(path).is_some())
+            Ok(doc.at(mv.from.as_str()).is_none() && doc.at(path).is_some())
         }
         _ => Ok(false),
     }
@@ -200,7 +201,7 @@ fn append_done(doc: &Value, list: &str, last: &str, value: &Value) -> Result<boo
         return Err(not_idempotent("inserts at", &format!("{list}/{last}")));
     }
     Ok(doc
-        .pointer(list)
+        .at(list)
         .and_then(Value::as_array)
         .is_some_and(|items| items.contains(value)))
 }
@@ -238,7 +239,7 @@ fn diagnose(doc: &Value, op: &PatchOperation) -> String {
             PatchOperation::Copy(c) => c.from.as_str(),
             _ => "",
         };
-        if doc.pointer(from).is_none() {
+        if doc.at(from).is_none() {
             return missing(doc, from);
         }
     }

@@ -6,6 +6,7 @@
 //! an existing value as JSON, so a ConfigMap that already says what the values say stays
 //! byte-identical.
 
+use crate::podspec::At;
 use serde_json::{Map, Value};
 
 use super::Planner;
@@ -65,7 +66,7 @@ pub fn set_key(
 ) -> Result<()> {
     let pointer = podspec::join("/data", key);
     planner.edit(cm, parameter, |doc| {
-        if let Some(existing) = doc.pointer(&pointer).and_then(Value::as_str) {
+        if let Some(existing) = doc.at(&pointer).and_then(Value::as_str) {
             if existing == text || same_json(existing, text) {
                 return Ok(Vec::new());
             }

@@ -11,6 +11,7 @@
 //! With the generic profile (not a Polyaxon stream) the same volumes, mounts and
 //! `LD_LIBRARY_PATH` env go into every container that requests or limits `nvidia.com/gpu`.
 
+use crate::podspec::At;
 use serde_json::{Value, json};
 
 use super::configmap::{self, go_json};
@@ -161,7 +162,7 @@ fn inject_gpu_containers(
         let gpu_containers: Vec<_> = podspec::containers(doc, &spec)
             .into_iter()
             .filter(|c| {
-                doc.pointer(&c.pointer)
+                doc.at(&c.pointer)
                     .is_some_and(|v| podspec::uses_resource(v, GPU_RESOURCE))
             })
             .collect();

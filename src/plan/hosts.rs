@@ -11,6 +11,7 @@
 //! Helm 4 streams, the hook Jobs), not the subcharts — so their C library and logs use the same
 //! zone as the application. `apiHost` is a plain ConfigMap key, set in [`super::configmap`].
 
+use crate::podspec::At;
 use serde_json::{Value, json};
 
 use super::Planner;
@@ -62,7 +63,7 @@ fn probe_headers(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
             for probe in PROBES {
                 let http_get = format!("{}/{probe}/httpGet", c.pointer);
                 planner.edit(index, "allowedHosts", |doc| {
-                    if doc.pointer(&http_get).is_none_or(|v| !v.is_object()) {
+                    if doc.at(&http_get).is_none_or(|v| !v.is_object()) {
                         return Ok(Vec::new());
                     }
                     let list = podspec::join(&http_get, "httpHeaders");
@@ -88,7 +89,7 @@ fn api_host(planner: &Planner<'_>, targets: &Targets, api: usize) -> Result<Stri
     }
     let doc = planner.doc(api)?;
     Ok(doc
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string())
@@ -102,7 +103,7 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
             planner
                 .doc(cm)
                 .ok()?
-                .pointer("/metadata/name")?
+                .at("/metadata/name")?
                 .as_str()
                 .map(str::to_string)
         })
@@ -131,14 +132,14 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
 
 fn loads_config_map(doc: Option<&Value>, container: &ContainerRef, names: &[String]) -> bool {
     let Some(env_from) = doc
-        .and_then(|d| d.pointer(&format!("{}/envFrom", container.pointer)))
+        .and_then(|d| d.at(&format!("{}/envFrom", container.pointer)))
         .and_then(Value::as_array)
     else {
         return false;
     };
     env_from.iter().any(|source| {
         source
-            .pointer("/configMapRef/name")
+            .at("/configMapRef/name")
             .and_then(Value::as_str)
             .is_some_and(|n| names.iter().any(|name| name == n))
     })

@@ -10,6 +10,7 @@
 //! Outputs stores get one env entry per distinct (`secretKey`, `secret`) pair, named after the
 //! key, in the api container and the scheduler; data stores get none, as in the chart.
 
+use crate::podspec::At;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -180,7 +181,7 @@ fn mounts(planner: &Planner<'_>, index: usize, container: &str, volume: &Value) 
         return false;
     };
     let name = volume.get("name");
-    doc.pointer(&podspec::join(container, "volumeMounts"))
+    doc.at(&podspec::join(container, "volumeMounts"))
         .and_then(Value::as_array)
         .is_some_and(|m| m.iter().any(|m| m.get("name") == name))
 }
