@@ -214,8 +214,7 @@ fn references_config_map(pod: &Value, name: &str) -> bool {
             .into_iter()
             .flatten();
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
-        from.into_iter()
-            .any(|f| is(f.at("/configMapRef/name")))
+        from.into_iter().any(|f| is(f.at("/configMapRef/name")))
             || env
                 .into_iter()
                 .any(|e| is(e.at("/valueFrom/configMapKeyRef/name")))
@@ -225,10 +224,7 @@ fn references_config_map(pod: &Value, name: &str) -> bool {
         .and_then(Value::as_array)
         .into_iter()
         .flatten();
-    in_containers
-        || volumes
-            .into_iter()
-            .any(|v| is(v.at("/configMap/name")))
+    in_containers || volumes.into_iter().any(|v| is(v.at("/configMap/name")))
 }
 
 /// sha256 as lowercase hex.

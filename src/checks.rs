@@ -53,10 +53,7 @@ pub fn check(original: &Value, patched: &Value, origin: &Origin) -> Vec<Finding>
 pub fn defects(doc: &Value) -> BTreeSet<Defect> {
     let mut found = BTreeSet::new();
     for spec in podspec::pod_specs(doc) {
-        let volumes = names(
-            doc.at(&podspec::join(&spec.pointer, "volumes")),
-            "name",
-        );
+        let volumes = names(doc.at(&podspec::join(&spec.pointer, "volumes")), "name");
         let mut mountable: BTreeSet<&str> = volumes.keys().copied().collect();
         mountable.extend(claim_templates(doc, &spec));
         for (name, count) in &volumes {

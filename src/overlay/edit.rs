@@ -182,9 +182,7 @@ fn skip(doc: &Value, op: &PatchOperation) -> Result<bool, String> {
             None => Ok(false),
         },
         PatchOperation::Remove(_) if in_list => Err(not_idempotent("removes entry", path)),
-        PatchOperation::Remove(_) => {
-            Ok(doc.at(parent).is_some() && doc.at(path).is_none())
-        }
+        PatchOperation::Remove(_) => Ok(doc.at(parent).is_some() && doc.at(path).is_none()),
         PatchOperation::Move(mv) => {
             let (from_parent, _) = split(mv.from.as_str());
             if in_list || doc.at(from_parent).is_some_and(Value::is_array) {
