@@ -115,7 +115,7 @@ pub struct Budget {
 
 /// Stdin, as read by [`read`].
 pub enum Input {
-    /// A stream up to one window: today's path.
+    /// A stream up to `Budget::whole` bytes: the whole-stream path.
     Whole(String),
     /// A bigger one, spooled and indexed.
     Spooled(Spool),
