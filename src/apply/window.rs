@@ -407,7 +407,7 @@ impl Reader {
             // Resume the search for the line's end where the last block's ended (a line may
             // be megabytes long).
             let from = self.scan.max(self.searched);
-            let Some(nl) = buf[from..].iter().position(|&b| b == b'\n') else {
+            let Some(nl) = memchr::memchr(b'\n', &buf[from..]) else {
                 self.searched = buf.len();
                 break;
             };
@@ -416,7 +416,10 @@ impl Reader {
             let line = &buf[start..end - 1];
             // A separator at the start of the current chunk opens it; one at offset 0 of the
             // stream opens none.
-            if start > chunk_start && std::str::from_utf8(line).is_ok_and(split::is_separator) {
+            if start > chunk_start
+                && line.starts_with(b"---")
+                && std::str::from_utf8(line).is_ok_and(split::is_separator)
+            {
                 result = self.chunk(&buf[chunk_start..start]);
                 if result.is_err() {
                     break;
@@ -437,7 +440,7 @@ impl Reader {
         let start = self.base;
         let first_line = self.line;
         self.base += bytes.len() as u64;
-        self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+        self.line += memchr::memchr_iter(b'\n', bytes).count();
         if self.utf8.is_some() {
             return Ok(());
         }
