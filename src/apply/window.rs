@@ -8,8 +8,7 @@
 //! the facts that span the stream gathered first:
 //!
 //! 1. [`read`] takes stdin. A stream up to [`WHOLE_BYTES`] is returned whole and takes today's path,
-//!    byte for byte. A bigger one is spooled (in memory up to [`MEMORY_BYTES`], to a temporary
-//!    file past it) while it is cut into documents
+//!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
 //!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
 //!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
 //!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
@@ -21,8 +20,8 @@
 //!    `checksum/config` of a workload in any window follows it.
 //! 4. Pass 2 runs the pipeline on each window: its own documents, plus the chart's config
 //!    ConfigMap (the plan reads it for every workload) held as context but written, counted and
-//!    reported only by its own window. Each window's output goes to an output spool (memory, then
-//!    a file), copied to stdout only when every window succeeded (nothing on stdout on error).
+//!    reported only by its own window. Each window's output goes to an output spool file, copied
+//!    to stdout only when every window succeeded (nothing on stdout on error, as today).
 //!
 //! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
 //! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
@@ -76,26 +75,16 @@ pub const WINDOW_BYTES: usize = 64 * 1024;
 /// 16 ms whole, 19 ms in 64 KiB windows).
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
-/// A bigger stream, and its output, are held in memory up to this many bytes each, and go to
-/// temporary files in `TMPDIR` past it. Spooling to a file and reading it back cost a third of
-/// the time of passing 1,000 Deployments (1.6 MB) through (17 ms, 12 ms held in memory), while
-/// the memory target (peak at most 4x the input) is about big streams: a 100 MB one still
-/// takes memory for its index and a window per core, not for itself.
-pub const MEMORY_BYTES: usize = 4 << 20;
-
-/// The environment variable that sets the window size in bytes, the size up to which a stream
-/// is read whole, and the size up to which it is held in memory (tests use 1: one document per
-/// window, every byte through a temporary file).
+/// The environment variable that sets the window size in bytes, and the size up to which a
+/// stream is read whole (tests use 1: one document per window).
 pub const WINDOW_ENV: &str = "POLYAXON_PR_WINDOW_BYTES";
 
-/// The sizes: [`WINDOW_ENV`] for all three when set, else [`WHOLE_BYTES`], [`WINDOW_BYTES`]
-/// and [`MEMORY_BYTES`].
+/// The sizes: [`WINDOW_ENV`] for both when set, else [`WHOLE_BYTES`] and [`WINDOW_BYTES`].
 pub fn window_bytes() -> Result<Budget> {
     match std::env::var(WINDOW_ENV) {
         Err(_) => Ok(Budget {
             whole: WHOLE_BYTES,
             window: WINDOW_BYTES,
-            memory: MEMORY_BYTES,
         }),
         Ok(text) => text
             .trim()
@@ -105,7 +94,6 @@ pub fn window_bytes() -> Result<Budget> {
             .map(|n| Budget {
                 whole: n,
                 window: n,
-                memory: n,
             })
             .ok_or_else(|| {
                 Error::input(format!(
@@ -123,8 +111,6 @@ pub struct Budget {
     pub whole: usize,
     /// A bigger one is processed in windows of whole documents up to this many bytes.
     pub window: usize,
-    /// The spooled stream and its output are held in memory up to this many bytes each.
-    pub memory: usize,
 }
 
 /// Stdin, as read by [`read`].
@@ -147,79 +133,15 @@ struct Entry {
     config_map: bool,
 }
 
-/// Bytes kept in memory up to a limit ([`Budget::memory`]), then in a temporary file: a stream
-/// of a few MiB never touches the disk, a 100 MB one costs memory for the index, not the stream.
-struct TempFile {
-    purpose: &'static str,
-    limit: usize,
-    mem: Vec<u8>,
-    disk: Option<DiskFile>,
-}
-
-impl TempFile {
-    fn new(purpose: &'static str, limit: usize) -> TempFile {
-        TempFile {
-            purpose,
-            limit,
-            mem: Vec::new(),
-            disk: None,
-        }
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        if self.disk.is_none() && self.mem.len().saturating_add(bytes.len()) <= self.limit {
-            self.mem.extend_from_slice(bytes);
-            return Ok(());
-        }
-        let disk = match &mut self.disk {
-            Some(disk) => disk,
-            None => {
-                // Past the limit: what was held moves to the file.
-                let mut disk = DiskFile::new(self.purpose)?;
-                disk.write_all(&std::mem::take(&mut self.mem))?;
-                self.disk.insert(disk)
-            }
-        };
-        disk.write_all(bytes)
-    }
-
-    /// Read `len` bytes at `start` (windows of pass 2 are read from several threads at once).
-    fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
-        if let Some(disk) = &self.disk {
-            return disk.read_at(start, len);
-        }
-        usize::try_from(start)
-            .ok()
-            .and_then(|start| self.mem.get(start..start.checked_add(len)?))
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| {
-                Error::input(format!(
-                    "internal error: bytes {start}+{len} of the {} spool are past its end ({} \
-                     bytes); please report this",
-                    self.purpose,
-                    self.mem.len()
-                ))
-            })
-    }
-
-    /// Copy everything written to `out`.
-    fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        match &self.disk {
-            Some(disk) => disk.copy_to(out),
-            None => out.write_all(&self.mem),
-        }
-    }
-}
-
 /// A temporary file, removed when dropped (and, where the platform allows, unlinked as soon as
 /// it is open, so that even a killed process leaves nothing behind).
-struct DiskFile {
+struct TempFile {
     file: File,
     path: Option<PathBuf>,
 }
 
-impl DiskFile {
-    fn new(purpose: &str) -> Result<DiskFile> {
+impl TempFile {
+    fn new(purpose: &str) -> Result<TempFile> {
         let dir = std::env::temp_dir();
         let mut last = None;
         for attempt in 0..100u32 {
@@ -239,7 +161,7 @@ impl DiskFile {
             {
                 Ok(file) => {
                     let path = std::fs::remove_file(&path).err().map(|_| path);
-                    return Ok(DiskFile { file, path });
+                    return Ok(TempFile { file, path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => return Err(temp_error(&dir, &e)),
@@ -255,7 +177,8 @@ impl DiskFile {
             .map_err(|e| temp_error(&std::env::temp_dir(), &e))
     }
 
-    /// Read `len` bytes at `start`, without moving the file's cursor.
+    /// Read `len` bytes at `start`, without moving the file's cursor (windows of pass 2 are read
+    /// from several threads at once).
     fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
         let mut buf = vec![0; len];
         read_exact_at(&self.file, &mut buf, start)
@@ -272,7 +195,7 @@ impl DiskFile {
     }
 }
 
-impl Drop for DiskFile {
+impl Drop for TempFile {
     fn drop(&mut self) {
         if let Some(path) = &self.path {
             let _ = std::fs::remove_file(path);
@@ -325,7 +248,6 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     let Budget {
         whole,
         window: budget,
-        memory,
     } = budget;
     let read_error =
         |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
@@ -342,7 +264,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     }
     let mut reader = Reader {
         spool: Spool {
-            file: TempFile::new("stream", memory),
+            file: TempFile::new("stream")?,
             docs: Vec::new(),
             blank: true,
             budget,
@@ -679,8 +601,8 @@ impl Spool {
         let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
         let windows = self.windows();
         let mut sum = Sum::default();
-        let mut output = TempFile::new("out", self.file.limit);
-        let mut explained = TempFile::new("explain", self.file.limit);
+        let mut output = TempFile::new("out")?;
+        let mut explained = TempFile::new("explain")?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
         // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
@@ -1236,7 +1158,6 @@ mod tests {
         let budget = Budget {
             whole: budget,
             window: budget,
-            memory: budget,
         };
         match read(&mut stdin, budget)? {
             Input::Spooled(spool) => Ok(spool),
@@ -1317,11 +1238,7 @@ mod tests {
 
     #[test]
     fn a_stream_that_fits_is_read_whole() {
-        let budget = |whole| Budget {
-            whole,
-            window: 1,
-            memory: 1,
-        };
+        let budget = |whole| Budget { whole, window: 1 };
         let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap() else {
             panic!("spooled");
         };
@@ -1368,55 +1285,12 @@ mod tests {
     }
 
     #[test]
-    fn a_spool_moves_to_a_file_past_its_memory_limit() {
-        let mut spool = TempFile::new("test", 8);
-        spool.write_all(b"abcd").unwrap();
-        spool.write_all(b"efgh").unwrap();
-        assert!(spool.disk.is_none());
-        assert_eq!(spool.read_at(2, 4).unwrap(), b"cdef");
-        assert!(spool.read_at(6, 3).is_err());
-        spool.write_all(b"ij").unwrap();
-        assert!(spool.disk.is_some() && spool.mem.is_empty());
-        spool.write_all(b"kl").unwrap();
-        assert_eq!(spool.read_at(6, 5).unwrap(), b"ghijk");
-        let mut out = Vec::new();
-        spool.copy_to(&mut out).unwrap();
-        assert_eq!(out, b"abcdefghijkl");
-        let mut held = TempFile::new("test", usize::MAX);
-        held.write_all(b"abc").unwrap();
-        let mut out = Vec::new();
-        held.copy_to(&mut out).unwrap();
-        assert_eq!((out.as_slice(), held.disk.is_none()), (&b"abc"[..], true));
-    }
-
-    #[test]
-    fn a_stream_held_in_memory_reads_as_a_spooled_one() {
-        let text = "a: 1\n---\nb: 2\n---\n# Source: c\nc: 3\n";
-        let windows = |memory| {
-            let budget = Budget {
-                whole: 1,
-                window: 1,
-                memory,
-            };
-            let Input::Spooled(spool) = read(&mut text.as_bytes(), budget).unwrap() else {
-                panic!("read whole");
-            };
-            assert_eq!(spool.file.disk.is_none(), memory == usize::MAX);
-            let (window, _) = spool.load(vec![1, 2]).unwrap();
-            (spool.windows(), window)
-        };
-        assert_eq!(windows(usize::MAX), windows(0));
-        assert_eq!(windows(7), windows(0));
-    }
-
-    #[test]
     fn windows_are_smaller_than_what_is_read_whole() {
         let text = "a: 1\n---\nb: 2\n---\nc: 3\n";
         // 5, 9 and 9 bytes: one more than the whole limit is spooled, in windows of 14 bytes.
         let budget = Budget {
             whole: 22,
             window: 14,
-            memory: 0,
         };
         let Input::Spooled(spool) = read(&mut text.as_bytes(), budget).unwrap() else {
             panic!("read whole");
