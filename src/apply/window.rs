@@ -61,13 +61,12 @@ use crate::values::Values;
 use super::{Context, Outcome, Part};
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
-/// per core. Peak memory follows the window (about 20-40 MiB per MiB of window whose documents
-/// are edited: their values, drafts and minimal edits, per window in flight) while the time
-/// hardly does. Measured with the bench overlay editing every Deployment, two windows at a time
-/// (2 cores, mimalloc): 1,000 Deployments take 89-96 ms with windows of 32 KiB to 256 KiB and
-/// peak at 19, 25, 56 and 64 MiB; 10,000 take 0.71-0.78 s and peak at 23, 27, 60 and 62 MiB
-/// (the whole-stream path: 113 ms and 62 MiB at 1,000). A chart's usual stream (the Polyaxon
-/// one is 56 KB) stays within one window and takes the whole-stream path unchanged.
+/// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
+/// edits, per window in flight) while the time hardly does. Measured with the bench overlay
+/// editing every Deployment, two windows at a time (2 cores, mimalloc without huge pages):
+/// 1,000 Deployments take 50-60 ms with windows of 32 KiB to 256 KiB and peak at 10, 13, 18 and
+/// 26 MiB; 10,000 take 0.53-0.57 s and peak at 12, 15, 18 and 33 MiB. A chart's usual stream
+/// (the Polyaxon one is 56 KB) stays within one window and takes the whole-stream path unchanged.
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
 /// A stream up to this many bytes is read whole and takes the whole-stream path (no spool, no
