@@ -152,6 +152,8 @@ fn recompute_checksums(
             }
             let ops = match changed.get(&doc.index) {
                 Some(v) => checksum_ops(v, name, hash),
+                // A workload whose text cannot name the ConfigMap is not parsed.
+                None if !doc.may_hold(name) => continue,
                 None => doc
                     .value()?
                     .map_or_else(Vec::new, |v| checksum_ops(v, name, hash)),

@@ -426,6 +426,32 @@ fn checksum_config_follows_the_changed_config_map() {
 }
 
 #[test]
+fn a_workload_that_cannot_name_the_changed_config_map_is_not_parsed() {
+    // Issue 7: documents nothing can touch cost no full parse, not even when the ConfigMap
+    // changes and every workload's `checksum/config` is looked at. This one does not parse: were
+    // it read, the run would fail; it passes through byte for byte.
+    let broken = "---\n# Source: extra/templates/broken.yaml\napiVersion: apps/v1\nkind: Deployment\n\
+                  metadata:\n  name: unrelated\nspec:\n  template: {spec: [unclosed\n";
+    let mut input = read_fixture("helm3/defaults.yaml");
+    input.push_str(broken);
+    let output = stdout_of(&["-f", &values_file("hosts-tz")], &input);
+    assert!(output.ends_with(broken));
+    assert!(output.contains("checksum/config"));
+    // One that names it is read, and its syntax error reported.
+    let named = broken.replace("[unclosed", "[polyaxon-polyaxon-config");
+    let mut input = read_fixture("helm3/defaults.yaml");
+    input.push_str(&named);
+    let run = run(&["-f", &values_file("hosts-tz")], input.as_bytes());
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+    assert!(
+        run.stderr().contains("extra/templates/broken.yaml"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn conflicts_fail_with_nothing_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let conflicting = dir.path().join("conflict.yaml");

@@ -184,6 +184,11 @@ impl<'a> Planner<'a> {
         self.values.get(&to_pointer(parameter))
     }
 
+    /// Whether a stage has edited the document.
+    pub fn is_drafted(&self, index: usize) -> bool {
+        self.drafts.contains_key(&index)
+    }
+
     /// The document as edited so far.
     pub fn doc(&self, index: usize) -> Result<&Value> {
         if let Some(draft) = self.drafts.get(&index) {

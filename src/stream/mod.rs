@@ -117,6 +117,17 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.span.clone()]
     }
 
+    /// Whether the document may hold the string `name`, judged from its text without parsing
+    /// it (issue 7: a document nothing can touch costs no full parse). A name of letters, digits,
+    /// `-` and `.` (any valid object name) is written as is or through a double-quoted escape
+    /// (`\u002d`, a line continuation): YAML has no other way to write it without its
+    /// characters in a row. Any other name may be folded, so every document may hold it.
+    pub fn may_hold(&self, name: &str) -> bool {
+        let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+        let raw = self.raw();
+        !name.chars().all(plain) || raw.contains(name) || raw.contains('\\')
+    }
+
     /// The separator line and the comments before the content.
     pub fn header(&self) -> &'a str {
         &self.text[self.chunk.header.clone()]
@@ -394,6 +405,27 @@ fn beyond_limits(what: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_held_only_where_its_text_is_or_an_escape_may_write_it() {
+        let holds = |text: &str, name: &str| Stream::read(text).unwrap().docs[0].may_hold(name);
+        let name = "polyaxon-config";
+        // Every way YAML writes the name: the text holds it, or a backslash does.
+        for (text, held) in [
+            ("a: polyaxon-config\n", true),
+            ("a: 'polyaxon-config'\n", true),
+            ("a: \"polyaxon\\u002dconfig\"\n", true),
+            ("a: \"polyaxon-\\\n  config\"\n", true),
+            ("a: polyaxon-conf\n", false),
+        ] {
+            assert_eq!(holds(text, name), held, "{text}");
+            // ... and each of those reads as the name.
+            assert_eq!(parse_one(text, 1).unwrap()["a"] == name, held, "{text}");
+        }
+        // A name with a space may be folded over lines: every document may hold it.
+        assert_eq!(parse_one("a: my\n  map\n", 1).unwrap()["a"], "my map");
+        assert!(holds("a: my\n  map\n", "my map"));
+    }
 
     #[test]
     fn exposes_metadata_and_sources() {
