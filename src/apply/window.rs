@@ -807,17 +807,18 @@ fn parallel_windows(windows: usize) -> usize {
 /// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
 const MAX_PARALLEL_WINDOWS: usize = 4;
 
-/// `job` on `0..count`, `threads` at a time (one on this thread, the others on scoped threads),
-/// each result handed to `consume` in order: at most `threads` results are held at once, and the
-/// first error `consume` returns stops the run. A job that panics is re-raised here, as it would
-/// have been without threads.
+/// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
+/// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
+/// the one `consume` waits for (so at most that many results are held), and the first error
+/// `consume` returns stops the run (the workers finish the job they hold and stop). A job that
+/// panics is re-raised here, as it would have been without threads.
 fn in_order<T: Send>(
     count: usize,
     threads: usize,
     job: &(impl Fn(usize) -> T + Sync),
     mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    if threads < 2 {
+    if threads < 2 || count < 2 {
         return (0..count).try_for_each(|i| consume(job(i)));
     }
     let (jobs, queue) = mpsc::channel::<usize>();
@@ -827,7 +828,7 @@ fn in_order<T: Send>(
         // Moved in: dropped when this closure returns (also on an error), which stops the
         // workers before the scope waits for them.
         let jobs = jobs;
-        for _ in 1..threads {
+        for _ in 0..threads {
             let (queue, done) = (&queue, done.clone());
             scope.spawn(move || {
                 loop {
@@ -843,26 +844,27 @@ fn in_order<T: Send>(
                 }
             });
         }
-        let mut start = 0;
-        while start < count {
-            let end = count.min(start + threads);
-            for i in start + 1..end {
-                let _ = jobs.send(i);
+        let ahead = 2 * threads;
+        let mut started = 0;
+        let mut held = BTreeMap::new();
+        for next in 0..count {
+            while started < count && started < next + ahead {
+                let _ = jobs.send(started);
+                started += 1;
             }
-            let mut batch: Vec<Option<T>> = Vec::with_capacity(end - start);
-            batch.push(Some(job(start)));
-            batch.resize_with(end - start, || None);
-            for _ in start + 1..end {
-                match results.recv() {
-                    Ok((i, Ok(result))) => batch[i - start] = Some(result),
-                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
-                    Err(_) => unreachable!("the workers outlive the batches"),
+            let result = loop {
+                if let Some(result) = held.remove(&next) {
+                    break result;
                 }
-            }
-            for result in batch.into_iter().flatten() {
-                consume(result)?;
-            }
-            start = end;
+                match results.recv() {
+                    Ok((i, Ok(result))) => {
+                        held.insert(i, result);
+                    }
+                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
+                    Err(_) => unreachable!("the workers outlive the jobs"),
+                }
+            };
+            consume(result)?;
         }
         Ok(())
     })
