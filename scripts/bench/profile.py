@@ -15,8 +15,9 @@ STAGES = [
     ("prefilter (kind/metadata line scanner)", ["stream::prefilter"]),
     ("overlays, plan, patches, checks", ["overlay::", "plan::", "apply::", "podspec", "checks::", "json_patch", "regex"]),
     ("minimal-edit writer", ["stream::surgical"]),
+    ("fast YAML reader (edited documents)", ["stream::fast"]),
     ("other polyaxon-pr code", ["polyaxon_pr"]),
-    ("allocation and copying (malloc, free, memmove)", ["malloc", "free", "memmove", "memcpy", "memset", "_int_", "realloc", "alloc::"]),
+    ("allocation, copying, comparing (malloc, free, memmove, memcmp)", ["malloc", "free", "memmove", "memcpy", "memset", "memcmp", "_int_", "realloc", "alloc::", "_mi_", "mi_page"]),
     ("kernel (process start, page faults, I/O)", ["[k]"]),
 ]
 
