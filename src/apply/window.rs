@@ -810,8 +810,9 @@ const MAX_PARALLEL_WINDOWS: usize = 4;
 /// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
 /// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
 /// the one `consume` waits for (so at most that many results are held), and the first error
-/// `consume` returns stops the run (the workers finish the job they hold and stop). A job that
-/// panics is re-raised here, as it would have been without threads.
+/// `consume` returns stops the run (the jobs already queued, at most `2 * threads`, still run and
+/// their results are dropped). A job that panics is re-raised here, as it would have been
+/// without threads.
 fn in_order<T: Send>(
     count: usize,
     threads: usize,
