@@ -579,6 +579,54 @@ fn helm4_separate_strategy_hooks_alone_still_get_core_scheduling() {
     }
 }
 
+/// On a foreign stream the GPU values go to every container that uses `nvidia.com/gpu`; a
+/// workload whose text cannot name the resource is not parsed (a broken one passes through).
+#[test]
+fn a_foreign_stream_gets_gpu_volumes_without_parsing_the_workloads_that_use_no_gpu() {
+    let gpu = [
+        "---",
+        "# Source: other/templates/train.yaml",
+        "apiVersion: batch/v1",
+        "kind: Job",
+        "metadata:",
+        "  name: train",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        "      - name: c",
+        "        image: x",
+        "        resources:",
+        "          limits:",
+        "            nvidia.com/gpu: 1",
+        "",
+    ]
+    .join("\n");
+    let broken = "---\n# Source: other/templates/web.yaml\napiVersion: apps/v1\nkind: Deployment\n\
+                  metadata:\n  name: web\nspec:\n  template: {spec: [unclosed\n";
+    let stream = format!("{gpu}{broken}");
+    let out = run(&["-f", &values_file("gpu")], stream.as_bytes());
+    let stderr = out.stderr();
+    assert!(out.success(), "{stderr}");
+    let output = out.stdout_utf8();
+    assert!(output.ends_with(broken), "{output}");
+    let job = &documents(&output[..output.len() - broken.len()])[0];
+    let mounts = &job["spec"]["template"]["spec"]["containers"][0]["volumeMounts"];
+    assert!(mounts.as_array().is_some_and(|m| !m.is_empty()), "{job}");
+    // The same broken workload naming the resource is read, and its error reported.
+    let named = broken.replace("[unclosed", "[nvidia.com/gpu");
+    let out = run(
+        &["-f", &values_file("gpu")],
+        format!("{gpu}{named}").as_bytes(),
+    );
+    assert_eq!(out.code(), Some(2), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("other/templates/web.yaml"),
+        "{}",
+        out.stderr()
+    );
+}
+
 /// On a stream that is not the Polyaxon chart only the GPU parameters apply; every other value
 /// the user set is named in a warning instead of being ignored silently, and `--strict` fails.
 #[test]

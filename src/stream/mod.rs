@@ -117,13 +117,14 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.span.clone()]
     }
 
-    /// Whether the document may hold the string `name`, judged from its text without parsing
-    /// it (issue 7: a document nothing can touch costs no full parse). A name of letters, digits,
-    /// `-` and `.` (any valid object name) is written as is or through a double-quoted escape
-    /// (`\u002d`, a line continuation): YAML has no other way to write it without its
-    /// characters in a row. Any other name may be folded, so every document may hold it.
+    /// Whether the document may hold the string `name` (as a value or a key), judged from its
+    /// text without parsing it (issue 7: a document nothing can touch costs no full parse). A
+    /// name of letters, digits, `-`, `.`, `_` and `/` (object names, resource names) is written
+    /// as is or through a double-quoted escape (`\u002d`, `\/`, a line continuation): YAML has
+    /// no other way to write it without its characters in a row (folding a line break makes a
+    /// space). Any other name may be, so every document may hold it.
     pub fn may_hold(&self, name: &str) -> bool {
-        let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/');
         let raw = self.raw();
         !name.chars().all(plain) || raw.contains(name) || raw.contains('\\')
     }
@@ -421,6 +422,22 @@ mod tests {
             assert_eq!(holds(text, name), held, "{text}");
             // ... and each of those reads as the name.
             assert_eq!(parse_one(text, 1).unwrap()["a"] == name, held, "{text}");
+        }
+        let gpu = "nvidia.com/gpu";
+        for (text, held) in [
+            ("limits: {nvidia.com/gpu: 1}\n", true),
+            ("limits:\n  \"nvidia.com\\/gpu\": 1\n", true),
+            ("limits:\n  ? nvidia.com/gpu\n  : 1\n", true),
+            ("limits:\n  nvidia.com/gpus: 1\n", true),
+            ("limits:\n  amd.com/gpu: 1\n", false),
+        ] {
+            assert_eq!(holds(text, gpu), held, "{text}");
+            let limits = parse_one(text, 1).unwrap()["limits"].clone();
+            assert_eq!(
+                limits.get(gpu).is_some(),
+                held && !text.contains("gpus"),
+                "{text}"
+            );
         }
         // A name with a space may be folded over lines: every document may hold it.
         assert_eq!(parse_one("a: my\n  map\n", 1).unwrap()["a"], "my map");
