@@ -146,8 +146,7 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        // A workload whose text cannot name the resource is not parsed.
-        if !planner.is_drafted(index) && !planner.stream.docs[index].may_hold(GPU_RESOURCE) {
+        if !planner.may_hold_any(index, &[GPU_RESOURCE]) {
             continue;
         }
         inject_gpu_containers(planner, index, &gpu, &env)?;

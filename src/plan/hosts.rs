@@ -116,10 +116,7 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        // A workload whose text names none of the ConfigMaps is not parsed (unless a stage
-        // before this one edited it).
-        let doc = &planner.stream.docs[index];
-        if !planner.is_drafted(index) && !names.iter().any(|name| doc.may_hold(name)) {
+        if !planner.may_hold_any(index, &names) {
             continue;
         }
         let loading: Vec<ContainerRef> = planner

@@ -184,9 +184,14 @@ impl<'a> Planner<'a> {
         self.values.get(&to_pointer(parameter))
     }
 
-    /// Whether a stage has edited the document.
-    pub fn is_drafted(&self, index: usize) -> bool {
+    /// Whether the document may hold one of `names` (a string or a key): a stage edited it, or
+    /// its text may ([`crate::stream::Document::may_hold`]). A document that cannot is left
+    /// unparsed (issue 7: a document nothing can touch costs no full parse).
+    pub fn may_hold_any(&self, index: usize, names: &[impl AsRef<str>]) -> bool {
         self.drafts.contains_key(&index)
+            || names
+                .iter()
+                .any(|name| self.stream.docs[index].may_hold(name.as_ref()))
     }
 
     /// The document as edited so far.
