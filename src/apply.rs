@@ -10,6 +10,7 @@
 //! minimal-edit writer emits: the hash follows the ConfigMap's content, so a formatting-only
 //! difference never rolls pods.
 
+pub(crate) mod direct;
 pub mod window;
 
 use crate::podspec::At;
@@ -266,6 +267,9 @@ pub(crate) struct Context<'c> {
     pub config_maps: Option<&'c [(String, String)]>,
     /// The overlay rules whose nearest document and hooks to find ([`Tally`]).
     pub sweep: &'c BTreeSet<usize>,
+    /// Whether the overlay rules may edit documents directly ([`direct`]): not when `--explain`
+    /// must list their operations, nor in the ConfigMap pass (`config_maps` is `None`).
+    pub direct: bool,
 }
 
 /// One window's results, for the driver to add up as one run of the whole stream would have
@@ -286,6 +290,9 @@ pub(crate) struct Part {
     /// The window's own changed documents and their operations.
     pub changed: BTreeMap<usize, Value>,
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
+    /// The window's own documents the overlay rules edited directly ([`direct`]): their new
+    /// text (body and trailer). They are not in `changed`, and have no findings.
+    pub direct: BTreeMap<usize, String>,
     /// The output checks' findings on the window's own changed documents.
     pub check_findings: Vec<Finding>,
 }
@@ -335,8 +342,19 @@ pub(crate) fn inject_part(
         part.plan_failed = true;
         return Ok(part);
     };
-    let extended =
-        overlay::extend_plan_window(stream, &mut patches, drafts, overlays, ctx.own, ctx.sweep);
+    let (rewritten, matched) = match (ctx.direct, ctx.config_maps) {
+        (true, Some(known)) => direct::edit_window(stream, &drafts, overlays, ctx.own, known),
+        _ => Default::default(),
+    };
+    let extended = overlay::extend_plan_window(
+        stream,
+        &mut patches,
+        drafts,
+        overlays,
+        ctx.own,
+        ctx.sweep,
+        &matched,
+    );
     let drafts = match extended {
         Ok((drafts, tally)) => {
             part.tally = tally;
@@ -359,6 +377,7 @@ pub(crate) fn inject_part(
         Ok((changed, findings)) => {
             part.changed = changed;
             part.patches = patches;
+            part.direct = rewritten;
             part.check_findings = findings;
         }
         Err(err) => part.late_error = Some(err),

@@ -621,6 +621,7 @@ impl Spool {
                     first: number == 0,
                     known: Some(&known),
                     sweep: &none,
+                    direct: !explain,
                 },
                 |stream, layout, part| {
                     if part.failed() {
@@ -628,7 +629,13 @@ impl Spool {
                     }
                     rendered = (|| {
                         let own = |i: usize| window.contains(&layout.global(i));
-                        let out = emit::write_own(stream, &part.changed, &own, threads == 1)?;
+                        let out = emit::write_own(
+                            stream,
+                            &part.changed,
+                            std::mem::take(&mut part.direct),
+                            &own,
+                            threads == 1,
+                        )?;
                         let mut text = String::new();
                         if explain {
                             let outcome = Outcome {
@@ -683,6 +690,7 @@ impl Spool {
                         first: false,
                         known: Some(&known),
                         sweep: &sweep,
+                        direct: !explain,
                     },
                     |_, _, _| Ok(()),
                 )?;
@@ -735,6 +743,7 @@ impl Spool {
                 first: false,
                 config_maps: None,
                 sweep: &none,
+                direct: false,
             };
             if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
                 && !part.failed()
@@ -775,6 +784,7 @@ impl Spool {
             first: settings.first,
             config_maps: settings.known,
             sweep: settings.sweep,
+            direct: settings.direct,
         };
         let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
         then(&stream, &layout, &mut part)?;
@@ -791,6 +801,8 @@ struct Settings<'s> {
     first: bool,
     known: Option<&'s [(String, String)]>,
     sweep: &'s BTreeSet<usize>,
+    /// Whether documents may be edited directly ([`super::direct`]; not for `--explain`).
+    direct: bool,
 }
 
 /// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most

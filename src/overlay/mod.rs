@@ -307,11 +307,12 @@ pub(crate) fn extend_plan_window(
     overlays: &Overlays,
     own: &dyn Fn(usize) -> bool,
     sweep: &std::collections::BTreeSet<usize>,
+    direct: &BTreeMap<usize, Vec<usize>>,
 ) -> Result<(BTreeMap<usize, Value>, Tally)> {
     if overlays.is_empty() {
         return Ok((drafts, Tally::default()));
     }
-    let ((ops, drafts), tally) = run::run_window(stream, drafts, overlays, own, sweep)?;
+    let ((ops, drafts), tally) = run::run_window(stream, drafts, overlays, own, sweep, direct)?;
     for (index, ops) in ops {
         let tagged = ops.into_iter().map(|r| TaggedOp {
             op: r.op,

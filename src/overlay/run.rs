@@ -69,9 +69,10 @@ pub(super) fn run(
     drafts: BTreeMap<usize, Value>,
     overlays: &Overlays,
 ) -> Result<Edited> {
-    let mut state = State::new(stream, drafts);
-    for rule in &overlays.rules {
-        let matched = state.run(rule)?;
+    let none = BTreeMap::new();
+    let mut state = State::new(stream, drafts, &none);
+    for (position, rule) in overlays.rules.iter().enumerate() {
+        let matched = state.run(position, rule)?;
         if !rule.expect.admits(matched.len()) {
             let finding = state.expect_failure(rule, &matched)?;
             state.findings.push(finding);
@@ -109,18 +110,21 @@ pub struct RuleTally {
 /// others are shared context, such as the chart's ConfigMap, counted and reported by their own
 /// window). Nothing fails here: failures and `expect` are the driver's to judge once every
 /// window has run. For the rules in `sweep`, the nearest document and the hooks are found too.
+/// `direct`: the documents [`crate::apply::direct`] has already edited, each with the positions
+/// of the rules that matched it (counted here as matched, and not edited again).
 pub(crate) fn run_window(
     stream: &Stream<'_>,
     drafts: BTreeMap<usize, Value>,
     overlays: &Overlays,
     own: &dyn Fn(usize) -> bool,
     sweep: &BTreeSet<usize>,
+    direct: &BTreeMap<usize, Vec<usize>>,
 ) -> Result<(Edited, Tally)> {
-    let mut state = State::new(stream, drafts);
+    let mut state = State::new(stream, drafts, direct);
     let mut tally = Tally::default();
     for (position, rule) in overlays.rules.iter().enumerate() {
         let before = state.findings.len();
-        let matched: Vec<usize> = state.run(rule)?.into_iter().filter(|&i| own(i)).collect();
+        let matched: Vec<usize> = state.run(position, rule)?.into_iter().filter(|&i| own(i)).collect();
         let mut rule_tally = RuleTally {
             matched: matched.len(),
             ..RuleTally::default()
@@ -179,12 +183,19 @@ struct State<'s> {
     /// The document of each failure finding (`findings` also holds `expect` failures, after
     /// them; only [`run_window`] reads this).
     failed: Vec<usize>,
+    /// The documents edited directly, with the rules that matched them ([`run_window`]).
+    direct: &'s BTreeMap<usize, Vec<usize>>,
 }
 
 impl<'s> State<'s> {
-    fn new(stream: &'s Stream<'s>, drafts: BTreeMap<usize, Value>) -> Self {
+    fn new(
+        stream: &'s Stream<'s>,
+        drafts: BTreeMap<usize, Value>,
+        direct: &'s BTreeMap<usize, Vec<usize>>,
+    ) -> Self {
         State {
             stream,
+            direct,
             injected: drafts.keys().copied().collect(),
             drafts,
             before: BTreeMap::new(),
@@ -237,9 +248,15 @@ impl<'s> State<'s> {
     }
 
     /// Apply one rule to every document it matches; the indices matched.
-    fn run(&mut self, rule: &Rule) -> Result<Vec<usize>> {
+    fn run(&mut self, position: usize, rule: &Rule) -> Result<Vec<usize>> {
         let mut matched = Vec::new();
         for index in 0..self.stream.docs.len() {
+            if let Some(rules) = self.direct.get(&index) {
+                if rules.contains(&position) {
+                    matched.push(index);
+                }
+                continue;
+            }
             if self.matches(rule, index)? {
                 matched.push(index);
                 self.edit(rule, index)?;

@@ -77,25 +77,30 @@ fn write_with(
     if stream.text.trim().is_empty() {
         return Ok(EMPTY_OUTPUT.to_string());
     }
-    write_selected(stream, changed, minimal, true, &|_| true)
+    write_selected(stream, changed, BTreeMap::new(), minimal, true, &|_| true)
 }
 
 /// [`write`] for the documents `own` selects only: a window of a bigger stream, whose other
 /// documents are written by their own window ([`crate::apply::window`]; the driver handles the
 /// empty stream). `parallel`: the minimal edits may use every core (not when the windows
 /// themselves are written on every core).
+///
+/// `direct`: documents already rewritten ([`crate::apply::direct`]), body and trailer, written
+/// as the minimal edits of the changed documents are.
 pub fn write_own(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
+    direct: BTreeMap<usize, String>,
     own: &dyn Fn(usize) -> bool,
     parallel: bool,
 ) -> Result<String> {
-    write_selected(stream, changed, true, parallel, own)
+    write_selected(stream, changed, direct, true, parallel, own)
 }
 
 fn write_selected(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
+    direct: BTreeMap<usize, String>,
     minimal: bool,
     parallel: bool,
     own: &dyn Fn(usize) -> bool,
@@ -104,12 +109,14 @@ fn write_selected(
         true => minimal_edits(stream, changed, parallel),
         false => BTreeMap::new(),
     };
+    rewritten.extend(direct.into_iter().map(|(index, text)| (index, Some(text))));
     let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 8);
     for doc in stream.docs.iter().filter(|d| own(d.index)) {
-        let Some(value) = changed.get(&doc.index) else {
+        let value = changed.get(&doc.index);
+        if value.is_none() && !rewritten.contains_key(&doc.index) {
             out.push_str(doc.raw());
             continue;
-        };
+        }
         let crlf = doc.raw().contains("\r\n");
         let header = doc.header();
         out.push_str(header);
@@ -124,6 +131,9 @@ fn write_selected(
             out.push_str(&text);
             continue;
         }
+        let Some(value) = value else {
+            continue;
+        };
         let yaml = to_yaml(value)?;
         if crlf {
             out.push_str(&yaml.replace('\n', "\r\n"));

@@ -58,8 +58,36 @@ pub(super) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
 
 /// The writer's position tree alone (no value is built: the same checks, a third of the cost),
 /// or `None` when the fast path does not model the document.
-pub(super) fn tree(text: &str) -> Option<Node> {
+pub(crate) fn tree(text: &str) -> Option<Node> {
     Reader::new(text, true, false)?.document()?.1
+}
+
+/// The string a scalar node of [`tree`]`(text)` holds, when it is one this reader resolves with
+/// certainty: a plain scalar that reads as a string, a quoted one without escapes. `None` for
+/// any other node or scalar (a number, a boolean, a null, an escape).
+pub(crate) fn string_at<'t>(text: &'t str, node: &Node) -> Option<std::borrow::Cow<'t, str>> {
+    let Kind::Scalar(style) = node.kind else {
+        return None;
+    };
+    let raw = text.get(node.start..node.end)?;
+    match style {
+        ScalarStyle::Plain => match resolve_plain(raw)? {
+            Value::String(_) => Some(raw.into()),
+            _ => None,
+        },
+        ScalarStyle::SingleQuoted => {
+            let inner = raw.strip_prefix('\'')?.strip_suffix('\'')?;
+            Some(match inner.contains('\'') {
+                true => inner.replace("''", "'").into(),
+                false => inner.into(),
+            })
+        }
+        ScalarStyle::DoubleQuoted => {
+            let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+            (!inner.contains('\\')).then_some(inner.into())
+        }
+        _ => None,
+    }
 }
 
 struct Reader<'t> {

@@ -147,7 +147,7 @@ impl<'a> Document<'a> {
     /// What the YAML parser reads: the body and the trailer. The trailer carries no content, but
     /// its blank lines belong to a final keep-chomping block scalar (`|+`), as they do for
     /// Kubernetes, which parses the whole chunk.
-    fn yaml(&self) -> &'a str {
+    pub(crate) fn yaml(&self) -> &'a str {
         &self.text[self.chunk.body.start..self.chunk.span.end]
     }
 

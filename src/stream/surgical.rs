@@ -68,14 +68,14 @@ pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
 /// A node of the original text. `end` is the byte after its last content character (a block
 /// scalar's trailing blank lines count as content: they may be its value, under `|+`).
 #[derive(Debug, PartialEq)]
-pub(super) struct Node {
-    pub(super) kind: Kind,
-    pub(super) start: usize,
-    pub(super) end: usize,
+pub(crate) struct Node {
+    pub(crate) kind: Kind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 #[derive(Debug, PartialEq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Scalar(ScalarStyle),
     Map(Vec<Entry>),
     Seq(Vec<Item>),
@@ -83,27 +83,27 @@ pub(super) enum Kind {
 }
 
 #[derive(Debug, PartialEq)]
-pub(super) struct Entry {
-    pub(super) key: String,
-    pub(super) key_start: usize,
-    pub(super) colon: usize,
-    pub(super) value: Node,
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) key_start: usize,
+    pub(crate) colon: usize,
+    pub(crate) value: Node,
 }
 
 impl Entry {
-    fn end(&self) -> usize {
+    pub(crate) fn end(&self) -> usize {
         self.value.end.max(self.colon + 1)
     }
 }
 
 #[derive(Debug, PartialEq)]
-pub(super) struct Item {
-    pub(super) dash: usize,
-    pub(super) value: Node,
+pub(crate) struct Item {
+    pub(crate) dash: usize,
+    pub(crate) value: Node,
 }
 
 impl Item {
-    fn end(&self) -> usize {
+    pub(crate) fn end(&self) -> usize {
         self.value.end.max(self.dash + 1)
     }
 }
@@ -346,11 +346,11 @@ fn line_start(text: &str, pos: usize) -> usize {
 
 /// The start of the line after the one holding `pos` (a content end: the line may be a block
 /// scalar's blank last line).
-fn line_after(text: &str, pos: usize) -> usize {
+pub(crate) fn line_after(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
 }
 
-fn column(text: &str, pos: usize) -> usize {
+pub(crate) fn column(text: &str, pos: usize) -> usize {
     pos - line_start(text, pos)
 }
 
@@ -777,9 +777,39 @@ impl Editor<'_> {
     }
 }
 
+/// Whole lines inserted into `text` as this writer inserts new entries: each `(at, lines, keep)`
+/// at a line start, those at one position in the order given, then applied (CRLF restored)
+/// exactly as [`edit`] applies its own. [`crate::apply::direct`] writes through it, so that a
+/// document it edits is this writer's output to the byte.
+pub(crate) fn insert_lines(
+    text: &str,
+    inserts: Vec<(usize, String, bool)>,
+    crlf: bool,
+) -> Option<String> {
+    let mut editor = Editor {
+        text,
+        edits: Vec::with_capacity(inserts.len()),
+    };
+    for (at, lines, keep) in inserts {
+        editor.insert(at, lines, keep);
+    }
+    editor.apply(crlf).ok()
+}
+
+/// A new sequence item as this writer inserts it at dash column `col`.
+pub(crate) fn item_lines(item: &Value, col: usize) -> Option<String> {
+    let item = yaml(&Value::Array(vec![item.clone()])).ok()?;
+    Some(shift(&item, col, true))
+}
+
+/// A new mapping entry as this writer appends it at column `col`.
+pub(crate) fn entry_lines(key: &str, value: &Value, col: usize) -> Option<String> {
+    Some(shift(&yaml(&single(key, value)).ok()?, col, true))
+}
+
 /// Whether the text of `value` ends in a string with trailing blank lines, which [`to_yaml`]
 /// writes as a keep-chomping block scalar (`|+`) that takes in any blank line after it.
-fn ends_in_kept_breaks(value: &Value) -> bool {
+pub(crate) fn ends_in_kept_breaks(value: &Value) -> bool {
     match value {
         Value::String(s) => s.ends_with("\n\n"),
         Value::Object(m) => m.values().next_back().is_some_and(ends_in_kept_breaks),

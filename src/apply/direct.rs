@@ -1,0 +1,475 @@
+//! Direct edits: the overlay rules that only add entries to a pod spec's `volumes` and to its
+//! containers' `volumeMounts` and `env` — the common case, and the benchmark's — applied to a
+//! document's text without building its value.
+//!
+//! The general path ([`crate::overlay`], then the minimal-edit writer of
+//! [`crate::stream::surgical`]) reads an edited document three times (its value, its positions,
+//! and the writer's output, checked against the intended value), copies and patches the value,
+//! compares old and new values level by level, and checks the result. Here a document is read
+//! once, into the writer's position tree; the names that the rules and the output checks look at
+//! are read from the tree; new entries are written by the writer's own functions at the places
+//! the writer puts them (after a list's last item at its dash column, or as a new key after a
+//! mapping's last entry), in the writer's order. The text is therefore the writer's to the byte,
+//! which the tests hold it to against the general path on every document they have.
+//!
+//! A document is edited here only when that outcome is certain, and left to the general path
+//! otherwise (which then gives the same output, findings and messages it always gave):
+//! - every rule whose selector takes the document is *simple*: its edits are `volumes`,
+//!   `volumeMounts` and `env` only, with names that are plain strings, and valid env names;
+//! - the document is a pod-bearing kind whose pod spec is at a fixed place (not a `List`, not a
+//!   StatefulSet, whose claim templates are volumes too), read by the fast reader
+//!   ([`crate::stream::fast`]: block style, single-line scalars; anything else declines);
+//! - the pod spec, its containers and their lists are block mappings and sequences whose names
+//!   are plain or quoted strings, and they have none of the output checks' defects
+//!   ([`crate::checks`]) before or after the rules: no warning or error can be due;
+//! - no entry a rule adds is there already (by name, or mount path): no conflict, replacement or
+//!   no-op to judge — a second run on the output goes through the general path, which changes
+//!   nothing;
+//! - the caller excludes documents that `--explain` must describe, that the built-in injection
+//!   edited, or that may reference a ConfigMap whose checksum changes.
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::checks::valid_env_name;
+use crate::overlay::{Overlays, Rule};
+use crate::podspec;
+use crate::stream::fast;
+use crate::stream::surgical::{self, Entry, Item, Kind, Node};
+use crate::stream::{Document, Meta, Stream};
+
+/// A document the direct edits rewrote.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rewritten {
+    /// Its body and trailer, as [`surgical::rewrite`] would have written them.
+    pub text: String,
+    /// The positions of the rules that matched it (in rule order).
+    pub rules: Vec<usize>,
+}
+
+/// The overlay rules, each judged once: whether it is simple.
+pub(crate) struct Direct<'o> {
+    rules: &'o [Rule],
+    simple: Vec<bool>,
+}
+
+/// The lists a rule adds to, with the field that identifies their entries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Field {
+    Volumes,
+    Mounts,
+    Env,
+}
+
+impl Field {
+    fn list(self) -> &'static str {
+        match self {
+            Field::Volumes => "volumes",
+            Field::Mounts => "volumeMounts",
+            Field::Env => "env",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Field::Mounts => "mountPath",
+            Field::Volumes | Field::Env => "name",
+        }
+    }
+}
+
+impl<'o> Direct<'o> {
+    /// `None` when no rule is simple (nothing to do here).
+    pub(crate) fn new(overlays: &'o Overlays) -> Option<Self> {
+        let simple: Vec<bool> = overlays.rules.iter().map(simple).collect();
+        simple.iter().any(|s| *s).then_some(Direct {
+            rules: &overlays.rules,
+            simple,
+        })
+    }
+
+    /// The document rewritten by every rule that matches it, or `None` to leave it to the
+    /// general path (no rule matches, or the outcome is not certain here). `meta` is the
+    /// document's, as the stream's line scanner read it.
+    pub(crate) fn edit(&self, doc: &Document<'_>, meta: &Meta) -> Option<Rewritten> {
+        let candidates: Vec<usize> = (0..self.rules.len())
+            .filter(|&p| self.rules[p].select.meta_misses(meta).is_empty())
+            .collect();
+        if candidates.is_empty() || candidates.iter().any(|&p| !self.simple[p]) {
+            return None;
+        }
+        if meta.kind == "StatefulSet" {
+            return None;
+        }
+        let pointer = podspec::spec_pointer(&meta.api_version, &meta.kind)?;
+        let text = doc.yaml();
+        let root = fast::tree(text)?;
+        let mut node = &root;
+        let mut depth = 0;
+        for segment in pointer.split('/').skip(1) {
+            node = &entries(node)?.iter().find(|e| e.key == segment)?.value;
+            depth += 1;
+        }
+        let mut pod = Pod::read(text, entries(node)?, depth)?;
+        let mut rules = Vec::new();
+        for p in candidates {
+            if pod.apply(&self.rules[p])? {
+                rules.push(p);
+            }
+        }
+        pod.added_mounts_resolve()?;
+        let inserts = pod.inserts()?;
+        if inserts.is_empty() {
+            return None;
+        }
+        if inserts
+            .iter()
+            .any(|(_, lines, _)| lines.lines().any(crate::stream::split::is_separator))
+        {
+            return None;
+        }
+        let crlf = doc.raw().contains("\r\n");
+        let text = surgical::insert_lines(text, inserts, crlf)?;
+        Some(Rewritten { text, rules })
+    }
+}
+
+/// Whether a rule's edits are only volumes, mounts and env entries this module writes.
+fn simple(rule: &Rule) -> bool {
+    let e = &rule.edits;
+    let only_lists = e.env_from.is_empty()
+        && e.node_selector.is_empty()
+        && e.tolerations.is_empty()
+        && e.labels.is_empty()
+        && e.annotations.is_empty()
+        && e.merge.is_none()
+        && e.patch.is_empty();
+    let named = |items: &[Value], field: Field| {
+        items.iter().all(|item| {
+            let name = |key: &str| item.get(key).and_then(Value::as_str);
+            name(field.key()).is_some()
+                && (field != Field::Mounts || name("name").is_some())
+                && (field != Field::Env || name("name").is_some_and(valid_env_name))
+                && !surgical::ends_in_kept_breaks(item)
+        })
+    };
+    only_lists
+        && !(e.volumes.is_empty() && e.volume_mounts.is_empty() && e.env.is_empty())
+        && named(&e.volumes, Field::Volumes)
+        && named(&e.volume_mounts, Field::Mounts)
+        && named(&e.env, Field::Env)
+}
+
+/// The entries of a block mapping node.
+fn entries(node: &Node) -> Option<&[Entry]> {
+    match &node.kind {
+        Kind::Map(entries) if !entries.is_empty() => Some(entries),
+        _ => None,
+    }
+}
+
+/// The string at `key` of a block mapping's entries.
+fn string<'t>(text: &'t str, entries: &[Entry], key: &str) -> Option<Cow<'t, str>> {
+    let entry = entries.iter().find(|e| e.key == key)?;
+    fast::string_at(text, &entry.value)
+}
+
+/// A list of a pod spec or container: its items as they are (if the key is there) and the
+/// entries the rules add.
+struct List<'n, 't, 'o> {
+    field: Field,
+    /// The block sequence's items; `None` when the key is absent.
+    items: Option<&'n [Item]>,
+    /// The identity (`field.key()`) of every entry, those added included.
+    keys: Vec<Cow<'t, str>>,
+    /// The volume each mount names (mounts only), those added included.
+    volumes: Vec<Cow<'t, str>>,
+    added: Vec<&'o Value>,
+}
+
+impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
+    /// The list `field` of a mapping's entries: absent, or a non-empty block sequence of block
+    /// mappings with the strings this module reads; `None` for anything else.
+    fn read(text: &'t str, map: &'n [Entry], field: Field) -> Option<Self> {
+        let mut list = List {
+            field,
+            items: None,
+            keys: Vec::new(),
+            volumes: Vec::new(),
+            added: Vec::new(),
+        };
+        let Some(entry) = map.iter().find(|e| e.key == field.list()) else {
+            return Some(list);
+        };
+        let Kind::Seq(items) = &entry.value.kind else {
+            return None;
+        };
+        for item in items.iter() {
+            let fields = entries(&item.value)?;
+            list.keys.push(string(text, fields, field.key())?);
+            if field == Field::Mounts {
+                list.volumes.push(string(text, fields, "name")?);
+            }
+        }
+        list.items = Some(items.as_slice()).filter(|items| !items.is_empty());
+        list.items.map(|_| list)
+    }
+
+    /// Add `item` unless its identity is there already (`None`: a conflict or a no-op, the
+    /// general path's to judge).
+    fn add(&mut self, item: &'o Value) -> Option<()> {
+        let key = item.get(self.field.key()).and_then(Value::as_str)?;
+        if self.keys.iter().any(|k| k == key) {
+            return None;
+        }
+        self.keys.push(Cow::Owned(key.to_string()));
+        if self.field == Field::Mounts {
+            let volume = item.get("name").and_then(Value::as_str)?;
+            self.volumes.push(Cow::Owned(volume.to_string()));
+        }
+        self.added.push(item);
+        Some(())
+    }
+
+    /// No two entries share an identity.
+    fn unique(&self) -> bool {
+        let mut keys: Vec<&str> = self.keys.iter().map(|k| k.as_ref()).collect();
+        keys.sort_unstable();
+        keys.windows(2).all(|w| w[0] != w[1])
+    }
+}
+
+/// A container (or init container) of the pod spec.
+struct Container<'n, 't, 'o> {
+    map: &'n [Entry],
+    name: Cow<'t, str>,
+    mounts: List<'n, 't, 'o>,
+    env: List<'n, 't, 'o>,
+    /// The lists the rules created, in the order they did.
+    created: Vec<Field>,
+}
+
+/// The pod spec as far as the rules and the checks look at it.
+struct Pod<'n, 't, 'o> {
+    text: &'t str,
+    map: &'n [Entry],
+    /// The pod spec mapping's depth in the document (its lists are one deeper).
+    depth: usize,
+    volumes: List<'n, 't, 'o>,
+    /// `containers`, then `initContainers`.
+    containers: Vec<Container<'n, 't, 'o>>,
+    /// How many of `containers` are regular containers.
+    regular: usize,
+}
+
+impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
+    /// Read the pod spec; `None` unless it has the shapes this module reads and none of the
+    /// output checks' defects (which the general path reports).
+    fn read(text: &'t str, map: &'n [Entry], depth: usize) -> Option<Self> {
+        let volumes = List::read(text, map, Field::Volumes)?;
+        let mut containers = Vec::new();
+        let mut regular = 0;
+        for list in ["containers", "initContainers"] {
+            if let Some(entry) = map.iter().find(|e| e.key == list) {
+                let Kind::Seq(items) = &entry.value.kind else {
+                    return None;
+                };
+                for item in items {
+                    let map = entries(&item.value)?;
+                    containers.push(Container {
+                        map,
+                        name: string(text, map, "name")?,
+                        mounts: List::read(text, map, Field::Mounts)?,
+                        env: List::read(text, map, Field::Env)?,
+                        created: Vec::new(),
+                    });
+                }
+            }
+            if list == "containers" {
+                regular = containers.len();
+            }
+        }
+        let pod = Pod {
+            text,
+            map,
+            depth,
+            volumes,
+            containers,
+            regular,
+        };
+        pod.defect_free().then_some(pod)
+    }
+
+    /// No defect [`crate::checks::defects`] looks for: unique volume names, mounts of defined
+    /// volumes at unique paths, unique and valid env names.
+    fn defect_free(&self) -> bool {
+        self.volumes.unique()
+            && self.containers.iter().all(|c| {
+                c.mounts.unique()
+                    && c.env.unique()
+                    && c.env.keys.iter().all(|name| valid_env_name(name))
+                    && c.mounts
+                        .volumes
+                        .iter()
+                        .all(|v| self.volumes.keys.contains(v))
+            })
+    }
+
+    /// Apply one rule whose selector took the document by its identifying fields: `false` when
+    /// its container pattern reaches no container (the rule does not match), `None` when the
+    /// outcome is the general path's to judge.
+    fn apply(&mut self, rule: &'o Rule) -> Option<bool> {
+        let select = &rule.select;
+        let reach = match select.init_containers {
+            true => self.containers.len(),
+            false => self.regular,
+        };
+        let targets: Vec<usize> = (0..reach)
+            .filter(|&i| {
+                select
+                    .containers
+                    .as_ref()
+                    .is_none_or(|re| re.is_match(&self.containers[i].name))
+            })
+            .collect();
+        if select.containers.is_some() && targets.is_empty() {
+            return Some(false);
+        }
+        let edits = &rule.edits;
+        for volume in &edits.volumes {
+            self.volumes.add(volume)?;
+        }
+        for i in targets {
+            let container = &mut self.containers[i];
+            for (field, items) in [
+                (Field::Mounts, &edits.volume_mounts),
+                (Field::Env, &edits.env),
+            ] {
+                for item in items {
+                    let list = match field {
+                        Field::Mounts => &mut container.mounts,
+                        _ => &mut container.env,
+                    };
+                    list.add(item)?;
+                    if list.items.is_none() && !container.created.contains(&field) {
+                        container.created.push(field);
+                    }
+                }
+            }
+        }
+        Some(true)
+    }
+
+    /// Every mount added names a volume of the pod spec (the output checks' first rule).
+    fn added_mounts_resolve(&self) -> Option<()> {
+        let defined = |name: &str| self.volumes.keys.iter().any(|k| k == name);
+        self.containers
+            .iter()
+            .flat_map(|c| &c.mounts.added)
+            .all(|m| m.get("name").and_then(Value::as_str).is_some_and(defined))
+            .then_some(())
+    }
+
+    /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
+    /// position, a deeper node's before its parent's.
+    fn inserts(&self) -> Option<Vec<(usize, String, bool)>> {
+        let text = self.text;
+        let mut edits: Vec<(usize, usize, String, bool)> = Vec::new();
+        let mut items_of = |list: &List<'_, '_, '_>, depth: usize| -> Option<()> {
+            let (Some(items), Some(last)) = (list.items, list.added.last()) else {
+                return Some(());
+            };
+            let col = surgical::column(text, items.first()?.dash);
+            let mut lines = String::new();
+            for item in &list.added {
+                lines.push_str(&surgical::item_lines(item, col)?);
+            }
+            let at = surgical::line_after(text, items.last()?.end());
+            edits.push((at, depth, lines, surgical::ends_in_kept_breaks(last)));
+            Some(())
+        };
+        items_of(&self.volumes, self.depth + 1)?;
+        for c in &self.containers {
+            items_of(&c.mounts, self.depth + 3)?;
+            items_of(&c.env, self.depth + 3)?;
+        }
+        for c in &self.containers {
+            let lists = c.created.iter().map(|f| match f {
+                Field::Mounts => &c.mounts,
+                _ => &c.env,
+            });
+            edits.extend(new_keys(text, c.map, lists, self.depth + 2)?);
+        }
+        let created = self.volumes.items.is_none() && !self.volumes.added.is_empty();
+        edits.extend(new_keys(
+            text,
+            self.map,
+            created.then_some(&self.volumes),
+            self.depth,
+        )?);
+        // A stable sort: at one position, deeper first, then in the order pushed.
+        edits.sort_by_key(|(at, depth, _, _)| (*at, Reverse(*depth)));
+        Some(
+            edits
+                .into_iter()
+                .map(|(at, _, lines, keep)| (at, lines, keep))
+                .collect(),
+        )
+    }
+}
+
+/// The lists a mapping gains as new keys, appended after its last entry at its column.
+fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
+    text: &str,
+    map: &[Entry],
+    lists: impl IntoIterator<Item = &'l List<'n, 't, 'o>>,
+    depth: usize,
+) -> Option<Option<(usize, usize, String, bool)>> {
+    let col = surgical::column(text, map.first()?.key_start);
+    let (mut lines, mut keep) = (String::new(), false);
+    for list in lists {
+        let value = Value::Array(list.added.iter().map(|v| (*v).clone()).collect());
+        lines.push_str(&surgical::entry_lines(list.field.list(), &value, col)?);
+        keep = surgical::ends_in_kept_breaks(&value);
+    }
+    if lines.is_empty() {
+        return Some(None);
+    }
+    let at = surgical::line_after(text, map.last()?.end());
+    Some(Some((at, depth, lines, keep)))
+}
+
+/// The direct edits of a window's own documents (`own`), except those the built-in injection
+/// edited (`drafts`) and those that may reference a ConfigMap whose checksum changes
+/// (`config_maps`): each document's new text, and the rules that matched it.
+pub(crate) fn edit_window(
+    stream: &Stream<'_>,
+    drafts: &BTreeMap<usize, Value>,
+    overlays: &Overlays,
+    own: &dyn Fn(usize) -> bool,
+    config_maps: &[(String, String)],
+) -> (BTreeMap<usize, String>, BTreeMap<usize, Vec<usize>>) {
+    let (mut texts, mut matched) = (BTreeMap::new(), BTreeMap::new());
+    let Some(direct) = Direct::new(overlays) else {
+        return (texts, matched);
+    };
+    for doc in &stream.docs {
+        if !own(doc.index) || drafts.contains_key(&doc.index) || doc.is_empty() {
+            continue;
+        }
+        if config_maps.iter().any(|(name, _)| doc.may_hold(name)) {
+            continue;
+        }
+        let Ok(Some(meta)) = doc.meta_ref() else {
+            continue;
+        };
+        if let Some(done) = direct.edit(doc, meta) {
+            texts.insert(doc.index, done.text);
+            matched.insert(doc.index, done.rules);
+        }
+    }
+    (texts, matched)
+}
