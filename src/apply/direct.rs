@@ -29,8 +29,9 @@
 //!   edited, or that may reference a ConfigMap whose checksum changes.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -54,10 +55,19 @@ pub(crate) struct Rewritten {
 pub(crate) struct Direct<'o> {
     rules: &'o [Rule],
     simple: Vec<bool>,
+    /// The lines written for the entries added to a list, by list, entries and column: most
+    /// documents of a stream get the same ones (serialising them was a third of the cost).
+    lines: RefCell<HashMap<LinesKey, String>>,
 }
 
+/// An added entry: the rule's position and the entry's index in the rule's list.
+type EntryId = (usize, usize);
+
+/// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
+type LinesKey = (Field, Vec<EntryId>, usize, bool);
+
 /// The lists a rule adds to, with the field that identifies their entries.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Field {
     Volumes,
     Mounts,
@@ -88,6 +98,7 @@ impl<'o> Direct<'o> {
         simple.iter().any(|s| *s).then_some(Direct {
             rules: &overlays.rules,
             simple,
+            lines: RefCell::new(HashMap::new()),
         })
     }
 
@@ -116,12 +127,12 @@ impl<'o> Direct<'o> {
         let mut pod = Pod::read(text, entries(node)?, depth)?;
         let mut rules = Vec::new();
         for p in candidates {
-            if pod.apply(&self.rules[p])? {
+            if pod.apply(p, &self.rules[p])? {
                 rules.push(p);
             }
         }
         pod.added_mounts_resolve()?;
-        let inserts = pod.inserts()?;
+        let inserts = pod.inserts(&self.lines)?;
         if inserts.is_empty() {
             return None;
         }
@@ -187,7 +198,7 @@ struct List<'n, 't, 'o> {
     keys: Vec<Cow<'t, str>>,
     /// The volume each mount names (mounts only), those added included.
     volumes: Vec<Cow<'t, str>>,
-    added: Vec<&'o Value>,
+    added: Vec<(EntryId, &'o Value)>,
 }
 
 impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
@@ -220,7 +231,7 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
 
     /// Add `item` unless its identity is there already (`None`: a conflict or a no-op, the
     /// general path's to judge).
-    fn add(&mut self, item: &'o Value) -> Option<()> {
+    fn add(&mut self, id: EntryId, item: &'o Value) -> Option<()> {
         let key = item.get(self.field.key()).and_then(Value::as_str)?;
         if self.keys.iter().any(|k| k == key) {
             return None;
@@ -230,7 +241,7 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
             let volume = item.get("name").and_then(Value::as_str)?;
             self.volumes.push(Cow::Owned(volume.to_string()));
         }
-        self.added.push(item);
+        self.added.push((id, item));
         Some(())
     }
 
@@ -321,7 +332,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
     /// Apply one rule whose selector took the document by its identifying fields: `false` when
     /// its container pattern reaches no container (the rule does not match), `None` when the
     /// outcome is the general path's to judge.
-    fn apply(&mut self, rule: &'o Rule) -> Option<bool> {
+    fn apply(&mut self, position: usize, rule: &'o Rule) -> Option<bool> {
         let select = &rule.select;
         let reach = match select.init_containers {
             true => self.containers.len(),
@@ -339,8 +350,8 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             return Some(false);
         }
         let edits = &rule.edits;
-        for volume in &edits.volumes {
-            self.volumes.add(volume)?;
+        for (i, volume) in edits.volumes.iter().enumerate() {
+            self.volumes.add((position, i), volume)?;
         }
         for i in targets {
             let container = &mut self.containers[i];
@@ -348,12 +359,12 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                 (Field::Mounts, &edits.volume_mounts),
                 (Field::Env, &edits.env),
             ] {
-                for item in items {
+                for (k, item) in items.iter().enumerate() {
                     let list = match field {
                         Field::Mounts => &mut container.mounts,
                         _ => &mut container.env,
                     };
-                    list.add(item)?;
+                    list.add((position, k), item)?;
                     if list.items.is_none() && !container.created.contains(&field) {
                         container.created.push(field);
                     }
@@ -369,24 +380,21 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         self.containers
             .iter()
             .flat_map(|c| &c.mounts.added)
-            .all(|m| m.get("name").and_then(Value::as_str).is_some_and(defined))
+            .all(|(_, m)| m.get("name").and_then(Value::as_str).is_some_and(defined))
             .then_some(())
     }
 
     /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
     /// position, a deeper node's before its parent's.
-    fn inserts(&self) -> Option<Vec<(usize, String, bool)>> {
+    fn inserts(&self, cache: &RefCell<HashMap<LinesKey, String>>) -> Option<Vec<(usize, String, bool)>> {
         let text = self.text;
         let mut edits: Vec<(usize, usize, String, bool)> = Vec::new();
         let mut items_of = |list: &List<'_, '_, '_>, depth: usize| -> Option<()> {
-            let (Some(items), Some(last)) = (list.items, list.added.last()) else {
+            let (Some(items), Some((_, last))) = (list.items, list.added.last()) else {
                 return Some(());
             };
             let col = surgical::column(text, items.first()?.dash);
-            let mut lines = String::new();
-            for item in &list.added {
-                lines.push_str(&surgical::item_lines(item, col)?);
-            }
+            let lines = written(cache, list, col, false)?;
             let at = surgical::line_after(text, items.last()?.end());
             edits.push((at, depth, lines, surgical::ends_in_kept_breaks(last)));
             Some(())
@@ -401,10 +409,11 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                 Field::Mounts => &c.mounts,
                 _ => &c.env,
             });
-            edits.extend(new_keys(text, c.map, lists, self.depth + 2)?);
+            edits.extend(new_keys(cache, text, c.map, lists, self.depth + 2)?);
         }
         let created = self.volumes.items.is_none() && !self.volumes.added.is_empty();
         edits.extend(new_keys(
+            cache,
             text,
             self.map,
             created.then_some(&self.volumes),
@@ -421,8 +430,38 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
     }
 }
 
+/// The entries added to `list`, written at column `col` as the minimal-edit writer writes them:
+/// as new items of the list, or (`key`) as the list's new key with its items.
+fn written(
+    cache: &RefCell<HashMap<LinesKey, String>>,
+    list: &List<'_, '_, '_>,
+    col: usize,
+    key: bool,
+) -> Option<String> {
+    let id = (list.field, list.added.iter().map(|(id, _)| *id).collect(), col, key);
+    if let Some(lines) = cache.borrow().get(&id) {
+        return Some(lines.clone());
+    }
+    let lines = match key {
+        true => {
+            let items = list.added.iter().map(|(_, v)| (*v).clone()).collect();
+            surgical::entry_lines(list.field.list(), &Value::Array(items), col)?
+        }
+        false => {
+            let mut lines = String::new();
+            for (_, item) in &list.added {
+                lines.push_str(&surgical::item_lines(item, col)?);
+            }
+            lines
+        }
+    };
+    cache.borrow_mut().insert(id, lines.clone());
+    Some(lines)
+}
+
 /// The lists a mapping gains as new keys, appended after its last entry at its column.
 fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
+    cache: &RefCell<HashMap<LinesKey, String>>,
     text: &str,
     map: &[Entry],
     lists: impl IntoIterator<Item = &'l List<'n, 't, 'o>>,
@@ -431,9 +470,11 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
     let col = surgical::column(text, map.first()?.key_start);
     let (mut lines, mut keep) = (String::new(), false);
     for list in lists {
-        let value = Value::Array(list.added.iter().map(|v| (*v).clone()).collect());
-        lines.push_str(&surgical::entry_lines(list.field.list(), &value, col)?);
-        keep = surgical::ends_in_kept_breaks(&value);
+        lines.push_str(&written(cache, list, col, true)?);
+        keep = list
+            .added
+            .last()
+            .is_some_and(|(_, v)| surgical::ends_in_kept_breaks(v));
     }
     if lines.is_empty() {
         return Some(None);
