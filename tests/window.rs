@@ -126,6 +126,9 @@ fn polyaxon_renders_with_the_example_overlays() {
             &["-f", &values, "--overlays", &overlay, "--explain"],
             &stream,
         );
+        // Without --explain, windows edit what the rules only add to directly
+        // (src/apply/direct.rs): the output must still be the whole run's.
+        same(&["--overlays", &overlay], &stream);
         same(
             &[
                 "-f",
@@ -182,6 +185,9 @@ fn bench_like_streams_with_an_overlay() {
     let run = same(&["--overlays", &overlay, "--explain"], stream.as_bytes());
     assert!(run.success(), "{}", run.stderr());
     assert_eq!(run.stdout_utf8().matches("mountPath: /scratch").count(), 60);
+    // Without --explain the windows take the direct edits (src/apply/direct.rs).
+    let direct = same(&["--overlays", &overlay], stream.as_bytes());
+    assert_eq!(direct.stdout(), run.stdout());
     same(&[], stream.as_bytes());
     // Values that only a Polyaxon stream takes: the generic profile warns once.
     let values = write(

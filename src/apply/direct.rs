@@ -386,7 +386,10 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
 
     /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
     /// position, a deeper node's before its parent's.
-    fn inserts(&self, cache: &RefCell<HashMap<LinesKey, String>>) -> Option<Vec<(usize, String, bool)>> {
+    fn inserts(
+        &self,
+        cache: &RefCell<HashMap<LinesKey, String>>,
+    ) -> Option<Vec<(usize, String, bool)>> {
         let text = self.text;
         let mut edits: Vec<(usize, usize, String, bool)> = Vec::new();
         let mut items_of = |list: &List<'_, '_, '_>, depth: usize| -> Option<()> {
@@ -438,7 +441,12 @@ fn written(
     col: usize,
     key: bool,
 ) -> Option<String> {
-    let id = (list.field, list.added.iter().map(|(id, _)| *id).collect(), col, key);
+    let id = (
+        list.field,
+        list.added.iter().map(|(id, _)| *id).collect(),
+        col,
+        key,
+    );
     if let Some(lines) = cache.borrow().get(&id) {
         return Some(lines.clone());
     }
@@ -514,3 +522,6 @@ pub(crate) fn edit_window(
     }
     (texts, matched)
 }
+
+#[cfg(test)]
+mod tests;

@@ -124,7 +124,11 @@ pub(crate) fn run_window(
     let mut tally = Tally::default();
     for (position, rule) in overlays.rules.iter().enumerate() {
         let before = state.findings.len();
-        let matched: Vec<usize> = state.run(position, rule)?.into_iter().filter(|&i| own(i)).collect();
+        let matched: Vec<usize> = state
+            .run(position, rule)?
+            .into_iter()
+            .filter(|&i| own(i))
+            .collect();
         let mut rule_tally = RuleTally {
             matched: matched.len(),
             ..RuleTally::default()
