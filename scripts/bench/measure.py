@@ -2,9 +2,13 @@
 """Runs a command several times with stdin from a file and reports wall time and peak memory.
 
 hyperfine-style: WARMUP unmeasured runs, then RUNS measured ones; the median wall time is the
-result. Peak resident memory comes from wait4(2)'s rusage of each child, so it is the command's
-own (not a shell's). The last run's stdout is kept in OUT, its stderr in OUT.err. Debian bookworm's hyperfine (1.15)
-has neither --input nor memory figures, hence this small runner.
+result. Peak resident memory is GNU time's figure for the command (`/usr/bin/time -f %M`: the
+rusage of wait4(2) in the parent would also count the pre-exec copy of this Python process); it
+is taken in the warmup runs, so that the timed runs start the command itself, without GNU time's
+extra fork and exec, and the runner blocks in wait4(2) instead of polling (together about 2 ms
+that belonged to neither tool). Without warmup runs (the slow cases), the timed runs measure the
+memory too. The last run's stdout is kept in OUT, its stderr in OUT.err. Debian bookworm's
+hyperfine (1.15) has neither --input nor memory figures, hence this small runner.
 
     measure.py --runs 5 --warmup 1 --stdin IN --stdout OUT [--timeout S] -- CMD ARGS...
 
@@ -19,31 +23,41 @@ import os
 import signal
 import statistics
 import sys
+import threading
 import time
 
 
-def run_once(cmd, stdin_path, stdout_path, timeout):
-    """One run: (wall seconds, peak RSS KiB, exit status or None on timeout)."""
+def run_once(cmd, stdin_path, stdout_path, timeout, memory):
+    """One run: (wall seconds, peak RSS KiB or 0, exit status or None on timeout). With `memory`,
+    under GNU time."""
     rss_file = stdout_path + ".rss"
-    cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd]
+    if memory:
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd]
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_OPEN, 1, stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
         (os.POSIX_SPAWN_OPEN, 2, stdout_path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
     ]
+    timed_out = threading.Event()
+
+    def stop():
+        timed_out.set()
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     start = time.perf_counter()
     pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions, setpgroup=0)
-    deadline = start + timeout
-    while True:
-        done, status, _ = os.wait4(pid, os.WNOHANG)
-        if done:
-            wall = time.perf_counter() - start
-            return wall, read_rss(rss_file), os.waitstatus_to_exitcode(status)
-        if time.perf_counter() > deadline:
-            os.killpg(pid, signal.SIGKILL)
-            os.wait4(pid, 0)
-            return time.perf_counter() - start, 0, None
-        time.sleep(0.0005)
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    _, status, _ = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    timer.cancel()
+    if timed_out.is_set():
+        return wall, 0, None
+    rss = read_rss(rss_file) if memory else 0
+    return wall, rss, os.waitstatus_to_exitcode(status)
 
 
 def read_rss(path):
@@ -69,13 +83,17 @@ def main():
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         sys.exit("measure.py: no command")
+    peak = 0
     for _ in range(args.warmup):
-        _, _, code = run_once(cmd, args.stdin, args.stdout, args.timeout)
+        _, rss, code = run_once(cmd, args.stdin, args.stdout, args.timeout, memory=True)
+        peak = max(peak, rss)
         if code != 0:
             break
-    walls, peak, code = [], 0, 0
+    walls, code = [], 0
     for _ in range(args.runs):
-        wall, rss, code = run_once(cmd, args.stdin, args.stdout, args.timeout)
+        wall, rss, code = run_once(
+            cmd, args.stdin, args.stdout, args.timeout, memory=args.warmup == 0
+        )
         walls.append(wall)
         peak = max(peak, rss)
         if code != 0:

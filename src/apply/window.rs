@@ -346,28 +346,45 @@ struct Reader {
 }
 
 impl Reader {
-    /// Cut off every chunk that a separator line in `buf` ends.
+    /// Cut off every chunk that a separator line in `buf` ends. Only lines that start with
+    /// `---` can be separators: they are found with one substring search (`\n---`) over the
+    /// block, not line by line.
     fn cut_complete(&mut self) -> Result<()> {
         // The chunks cut off are dropped from `buf` once per call, not once per chunk.
         let buf = std::mem::take(&mut self.buf);
         let mut chunk_start = 0;
         let mut result = Ok(());
         loop {
-            // Resume the search for the line's end where the last block's ended (a line may
-            // be megabytes long).
-            let from = self.scan.max(self.searched);
-            let Some(nl) = memchr::memchr(b'\n', &buf[from..]) else {
+            // Resume where the last block's search ended (a line may be megabytes long); a
+            // `\n---` may straddle that end.
+            let from = self.scan.max(self.searched.saturating_sub(3));
+            let found = match buf[self.scan..].starts_with(b"---") {
+                true => Some(self.scan),
+                false => memchr::memmem::find(&buf[from..], b"\n---").map(|i| from + i + 1),
+            };
+            let Some(start) = found else {
+                // Every complete line is examined; the last one may still grow into a `---`.
+                if let Some(nl) = memchr::memrchr(b'\n', &buf[from..]) {
+                    self.scan = from + nl + 1;
+                }
                 self.searched = buf.len();
                 break;
             };
-            let start = self.scan;
-            let end = from + nl + 1;
-            let line = &buf[start..end - 1];
+            let line_from = match start == self.scan {
+                true => start.max(self.searched),
+                false => start,
+            };
+            let Some(nl) = memchr::memchr(b'\n', &buf[line_from..]) else {
+                // The rest of that line is still to come.
+                self.scan = start;
+                self.searched = buf.len();
+                break;
+            };
+            let end = line_from + nl + 1;
             // A separator at the start of the current chunk opens it; one at offset 0 of the
             // stream opens none.
             if start > chunk_start
-                && line.starts_with(b"---")
-                && std::str::from_utf8(line).is_ok_and(split::is_separator)
+                && std::str::from_utf8(&buf[start..end - 1]).is_ok_and(split::is_separator)
             {
                 result = self.chunk(&buf[chunk_start..start]);
                 if result.is_err() {
@@ -562,40 +579,70 @@ impl Spool {
 
     /// Pass 1: with `--strict`, parse every document (an error stops here, as it would before
     /// anything else); read every document's metadata for the profile (when it loaded) and note
-    /// the ConfigMaps.
+    /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
+    /// the first error is the one a sequential pass meets.
     pub fn index(&mut self, strict: bool, profile: Option<&ChartProfile>) -> Result<()> {
         let mut facts = Facts {
             targets: Targets::default(),
             meta_error: None,
         };
-        for window in self.windows() {
+        let windows = self.windows();
+        let mut config_maps = Vec::new();
+        // A window's documents: stream index, and whether it is a ConfigMap and the roles it
+        // takes, or the error reading its metadata.
+        let read = |number: usize| -> Result<Vec<(usize, Result<Option<(bool, Vec<Role>)>>)>> {
+            let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
             let stream = self.open(&text, &layout)?;
             if strict {
                 stream.parse_all()?;
             }
-            for index in window {
-                if facts.meta_error.is_some() {
-                    break;
-                }
+            let mut docs = Vec::with_capacity(window.len());
+            for index in window.clone() {
                 let Some(doc) = layout.local(index).and_then(|i| stream.docs.get(i)) else {
                     continue;
                 };
-                let meta = match doc.meta() {
-                    Ok(Some(meta)) => meta,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        facts.meta_error = Some(e);
-                        break;
-                    }
-                };
-                self.docs[index].config_map = meta.kind == "ConfigMap";
-                if let Some(profile) = profile {
-                    for role in ROLES.into_iter().filter(|role| profile.is(*role, &meta)) {
-                        facts.targets.roles.entry(role).or_default().push(index);
-                    }
+                let found = doc.meta_ref().map(|meta| {
+                    meta.map(|meta| {
+                        let roles = profile.map_or_else(Vec::new, |profile| {
+                            ROLES
+                                .into_iter()
+                                .filter(|role| profile.is(*role, meta))
+                                .collect()
+                        });
+                        (meta.kind == "ConfigMap", roles)
+                    })
+                });
+                let failed = found.is_err();
+                docs.push((index, found));
+                if failed {
+                    break;
                 }
             }
+            Ok(docs)
+        };
+        in_order(windows.len(), parallel_windows(windows.len()), &read, |docs| {
+            for (index, found) in docs? {
+                if facts.meta_error.is_some() {
+                    break;
+                }
+                match found {
+                    Ok(Some((config_map, roles))) => {
+                        if config_map {
+                            config_maps.push(index);
+                        }
+                        for role in roles {
+                            facts.targets.roles.entry(role).or_default().push(index);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => facts.meta_error = Some(e),
+                }
+            }
+            Ok(())
+        })?;
+        for index in config_maps {
+            self.docs[index].config_map = true;
         }
         self.facts = Some(facts);
         Ok(())
