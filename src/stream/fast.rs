@@ -26,6 +26,8 @@
 //! for its value, once for its positions, and once more to check the writer's output — each time
 //! here when the document allows it.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
@@ -104,9 +106,9 @@ struct Reader<'t> {
 }
 
 /// What a line's content starts with.
-enum Start {
+enum Start<'t> {
     Key {
-        name: String,
+        name: &'t str,
         start: usize,
         colon: usize,
     },
@@ -236,7 +238,7 @@ impl<'t> Reader<'t> {
     }
 
     /// Whether the content at `p` is a simple key followed by `:` (and a space or line end).
-    fn key_at(&self, p: usize) -> Option<Start> {
+    fn key_at(&self, p: usize) -> Option<Start<'t>> {
         let b = self.b;
         match b.get(p)? {
             quote @ (b'"' | b'\'') => {
@@ -260,7 +262,7 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 Some(Start::Key {
-                    name: name.to_string(),
+                    name,
                     start: p,
                     colon: q,
                 })
@@ -281,8 +283,8 @@ impl<'t> Reader<'t> {
                 if colon > MAX_KEY {
                     return None;
                 }
-                simple_key(name).then(|| Start::Key {
-                    name: name.to_string(),
+                simple_key(name).then_some(Start::Key {
+                    name,
                     start: p,
                     colon: p + colon,
                 })
@@ -311,13 +313,13 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 entries.push(Entry {
-                    key: name.clone(),
+                    key: name.to_string(),
                     key_start: start,
                     colon,
                     value: node?,
                 });
             }
-            if self.values && map.insert(name, value).is_some() {
+            if self.values && map.insert(name.to_string(), value).is_some() {
                 return None;
             }
             match self.next {
@@ -469,11 +471,11 @@ impl<'t> Reader<'t> {
         let b = self.b;
         let (value, style, end) = match b[p] {
             b'"' => {
-                let (s, end) = self.double_quoted(p)?;
+                let (s, end) = self.double_quoted(p, self.values)?;
                 (Value::String(s), ScalarStyle::DoubleQuoted, end)
             }
             b'\'' => {
-                let (s, end) = self.single_quoted(p)?;
+                let (s, end) = self.single_quoted(p, self.values)?;
                 (Value::String(s), ScalarStyle::SingleQuoted, end)
             }
             b'[' | b'{' => {
@@ -501,7 +503,11 @@ impl<'t> Reader<'t> {
                 if s.ends_with(':') {
                     return None;
                 }
-                (resolve_plain(s)?, ScalarStyle::Plain, p + s.len())
+                let value = match self.values {
+                    true => resolve_plain(s)?,
+                    false => plain(s).map(|_| Value::Null)?,
+                };
+                (value, ScalarStyle::Plain, p + s.len())
             }
             _ => return None,
         };
@@ -513,7 +519,8 @@ impl<'t> Reader<'t> {
         Some((value, node, end))
     }
 
-    fn double_quoted(&self, p: usize) -> Option<(String, usize)> {
+    /// A double-quoted scalar at `p`: its string (only with `keep`) and the byte after it.
+    fn double_quoted(&self, p: usize, keep: bool) -> Option<(String, usize)> {
         let b = self.b;
         let mut out = String::new();
         let mut run = p + 1;
@@ -521,12 +528,16 @@ impl<'t> Reader<'t> {
         loop {
             match *b.get(i)? {
                 b'"' => {
-                    out.push_str(&self.text[run..i]);
+                    if keep {
+                        out.push_str(&self.text[run..i]);
+                    }
                     return Some((out, i + 1));
                 }
                 b'\n' => return None,
                 b'\\' => {
-                    out.push_str(&self.text[run..i]);
+                    if keep {
+                        out.push_str(&self.text[run..i]);
+                    }
                     let (c, len) = match *b.get(i + 1)? {
                         b'\\' => ('\\', 2),
                         b'"' => ('"', 2),
@@ -543,7 +554,9 @@ impl<'t> Reader<'t> {
                         }
                         _ => return None,
                     };
-                    out.push(c);
+                    if keep {
+                        out.push(c);
+                    }
                     i += len;
                     run = i;
                 }
@@ -552,7 +565,8 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn single_quoted(&self, p: usize) -> Option<(String, usize)> {
+    /// A single-quoted scalar at `p`: its string (only with `keep`) and the byte after it.
+    fn single_quoted(&self, p: usize, keep: bool) -> Option<(String, usize)> {
         let b = self.b;
         let mut out = String::new();
         let mut run = p + 1;
@@ -560,12 +574,16 @@ impl<'t> Reader<'t> {
         loop {
             match *b.get(i)? {
                 b'\'' if b.get(i + 1) == Some(&b'\'') => {
-                    out.push_str(&self.text[run..=i]);
+                    if keep {
+                        out.push_str(&self.text[run..=i]);
+                    }
                     i += 2;
                     run = i;
                 }
                 b'\'' => {
-                    out.push_str(&self.text[run..i]);
+                    if keep {
+                        out.push_str(&self.text[run..i]);
+                    }
                     return Some((out, i + 1));
                 }
                 b'\n' => return None,
@@ -582,19 +600,29 @@ impl<'t> Reader<'t> {
         let mut i = skip_spaces(b, p + 1);
         let mut seq = Vec::new();
         let mut map = Map::new();
+        // Without values, the keys alone, for the duplicate check.
+        let mut keys: Vec<Cow<'t, str>> = Vec::new();
         if b.get(i) != Some(&close) {
             loop {
                 if close == b'}' {
                     self.count()?;
                     let (key, after) = self.flow_key(i)?;
                     let (value, after) = self.flow_node(skip_spaces(b, after))?;
-                    if map.insert(key, value).is_some() {
+                    if self.values {
+                        if map.insert(key.into_owned(), value).is_some() {
+                            return None;
+                        }
+                    } else if keys.contains(&key) {
                         return None;
+                    } else {
+                        keys.push(key);
                     }
                     i = skip_spaces(b, after);
                 } else {
                     let (value, after) = self.flow_node(i)?;
-                    seq.push(value);
+                    if self.values {
+                        seq.push(value);
+                    }
                     i = skip_spaces(b, after);
                 }
                 match b.get(i)? {
@@ -618,11 +646,11 @@ impl<'t> Reader<'t> {
     }
 
     /// A flow mapping key and its `:`; returns the key and the byte after the colon.
-    fn flow_key(&self, i: usize) -> Option<(String, usize)> {
+    fn flow_key(&self, i: usize) -> Option<(Cow<'t, str>, usize)> {
         let b = self.b;
         let (key, after) = match b.get(i)? {
-            b'"' => self.double_quoted(i)?,
-            b'\'' => self.single_quoted(i)?,
+            b'"' => self.double_quoted(i, true)?,
+            b'\'' => self.single_quoted(i, true)?,
             _ => {
                 let len = b[i..]
                     .iter()
@@ -635,11 +663,12 @@ impl<'t> Reader<'t> {
                 if !matches!(b.get(i + len + 1), Some(b' ')) {
                     return None;
                 }
-                return Some((key.to_string(), i + len + 1));
+                return Some((Cow::Borrowed(key), i + len + 1));
             }
         };
         let q = skip_spaces(b, after);
-        (b.get(q) == Some(&b':') && matches!(b.get(q + 1), Some(b' '))).then_some((key, q + 1))
+        (b.get(q) == Some(&b':') && matches!(b.get(q + 1), Some(b' ')))
+            .then_some((Cow::Owned(key), q + 1))
     }
 
     /// A flow node (scalar or nested collection) at `i`.
@@ -648,10 +677,10 @@ impl<'t> Reader<'t> {
         let b = self.b;
         match b.get(i)? {
             b'"' => self
-                .double_quoted(i)
+                .double_quoted(i, self.values)
                 .map(|(s, end)| (Value::String(s), end)),
             b'\'' => self
-                .single_quoted(i)
+                .single_quoted(i, self.values)
                 .map(|(s, end)| (Value::String(s), end)),
             b'[' | b'{' => self.flow(i),
             c if starts_plain(*c) && *c != b'-' => {
@@ -662,7 +691,11 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 let s = self.text[i..i + len].trim_end_matches(' ');
-                Some((resolve_plain(s)?, i + s.len()))
+                let value = match self.values {
+                    true => resolve_plain(s)?,
+                    false => plain(s).map(|_| Value::Null)?,
+                };
+                Some((value, i + s.len()))
             }
             _ => None,
         }
@@ -705,13 +738,32 @@ fn special_word(s: &str) -> bool {
     s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
+/// What a plain scalar resolves to, when that is certain; `None` for the general parser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Plain {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str,
+}
+
 /// A plain scalar's value, when its resolution is certain; `None` for the general parser.
 fn resolve_plain(s: &str) -> Option<Value> {
+    Some(match plain(s)? {
+        Plain::Null => Value::Null,
+        Plain::Bool(b) => Value::Bool(b),
+        Plain::Int(n) => Value::Number(Number::from(n)),
+        Plain::Str => Value::String(s.to_string()),
+    })
+}
+
+/// [`resolve_plain`] without building the value (no allocation).
+fn plain(s: &str) -> Option<Plain> {
     match s {
         "" => return None,
-        "null" | "Null" | "NULL" => return Some(Value::Null),
-        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        "null" | "Null" | "NULL" => return Some(Plain::Null),
+        "true" | "True" | "TRUE" => return Some(Plain::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Plain::Bool(false)),
         _ => {}
     }
     let b = s.as_bytes();
@@ -720,7 +772,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
         && b.get(1)
             .is_some_and(|&c| c == b'-' || c.is_ascii_alphabetic())
     {
-        return (!special_word(&s[1..])).then(|| Value::String(s.to_string()));
+        return (!special_word(&s[1..])).then_some(Plain::Str);
     }
     if b[0].is_ascii_digit() || b[0] == b'-' {
         let digits = s.strip_prefix('-').unwrap_or(s);
@@ -730,10 +782,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
                 && !digits.starts_with('0')
                 && digits.bytes().all(|c| c.is_ascii_digit()));
         if canonical {
-            return s
-                .parse::<i64>()
-                .ok()
-                .map(|n| Value::Number(Number::from(n)));
+            return s.parse::<i64>().ok().map(Plain::Int);
         }
         // Hexadecimal, octal and binary numbers say so after a leading zero; past that, only
         // exponents (`e`) and timestamps (`t`, `z`) use letters: any other letter (`300m`, `312Mi`,
@@ -759,12 +808,12 @@ fn resolve_plain(s: &str) -> Option<Value> {
         if b[0] == b'-' || !(letter || version) {
             return None;
         }
-        return Some(Value::String(s.to_string()));
+        return Some(Plain::Str);
     }
     if special_word(s) {
         return None;
     }
-    Some(Value::String(s.to_string()))
+    Some(Plain::Str)
 }
 
 #[cfg(test)]
