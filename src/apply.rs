@@ -270,6 +270,9 @@ pub(crate) struct Context<'c> {
     /// Whether the overlay rules may edit documents directly ([`direct`]): not when `--explain`
     /// must list their operations, nor in the ConfigMap pass (`config_maps` is `None`).
     pub direct: bool,
+    /// What pass 1 learnt of a held document's identifying fields for them (by index in the
+    /// window; [`direct::edit_window`]).
+    pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
 }
 
 /// One window's results, for the driver to add up as one run of the whole stream would have
@@ -343,7 +346,9 @@ pub(crate) fn inject_part(
         return Ok(part);
     };
     let (rewritten, matched) = match (ctx.direct, ctx.config_maps) {
-        (true, Some(known)) => direct::edit_window(stream, &drafts, overlays, ctx.own, known),
+        (true, Some(known)) => {
+            direct::edit_window(stream, &drafts, overlays, ctx.own, known, ctx.hints)
+        }
         _ => Default::default(),
     };
     let extended = overlay::extend_plan_window(

@@ -209,9 +209,13 @@ fn post_render_spooled(
     // The profile is read before the stream is indexed (which needs it), but its error comes
     // where a whole stream's does: after the stream's own errors.
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref());
-    spool.index(args.values.strict, profile.as_ref().ok())?;
+    // The overlays are read before the stream is indexed (which finds the rules each document's
+    // identifying fields take), but reported where a whole stream's are: after its errors.
+    let loaded = read_overlays(args, values);
+    let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
+    spool.index(args.values.strict, profile.as_ref().ok(), rules)?;
     let profile = profile?;
-    let overlays = load_overlays(args, values, io)?;
+    let overlays = report_overlays(args, loaded, io)?;
     let strict = args.values.strict;
     let injected = match spool.inject(values, &profile, &overlays, strict, args.explain) {
         Ok(injected) => injected,
@@ -272,10 +276,27 @@ fn load_overlays(
     values: &crate::values::Values,
     io: &mut Io<'_>,
 ) -> Result<crate::overlay::Overlays> {
+    report_overlays(args, read_overlays(args, values), io)
+}
+
+/// The overlay files read, and their findings, not yet reported.
+fn read_overlays(
+    args: &RenderArgs,
+    values: &crate::values::Values,
+) -> Result<(crate::overlay::Overlays, Vec<crate::report::Finding>)> {
     if args.overlays.is_empty() {
         return Ok(Default::default());
     }
-    let (overlays, findings) = crate::overlay::load(&args.overlays, &values.root)?;
+    crate::overlay::load(&args.overlays, &values.root)
+}
+
+/// Report what [`read_overlays`] found; the overlays, unless their findings fail the run.
+fn report_overlays(
+    args: &RenderArgs,
+    loaded: Result<(crate::overlay::Overlays, Vec<crate::report::Finding>)>,
+    io: &mut Io<'_>,
+) -> Result<crate::overlay::Overlays> {
+    let (overlays, findings) = loaded?;
     report_findings(io, &findings)?;
     if crate::validate::fails(&findings, args.values.strict) {
         return Err(Error::Validation {

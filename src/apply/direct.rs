@@ -103,19 +103,16 @@ impl<'o> Direct<'o> {
     }
 
     /// The document rewritten by every rule that matches it, or `None` to leave it to the
-    /// general path (no rule matches, or the outcome is not certain here). `meta` is the
-    /// document's, as the stream's line scanner read it.
-    pub(crate) fn edit(&self, doc: &Document<'_>, meta: &Meta) -> Option<Rewritten> {
+    /// general path (no rule matches, or the outcome is not certain here). `hint` is what
+    /// [`hint`] says of the document's identifying fields.
+    pub(crate) fn edit(&self, doc: &Document<'_>, hint: Hint) -> Option<Rewritten> {
         let candidates: Vec<usize> = (0..self.rules.len())
-            .filter(|&p| self.rules[p].select.meta_misses(meta).is_empty())
+            .filter(|&p| hint.rules & (1 << p) != 0)
             .collect();
         if candidates.is_empty() || candidates.iter().any(|&p| !self.simple[p]) {
             return None;
         }
-        if meta.kind == "StatefulSet" {
-            return None;
-        }
-        let pointer = podspec::spec_pointer(&meta.api_version, &meta.kind)?;
+        let pointer = hint.pointer;
         let text = doc.yaml();
         let root = fast::tree(text)?;
         let mut node = &root;
@@ -146,6 +143,31 @@ impl<'o> Direct<'o> {
         let text = surgical::insert_lines(text, inserts, crlf)?;
         Some(Rewritten { text, rules })
     }
+}
+
+/// What the direct edits need of a document's identifying fields: the rules whose selectors
+/// take them (bit `p` for the rule at position `p`), and where its pod spec is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hint {
+    rules: u64,
+    pointer: &'static str,
+}
+
+/// The [`Hint`] for a document with identifying fields `meta`, or `None` when the direct edits
+/// cannot take it: not a kind with a pod spec at a fixed place (a `List`, a StatefulSet, whose
+/// claim templates are volumes too), or more rules than the hint counts.
+pub(crate) fn hint(overlays: &Overlays, meta: &Meta) -> Option<Hint> {
+    if overlays.rules.len() > 64 || meta.kind == "StatefulSet" {
+        return None;
+    }
+    let pointer = podspec::spec_pointer(&meta.api_version, &meta.kind)?;
+    let rules = overlays
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.select.meta_matches(meta))
+        .fold(0u64, |bits, (p, _)| bits | 1 << p);
+    Some(Hint { rules, pointer })
 }
 
 /// Whether a rule's edits are only volumes, mounts and env entries this module writes.
@@ -493,13 +515,16 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
 
 /// The direct edits of a window's own documents (`own`), except those the built-in injection
 /// edited (`drafts`) and those that may reference a ConfigMap whose checksum changes
-/// (`config_maps`): each document's new text, and the rules that matched it.
+/// (`config_maps`): each document's new text, and the rules that matched it. `hints` gives
+/// what an earlier pass learnt of a document's identifying fields (`Some(None)`: not one the
+/// direct edits take; `None`: not known, read them).
 pub(crate) fn edit_window(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,
     overlays: &Overlays,
     own: &dyn Fn(usize) -> bool,
     config_maps: &[(String, String)],
+    hints: &dyn Fn(usize) -> Option<Option<Hint>>,
 ) -> (BTreeMap<usize, String>, BTreeMap<usize, Vec<usize>>) {
     let (mut texts, mut matched) = (BTreeMap::new(), BTreeMap::new());
     let Some(direct) = Direct::new(overlays) else {
@@ -512,10 +537,17 @@ pub(crate) fn edit_window(
         if config_maps.iter().any(|(name, _)| doc.may_hold(name)) {
             continue;
         }
-        let Ok(Some(meta)) = doc.meta_ref() else {
+        let hint = match hints(doc.index) {
+            Some(hint) => hint,
+            None => match doc.meta_ref() {
+                Ok(Some(meta)) => hint(overlays, meta),
+                _ => None,
+            },
+        };
+        let Some(hint) = hint else {
             continue;
         };
-        if let Some(done) = direct.edit(doc, meta) {
+        if let Some(done) = direct.edit(doc, hint) {
             texts.insert(doc.index, done.text);
             matched.insert(doc.index, done.rules);
         }

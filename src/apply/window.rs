@@ -130,6 +130,9 @@ struct Entry {
     first_line: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
+    /// Set by pass 1 when there are overlay rules: what the direct edits need of the
+    /// document's identifying fields (pass 2 does not read them again).
+    hint: Option<Option<super::direct::Hint>>,
 }
 
 /// A temporary file, removed when dropped (and, where the platform allows, unlinked as soon as
@@ -455,6 +458,7 @@ impl Reader {
             len: bytes.len(),
             first_line,
             config_map: false,
+            hint: None,
         });
         self.spool.file.write_all(bytes)
     }
@@ -590,16 +594,26 @@ impl Spool {
     /// anything else); read every document's metadata for the profile (when it loaded) and note
     /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
     /// the first error is the one a sequential pass meets.
-    pub fn index(&mut self, strict: bool, profile: Option<&ChartProfile>) -> Result<()> {
+    ///
+    /// With `overlays`, each document's [`super::direct::Hint`] too.
+    pub fn index(
+        &mut self,
+        strict: bool,
+        profile: Option<&ChartProfile>,
+        overlays: Option<&Overlays>,
+    ) -> Result<()> {
+        let overlays = overlays.filter(|o| !o.is_empty());
         let mut facts = Facts {
             targets: Targets::default(),
             meta_error: None,
         };
         let windows = self.windows();
         let mut config_maps = Vec::new();
-        // A window's documents: stream index, and whether it is a ConfigMap and the roles it
-        // takes, or the error reading its metadata.
-        let read = |number: usize| -> Result<Vec<(usize, Result<Option<(bool, Vec<Role>)>>)>> {
+        let mut hints = Vec::new();
+        // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
+        // and its hint, or the error reading its metadata.
+        type Read = (bool, Vec<Role>, Option<super::direct::Hint>);
+        let read = |number: usize| -> Result<Vec<(usize, Result<Option<Read>>)>> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
             let stream = self.open(&text, &layout)?;
@@ -619,7 +633,8 @@ impl Spool {
                                 .filter(|role| profile.is(*role, meta))
                                 .collect()
                         });
-                        (meta.kind == "ConfigMap", roles)
+                        let hint = overlays.and_then(|o| super::direct::hint(o, meta));
+                        (meta.kind == "ConfigMap", roles, hint)
                     })
                 });
                 let failed = found.is_err();
@@ -630,28 +645,39 @@ impl Spool {
             }
             Ok(docs)
         };
-        in_order(windows.len(), parallel_windows(windows.len()), &read, |docs| {
-            for (index, found) in docs? {
-                if facts.meta_error.is_some() {
-                    break;
-                }
-                match found {
-                    Ok(Some((config_map, roles))) => {
-                        if config_map {
-                            config_maps.push(index);
-                        }
-                        for role in roles {
-                            facts.targets.roles.entry(role).or_default().push(index);
-                        }
+        in_order(
+            windows.len(),
+            parallel_windows(windows.len()),
+            &read,
+            |docs| {
+                for (index, found) in docs? {
+                    if facts.meta_error.is_some() {
+                        break;
                     }
-                    Ok(None) => {}
-                    Err(e) => facts.meta_error = Some(e),
+                    match found {
+                        Ok(Some((config_map, roles, hint))) => {
+                            if config_map {
+                                config_maps.push(index);
+                            }
+                            if overlays.is_some() {
+                                hints.push((index, hint));
+                            }
+                            for role in roles {
+                                facts.targets.roles.entry(role).or_default().push(index);
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => facts.meta_error = Some(e),
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         for index in config_maps {
             self.docs[index].config_map = true;
+        }
+        for (index, hint) in hints {
+            self.docs[index].hint = Some(hint);
         }
         self.facts = Some(facts);
         Ok(())
@@ -831,6 +857,7 @@ impl Spool {
                 config_maps: None,
                 sweep: &none,
                 direct: false,
+                hints: &|_| None,
             };
             if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
                 && !part.failed()
@@ -872,6 +899,7 @@ impl Spool {
             config_maps: settings.known,
             sweep: settings.sweep,
             direct: settings.direct,
+            hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
         };
         let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
         then(&stream, &layout, &mut part)?;

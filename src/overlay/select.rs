@@ -130,6 +130,27 @@ impl Selector {
         out
     }
 
+    /// Whether the identifying fields pass ([`Selector::meta_misses`] is empty), without
+    /// describing the misses (each costs a message and an edit distance).
+    pub fn meta_matches(&self, meta: &Meta) -> bool {
+        let kind = match self.kinds.is_empty() {
+            true => podspec::spec_pointer(&meta.api_version, &meta.kind).is_some(),
+            false => self.kinds.contains(&meta.kind),
+        };
+        let pairs = |wanted: &BTreeMap<String, String>, found: &BTreeMap<String, String>| {
+            wanted.iter().all(|(k, v)| found.get(k) == Some(v))
+        };
+        kind && self.name.as_ref().is_none_or(|re| re.is_match(&meta.name))
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|ns| *ns == meta.namespace)
+            && pairs(&self.labels, &meta.labels)
+            && self.expressions.iter().all(|e| holds(e, &meta.labels))
+            && pairs(&self.annotations, &meta.annotations)
+            && self.hook_miss(meta).is_none()
+    }
+
     /// Whether the containers regex (if any) reaches a container of `doc`.
     pub fn reaches_containers(&self, doc: &Value) -> bool {
         let mut out = Vec::new();
@@ -166,6 +187,12 @@ impl Selector {
     }
 
     fn hook(&self, meta: &Meta, out: &mut Vec<Miss>) {
+        if let Some(miss) = self.hook_miss(meta) {
+            out.push(miss);
+        }
+    }
+
+    fn hook_miss(&self, meta: &Meta) -> Option<Miss> {
         let why = match (
             self.hooks,
             meta.annotations.get(crate::stream::HOOK_ANNOTATION),
@@ -174,12 +201,12 @@ impl Selector {
                 format!("it is a Helm hook ({hook}) and the rule has `hooks: exclude`")
             }
             (Hooks::Only, None) => "it is not a Helm hook and the rule has `hooks: only`".into(),
-            _ => return,
+            _ => return None,
         };
-        out.push(Miss {
+        Some(Miss {
             cost: FIXED_COST,
             why,
-        });
+        })
     }
 
     fn container_miss(&self, doc: &Value, out: &mut Vec<Miss>) {
@@ -287,17 +314,22 @@ fn missing_key(noun: &str, key: &str, value: &str, found: &BTreeMap<String, Stri
     }
 }
 
-fn expression(e: &Expression, labels: &BTreeMap<String, String>, out: &mut Vec<Miss>) {
+/// Whether a label requirement holds.
+fn holds(e: &Expression, labels: &BTreeMap<String, String>) -> bool {
     let value = labels.get(&e.key);
-    let ok = match e.operator {
+    match e.operator {
         Operator::In => value.is_some_and(|v| e.values.contains(v)),
         Operator::NotIn => value.is_none_or(|v| !e.values.contains(v)),
         Operator::Exists => value.is_some(),
         Operator::DoesNotExist => value.is_none(),
-    };
-    if ok {
+    }
+}
+
+fn expression(e: &Expression, labels: &BTreeMap<String, String>, out: &mut Vec<Miss>) {
+    if holds(e, labels) {
         return;
     }
+    let value = labels.get(&e.key);
     let found = value.map_or_else(|| "absent".to_string(), |v| format!("\"{v}\""));
     let cost = match (e.operator, value) {
         (Operator::In, Some(v)) => e.values.iter().map(|w| distance(w, v)).min(),
@@ -343,7 +375,81 @@ pub fn nearest<T>(candidates: impl IntoIterator<Item = (T, Vec<Miss>)>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// A small map over a few keys and values, so that selectors and documents meet often.
+    fn pairs_of(keys: &'static [&'static str]) -> impl Strategy<Value = BTreeMap<String, String>> {
+        prop::collection::btree_map(
+            prop::sample::select(keys).prop_map(str::to_string),
+            prop::sample::select(&["x", "y"][..]).prop_map(str::to_string),
+            0..3,
+        )
+    }
+
+    fn selector() -> impl Strategy<Value = Selector> {
+        let expression = (
+            prop::sample::select(&["a", "b"][..]),
+            prop::sample::select(vec![
+                Operator::In,
+                Operator::NotIn,
+                Operator::Exists,
+                Operator::DoesNotExist,
+            ]),
+            prop::collection::vec(prop::sample::select(&["x", "y"][..]), 0..2),
+        )
+            .prop_map(|(key, operator, values)| Expression {
+                key: key.to_string(),
+                operator,
+                values: values.into_iter().map(str::to_string).collect(),
+            });
+        (
+            prop::collection::vec(prop::sample::select(&["Deployment", "Service"][..]), 0..2),
+            prop::option::of(prop::sample::select(&["^a", "b"][..])),
+            prop::option::of(prop::sample::select(&["", "ns"][..])),
+            pairs_of(&["a", "b"]),
+            prop::collection::vec(expression, 0..2),
+            pairs_of(&["note", crate::stream::HOOK_ANNOTATION]),
+            prop::sample::select(vec![Hooks::Include, Hooks::Exclude, Hooks::Only]),
+        )
+            .prop_map(
+                |(kinds, name, namespace, labels, expressions, annotations, hooks)| Selector {
+                    kinds: kinds.into_iter().map(str::to_string).collect(),
+                    name: name.map(|n| Regex::new(n).unwrap()),
+                    namespace: namespace.map(str::to_string),
+                    labels,
+                    expressions,
+                    annotations,
+                    hooks,
+                    ..Selector::default()
+                },
+            )
+    }
+
+    fn meta() -> impl Strategy<Value = Meta> {
+        (
+            prop::sample::select(&["Deployment", "Service", "Job"][..]),
+            prop::sample::select(&["ab", "b", "c"][..]),
+            prop::sample::select(&["", "ns"][..]),
+            pairs_of(&["a", "b"]),
+            pairs_of(&["note", crate::stream::HOOK_ANNOTATION]),
+        )
+            .prop_map(|(kind, name, namespace, labels, annotations)| Meta {
+                api_version: if kind == "Service" { "v1" } else { "apps/v1" }.to_string(),
+                kind: kind.to_string(),
+                name: name.to_string(),
+                namespace: namespace.to_string(),
+                labels,
+                annotations,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn meta_matches_is_meta_misses_empty(sel in selector(), meta in meta()) {
+            prop_assert_eq!(sel.meta_matches(&meta), sel.meta_misses(&meta).is_empty());
+        }
+    }
 
     fn deployment(name: &str, labels: Value, containers: &[&str]) -> Value {
         let containers: Vec<Value> = containers.iter().map(|c| json!({"name": c})).collect();

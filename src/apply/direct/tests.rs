@@ -38,7 +38,17 @@ fn both(overlays: &Overlays, text: &str) -> Both {
         .filter(|(i, v)| stream.docs[*i].value().unwrap() != Some(v))
         .collect();
     let general = emit::write(&stream, &changed).unwrap();
-    let (texts, matched) = edit_window(&stream, &BTreeMap::new(), overlays, &|_| true, &[]);
+    let (texts, matched) =
+        edit_window(&stream, &BTreeMap::new(), overlays, &|_| true, &[], &|_| {
+            None
+        });
+    // With the hints pass 1 gives (the identifying fields read once, for every rule), the same.
+    let hints = |i: usize| {
+        let meta = stream.docs[i].meta_ref().ok().flatten();
+        Some(meta.and_then(|meta| hint(overlays, meta)))
+    };
+    let hinted = edit_window(&stream, &BTreeMap::new(), overlays, &|_| true, &[], &hints);
+    assert_eq!(hinted, (texts.clone(), matched.clone()));
     for (index, rules) in &matched {
         // Every rule that matched a document taken here added something to it.
         let labels: BTreeSet<String> = rules
@@ -278,7 +288,7 @@ fn what_is_not_certain_is_left_to_the_general_path() {
 fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
     let rules = overlays("  - volumeMounts: [{name: nowhere, mountPath: /n}]\n");
     let stream = Stream::read(POD).unwrap();
-    let (texts, _) = edit_window(&stream, &BTreeMap::new(), &rules, &|_| true, &[]);
+    let (texts, _) = edit_window(&stream, &BTreeMap::new(), &rules, &|_| true, &[], &|_| None);
     assert!(texts.is_empty());
 }
 
@@ -289,18 +299,18 @@ fn documents_the_caller_excludes_are_not_taken() {
     let none = BTreeMap::new();
     let drafts = BTreeMap::from([(0, json!({}))]);
     assert!(
-        edit_window(&stream, &drafts, &rules, &|_| true, &[])
+        edit_window(&stream, &drafts, &rules, &|_| true, &[], &|_| None)
             .0
             .is_empty()
     );
     assert!(
-        edit_window(&stream, &none, &rules, &|_| false, &[])
+        edit_window(&stream, &none, &rules, &|_| false, &[], &|_| None)
             .0
             .is_empty()
     );
     let config = [("polyaxon-config".to_string(), "0".repeat(64))];
     assert_eq!(
-        edit_window(&stream, &none, &rules, &|_| true, &config)
+        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
             .0
             .len(),
         1
@@ -311,7 +321,7 @@ fn documents_the_caller_excludes_are_not_taken() {
     );
     let stream = Stream::read(&loads).unwrap();
     assert!(
-        edit_window(&stream, &none, &rules, &|_| true, &config)
+        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
             .0
             .is_empty()
     );
@@ -468,7 +478,7 @@ proptest! {
                 prop_assert_eq!(&run.direct, &run.general, "rules:\n{}\ndoc:\n{}", rules, doc);
             }
             Err(_) => {
-                let (texts, _) = edit_window(&stream, &BTreeMap::new(), &overlays, &|_| true, &[]);
+                let (texts, _) = edit_window(&stream, &BTreeMap::new(), &overlays, &|_| true, &[], &|_| None);
                 prop_assert!(texts.is_empty());
             }
         }
