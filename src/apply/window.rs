@@ -201,7 +201,8 @@ impl TempFile {
     /// Write what is buffered; the file is complete after it.
     fn flush(&mut self) -> Result<()> {
         let result = self.file.write_all(&self.pending);
-        self.pending = Vec::new();
+        // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
+        self.pending.clear();
         result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
     }
 
@@ -565,7 +566,10 @@ impl Spool {
                         + e.utf8_error().valid_up_to(),
                 )
             })?;
-            text.push_str(&part);
+            match text.is_empty() {
+                true => text = part,
+                false => text.push_str(&part),
+            }
             next = end;
         }
         Ok((text, Layout { held }))

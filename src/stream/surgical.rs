@@ -726,7 +726,8 @@ impl Editor<'_> {
     fn apply(mut self, crlf: bool) -> Res<String> {
         self.edits
             .sort_by_key(|edit| (edit.range.start, edit.range.end));
-        let mut out = String::with_capacity(self.text.len() + 256);
+        let added: usize = self.edits.iter().map(|edit| edit.text.len()).sum();
+        let mut out = String::with_capacity(self.text.len() + added + added / 8);
         let (mut pos, mut swallow) = (0, false);
         for edit in &self.edits {
             let range = &edit.range;
