@@ -320,15 +320,16 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         size: None,
     };
     reader.cut_complete()?;
-    let mut block = vec![0u8; 1 << 20];
+    // Up to a MiB at a time, read straight into the buffer's spare room (no zeroed block to
+    // copy from; `read_to_end` retries interrupted reads).
     loop {
-        let n = match stdin.read(&mut block) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_error(e)),
-        };
-        reader.buf.extend_from_slice(&block[..n]);
+        let n = (&mut *stdin)
+            .take(1 << 20)
+            .read_to_end(&mut reader.buf)
+            .map_err(read_error)?;
+        if n == 0 {
+            break;
+        }
         reader.cut_complete()?;
     }
     reader.finish()
