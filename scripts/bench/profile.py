@@ -13,6 +13,7 @@ STAGES = [
     ("building JSON values (serde_json, indexmap)", ["serde_json", "indexmap", "hashbrown", "core::hash"]),
     ("splitting the stream", ["stream::split"]),
     ("prefilter (kind/metadata line scanner)", ["stream::prefilter"]),
+    ("direct edits (overlay rules applied to the text)", ["apply::direct"]),
     ("overlays, plan, patches, checks", ["overlay::", "plan::", "apply::", "podspec", "checks::", "json_patch", "regex"]),
     ("minimal-edit writer", ["stream::surgical"]),
     ("fast YAML reader (edited documents)", ["stream::fast"]),

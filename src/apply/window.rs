@@ -12,16 +12,21 @@
 //!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
 //!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
 //!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
-//! 2. Pass 1 ([`Spool::index`]) reads the spool window by window: the metadata of every document
-//!    decides the profile's choice and its targets once for the whole stream (what
-//!    [`crate::profile::choose`] does on a whole stream), and which documents are ConfigMaps.
+//! 2. Pass 1 ([`Spool::index`]) reads the spool window by window, on every core: the metadata of
+//!    every document decides the profile's choice and its targets once for the whole stream (what
+//!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
+//!    with overlay rules, which rules each document's identifying fields take
+//!    ([`super::direct::Hint`]: pass 2 does not read them again).
 //! 3. The ConfigMap pass runs the pipeline on the ConfigMaps alone (with the chart's config
 //!    ConfigMap as context), to learn the hash of every ConfigMap the stream changes: the
 //!    `checksum/config` of a workload in any window follows it.
 //! 4. Pass 2 runs the pipeline on each window: its own documents, plus the chart's config
 //!    ConfigMap (the plan reads it for every workload) held as context but written, counted and
-//!    reported only by its own window. Each window's output goes to an output spool file, copied
-//!    to stdout only when every window succeeded (nothing on stdout on error, as today).
+//!    reported only by its own window. Overlay rules that only add volumes, mounts and env
+//!    entries are applied to a document's text there ([`super::direct`], the general path's
+//!    output to the byte) unless `--explain` must list their operations. Each window's output
+//!    goes to an output spool file, copied to stdout only when every window succeeded (nothing
+//!    on stdout on error, as today).
 //!
 //! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
 //! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
