@@ -146,6 +146,8 @@ pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// `stdout` is the process's own: a big output may be copied there by the kernel.
+    pub process_stdout: bool,
 }
 
 /// Run a parsed command line.
@@ -232,10 +234,13 @@ fn post_render_spooled(
             .explain_to(io.stderr)
             .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
     }
-    injected
-        .output_to(io.stdout)
-        .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::input(format!("cannot write to stdout: {e}")))?;
+    let written = match io.process_stdout {
+        true => io.stdout.flush().and_then(|()| injected.output_to_stdout()),
+        false => injected
+            .output_to(io.stdout)
+            .and_then(|()| io.stdout.flush()),
+    };
+    written.map_err(|e| Error::input(format!("cannot write to stdout: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -376,6 +381,7 @@ fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
         stdin: &mut stdin.lock(),
         stdout: &mut stdout.lock(),
         stderr,
+        process_stdout: true,
     };
     match run(cli, &mut io) {
         Ok(code) => code,

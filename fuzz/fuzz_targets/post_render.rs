@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
+        process_stdout: false,
     };
     match run(cli, &mut io) {
         Ok(_) => {

@@ -1236,6 +1236,23 @@ impl Injected {
             None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
         }
     }
+
+    /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed):
+    /// the kernel copies the file there (`copy_file_range` into a file, `splice` into a pipe,
+    /// Helm's case) instead of a round trip through a buffer.
+    pub fn output_to_stdout(&self) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        match &self.output {
+            Some(file) => {
+                debug_assert!(file.pending.is_empty(), "read before the flush");
+                let mut file = &file.file;
+                file.seek(SeekFrom::Start(0))?;
+                std::io::copy(&mut file, &mut stdout)?;
+            }
+            None => stdout.write_all(emit::EMPTY_OUTPUT.as_bytes())?,
+        }
+        stdout.flush()
+    }
 }
 
 #[cfg(test)]
