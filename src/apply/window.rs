@@ -238,6 +238,14 @@ impl TempFile {
             }
         }
     }
+
+    /// [`TempFile::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy.
+    fn copy_to_stdout(&self, stdout: &mut std::io::StdoutLock<'_>) -> std::io::Result<()> {
+        debug_assert!(self.pending.is_empty(), "read before the flush");
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(0))?;
+        std::io::copy(&mut file, stdout).map(drop)
+    }
 }
 
 impl Drop for TempFile {
@@ -1243,12 +1251,7 @@ impl Injected {
     pub fn output_to_stdout(&self) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         match &self.output {
-            Some(file) => {
-                debug_assert!(file.pending.is_empty(), "read before the flush");
-                let mut file = &file.file;
-                file.seek(SeekFrom::Start(0))?;
-                std::io::copy(&mut file, &mut stdout)?;
-            }
+            Some(file) => file.copy_to_stdout(&mut stdout)?,
             None => stdout.write_all(emit::EMPTY_OUTPUT.as_bytes())?,
         }
         stdout.flush()
