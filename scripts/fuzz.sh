@@ -14,6 +14,9 @@
 #   post_render         the whole post-renderer in-process with the GPU and stores values
 #   fast_yaml           the fast path of the manifest parser (src/stream/fast.rs) against
 #                       serde-saphyr: whatever it accepts reads to the same value
+#   direct_edits        the direct edits (src/apply/direct.rs) against the general path, with
+#                       three rule sets (the first byte picks one): the same output byte for
+#                       byte, nothing taken where the general path fails
 #
 # Only a stable toolchain can be installed here, and cargo-fuzz needs nightly flags
 # (-Zsanitizer=address and friends): RUSTC_BOOTSTRAP=1 lets stable rustc accept them. This is
@@ -38,7 +41,7 @@ ROOT=$PWD
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render fast_yaml)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render fast_yaml direct_edits)
 JOBS=${FUZZ_JOBS:-1}
 export RUSTC_BOOTSTRAP=1
 
@@ -62,8 +65,11 @@ for name in sys.argv[2:]:
         if out.name == "fast_yaml":  # document bodies: the fast path gives up on `---`
             part = re.sub(r"(?m)^---.*\n", "", part)
         if part.strip() and len(part) <= 65536:
-            data = part.encode()
-            (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+            # direct_edits: the first byte picks the rule set.
+            prefixes = [b"\0", b"\1", b"\2"] if out.name == "direct_edits" else [b""]
+            for prefix in prefixes:
+                data = prefix + part.encode()
+                (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
 PY
 }
 
@@ -71,6 +77,8 @@ CORPUS=fuzz/corpus
 seed "$CORPUS/stream_passthrough" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml tests/golden/stream/*.yaml
 seed "$CORPUS/fast_yaml" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml tests/golden/stream/*.yaml
+seed "$CORPUS/direct_edits" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
+    tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml
 seed "$CORPUS/post_render" tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/gpu.yaml
 mkdir -p "$CORPUS/values" "$CORPUS/overlay"

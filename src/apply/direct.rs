@@ -555,5 +555,94 @@ pub(crate) fn edit_window(
     (texts, matched)
 }
 
+/// How the direct edits compare with the general path on a stream ([`compare`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compared {
+    /// The stream or the rules fail on the general path (and the direct edits took nothing).
+    Failed,
+    /// Both wrote `output`; the direct edits took `taken` documents.
+    Same { output: String, taken: usize },
+}
+
+/// The direct edits held to the general path on a whole stream (the overlay rules on values,
+/// then the minimal-edit writer), for the tests and the `direct_edits` fuzz target: the same
+/// output byte for byte, the same rules on every document taken, the same result with and
+/// without pass 1's hints, and nothing taken where the general path fails. `Err` describes a
+/// disagreement.
+#[doc(hidden)]
+pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared, String> {
+    let Ok(stream) = Stream::read(text) else {
+        return Ok(Compared::Failed);
+    };
+    let none = BTreeMap::new();
+    let (texts, matched) = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None);
+    // With the hints pass 1 gives (the identifying fields read once, for every rule).
+    let hints = |i: usize| {
+        let meta = stream.docs[i].meta_ref().ok().flatten();
+        Some(meta.and_then(|meta| hint(overlays, meta)))
+    };
+    let hinted = edit_window(&stream, &none, overlays, &|_| true, &[], &hints);
+    if hinted != (texts.clone(), matched.clone()) {
+        return Err("the hints change what the direct edits do".to_string());
+    }
+    let general = (|| {
+        let applied = crate::overlay::apply(&stream, &none, overlays).ok()?;
+        let mut changed = BTreeMap::new();
+        for (index, value) in &applied.docs {
+            if stream.docs[*index].value().ok()? != Some(value) {
+                changed.insert(*index, value.clone());
+            }
+        }
+        let output = crate::stream::emit::write(&stream, &changed).ok()?;
+        Some((applied, changed, output))
+    })();
+    let Some((applied, changed, general)) = general else {
+        return match texts.keys().next() {
+            None => Ok(Compared::Failed),
+            Some(index) => Err(format!(
+                "document {index} taken where the general path fails"
+            )),
+        };
+    };
+    for (index, rules) in &matched {
+        // Every rule that edited a document taken here on the general path matched it here (a
+        // rule may match and add nothing: a container pattern on a pod without containers).
+        let labels: Vec<String> = rules
+            .iter()
+            .map(|&p| overlays.rules[p].id.to_string())
+            .collect();
+        let ops = applied.ops.get(index).into_iter().flatten();
+        if let Some(op) = ops.into_iter().find(|op| !labels.contains(&op.rule)) {
+            return Err(format!(
+                "document {index}: {} edited it on the general path, not matched here ({labels:?})",
+                op.rule
+            ));
+        }
+    }
+    let taken = texts.len();
+    let rest = changed
+        .into_iter()
+        .filter(|(index, _)| !texts.contains_key(index))
+        .collect();
+    let direct = crate::stream::emit::write_own(&stream, &rest, texts, &|_| true, false)
+        .map_err(|e| e.to_string())?;
+    if direct != general {
+        let line = direct
+            .lines()
+            .zip(general.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(direct.lines().count().min(general.lines().count()));
+        return Err(format!(
+            "the outputs differ from line {}:\n--- direct\n{direct}\n--- general\n{general}",
+            line + 1
+        ));
+    }
+    Ok(Compared::Same {
+        output: direct,
+        taken,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -2,14 +2,13 @@
 //! minimal-edit writer): the same stream, byte for byte, on every document they take — and they
 //! must take the documents they are for.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::*;
 use crate::overlay::parse_str;
-use crate::stream::emit;
 
 const HEAD: &str = "apiVersion: polyaxon-pr/v1\nkind: Overlay\nmetadata: {name: t}\nrules:\n";
 
@@ -19,71 +18,18 @@ fn overlays(rules: &str) -> Overlays {
     overlays
 }
 
-/// What both paths did to a stream.
-struct Both {
-    /// The stream as the general path writes it.
-    general: String,
-    /// As it is written with the direct edits (and the general path for the other documents).
-    direct: String,
-    /// The documents the direct edits took.
-    taken: BTreeSet<usize>,
-}
-
-fn both(overlays: &Overlays, text: &str) -> Both {
-    let stream = Stream::read(text).unwrap();
-    let applied = crate::overlay::apply(&stream, &BTreeMap::new(), overlays).unwrap();
-    let changed: BTreeMap<usize, Value> = applied
-        .docs
-        .into_iter()
-        .filter(|(i, v)| stream.docs[*i].value().unwrap() != Some(v))
-        .collect();
-    let general = emit::write(&stream, &changed).unwrap();
-    let (texts, matched) =
-        edit_window(&stream, &BTreeMap::new(), overlays, &|_| true, &[], &|_| {
-            None
-        });
-    // With the hints pass 1 gives (the identifying fields read once, for every rule), the same.
-    let hints = |i: usize| {
-        let meta = stream.docs[i].meta_ref().ok().flatten();
-        Some(meta.and_then(|meta| hint(overlays, meta)))
-    };
-    let hinted = edit_window(&stream, &BTreeMap::new(), overlays, &|_| true, &[], &hints);
-    assert_eq!(hinted, (texts.clone(), matched.clone()));
-    for (index, rules) in &matched {
-        // Every rule that matched a document taken here added something to it.
-        let labels: BTreeSet<String> = rules
-            .iter()
-            .map(|&p| overlays.rules[p].id.to_string())
-            .collect();
-        let ops: BTreeSet<String> = applied.ops[index]
-            .iter()
-            .map(|op| op.rule.clone())
-            .collect();
-        assert_eq!(labels, ops, "rules of document {index}");
-    }
-    let taken: BTreeSet<usize> = texts.keys().copied().collect();
-    let rest = changed
-        .into_iter()
-        .filter(|(i, _)| !taken.contains(i))
-        .collect();
-    let direct = emit::write_own(&stream, &rest, texts, &|_| true, false).unwrap();
-    Both {
-        general,
-        direct,
-        taken,
-    }
-}
-
-/// Both paths agree, and the direct edits took `taken` documents.
+/// Both paths agree, and the direct edits took `taken` documents; the output.
 fn agree(rules: &str, text: &str, taken: usize) -> String {
-    let run = both(&overlays(rules), text);
-    assert_eq!(run.direct, run.general, "rules:\n{rules}\nstream:\n{text}");
-    assert_eq!(
-        run.taken.len(),
-        taken,
-        "documents taken, rules:\n{rules}\nstream:\n{text}"
-    );
-    run.direct
+    match compare(text, &overlays(rules)) {
+        Ok(Compared::Same { output, taken: t }) => {
+            assert_eq!(
+                t, taken,
+                "documents taken, rules:\n{rules}\nstream:\n{text}"
+            );
+            output
+        }
+        other => panic!("{other:?}\nrules:\n{rules}\nstream:\n{text}"),
+    }
 }
 
 const BENCH: &str = "  - match: {kinds: [Deployment], labels: {role: experiments}}
@@ -468,20 +414,10 @@ proptest! {
 
     #[test]
     fn generated_documents_and_rules_agree(doc in document(), rules in rules()) {
-        let overlays = overlays(&rules);
-        let stream = Stream::read(&doc).unwrap();
-        // Rules that fail (a conflict, a mount of a volume nowhere) fail the general path: the
-        // direct edits must have left such a document alone.
-        match crate::overlay::apply(&stream, &BTreeMap::new(), &overlays) {
-            Ok(_) => {
-                let run = both(&overlays, &doc);
-                prop_assert_eq!(&run.direct, &run.general, "rules:\n{}\ndoc:\n{}", rules, doc);
-            }
-            Err(_) => {
-                let (texts, _) = edit_window(&stream, &BTreeMap::new(), &overlays, &|_| true, &[], &|_| None);
-                prop_assert!(texts.is_empty());
-            }
-        }
+        // Rules that fail on the general path (a conflict, a mount of a volume nowhere) must
+        // have left the document alone here: `compare` says so too.
+        let compared = compare(&doc, &overlays(&rules));
+        prop_assert!(compared.is_ok(), "{:?}\nrules:\n{}\ndoc:\n{}", compared, rules, doc);
     }
 }
 
@@ -495,11 +431,9 @@ fn most_generated_cases_are_taken() {
     for _ in 0..300 {
         let doc = document().new_tree(&mut runner).unwrap().current();
         let rules = rules().new_tree(&mut runner).unwrap().current();
-        let overlays = overlays(&rules);
-        let stream = Stream::read(&doc).unwrap();
-        if crate::overlay::apply(&stream, &BTreeMap::new(), &overlays).is_ok() {
+        if let Ok(Compared::Same { taken: t, .. }) = compare(&doc, &overlays(&rules)) {
             applied += 1;
-            taken += both(&overlays, &doc).taken.len();
+            taken += t;
         }
     }
     assert!(taken * 2 >= applied, "{taken} of {applied} taken");
