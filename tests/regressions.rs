@@ -1,8 +1,8 @@
 //! Every input a fuzz target (fuzz/, scripts/fuzz.sh) once crashed on, replayed with the check
 //! that target makes. A new crash goes into tests/regressions/TARGET/ under a name saying what
-//! it is, next to its fix, with a test here for its target (so far `overlay` and `fast_yaml`
-//! have crashed: the 10-minute campaigns of stream_passthrough, values and post_render found
-//! nothing).
+//! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml` and
+//! `direct_edits` have crashed: the 10-minute campaigns of stream_passthrough, values and
+//! post_render found nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -55,5 +55,37 @@ fn fast_yaml() {
             let general = polyaxon_pr::stream::parse_general(&text, 1);
             assert_eq!(general.as_ref().ok(), Some(&value), "{}", path.display());
         }
+    }
+}
+
+/// Streams on which the direct edits (src/apply/direct.rs) once disagreed with the general path
+/// in the `direct_edits` fuzz target, replayed with its check: the first byte picks the rule set
+/// (fuzz/direct_edits/rules-N.yaml). The first crash was the comparison's own (an empty stream's
+/// placeholder), not the edits'.
+#[test]
+fn direct_edits() {
+    let rules: Vec<_> = (0..3)
+        .map(|i| {
+            let path = repo_path("fuzz/direct_edits").join(format!("rules-{i}.yaml"));
+            let text = std::fs::read_to_string(path).unwrap();
+            let values = serde_json::json!({});
+            polyaxon_pr::overlay::parse_str(&text, "fuzz.yaml", &values)
+                .unwrap()
+                .0
+        })
+        .collect();
+    let found = inputs("direct_edits");
+    assert!(!found.is_empty());
+    for (path, _) in found {
+        let bytes = std::fs::read(&path).unwrap();
+        let Some((&pick, rest)) = bytes.split_first() else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(rest) else {
+            continue;
+        };
+        let overlays = &rules[usize::from(pick) % rules.len()];
+        let compared = polyaxon_pr::apply::compare_direct_edits(text, overlays);
+        assert!(compared.is_ok(), "{}: {compared:?}", path.display());
     }
 }

@@ -9,32 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use polyaxon_pr::apply::compare_direct_edits;
 use polyaxon_pr::overlay::{Overlays, parse_str};
 
-const HEAD: &str = "apiVersion: polyaxon-pr/v1\nkind: Overlay\nmetadata: {name: fuzz}\nrules:\n";
-
+/// The rule sets, shared with the regression test that replays this target's crashes
+/// (tests/regressions.rs).
 const RULES: [&str; 3] = [
-    // The bench's job.
-    "  - match: {kinds: [Deployment], labels: {role: experiments}}
-    expect: '0+'
-    volumes: [{name: scratch, hostPath: {path: /mnt/scratch, type: DirectoryOrCreate}}]
-    volumeMounts: [{name: scratch, mountPath: /scratch}]
-  - match: {kinds: [Deployment]}
-    expect: '0+'
-    env: [{name: TZ, value: UTC}]
-",
-    // Every pod-bearing kind, lists created in another order than the first rule's.
-    "  - env: [{name: A, value: '1'}]
-    expect: '0+'
-  - volumes: [{name: data, emptyDir: {}}]
-    volumeMounts: [{name: data, mountPath: /data, readOnly: true}]
-    env: [{name: B, value: 'two words'}]
-    expect: '0+'
-",
-    // Some containers, init containers included.
-    "  - match: {containers: 'side|c-', initContainers: true}
-    expect: '0+'
-    volumeMounts: [{name: cache, mountPath: /cache}]
-    env: [{name: SIDE, value: 'yes'}]
-",
+    include_str!("../direct_edits/rules-0.yaml"),
+    include_str!("../direct_edits/rules-1.yaml"),
+    include_str!("../direct_edits/rules-2.yaml"),
 ];
 
 fn rules() -> &'static [Overlays] {
@@ -43,8 +23,7 @@ fn rules() -> &'static [Overlays] {
         RULES
             .iter()
             .map(|rules| {
-                let text = format!("{HEAD}{rules}");
-                parse_str(&text, "fuzz.yaml", &serde_json::json!({}))
+                parse_str(rules, "fuzz.yaml", &serde_json::json!({}))
                     .expect("fixed rules")
                     .0
             })

@@ -594,7 +594,10 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
                 changed.insert(*index, value.clone());
             }
         }
-        let output = crate::stream::emit::write(&stream, &changed).ok()?;
+        // Written as the windows write (an empty stream's placeholder is the driver's).
+        let all = BTreeMap::new();
+        let output = crate::stream::emit::write_own(&stream, &changed, all, &|_| true, false);
+        let output = output.ok()?;
         Some((applied, changed, output))
     })();
     let Some((applied, changed, general)) = general else {
