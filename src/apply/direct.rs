@@ -240,15 +240,18 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
         let Kind::Seq(items) = &entry.value.kind else {
             return None;
         };
-        for item in items.iter() {
+        if items.is_empty() {
+            return None;
+        }
+        for item in items {
             let fields = entries(&item.value)?;
             list.keys.push(string(text, fields, field.key())?);
             if field == Field::Mounts {
                 list.volumes.push(string(text, fields, "name")?);
             }
         }
-        list.items = Some(items.as_slice()).filter(|items| !items.is_empty());
-        list.items.map(|_| list)
+        list.items = Some(items);
+        Some(list)
     }
 
     /// Add `item` unless its identity is there already (`None`: a conflict or a no-op, the
