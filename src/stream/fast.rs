@@ -24,7 +24,8 @@
 //! Beside the value it can build the minimal-edit writer's position tree ([`surgical::Node`]),
 //! with the same positions the event-based builder computes, so a changed document is read once
 //! for its value, once for its positions, and once more to check the writer's output — each time
-//! here when the document allows it.
+//! here when the document allows it; the check ([`matches`]) compares while it reads, without
+//! building the value.
 
 use std::borrow::Cow;
 
@@ -56,6 +57,16 @@ pub fn value(text: &str) -> Option<Value> {
 pub(super) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
     let (value, node) = Reader::new(text, true, true)?.document()?;
     Some((value, node?))
+}
+
+/// Whether `text` reads on the fast path as a value equal to `expected` — decided while reading,
+/// without building the value. `false` also when the fast path declines the text: the caller
+/// then decides the slow way (for the minimal-edit writer's safety net, whose output nearly
+/// always is within the fast path).
+pub(crate) fn matches(text: &str, expected: &Value) -> bool {
+    Reader::new(text, false, false)
+        .and_then(|reader| reader.document_as(expected))
+        .is_some()
 }
 
 /// The writer's position tree alone (no value is built: the same checks, a third of the cost),
@@ -117,6 +128,14 @@ enum Start<'t> {
 
 type Parsed = (Value, Option<Node>);
 
+/// The value a node must read as ([`matches`]); `None` when reading without an expectation.
+type Expect<'e> = Option<&'e Value>;
+
+/// `Some(())` when there is no expectation or `found` meets it.
+fn meets(expect: Expect<'_>, found: impl FnOnce(&Value) -> bool) -> Option<()> {
+    expect.is_none_or(found).then_some(())
+}
+
 impl<'t> Reader<'t> {
     fn new(text: &'t str, tree: bool, values: bool) -> Option<Self> {
         let b = text.as_bytes();
@@ -157,10 +176,19 @@ impl<'t> Reader<'t> {
         Some(reader)
     }
 
-    fn document(mut self) -> Option<Parsed> {
+    fn document(self) -> Option<Parsed> {
+        self.read_document(None)
+    }
+
+    /// [`Self::document`], every node held to `expected` (see [`matches`]).
+    fn document_as(self, expected: &Value) -> Option<Parsed> {
+        self.read_document(Some(expected))
+    }
+
+    fn read_document(mut self, expect: Expect<'_>) -> Option<Parsed> {
         let (start, indent) = self.next?;
         let parsed = match self.key_at(start + indent)? {
-            Start::Key { .. } => self.block_map(start + indent, indent)?,
+            Start::Key { .. } => self.block_map(start + indent, indent, expect)?,
             Start::NotKey => return None,
         };
         match self.next {
@@ -294,9 +322,14 @@ impl<'t> Reader<'t> {
 
     /// A block mapping whose first key starts at `first` (column `col`); returns when the next
     /// content line is indented less than `col` or holds no key.
-    fn block_map(&mut self, first: usize, col: usize) -> Option<Parsed> {
+    fn block_map(&mut self, first: usize, col: usize, expect: Expect<'_>) -> Option<Parsed> {
         self.enter()?;
         self.count()?;
+        let mut expected = match expect {
+            Some(Value::Object(map)) => Some(Expected::new(map)),
+            Some(_) => return None,
+            None => None,
+        };
         let mut map = Map::new();
         let mut entries = Vec::new();
         let mut at = first;
@@ -306,7 +339,11 @@ impl<'t> Reader<'t> {
             };
             self.count()?; // the key (its value counts itself, or is an empty one)
             self.count()?;
-            let (value, node) = self.map_value(colon, col)?;
+            let child = match expected.as_mut() {
+                Some(expected) => Some(expected.take(name)?),
+                None => None,
+            };
+            let (value, node) = self.map_value(colon, col, child)?;
             // Duplicate keys are the general parser's (it applies last-wins).
             if self.tree {
                 if !self.values && entries.iter().any(|e: &Entry| e.key == name) {
@@ -333,6 +370,9 @@ impl<'t> Reader<'t> {
                 _ => break,
             }
         }
+        if expected.is_some_and(|expected| !expected.all_taken()) {
+            return None;
+        }
         self.depth -= 1;
         let node = match self.tree {
             true => {
@@ -354,34 +394,37 @@ impl<'t> Reader<'t> {
     }
 
     /// The value after a mapping key's `colon`, in a mapping at column `col`.
-    fn map_value(&mut self, colon: usize, col: usize) -> Option<Parsed> {
+    fn map_value(&mut self, colon: usize, col: usize, expect: Expect<'_>) -> Option<Parsed> {
         let b = self.b;
         let mut p = colon + 1;
         while b.get(p) == Some(&b' ') {
             p += 1;
         }
         if !matches!(b.get(p), None | Some(b'\n' | b'#')) {
-            let (value, node, end) = self.inline(p)?;
+            let (value, node, end) = self.inline(p, expect)?;
             self.finish_line(end)?;
             return Some((value, node));
         }
         self.finish_line(colon + 1)?;
         match self.next {
-            Some((line, indent)) if indent > col => self.nested(line + indent, indent),
+            Some((line, indent)) if indent > col => self.nested(line + indent, indent, expect),
             Some((line, indent)) if indent == col && self.is_dash(line + indent) => {
-                self.block_seq(line + indent, indent)
+                self.block_seq(line + indent, indent, expect)
             }
-            _ => Some((Value::Null, self.empty(colon))),
+            _ => {
+                meets(expect, Value::is_null)?;
+                Some((Value::Null, self.empty(colon)))
+            }
         }
     }
 
     /// The block collection on the next content line (`at`, column `col`).
-    fn nested(&mut self, at: usize, col: usize) -> Option<Parsed> {
+    fn nested(&mut self, at: usize, col: usize, expect: Expect<'_>) -> Option<Parsed> {
         if self.is_dash(at) {
-            return self.block_seq(at, col);
+            return self.block_seq(at, col, expect);
         }
         match self.key_at(at)? {
-            Start::Key { .. } => self.block_map(at, col),
+            Start::Key { .. } => self.block_map(at, col, expect),
             Start::NotKey => None, // a multi-line scalar
         }
     }
@@ -395,9 +438,14 @@ impl<'t> Reader<'t> {
     }
 
     /// A block sequence whose first dash is at `first` (column `col`).
-    fn block_seq(&mut self, first: usize, col: usize) -> Option<Parsed> {
+    fn block_seq(&mut self, first: usize, col: usize, expect: Expect<'_>) -> Option<Parsed> {
         self.enter()?;
         self.count()?;
+        let mut expected = match expect {
+            Some(Value::Array(items)) => Some(items.iter()),
+            Some(_) => return None,
+            None => None,
+        };
         let b = self.b;
         let mut values = Vec::new();
         let mut items = Vec::new();
@@ -407,22 +455,29 @@ impl<'t> Reader<'t> {
             while b.get(p) == Some(&b' ') {
                 p += 1;
             }
+            let child = match expected.as_mut() {
+                Some(items) => Some(items.next()?),
+                None => None,
+            };
             let (value, node) = match b.get(p) {
                 None | Some(b'\n') => {
                     self.finish_line(p)?;
                     match self.next {
                         Some((line, indent)) if indent > col => {
-                            self.nested(line + indent, indent)?
+                            self.nested(line + indent, indent, child)?
                         }
-                        _ => (Value::Null, self.empty(p)),
+                        _ => {
+                            meets(child, Value::is_null)?;
+                            (Value::Null, self.empty(p))
+                        }
                     }
                 }
                 Some(b'#') => return None,
-                Some(_) if self.is_dash(p) => self.block_seq(p, p - self.line_start(p))?,
+                Some(_) if self.is_dash(p) => self.block_seq(p, p - self.line_start(p), child)?,
                 Some(_) => match self.key_at(p)? {
-                    Start::Key { .. } => self.block_map(p, p - self.line_start(p))?,
+                    Start::Key { .. } => self.block_map(p, p - self.line_start(p), child)?,
                     Start::NotKey => {
-                        let (value, node, end) = self.inline(p)?;
+                        let (value, node, end) = self.inline(p, child)?;
                         self.finish_line(end)?;
                         (value, node)
                     }
@@ -441,6 +496,9 @@ impl<'t> Reader<'t> {
                 Some((_, indent)) if indent > col => return None,
                 _ => break,
             }
+        }
+        if expected.is_some_and(|mut rest| rest.next().is_some()) {
+            return None;
         }
         self.depth -= 1;
         let node = match self.tree {
@@ -466,20 +524,47 @@ impl<'t> Reader<'t> {
     }
 
     /// A single-line scalar or flow collection at `p`; returns its end.
-    fn inline(&mut self, p: usize) -> Option<(Value, Option<Node>, usize)> {
+    fn inline(&mut self, p: usize, expect: Expect<'_>) -> Option<(Value, Option<Node>, usize)> {
         self.count()?;
         let b = self.b;
         let (value, style, end) = match b[p] {
             b'"' => {
                 let (s, end) = self.double_quoted(p, self.values)?;
+                if expect.is_some() {
+                    let raw = &self.text[p + 1..end - 1];
+                    match raw.contains('\\') {
+                        false => meets(expect, |e| e.as_str() == Some(raw))?,
+                        true => {
+                            let (s, _) = self.double_quoted(p, true)?;
+                            meets(expect, |e| e.as_str() == Some(&s))?
+                        }
+                    }
+                }
                 (Value::String(s), ScalarStyle::DoubleQuoted, end)
             }
             b'\'' => {
                 let (s, end) = self.single_quoted(p, self.values)?;
+                if expect.is_some() {
+                    let raw = &self.text[p + 1..end - 1];
+                    match raw.contains('\'') {
+                        false => meets(expect, |e| e.as_str() == Some(raw))?,
+                        true => {
+                            let (s, _) = self.single_quoted(p, true)?;
+                            meets(expect, |e| e.as_str() == Some(&s))?
+                        }
+                    }
+                }
                 (Value::String(s), ScalarStyle::SingleQuoted, end)
             }
             b'[' | b'{' => {
-                let (value, end) = self.flow(p)?;
+                // Flow collections are rare in what is checked: with an expectation, the value
+                // is built and compared.
+                let values = self.values;
+                self.values |= expect.is_some();
+                let flow = self.flow(p);
+                self.values = values;
+                let (value, end) = flow?;
+                meets(expect, |e| *e == value)?;
                 let node = self.tree.then_some(Node {
                     kind: Kind::Flow { multi_line: false },
                     start: p,
@@ -505,7 +590,11 @@ impl<'t> Reader<'t> {
                 }
                 let value = match self.values {
                     true => resolve_plain(s)?,
-                    false => plain(s).map(|_| Value::Null)?,
+                    false => {
+                        let resolved = plain(s)?;
+                        meets(expect, |e| resolved.is(s, e))?;
+                        Value::Null
+                    }
                 };
                 (value, ScalarStyle::Plain, p + s.len())
             }
@@ -745,6 +834,67 @@ enum Plain {
     Bool(bool),
     Int(i64),
     Str,
+}
+
+impl Plain {
+    /// Whether the plain scalar `s`, resolved as `self`, reads as `value`.
+    fn is(self, s: &str, value: &Value) -> bool {
+        match (self, value) {
+            (Plain::Null, Value::Null) => true,
+            (Plain::Bool(b), Value::Bool(v)) => b == *v,
+            (Plain::Int(n), Value::Number(v)) => *v == Number::from(n),
+            (Plain::Str, Value::String(v)) => v == s,
+            _ => false,
+        }
+    }
+}
+
+/// The mapping a block mapping must read as ([`matches`]), its keys taken as they are read.
+struct Expected<'e, 't> {
+    map: &'e Map<String, Value>,
+    /// While the keys come in the mapping's order: the rest of it.
+    in_order: Option<serde_json::map::Iter<'e>>,
+    /// How many keys came in the mapping's order (its first ones).
+    first: usize,
+    /// The keys read after that.
+    then: Vec<&'t str>,
+}
+
+impl<'e, 't> Expected<'e, 't> {
+    fn new(map: &'e Map<String, Value>) -> Self {
+        Expected {
+            map,
+            in_order: Some(map.iter()),
+            first: 0,
+            then: Vec::new(),
+        }
+    }
+
+    /// The value the key `name`, read next, must have; `None` if the mapping has no such key or
+    /// it was read already (a repeated key is the general parser's).
+    fn take(&mut self, name: &'t str) -> Option<&'e Value> {
+        if let Some(rest) = self.in_order.as_mut() {
+            match rest.next() {
+                Some((key, value)) if key == name => {
+                    self.first += 1;
+                    return Some(value);
+                }
+                _ => self.in_order = None,
+            }
+        }
+        let repeated =
+            self.map.keys().take(self.first).any(|k| k == name) || self.then.contains(&name);
+        if repeated {
+            return None;
+        }
+        self.then.push(name);
+        self.map.get(name)
+    }
+
+    /// Whether every key of the mapping was read (each once).
+    fn all_taken(&self) -> bool {
+        self.first + self.then.len() == self.map.len()
+    }
 }
 
 /// A plain scalar's value, when its resolution is certain; `None` for the general parser.

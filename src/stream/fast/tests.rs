@@ -20,6 +20,10 @@ fn agrees(text: &str) -> bool {
         Ok(slow) => assert_eq!(fast, slow, "value differs for:\n{text}"),
         Err(e) => panic!("the fast path accepted a document the parser rejects ({e}):\n{text}"),
     }
+    assert!(
+        matches(text, &fast),
+        "matches declined its own value:\n{text}"
+    );
     let (again, tree) = value_and_tree(text).expect("value_and_tree accepts what value accepts");
     assert_eq!(again, fast);
     assert_eq!(super::tree(text).as_ref(), Some(&tree));
@@ -496,4 +500,127 @@ fn gives_up_on_what_it_does_not_model() {
         + &" ".repeat(100)
         + "b: 1\n";
     assert!(value(&deep).is_none());
+}
+
+/// Changes `value` in one place the generator picks: a scalar of another type or text, an entry
+/// or item more or less, keys in another order, a collection emptied.
+fn mutate(value: &mut Value, g: &mut Gen) {
+    let descend = g.chance(70);
+    match value {
+        Value::Object(map) if descend && !map.is_empty() => {
+            let i = (g.next() % map.len() as u64) as usize;
+            if let Some((_, child)) = map.iter_mut().nth(i) {
+                return mutate(child, g);
+            }
+        }
+        Value::Array(items) if descend && !items.is_empty() => {
+            let i = (g.next() % items.len() as u64) as usize;
+            return mutate(&mut items[i], g);
+        }
+        _ => {}
+    }
+    let replacement = match g.next() % 10 {
+        0 => Value::Null,
+        1 => Value::Bool(g.chance(50)),
+        2 => Value::from(g.next() % 3),
+        3 => Value::from("1"),
+        4 => Value::from(""),
+        5 => Value::Object(Map::new()),
+        6 => Value::Array(Vec::new()),
+        _ => match value {
+            Value::String(s) => Value::from(format!("{s}x")),
+            Value::Number(n) => Value::from(n.as_i64().map_or(0, |n| n.wrapping_add(1))),
+            Value::Bool(b) => Value::Bool(!*b),
+            Value::Object(map) => {
+                let mut map = std::mem::take(map);
+                match g.next() % 3 {
+                    0 => {
+                        map.insert("name".into(), Value::Null);
+                    }
+                    1 => {
+                        let first = map.keys().next().cloned().unwrap_or_default();
+                        map.shift_remove(&first);
+                    }
+                    _ => map = map.into_iter().rev().collect(),
+                }
+                Value::Object(map)
+            }
+            Value::Array(items) => {
+                let mut items = std::mem::take(items);
+                match items.pop() {
+                    Some(last) if g.chance(50) => items.extend([last.clone(), last]),
+                    _ => {}
+                }
+                Value::Array(items)
+            }
+            ref other => Value::from(other.to_string()),
+        },
+    };
+    *value = replacement;
+}
+
+#[test]
+fn matches_exactly_the_value_read() {
+    let (mut checked, mut equal) = (0, 0);
+    for seed in 1..3000u64 {
+        let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut text = String::new();
+        g.map(0, 0, &mut text, false);
+        let Some(own) = value(&text) else {
+            assert!(!matches(&text, &Value::Null));
+            continue;
+        };
+        for _ in 0..6 {
+            let mut other = own.clone();
+            mutate(&mut other, &mut g);
+            let same = other == own;
+            assert_eq!(
+                matches(&text, &other),
+                same,
+                "text:\n{text}\nread as {own}\nheld to {other}"
+            );
+            checked += 1;
+            equal += usize::from(same);
+        }
+    }
+    assert!(
+        checked > 2000 && equal < checked / 4,
+        "{checked} checked, {equal} unchanged"
+    );
+}
+
+#[test]
+fn matches_mappings_in_any_order_each_key_once() {
+    let expected = serde_json::json!({"a": 1, "b": {"c": "x", "d": [true, null]}, "e": "it's"});
+    for (text, equal) in [
+        ("a: 1\nb:\n  c: x\n  d: [true, null]\ne: 'it''s'\n", true),
+        (
+            "e: \"it's\"\nb:\n  d:\n  - true\n  -\n  c: \"x\"\na: 1\n",
+            true,
+        ),
+        ("a: 1\nb:\n  c: x\n  d: [true, null]\n", false),
+        (
+            "a: 1\nb:\n  c: x\n  d: [true, null]\ne: it's\nf: 1\n",
+            false,
+        ),
+        (
+            "a: 1\nb:\n  c: x\n  c: x\n  d: [true, null]\ne: it's\n",
+            false,
+        ),
+        ("b:\n  c: x\n  d: [true, null]\na: 1\na: 1\n", false),
+        (
+            "e: it's\na: 1\nb:\n  d: [true, null]\n  d: [true, null]\n",
+            false,
+        ),
+        ("a: \"1\"\nb:\n  c: x\n  d: [true, null]\ne: it's\n", false),
+        ("a: 1\nb:\n  c: x\n  d: [true]\ne: it's\n", false),
+        ("a: 1\nb:\n  c: x\n  d: [true, null, 1]\ne: it's\n", false),
+        (
+            "a: 1\nb:\n  c: \"x\\u0041\"\n  d: [true, null]\ne: it's\n",
+            false,
+        ),
+    ] {
+        assert_eq!(matches(text, &expected), equal, "{text}");
+        assert_eq!(value(text).is_some_and(|v| v == expected), equal, "{text}");
+    }
 }
