@@ -53,8 +53,7 @@ pub fn value(text: &str) -> Option<Value> {
 }
 
 /// The value and the writer's position tree, or `None` when the fast path does not model it.
-#[cfg(test)]
-pub(super) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
+pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
     let (value, node) = Reader::new(text, true, true)?.document()?;
     Some((value, node?))
 }
@@ -967,4 +966,4 @@ fn plain(s: &str) -> Option<Plain> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

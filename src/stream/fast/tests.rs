@@ -301,10 +301,10 @@ fn scalars_in_every_position() {
 }
 
 /// A small deterministic generator of block-style documents (a xorshift, so failures replay).
-struct Gen(u64);
+pub(crate) struct Gen(pub(crate) u64);
 
 impl Gen {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -368,7 +368,7 @@ impl Gen {
         }
     }
     /// A mapping's entries at column `col`.
-    fn map(&mut self, col: usize, depth: usize, out: &mut String, first_inline: bool) {
+    pub(crate) fn map(&mut self, col: usize, depth: usize, out: &mut String, first_inline: bool) {
         let n = 1 + self.next() % 4;
         for i in 0..n {
             if !(i == 0 && first_inline) {
