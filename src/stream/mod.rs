@@ -105,6 +105,9 @@ pub struct Document<'a> {
     text: &'a str,
     pub chunk: Chunk,
     parsed: OnceLock<Result<Value, String>>,
+    /// The minimal-edit writer's position tree, read in the same pass as the value when the
+    /// fast path took the document (a parsed document is nearly always one that is edited).
+    tree: OnceLock<surgical::Node>,
     /// The identifying fields as the line scanner read them, when it was sure ([`prefilter`]).
     scanned: OnceLock<Option<Meta>>,
     /// The metadata read from the parsed document, when the line scanner could not read it.
@@ -149,6 +152,11 @@ impl<'a> Document<'a> {
     /// Kubernetes, which parses the whole chunk.
     pub(crate) fn yaml(&self) -> &'a str {
         &self.text[self.chunk.body.start..self.chunk.span.end]
+    }
+
+    /// The position tree of [`Document::yaml`], if [`Document::value`] read it on the fast path.
+    pub(crate) fn tree(&self) -> Option<&surgical::Node> {
+        self.tree.get()
     }
 
     /// A name for this document in error messages, found without parsing it (the document may be
@@ -220,7 +228,11 @@ impl<'a> Document<'a> {
             return Ok(None);
         }
         let parsed = self.parsed.get_or_init(|| {
-            parse_one(self.yaml(), self.chunk.body_line)
+            if let Some((value, tree)) = fast::value_and_tree(self.yaml()) {
+                let _ = self.tree.set(tree);
+                return Ok(value);
+            }
+            parse_general(self.yaml(), self.chunk.body_line)
                 .map_err(|e| format!("{}: {e}", self.error_source()))
         });
         match parsed {
@@ -269,6 +281,7 @@ impl<'a> Stream<'a> {
                 text,
                 chunk,
                 parsed: OnceLock::new(),
+                tree: OnceLock::new(),
                 scanned: OnceLock::new(),
                 read_meta: OnceLock::new(),
             })

@@ -38,13 +38,17 @@ type Res<T> = Result<T, Unsupported>;
 pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
     let old = doc.value().ok()??;
     let crlf = doc.raw().contains("\r\n");
-    rewrite_text(doc.yaml(), old, new, crlf)
+    checked(edit_with(doc.yaml(), doc.tree(), old, new, crlf), new)
 }
 
 /// [`rewrite`] on text: `text` parses to `old`; the result is kept only if it parses to exactly
 /// `new` ([`reread`]) and introduces no document separator.
 pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<String> {
-    let out = edit(text, old, new, crlf).ok()?;
+    checked(edit(text, old, new, crlf), new)
+}
+
+fn checked(out: Res<String>, new: &Value) -> Option<String> {
+    let out = out.ok()?;
     if out.lines().any(is_separator) {
         return None;
     }
@@ -53,15 +57,27 @@ pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<
 
 /// The edited text, without the safety net (exposed for tests that check the edits themselves).
 pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
-    let root = match super::fast::tree(text) {
+    edit_with(text, None, old, new, crlf)
+}
+
+/// [`edit`], with the position tree of `text` when it was read already.
+fn edit_with(text: &str, tree: Option<&Node>, old: &Value, new: &Value, crlf: bool) -> Res<String> {
+    let read;
+    let root = match tree {
         Some(root) => root,
-        None => Builder::new(text).document()?,
+        None => {
+            read = match super::fast::tree(text) {
+                Some(root) => root,
+                None => Builder::new(text).document()?,
+            };
+            &read
+        }
     };
     let mut editor = Editor {
         text,
         edits: Vec::new(),
     };
-    editor.node(&root, old, new, Ctx::Root)?;
+    editor.node(root, old, new, Ctx::Root)?;
     editor.apply(crlf)
 }
 
