@@ -1,5 +1,6 @@
 //! Values loading (located YAML reader, merge, `--set` syntax) and validation on arbitrary
-//! input: never a panic, and an input error rather than unbounded work on hostile YAML.
+//! input: never a panic, an input error rather than unbounded work on hostile YAML, and the
+//! fast path reading whatever it takes as the event reader does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +21,10 @@ fuzz_target!(|data: &[u8]| {
         label: "fuzz.yaml".to_string(),
         text: text.to_string(),
     };
+    assert!(
+        polyaxon_pr::values::yaml::fast_path_agrees(text),
+        "the values fast path reads the file differently"
+    );
     if let Ok((values, _)) = Values::from_sources(&[source], &[], &[]) {
         let _ = polyaxon_pr::validate::validate(&values);
     }

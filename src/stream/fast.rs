@@ -62,7 +62,7 @@ pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
 /// without building the value. `false` also when the fast path declines the text: the caller
 /// then decides the slow way (for the minimal-edit writer's safety net, whose output nearly
 /// always is within the fast path).
-pub(crate) fn matches(text: &str, expected: &Value) -> bool {
+pub fn matches(text: &str, expected: &Value) -> bool {
     Reader::new(text, false, false)
         .and_then(|reader| reader.document_as(expected))
         .is_some()

@@ -40,6 +40,18 @@ pub fn parse(text: &str, file: &str) -> Result<Parsed> {
     }
 }
 
+/// For the `values` fuzz target: whether the fast path, where it takes `text`, reads it as the
+/// event reader does (the same value and origins, no findings).
+#[doc(hidden)]
+pub fn fast_path_agrees(text: &str) -> bool {
+    let Some(fast) = fast::parse(text, "f.yaml") else {
+        return true;
+    };
+    parse_events(text, "f.yaml").is_ok_and(|events| {
+        events.root == fast.root && events.origins == fast.origins && events.findings.is_empty()
+    })
+}
+
 /// [`parse`] from the parser's events, whatever the file holds.
 fn parse_events(text: &str, file: &str) -> Result<Parsed> {
     let mut reader = Reader {
