@@ -150,7 +150,9 @@ fn recompute_checksums(
     };
     for (name, hash) in &config_maps {
         for doc in &stream.docs {
-            let Some(meta) = doc.meta()? else { continue };
+            let Some(meta) = doc.meta_ref()? else {
+                continue;
+            };
             if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
                 continue;
             }
