@@ -188,7 +188,8 @@ a warm-up, then N measured runs, each started directly and waited for with wait4
 the process's maximum resident set, measured by GNU time in the warm-up runs (in the timed runs
 when there is no warm-up: kustomize from 1,000 Deployments on).
 Numbers are for people: no test asserts them. The machine is shared (2 cores, other jobs running),
-so expect ±30% between runs; the ratios are measured in the same run.
+so expect ±30% between runs; the ratios are measured in the same run. polyaxon-pr is the binary
+as it ships, built by `scripts/build-release.sh` (a static PIE on Linux with glibc: see Machine).
 
 ## The job: polyaxon-pr (an overlay) against kustomize as a post-renderer
 
