@@ -255,7 +255,7 @@ fi
         echo "polyaxon-pr: $(file -b "$BIN" | tr ',' '\n' | grep -E 'executable|linked' | paste -sd, -)"
     fi
 } > "$DIR/machine.txt"
-kubectl_version=$("$KUBECTL" version --client 2>/dev/null | head -1)
+kubectl_version=$("$KUBECTL" version --client 2>/dev/null | sed -n 1p)
 printf '{"case": "meta", "date": "%s", "kubectl": "%s", "overlay": "%s", "note": "%s"}\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$kubectl_version" \
     "rule 1: kinds Deployment + label role=experiments: volumes, volumeMounts; rule 2: kinds Deployment: env TZ" "$NOTE" >> "$RESULTS"
