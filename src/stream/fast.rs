@@ -529,30 +529,12 @@ impl<'t> Reader<'t> {
         let (value, style, end) = match b[p] {
             b'"' => {
                 let (s, end) = self.double_quoted(p, self.values)?;
-                if expect.is_some() {
-                    let raw = &self.text[p + 1..end - 1];
-                    match raw.contains('\\') {
-                        false => meets(expect, |e| e.as_str() == Some(raw))?,
-                        true => {
-                            let (s, _) = self.double_quoted(p, true)?;
-                            meets(expect, |e| e.as_str() == Some(&s))?
-                        }
-                    }
-                }
+                self.meets_quoted(p..end, '\\', Self::double_quoted, expect)?;
                 (Value::String(s), ScalarStyle::DoubleQuoted, end)
             }
             b'\'' => {
                 let (s, end) = self.single_quoted(p, self.values)?;
-                if expect.is_some() {
-                    let raw = &self.text[p + 1..end - 1];
-                    match raw.contains('\'') {
-                        false => meets(expect, |e| e.as_str() == Some(raw))?,
-                        true => {
-                            let (s, _) = self.single_quoted(p, true)?;
-                            meets(expect, |e| e.as_str() == Some(&s))?
-                        }
-                    }
-                }
+                self.meets_quoted(p..end, '\'', Self::single_quoted, expect)?;
                 (Value::String(s), ScalarStyle::SingleQuoted, end)
             }
             b'[' | b'{' => {
@@ -605,6 +587,26 @@ impl<'t> Reader<'t> {
             end,
         });
         Some((value, node, end))
+    }
+
+    /// Whether the quoted scalar at `span` (quotes included) meets `expect`: compared as written
+    /// when it holds no `escape` character, else read again (`read`) with its escapes resolved.
+    fn meets_quoted(
+        &self,
+        span: std::ops::Range<usize>,
+        escape: char,
+        read: fn(&Self, usize, bool) -> Option<(String, usize)>,
+        expect: Expect<'_>,
+    ) -> Option<()> {
+        if expect.is_none() {
+            return Some(());
+        }
+        let raw = &self.text[span.start + 1..span.end - 1];
+        if !raw.contains(escape) {
+            return meets(expect, |e| e.as_str() == Some(raw));
+        }
+        let (s, _) = read(self, span.start, true)?;
+        meets(expect, |e| e.as_str() == Some(&s))
     }
 
     /// A double-quoted scalar at `p`: its string (only with `keep`) and the byte after it.
