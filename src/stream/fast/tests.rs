@@ -301,9 +301,19 @@ fn scalars_in_every_position() {
 }
 
 /// A small deterministic generator of block-style documents (a xorshift, so failures replay).
-pub(crate) struct Gen(pub(crate) u64);
+pub(crate) struct Gen(u64);
 
 impl Gen {
+    /// The generator for one seed (each seed spread over the state, which must not be zero).
+    pub(crate) fn seeded(seed: u64) -> Self {
+        Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    /// A whole document: a block mapping at column 0.
+    pub(crate) fn document(&mut self) -> String {
+        let mut text = String::new();
+        self.map(0, 0, &mut text, false);
+        text
+    }
     pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -368,7 +378,7 @@ impl Gen {
         }
     }
     /// A mapping's entries at column `col`.
-    pub(crate) fn map(&mut self, col: usize, depth: usize, out: &mut String, first_inline: bool) {
+    fn map(&mut self, col: usize, depth: usize, out: &mut String, first_inline: bool) {
         let n = 1 + self.next() % 4;
         for i in 0..n {
             if !(i == 0 && first_inline) {
@@ -449,9 +459,8 @@ impl Gen {
 fn agrees_with_the_parser_on_generated_documents() {
     let mut taken = 0;
     for seed in 1..4000u64 {
-        let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let mut text = String::new();
-        g.map(0, 0, &mut text, false);
+        let mut g = Gen::seeded(seed);
+        let text = g.document();
         taken += usize::from(agrees(&text));
     }
     // The generator mixes in tricky tokens on purpose; plenty must still take the fast path.
@@ -563,9 +572,8 @@ fn mutate(value: &mut Value, g: &mut Gen) {
 fn matches_exactly_the_value_read() {
     let (mut checked, mut equal) = (0, 0);
     for seed in 1..3000u64 {
-        let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let mut text = String::new();
-        g.map(0, 0, &mut text, false);
+        let mut g = Gen::seeded(seed);
+        let text = g.document();
         let Some(own) = value(&text) else {
             assert!(!matches(&text, &Value::Null));
             continue;
