@@ -2,7 +2,7 @@
 //! the same position tree; and it must accept the documents Helm charts are made of.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::stream::surgical::event_tree;
@@ -91,45 +91,34 @@ fn reads_a_helm_deployment() {
     assert_eq!(v["spec"]["template"]["spec"]["volumes"][1][1], "it's");
 }
 
-fn all_documents(dir: &Path, out: &mut Vec<String>) {
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            all_documents(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            let text = fs::read_to_string(&path).unwrap();
-            let Ok(stream) = Stream::read(&text) else {
-                continue;
-            };
-            out.extend(
-                stream
-                    .docs
-                    .iter()
-                    .filter(|d| !d.is_empty())
-                    .map(|d| d.yaml().to_string()),
-            );
-        }
-    }
+/// The `.yaml` files under `dirs` (relative to the repository), in a stable order.
+pub(crate) fn repository_yaml_files(dirs: &[&str]) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    dirs.iter()
+        .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)).sort_by_file_name())
+        .map(|entry| entry.unwrap().into_path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect()
 }
 
 /// Every document of the real renders and the test corpora: where the fast path reads one, it
 /// reads it exactly as the parser does; and it reads most workloads (else it would be no path).
 #[test]
 fn agrees_with_the_parser_on_every_fixture_document() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut docs = Vec::new();
-    for dir in [
+    for path in repository_yaml_files(&[
         "tests/fixtures",
         "tests/golden",
         "tests/values",
         "chart-overlays",
         "examples",
-    ] {
-        all_documents(&root.join(dir), &mut docs);
+    ]) {
+        let text = fs::read_to_string(&path).unwrap();
+        let Ok(stream) = Stream::read(&text) else {
+            continue;
+        };
+        let bodies = stream.docs.iter().filter(|d| !d.is_empty());
+        docs.extend(bodies.map(|d| d.yaml().to_string()));
     }
     assert!(docs.len() > 200, "{}", docs.len());
     let mut workloads = (0, 0);

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::stream::fast::tests::Gen;
+use crate::stream::fast::tests::{Gen, repository_yaml_files};
 use crate::values::yaml::parse_events;
 
 /// `text` must read the same both ways when the fast path takes it; returns whether it did.
@@ -24,26 +24,14 @@ fn agrees(text: &str) -> bool {
     true
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path.to_path_buf());
-        }
-    }
-}
-
 #[test]
 fn agrees_on_every_values_and_overlay_file_of_the_repository() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [
+    let files = repository_yaml_files(&[
         "tests/values",
         "tests/fixtures/polyaxon-0.4.2/values",
         "chart-overlays",
-    ] {
-        yaml_files(&root.join(dir), &mut files);
-    }
+    ]);
     assert!(files.len() > 40, "{} files", files.len());
     let mut taken = 0;
     for path in &files {
