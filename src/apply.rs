@@ -110,7 +110,7 @@ fn changed_documents(
         let Some(original) = stream.docs[index].value()? else {
             continue;
         };
-        if value != *original {
+        if !crate::stream::surgical::same(&value, original) {
             changed.insert(index, value);
         }
     }

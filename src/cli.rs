@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::StyledStr;
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
 use crate::apply::window;
 use crate::error::{Error, Result};
@@ -103,20 +104,86 @@ pub struct RenderArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate values files against the chart's documented parameters.
-    Lint(LintArgs),
+    Lint(Deferred<LintArgs>),
     /// Print the parameter tables as Markdown.
     Docs,
     /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
     Schema,
     /// Print a unified diff of what post-rendering the stream on stdin would change.
-    Diff(RenderArgs),
+    Diff(Deferred<RenderArgs>),
     /// Run as a KRM function (kustomize or kpt exec function): a ResourceList on stdin, values
     /// from -f and the functionConfig (a ConfigMap's `data.values`, or a `values` map), the
     /// injected ResourceList with `results` on stdout.
-    Krm(RenderArgs),
+    Krm(Deferred<RenderArgs>),
     /// Export the injection into the stream on stdin in another tool's format
     /// (`kustomize`: patches for a kustomization or Flux's postRenderers).
-    Export(ExportArgs),
+    Export(Deferred<ExportArgs>),
+}
+
+/// A subcommand's arguments, which clap builds only when that subcommand is used
+/// (`Command::defer`): building every subcommand's arguments at each start was ~50 µs of a
+/// post-render run, which uses none of them. Help, errors and parsing are clap's, unchanged.
+#[derive(Debug, Clone)]
+pub struct Deferred<T>(pub T);
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(augment_later::<T>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(augment_later_for_update::<T>)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+/// `T`'s arguments, added when clap builds the subcommand. The subcommand's help text (its
+/// variant's doc comment, set before) is kept: `T`'s derive would replace it with the struct's.
+fn augment_later<T: Args>(cmd: clap::Command) -> clap::Command {
+    let about = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
+    with_about(T::augment_args(cmd), about)
+}
+
+/// [`augment_later`] for `update_from_arg_matches`.
+fn augment_later_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
+    let about = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
+    with_about(T::augment_args_for_update(cmd), about)
+}
+
+fn with_about(
+    cmd: clap::Command,
+    (about, long_about): (Option<StyledStr>, Option<StyledStr>),
+) -> clap::Command {
+    let cmd = match about {
+        Some(about) => cmd.about(about),
+        None => cmd.about(None::<&str>),
+    };
+    match long_about {
+        Some(long_about) => cmd.long_about(long_about),
+        None => cmd.long_about(None::<&str>),
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> std::result::Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(
+        &mut self,
+        matches: &ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// Options of `lint`.
@@ -154,12 +221,12 @@ pub struct Io<'a> {
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
         None => post_render(&cli.render, io),
-        Some(Command::Diff(args)) => diff(&args, io),
-        Some(Command::Lint(args)) => lint::lint(&args, io),
+        Some(Command::Diff(Deferred(args))) => diff(&args, io),
+        Some(Command::Lint(Deferred(args))) => lint::lint(&args, io),
         Some(Command::Docs) => lint::docs(io),
         Some(Command::Schema) => lint::schema(io),
-        Some(Command::Krm(args)) => gitops::krm(&args, io),
-        Some(Command::Export(args)) => gitops::export(&args, io),
+        Some(Command::Krm(Deferred(args))) => gitops::krm(&args, io),
+        Some(Command::Export(Deferred(args))) => gitops::export(&args, io),
     }
 }
 
@@ -425,5 +492,58 @@ mod tests {
         assert_eq!(cli.render.values.values.len(), 2);
         assert_eq!(cli.render.values.set, ["timeZone=UTC"]);
         assert!(cli.render.values.strict);
+    }
+
+    /// Subcommands' arguments are built late ([`Deferred`]): they parse as before, the global
+    /// `--report` reaches them, and each keeps its own help text, not its arguments struct's.
+    #[test]
+    fn deferred_subcommands_parse_and_keep_their_help() {
+        let cli = Cli::try_parse_from([
+            "polyaxon-pr",
+            "lint",
+            "-q",
+            "--format",
+            "json",
+            "--report",
+            "r.txt",
+            "v.yaml",
+        ])
+        .unwrap();
+        let Some(Command::Lint(Deferred(lint))) = cli.command else {
+            panic!("not lint: {cli:?}");
+        };
+        assert!(lint.quiet && lint.format == OutputFormat::Json);
+        assert_eq!(lint.files, [PathBuf::from("v.yaml")]);
+        assert_eq!(cli.report, Some(PathBuf::from("r.txt")));
+        let cli =
+            Cli::try_parse_from(["polyaxon-pr", "diff", "-f", "a.yaml", "--explain"]).unwrap();
+        let Some(Command::Diff(Deferred(render))) = cli.command else {
+            panic!("not diff: {cli:?}");
+        };
+        assert!(render.explain && render.values.values == [PathBuf::from("a.yaml")]);
+        for (args, about) in [
+            (
+                ["polyaxon-pr", "lint", "--help"],
+                "Validate values files against",
+            ),
+            (
+                ["polyaxon-pr", "diff", "-h"],
+                "Print a unified diff of what",
+            ),
+            (["polyaxon-pr", "krm", "--help"], "Run as a KRM function"),
+            (
+                ["polyaxon-pr", "help", "export"],
+                "Export the injection into",
+            ),
+        ] {
+            let help = Cli::try_parse_from(args).unwrap_err().render().to_string();
+            assert!(help.starts_with(about), "{args:?}:\n{help}");
+            assert!(help.contains("Usage: polyaxon-pr"), "{args:?}:\n{help}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(
+            help.contains("lint    Validate values files against"),
+            "{help}"
+        );
     }
 }

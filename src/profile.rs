@@ -81,7 +81,7 @@ pub struct Selector {
 /// matched as text, with exactly the regex's answer, because compiling a regex costs about 50 µs
 /// and a run needs only a few matches. Anything else is compiled.
 #[derive(Debug, Clone)]
-enum Pattern {
+pub enum Pattern {
     /// `^(?:text)$` for a pattern without metacharacters: equality.
     Literal(String),
     /// `^(?:.*text)$`: ends with `text`, and `.` (any character but a newline) covers the rest.
@@ -108,7 +108,7 @@ impl Pattern {
         whole(pattern, origin).map(Pattern::Regex)
     }
 
-    fn is_match(&self, text: &str) -> bool {
+    pub fn is_match(&self, text: &str) -> bool {
         match self {
             Pattern::Literal(literal) => text == literal,
             Pattern::AnyThen(suffix) => text
@@ -136,7 +136,7 @@ pub struct ChartProfile {
     pub name: String,
     roles: BTreeMap<Role, Vec<Selector>>,
     /// The api Deployment's container that gets GPU, persistence and probe headers.
-    pub api_container: Regex,
+    pub api_container: Pattern,
     /// The ConfigMap key holding the api Service name (the probes' `Host` header).
     pub api_host_key: String,
     /// Chart defaults replaced when `persistence.<kind>` is given.
@@ -195,7 +195,7 @@ impl ChartProfile {
         Ok(ChartProfile {
             name: file.name,
             roles,
-            api_container: whole(&file.api_container, origin)?,
+            api_container: Pattern::new(&file.api_container, origin)?,
             api_host_key: file.api_host_key,
             defaults: file.defaults,
         })

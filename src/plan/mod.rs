@@ -18,12 +18,11 @@ pub mod scheduling;
 use std::collections::BTreeMap;
 
 use json_patch::PatchOperation;
-use regex::Regex;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::podspec::{self, Conflict, ContainerRef, OnConflict, PodSpecRef};
-use crate::profile::{self, ChartProfile, Choice, Role, Targets};
+use crate::profile::{self, ChartProfile, Choice, Pattern, Role, Targets};
 use crate::report::{Finding, Severity};
 use crate::stream::Stream;
 use crate::values::Values;
@@ -133,14 +132,14 @@ fn warn_without_effect(planner: &mut Planner<'_>) {
 #[derive(Debug, Clone, Copy)]
 pub enum Which<'r> {
     All,
-    Named(&'r Regex),
+    Named(&'r Pattern),
 }
 
 impl Which<'_> {
     fn admits(&self, name: &str) -> bool {
         match self {
             Which::All => true,
-            Which::Named(re) => re.is_match(name),
+            Which::Named(pattern) => pattern.is_match(name),
         }
     }
 }

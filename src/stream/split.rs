@@ -38,6 +38,20 @@ pub fn is_separator(line: &str) -> bool {
     rest.is_empty() || rest.starts_with('#') || rest == "\r"
 }
 
+/// Whether a line of `text` is a separator: `text.lines().any(is_separator)`, looking only at
+/// the lines that start with `---` (the writer asks it of every document it edits).
+pub fn holds_separator(text: &str) -> bool {
+    let after_breaks = memchr::memmem::find_iter(text.as_bytes(), b"\n---").map(|at| at + 1);
+    std::iter::once(0)
+        .chain(after_breaks)
+        .filter(|&start| text[start..].starts_with("---"))
+        .any(|start| {
+            let rest = &text[start..];
+            let line = rest.split('\n').next().unwrap_or(rest);
+            is_separator(line.strip_suffix('\r').unwrap_or(line))
+        })
+}
+
 /// A line that carries no YAML content: blank, whitespace only, or a comment.
 fn is_trivia(line: &str) -> bool {
     let t = line.trim_start_matches([' ', '\t']);
@@ -384,6 +398,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// `holds_separator` is `lines().any(is_separator)` on any text of separator-like bits.
+        #[test]
+        fn holds_separator_is_any_line_a_separator(
+            bits in proptest::collection::vec(
+                proptest::sample::select(vec!["---", "-", "\n", "\r", "\r\n", " ", "\t", "#", "a", "..."]),
+                0..24,
+            ),
+        ) {
+            let text: String = bits.concat();
+            proptest::prop_assert_eq!(holds_separator(&text), text.lines().any(is_separator));
+        }
+
         /// Any stream of separator-like, trivia and content lines, with LF or CRLF endings, a
         /// BOM or not and a final newline or not, is cut exactly as the line-by-line splitter
         /// cut it.

@@ -25,7 +25,7 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span, StrInput, St
 
 use super::Document;
 use super::emit::to_yaml;
-use super::split::is_separator;
+use super::split::holds_separator;
 
 /// Why the minimal edit was not attempted or not trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<
 
 fn checked(out: Res<String>, new: &Value) -> Option<String> {
     let out = out.ok()?;
-    if out.lines().any(is_separator) {
+    if holds_separator(&out) {
         return None;
     }
     reread::reads_back_as(&out, new).then_some(out)
@@ -396,13 +396,13 @@ struct Gap {
 /// Common ends are matched first; past a size where the table would be costly, the rest is
 /// left to positional pairing.
 fn common_items(old: &[Value], new: &[Value]) -> Vec<(usize, usize)> {
-    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let prefix = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
     let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
     let suffix = old_rest
         .iter()
         .rev()
         .zip(new_rest.iter().rev())
-        .take_while(|(a, b)| a == b)
+        .take_while(|(a, b)| same(a, b))
         .count();
     let (a, b) = (
         &old_rest[..old_rest.len() - suffix],
@@ -424,7 +424,7 @@ fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
     let mut table = vec![vec![0usize; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            table[i][j] = match a[i] == b[j] {
+            table[i][j] = match same(&a[i], &b[j]) {
                 true => table[i + 1][j + 1] + 1,
                 false => table[i + 1][j].max(table[i][j + 1]),
             };
@@ -432,7 +432,7 @@ fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
     }
     let (mut i, mut j, mut pairs) = (0, 0, Vec::new());
     while i < n && j < m {
-        if a[i] == b[j] {
+        if same(&a[i], &b[j]) {
             pairs.push((i, j));
             (i, j) = (i + 1, j + 1);
         } else if table[i + 1][j] >= table[i][j + 1] {
@@ -442,6 +442,28 @@ fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
         }
     }
     pairs
+}
+
+/// `a == b` — mappings equal as sets of entries, as serde_json compares them — without a hash
+/// lookup for each key where both mappings hold it at the same position, as an edited copy of a
+/// document and the document do everywhere but around an added or removed key. The writer
+/// compares old and new subtrees at every level it descends, so this is most of its time.
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((key, x), (key_b, y))| match key == key_b {
+                        true => same(x, y),
+                        false => b.get(key).is_some_and(|y| same(x, y)),
+                    })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        _ => a == b,
+    }
 }
 
 /// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
@@ -469,7 +491,7 @@ struct Editor<'t> {
 
 impl Editor<'_> {
     fn node(&mut self, node: &Node, old: &Value, new: &Value, ctx: Ctx<'_>) -> Res<()> {
-        if old == new {
+        if same(old, new) {
             return Ok(());
         }
         // An emptied collection has no block form: it is replaced (by `{}` or `[]`).

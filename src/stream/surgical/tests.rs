@@ -552,3 +552,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn same_compares_mappings_as_sets_of_entries() {
+    let (ab, ba) = (json!({"a": 1, "b": [2]}), json!({"b": [2], "a": 1}));
+    assert!(same(&ab, &ba));
+    assert!(!same(&ab, &json!({"b": [2], "c": 1})));
+    assert!(!same(&ab, &json!({"a": 1, "b": [2], "c": 3})));
+    assert!(!same(&ab, &json!({"a": 1, "b": [3]})));
+    assert!(!same(&json!([1, 2]), &json!([2, 1])));
+    assert!(same(&json!(1.0), &json!(1.0)) && !same(&json!(1), &json!("1")));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// `same` is `==`: on a document and mutations of it, and with its keys in another order.
+    #[test]
+    fn same_is_value_equality(
+        doc in document(),
+        ops in prop::collection::vec((prop::collection::vec(any::<usize>(), 0..4), op()), 0..4),
+        rotate in any::<usize>(),
+    ) {
+        let mut new = doc.clone();
+        for (choices, op) in &ops {
+            mutate(&mut new, choices, op);
+        }
+        prop_assert_eq!(same(&doc, &new), doc == new);
+        prop_assert_eq!(same(&new, &doc), doc == new);
+        let mut entries: Vec<_> = doc.as_object().unwrap().iter().collect();
+        let by = rotate % entries.len().max(1);
+        entries.rotate_left(by);
+        let reordered = Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        prop_assert!(same(&doc, &reordered));
+        prop_assert_eq!(same(&reordered, &new), reordered == new);
+    }
+}
