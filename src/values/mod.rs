@@ -117,15 +117,15 @@ impl Values {
     }
 
     /// Merge another source's values over these, keeping the origins of whatever wins.
+    /// An origin recorded earlier is forgotten when the overlay replaces a subtree above it: it
+    /// sets that pointer to something other than a mapping. Only the earlier origins' ancestors
+    /// are looked up (the first file has none), not every pointer of the overlay.
     fn merge_located(&mut self, overlay: Value, origins: BTreeMap<String, Origin>) {
-        let replaced: Vec<String> = origins
-            .keys()
-            .filter(|p| !matches!(overlay.pointer(p), Some(Value::Object(_))))
-            .cloned()
-            .collect();
-        for pointer in replaced {
-            self.forget_below(&pointer);
-        }
+        let replaces = |above: &str| {
+            origins.contains_key(above) && !matches!(overlay.pointer(above), Some(Value::Object(_)))
+        };
+        self.origins
+            .retain(|pointer, _| !ancestors(pointer).any(replaces));
         self.origins.extend(origins);
         merge(&mut self.root, overlay);
     }
@@ -287,6 +287,11 @@ pub fn load(args: &ValuesArgs) -> Result<(Values, Vec<Finding>)> {
     Values::from_sources(&sources, &args.set, &args.set_string)
 }
 
+/// The pointers strictly above `pointer`, root (`""`) first: `/a/b` → `""`, `/a`.
+fn ancestors(pointer: &str) -> impl Iterator<Item = &str> {
+    pointer.match_indices('/').map(|(at, _)| &pointer[..at])
+}
+
 /// Helm's merge of user values files: maps deep-merged, anything else (including `null`) replaced.
 pub fn merge(base: &mut Value, overlay: Value) {
     match (base, overlay) {
@@ -331,6 +336,64 @@ mod tests {
         assert_eq!(v.origin("/x/over").to_string(), "b.yaml:2:9");
         assert_eq!(v.origin("/l/0").to_string(), "b.yaml:3:5");
         assert!(!v.origins.contains_key("/l/1"));
+    }
+
+    /// Origins after merging `texts` in order, with `merge_located` and with the pointer-by-
+    /// pointer version it replaced (its reference).
+    fn origins_both_ways(texts: &[&str]) -> (Vec<String>, Vec<String>) {
+        let (mut ours, mut reference) =
+            (Values::from_json(json!({})), Values::from_json(json!({})));
+        for (i, text) in texts.iter().enumerate() {
+            let parsed = yaml::parse(text, &format!("f{i}")).unwrap();
+            ours.merge_located(parsed.root.clone(), parsed.origins.clone());
+            let replaced: Vec<String> = parsed
+                .origins
+                .keys()
+                .filter(|p| !matches!(parsed.root.pointer(p), Some(Value::Object(_))))
+                .cloned()
+                .collect();
+            for pointer in replaced {
+                reference.forget_below(&pointer);
+            }
+            reference.origins.extend(parsed.origins);
+            merge(&mut reference.root, parsed.root);
+        }
+        assert_eq!(ours.root, reference.root);
+        let show = |v: &Values| v.origins.iter().map(|(p, o)| format!("{p} {o}")).collect();
+        (show(&ours), show(&reference))
+    }
+
+    #[test]
+    fn a_replaced_subtree_forgets_the_origins_below_it() {
+        for texts in [
+            &[
+                "x:\n  a:\n    b: 1\n  c: 2\n",
+                "x:\n  a: 5\n",
+                "x:\n  a:\n    d: 1\n",
+            ][..],
+            &["x:\n  a:\n    b: 1\n", "x: [1, {a: 2}]\n", "x:\n  a: 1\n"],
+            &[
+                "a~b:\n  'c/d':\n    e: 1\n",
+                "a~b:\n  'c/d': null\n",
+                "a~b: {}\n",
+            ],
+            &[
+                "x:\n  y:\n    z: 1\n",
+                "x: null\n",
+                "x:\n  y: 2\n",
+                "x:\n  y:\n    w: 3\n",
+            ],
+            &["{}\n", "l:\n  - a: 1\n", "l:\n  - b: 2\n  - c\n"],
+        ] {
+            let (ours, reference) = origins_both_ways(texts);
+            assert_eq!(ours, reference, "{texts:?}");
+        }
+        let (ours, _) = origins_both_ways(&["x:\n  a:\n    b: 1\n  c: 2\n", "x:\n  a: 5\n"]);
+        // `/x/a/b` is gone with the mapping `x.a` was; `/x/c` was not replaced.
+        assert_eq!(
+            ours,
+            [" f1:1:1", "/x f1:1:1", "/x/a f1:2:6", "/x/c f0:4:6"].map(String::from)
+        );
     }
 
     #[test]
