@@ -466,6 +466,41 @@ pub(crate) fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The old value of each entry of a mapping's tree, in the tree's order: the parsed mapping's
+/// own order when its keys line up with the tree's (a document read once gives both), else by
+/// key. An error when the keys differ (duplicate or merge keys).
+fn in_order<'v>(entries: &[Entry], old: &'v Map<String, Value>) -> Res<Vec<&'v Value>> {
+    let differ = Unsupported("keys differ from the parsed value (duplicates, merge keys)");
+    if entries.len() != old.len() {
+        return Err(differ);
+    }
+    if entries.iter().zip(old.keys()).all(|(e, key)| e.key == *key) {
+        return Ok(old.values().collect());
+    }
+    entries
+        .iter()
+        .map(|e| old.get(&e.key).ok_or_else(|| differ.clone()))
+        .collect()
+}
+
+/// The new value of each entry of a mapping's tree, `None` for a removed key. The new mapping
+/// is an edited copy of the old one, its surviving keys mostly in the old order: each is looked
+/// for where the previous one was found first, and by key only when it is not there.
+fn kept_values<'v>(entries: &[Entry], new: &'v Map<String, Value>) -> Vec<Option<&'v Value>> {
+    let mut rest = new.iter().peekable();
+    entries
+        .iter()
+        .map(|e| match rest.peek() {
+            Some((key, value)) if **key == e.key => {
+                let value = *value;
+                rest.next();
+                Some(value)
+            }
+            _ => new.get(&e.key),
+        })
+        .collect()
+}
+
 /// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
 /// which would take in blank lines that follow it.
 struct Edit {
@@ -516,12 +551,9 @@ impl Editor<'_> {
         old: &Map<String, Value>,
         new: &Map<String, Value>,
     ) -> Res<bool> {
-        if entries.len() != old.len() || entries.iter().any(|e| !old.contains_key(&e.key)) {
-            return Err(Unsupported(
-                "keys differ from the parsed value (duplicates, merge keys)",
-            ));
-        }
-        let Some(first_kept) = entries.iter().position(|e| new.contains_key(&e.key)) else {
+        let olds = in_order(entries, old)?;
+        let news = kept_values(entries, new);
+        let Some(first_kept) = news.iter().position(Option::is_some) else {
             return Ok(false);
         };
         let text = self.text;
@@ -542,7 +574,7 @@ impl Editor<'_> {
         }
         let mut keep = false;
         for (i, entry) in entries.iter().enumerate().skip(first_kept) {
-            match new.get(&entry.key) {
+            match news[i] {
                 None => {
                     let end = entries
                         .get(i + 1)
@@ -556,7 +588,7 @@ impl Editor<'_> {
                         colon: entry.colon,
                         col,
                     };
-                    self.node(&entry.value, &old[&entry.key], value, ctx)?;
+                    self.node(&entry.value, olds[i], value, ctx)?;
                 }
             }
         }

@@ -588,3 +588,20 @@ proptest! {
         prop_assert_eq!(same(&reordered, &new), reordered == new);
     }
 }
+
+/// The writer finds each key's new value by position first and by key when the new mapping's
+/// order differs: a reordered, edited or shortened mapping keeps the original order and lines.
+#[test]
+fn reordered_new_mappings_are_edited_in_place() {
+    let text = "a: 1 # one\nb: 2\nc: 3\n";
+    let edited = |new: Value| edit(text, &parse_one(text, 1).unwrap(), &new, false).unwrap();
+    assert_eq!(
+        edited(json!({"c": 3, "a": 1, "b": 5})),
+        "a: 1 # one\nb: 5\nc: 3\n"
+    );
+    assert_eq!(edited(json!({"c": 4, "a": 1})), "a: 1 # one\nc: 4\n");
+    assert_eq!(
+        edited(json!({"b": 2, "d": 0, "a": 1, "c": 3})),
+        "a: 1 # one\nb: 2\nc: 3\nd: 0\n"
+    );
+}
