@@ -141,7 +141,11 @@ fn a_document_over_the_size_limit_is_refused() {
 /// input and the output buffer alone took twice its size, and the run aborted).
 #[test]
 fn a_stream_bigger_than_the_memory_limit_passes_through() {
-    const LIMIT_KIB: u64 = 96 * 1024;
+    // An address-space limit (`ulimit -v`): mimalloc, refused its usual 1 GiB reservation, maps
+    // smaller regions as it goes, and how many depends on the threads' timing. At 96 MiB about
+    // one run in ten failed on a loaded 2-core machine; 112 MiB still holds less than the input
+    // and the output together (asserted below).
+    const LIMIT_KIB: u64 = 112 * 1024;
     let value = "A".repeat(100_000);
     let mut stream = String::new();
     for i in 0..600 {

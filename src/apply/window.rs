@@ -294,9 +294,6 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// The most [`read`] reserves before it knows the stream's size.
-const MAX_RESERVED: usize = 4 << 20;
-
 /// Read stdin: whole when it fits in `budget.whole` bytes, else spooled and indexed for windows
 /// of `budget.window` bytes. Errors are those [`crate::stream::Stream::read`] and the UTF-8 check
 /// give a whole stream.
@@ -307,10 +304,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     } = budget;
     let read_error =
         |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
-    // Room for a whole stream up front: growing the buffer as `read_to_end` fills it copied the
-    // stream several times over and touched more fresh pages than the stream needs. Pages of the
-    // reservation that are never written are never touched.
-    let mut mem = Vec::with_capacity(whole.saturating_add(1).min(MAX_RESERVED));
+    let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
     stdin
         .take(limit)
