@@ -447,7 +447,7 @@ fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
 /// `a == b` — mappings equal as sets of entries, as serde_json compares them — without a hash
 /// lookup for each key where both mappings hold it at the same position, as an edited copy of a
 /// document and the document do everywhere but around an added or removed key. The writer
-/// compares old and new subtrees at every level it descends, so this is most of its time.
+/// compares old and new subtrees at every level it descends: hashing was much of its time.
 pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(a), Value::Object(b)) => {
