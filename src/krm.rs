@@ -33,19 +33,18 @@ pub struct KrmOutput {
     pub findings: Vec<Finding>,
 }
 
-/// Run the function on the list in `input`. `sources`, `set` and `set_string` are the values
+/// Run the function on the list in `input`. `sources` and `sets` are the values
 /// given on the command line; the functionConfig's values are merged after the files.
 pub fn run(
     input: &str,
     mut sources: Vec<Source>,
-    set: &[String],
-    set_string: &[String],
+    sets: &crate::values::Sets,
     profile: &ChartProfile,
     strict: bool,
 ) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
     sources.extend(config_values(&list["functionConfig"])?);
-    let (values, read_findings) = Values::from_sources(&sources, set, set_string)?;
+    let (values, read_findings) = Values::from_sources(&sources, sets)?;
     let mut findings = read_findings;
     findings.extend(validate::validate(&values));
     let mut findings = validate::sorted(findings);
@@ -193,7 +192,7 @@ mod tests {
 
     fn run_on(input: &str) -> KrmOutput {
         let profile = ChartProfile::builtin().unwrap();
-        run(input, Vec::new(), &[], &[], &profile, false).unwrap()
+        run(input, Vec::new(), &Default::default(), &profile, false).unwrap()
     }
 
     fn output_list(output: &KrmOutput) -> Value {
@@ -253,7 +252,7 @@ mod tests {
     #[test]
     fn a_non_list_input_is_an_input_error() {
         let profile = ChartProfile::builtin().unwrap();
-        let err = run("kind: Deployment\n", Vec::new(), &[], &[], &profile, false).unwrap_err();
+        let err = run("kind: Deployment\n", Vec::new(), &Default::default(), &profile, false).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("expected a ResourceList"), "{err}");
     }

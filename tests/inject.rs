@@ -207,7 +207,8 @@ fn data_mounted(docs: &mut [Value], values: &Value) {
     }
 }
 
-/// `timeZone`: the ConfigMap key, and `TZ` in every container loading the ConfigMap.
+/// `timeZone`: the ConfigMap keys `POLYAXON_TIME_ZONE` and `TZ` (which the hook Jobs load under
+/// Helm 3), and `TZ` in every container loading the ConfigMap.
 fn time_zone(docs: &mut [Value], values: &Value) {
     let Some(zone) = values["timeZone"].as_str() else {
         return;
@@ -215,6 +216,7 @@ fn time_zone(docs: &mut [Value], values: &Value) {
     for doc in docs.iter_mut() {
         if doc["kind"] == "ConfigMap" && doc["metadata"]["name"] == "polyaxon-polyaxon-config" {
             doc["data"]["POLYAXON_TIME_ZONE"] = json!(zone);
+            doc["data"]["TZ"] = json!(zone);
         }
     }
     for_containers(docs, |_, c| {
@@ -636,7 +638,7 @@ fn values_without_effect_on_a_foreign_stream_are_warned_about() {
     let stderr = out.stderr();
     assert!(out.success(), "{stderr}");
     assert!(
-        stderr.contains("--set timeZone=UTC: timeZone: has no effect on this stream"),
+        stderr.contains("--set #1:1: timeZone: has no effect on this stream"),
         "{stderr}"
     );
     assert_eq!(out.stdout_utf8(), stream);

@@ -35,7 +35,7 @@ pub enum ExportFormat {
 /// when the values or the output fail, after writing the list with its results.
 pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let input = read_stdin(io)?;
-    let sources = values::value_files(&args.values)
+    let sources = values::value_files(&args.values.values)
         .iter()
         .map(|file| Source::read(file))
         .collect::<Result<Vec<_>>>()?;
@@ -43,8 +43,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let output = crate::krm::run(
         &input,
         sources,
-        &args.values.set,
-        &args.values.set_string,
+        &args.values.sets(),
         &profile,
         args.values.strict,
     )?;

@@ -27,12 +27,17 @@ fn row(param: &Param) -> String {
         Some("") => "`\"\"`".to_string(),
         Some(d) => format!("`{d}`"),
     };
+    let description = if param.chart {
+        format!("{} (chart parameter, not in the reference)", param.description)
+    } else {
+        param.description.to_string()
+    };
     format!(
         "| `{}` | {} | {} | {} |\n",
         param.path,
         type_text(param),
         cell(&default),
-        cell(param.description)
+        cell(&description)
     )
 }
 
@@ -50,6 +55,8 @@ pub fn type_text(param: &Param) -> String {
         Kind::Tolerations => "list of tolerations".to_string(),
         Kind::Affinity => "affinity".to_string(),
         Kind::Quantity => "quantity".to_string(),
+        Kind::Resources => "resources (limits, requests)".to_string(),
+        Kind::Any => "any".to_string(),
     };
     if let Some(format) = param.format {
         text.push_str(&format!(" ({})", format_text(format)));

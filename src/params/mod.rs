@@ -32,6 +32,9 @@ pub struct Param {
     pub noun: Option<&'static str>,
     pub nullable: bool,
     pub secret: bool,
+    /// A key of chart 0.4.2 that the reference does not document: known, typed from the chart's
+    /// default, and marked as such in `docs`.
+    pub chart: bool,
     pub default: Option<&'static str>,
     pub description: &'static str,
 }
@@ -163,9 +166,10 @@ mod tests {
                         fp.noun.as_deref(),
                         fp.nullable,
                         fp.secret,
+                        fp.chart,
                         fp.default.as_deref()
                     ),
-                    (p.noun, p.nullable, p.secret, p.default),
+                    (p.noun, p.nullable, p.secret, p.chart, p.default),
                     "{}",
                     p.path
                 );
