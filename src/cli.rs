@@ -132,6 +132,10 @@ pub enum Command {
     Docs,
     /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
     Schema,
+    /// Print the values as polyaxon-pr reads them: the -f files and value flags merged as Helm
+    /// merges them (before the chart's defaults, so a `null` is still there), as JSON, with
+    /// every credential's value masked.
+    Values(Deferred<ValuesArgs>),
     /// Print a unified diff of what post-rendering the stream on stdin would change.
     Diff(Deferred<RenderArgs>),
     /// Run as a KRM function (kustomize or kpt exec function): a ResourceList on stdin, values
@@ -251,6 +255,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
         Some(Command::Lint(Deferred(args))) => lint::lint(&args, io),
         Some(Command::Docs) => lint::docs(io),
         Some(Command::Schema) => lint::schema(io),
+        Some(Command::Values(Deferred(args))) => lint::values(&args, io),
         Some(Command::Krm(Deferred(args))) => gitops::krm(&args, io),
         Some(Command::Export(Deferred(args))) => gitops::export(&args, io),
     }

@@ -252,7 +252,14 @@ mod tests {
     #[test]
     fn a_non_list_input_is_an_input_error() {
         let profile = ChartProfile::builtin().unwrap();
-        let err = run("kind: Deployment\n", Vec::new(), &Default::default(), &profile, false).unwrap_err();
+        let err = run(
+            "kind: Deployment\n",
+            Vec::new(),
+            &Default::default(),
+            &profile,
+            false,
+        )
+        .unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("expected a ResourceList"), "{err}");
     }

@@ -334,7 +334,8 @@ fn stdin_set_and_environment() {
     let run2 = run(&["lint", "--set", "persistence.data.d1.store=s4"], "", &[]);
     assert_eq!(run2.code(), Some(1), "{run2}");
     assert!(
-        run2.stdout_text().contains("[ERROR] --set #1:1: persistence.data.d1.store: \"s4\" is not a store"),
+        run2.stdout_text()
+            .contains("[ERROR] --set #1:1: persistence.data.d1.store: \"s4\" is not a store"),
         "{run2}"
     );
 

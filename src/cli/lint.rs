@@ -246,6 +246,34 @@ pub fn docs(io: &mut Io<'_>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `values`: the merged values as JSON, credentials masked.
+pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let (mut values, _) = values::load(&args.values, &args.sets())?;
+    mask_credentials(&mut values.root);
+    let mut text = serde_json::to_string_pretty(&values.root)
+        .map_err(|e| Error::input(format!("cannot print the values: {e}")))?;
+    text.push('\n');
+    super::write_out(io, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every value under a credential's key ([`crate::params::is_credential`]) as `***`.
+fn mask_credentials(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if crate::params::is_credential(key) && !child.is_null() {
+                    *child = serde_json::Value::String("***".to_string());
+                } else {
+                    mask_credentials(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_credentials),
+        _ => {}
+    }
+}
+
 /// `schema`: the JSON Schema.
 pub fn schema(io: &mut Io<'_>) -> Result<ExitCode> {
     super::write_out(io, crate::params::schema::schema_text().as_bytes())?;

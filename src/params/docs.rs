@@ -28,7 +28,10 @@ fn row(param: &Param) -> String {
         Some(d) => format!("`{d}`"),
     };
     let description = if param.chart {
-        format!("{} (chart parameter, not in the reference)", param.description)
+        format!(
+            "{} (chart parameter, not in the reference)",
+            param.description
+        )
     } else {
         param.description.to_string()
     };

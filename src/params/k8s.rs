@@ -155,7 +155,5 @@ static QUANTITY: Shape = Shape::Quantity;
 static QUANTITIES: Shape = Shape::MapOf(&QUANTITY);
 
 /// `core/v1 ResourceRequirements` as values files give it: `limits` and `requests`.
-pub static RESOURCES: Shape = Shape::Object(&[
-    field("limits", &QUANTITIES),
-    field("requests", &QUANTITIES),
-]);
+pub static RESOURCES: Shape =
+    Shape::Object(&[field("limits", &QUANTITIES), field("requests", &QUANTITIES)]);

@@ -207,7 +207,8 @@ mod tests {
                 "warning nfsProvisioner.pvc: nfsProvisioner.pvc has no effect unless nfsProvisioner.enabled is true"
             ]
         );
-        let disabled = json!({"nfsProvisioner": {"enabled": false, "pvc": {"logs": {"size": "5Gi"}}}});
+        let disabled =
+            json!({"nfsProvisioner": {"enabled": false, "pvc": {"logs": {"size": "5Gi"}}}});
         assert!(finding_lines(disabled).is_empty());
         let on = json!({"nfsProvisioner": {"enabled": true, "pvc": {"logs": {"size": "5Gi"}}}});
         assert!(finding_lines(on).is_empty());

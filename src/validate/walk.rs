@@ -95,7 +95,8 @@ fn unknown_key<'a>(
 }
 
 fn type_error(ctx: &mut Ctx<'_>, pointer: &str, want: &str, got: &Value, param: Option<&Param>) {
-    let secret = param.is_some_and(|p| p.secret);
+    let key = pointer.rsplit('/').next().unwrap_or_default();
+    let secret = param.is_some_and(|p| p.secret) || params::is_credential(key);
     let shown = match got {
         Value::Array(_) | Value::Object(_) | Value::Null => kind_name(got).to_string(),
         _ if secret => kind_name(got).to_string(),

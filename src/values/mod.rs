@@ -80,8 +80,8 @@ impl Source {
     pub fn read(path: &Path) -> Result<Source> {
         if path.as_os_str() == "-" {
             return Err(Error::input(
-                "-f -: stdin carries the manifest stream, not values; write the values to a \
-                 file and pass it with -f (`lint` reads values from stdin as the FILE `-`)",
+                "-f -: values are not read from stdin (a post-renderer's stdin is the manifest \
+                 stream); write them to a file and pass it with -f (`lint -` reads one from stdin)",
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -427,7 +427,10 @@ mod tests {
         );
         assert_eq!(v.origin("/timeZone").to_string(), "--set #1:1");
         assert_eq!(v.origin("/user/email").to_string(), "--set #1:24");
-        assert_eq!(v.origin("/adminViewEnabled").to_string(), "--set-string #1:1");
+        assert_eq!(
+            v.origin("/adminViewEnabled").to_string(),
+            "--set-string #1:1"
+        );
         assert_eq!(v.origin("/user/username").to_string(), "a.yaml:3:13");
         assert_eq!(v.origin("/user").to_string(), "a.yaml:2:1");
         let (v, _) = Values::from_sources(&[], &sets(&["x=1", "a.b.c=1"], &[])).unwrap();
@@ -448,15 +451,20 @@ mod tests {
             file: vec![format!("d={},f={}", file.display(), file.display())],
             literal: vec!["e.x=a,b\\c".to_string()],
         };
-        let (v, _) =
-            Values::from_sources(&[source("a", "a: 0\nz: 0\n")], &all).unwrap();
+        let (v, _) = Values::from_sources(&[source("a", "a: 0\nz: 0\n")], &all).unwrap();
         assert_eq!(
             v.root,
             json!({"a": 1, "z": 0, "b": 2, "c": "3", "d": "from file",
                 "e": {"x": "a,b\\c"}, "f": "from file"})
         );
         assert_eq!(v.origin("/a").to_string(), "--set-json #1:1");
-        assert_eq!(v.origin("/f").to_string(), "--set-file #1:{}".replace("{}", &(file.display().to_string().chars().count() + 4).to_string()));
+        assert_eq!(
+            v.origin("/f").to_string(),
+            "--set-file #1:{}".replace(
+                "{}",
+                &(file.display().to_string().chars().count() + 4).to_string()
+            )
+        );
         assert_eq!(v.origin("/e/x").to_string(), "--set-literal #1:1");
     }
 
@@ -474,7 +482,10 @@ mod tests {
     fn values_from_stdin_are_refused() {
         let err = Source::read(Path::new("-")).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("stdin carries the manifest stream"), "{err}");
+        assert!(
+            err.to_string().contains("values are not read from stdin"),
+            "{err}"
+        );
     }
 
     #[test]

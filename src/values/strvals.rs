@@ -546,11 +546,20 @@ mod tests {
     #[test]
     fn json_values() {
         let cases = [
-            ("outer.inner1=\"1\",outer.inner3.inner4=4", json!({"outer": {"inner1": "1", "inner3": {"inner4": 4}}})),
-            ("outer.inner1=[\"a\",1,{\"b\":null}]", json!({"outer": {"inner1": ["a", 1, {"b": null}]}})),
+            (
+                "outer.inner1=\"1\",outer.inner3.inner4=4",
+                json!({"outer": {"inner1": "1", "inner3": {"inner4": 4}}}),
+            ),
+            (
+                "outer.inner1=[\"a\",1,{\"b\":null}]",
+                json!({"outer": {"inner1": ["a", 1, {"b": null}]}}),
+            ),
             ("a=null", json!({"a": null})),
             ("a=,b=true", json!({"a": null, "b": true})),
-            ("list[1]={\"x\": \"y,z\"}", json!({"list": [null, {"x": "y,z"}]})),
+            (
+                "list[1]={\"x\": \"y,z\"}",
+                json!({"list": [null, {"x": "y,z"}]}),
+            ),
             ("a= 1 ,b=2", json!({"a": 1, "b": 2})),
         ];
         for (arg, expected) in cases {
@@ -582,7 +591,10 @@ mod tests {
         };
         let mut v = json!({});
         parse_into("a.cert=ca.pem,b[0]=ca.pem", &mut v, Mode::File, &read).unwrap();
-        assert_eq!(v, json!({"a": {"cert": "-----BEGIN\n"}, "b": ["-----BEGIN\n"]}));
+        assert_eq!(
+            v,
+            json!({"a": {"cert": "-----BEGIN\n"}, "b": ["-----BEGIN\n"]})
+        );
         let err = parse_into("a=missing", &mut json!({}), Mode::File, &read).unwrap_err();
         assert_eq!(err.message, "cannot read missing");
     }
@@ -591,9 +603,15 @@ mod tests {
     fn items_report_their_columns() {
         let mut v = json!({});
         let mut seen = Vec::new();
-        items("a.b=1,c[0]=x,d=2", &mut v, Mode::Typed, &no_files, |column, item| {
-            seen.push((column, item));
-        })
+        items(
+            "a.b=1,c[0]=x,d=2",
+            &mut v,
+            Mode::Typed,
+            &no_files,
+            |column, item| {
+                seen.push((column, item));
+            },
+        )
         .unwrap();
         assert_eq!(
             seen,
