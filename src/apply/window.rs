@@ -634,7 +634,9 @@ impl Spool {
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
         type Read = (bool, Vec<Role>, Option<super::direct::Hint>);
-        let read = |number: usize| -> Result<(bool, Vec<(usize, Result<Option<Read>>)>)> {
+        // A window: whether it holds a Helm 3 header, and its documents.
+        type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
+        let read = |number: usize| -> Result<Window> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
             let stream = self.open(&text, &layout)?;

@@ -111,4 +111,20 @@ mod tests {
         }
         assert!(md.contains("| `persistence.data.<name>.store` | one of s3, gcs, azure |"));
     }
+
+    #[test]
+    fn chart_parameters_are_marked() {
+        let md = markdown();
+        let row = |path: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| `{path}` |")))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let marker = "(chart parameter, not in the reference)";
+        assert!(row("serviceType").contains(marker), "{}", row("serviceType"));
+        assert!(row("nodeSelectors.core").contains(marker));
+        assert!(!row("timeZone").contains(marker), "{}", row("timeZone"));
+        assert!(!row("nodeSelector.core").contains(marker));
+    }
 }
