@@ -122,7 +122,11 @@ mod tests {
                 .to_string()
         };
         let marker = "(chart parameter, not in the reference)";
-        assert!(row("serviceType").contains(marker), "{}", row("serviceType"));
+        assert!(
+            row("serviceType").contains(marker),
+            "{}",
+            row("serviceType")
+        );
         assert!(row("nodeSelectors.core").contains(marker));
         assert!(!row("timeZone").contains(marker), "{}", row("timeZone"));
         assert!(!row("nodeSelector.core").contains(marker));

@@ -118,7 +118,7 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         let Some(value) = planner.value(parameter) else {
             continue;
         };
-        if !json && !super::hosts::is_given(value) {
+        if !json && !super::is_given(value) {
             continue;
         }
         let text = if json { go_json(value) } else { go_text(value) };

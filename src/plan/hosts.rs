@@ -16,8 +16,8 @@
 use crate::podspec::At;
 use serde_json::{Value, json};
 
-use super::Planner;
 use super::configmap::{self, go_json};
+use super::{Planner, is_given};
 use crate::error::Result;
 use crate::podspec::{self, ContainerRef, OnConflict};
 use crate::profile::{Role, Targets};
@@ -43,18 +43,6 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         time_zone_env(planner, targets, zone)?;
     }
     Ok(())
-}
-
-/// The chart tests these values for truth (`{{ if .Values.allowedHosts }}`): an empty list or
-/// string is as good as unset.
-pub fn is_given(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-        _ => true,
-    }
 }
 
 fn probe_headers(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
