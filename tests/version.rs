@@ -15,7 +15,11 @@ fn manifest_version(path: &str) -> String {
 #[test]
 fn plugin_manifests_carry_the_cargo_version() {
     let cargo = env!("CARGO_PKG_VERSION");
-    for path in ["plugin.yaml", "plugins/polyaxon-pr/plugin.yaml"] {
+    for path in [
+        "plugin.yaml",
+        "plugins/polyaxon-pr/plugin.yaml",
+        "plugins/polyaxon/plugin.yaml",
+    ] {
         assert_eq!(
             manifest_version(path),
             cargo,
