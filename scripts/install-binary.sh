@@ -162,10 +162,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/polyaxon-pr-install.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 build_from_source() {
-    [[ -x $PLUGIN_DIR/scripts/build-release.sh && -f $PLUGIN_DIR/Cargo.toml ]] ||
-        die "this plugin directory has no sources to build ($PLUGIN_DIR/Cargo.toml): install from the repository, or set POLYAXON_PR_BINARY"
     command -v cargo >/dev/null 2>&1 ||
         die "cargo not found, and building from source needs it. Install Rust (https://rustup.rs), or set POLYAXON_PR_BINARY=/path/to/polyaxon-pr and install again."
+    [[ -x $PLUGIN_DIR/scripts/build-release.sh && -f $PLUGIN_DIR/Cargo.toml ]] ||
+        die "this plugin directory has no sources to build ($PLUGIN_DIR/Cargo.toml): install from the repository, or set POLYAXON_PR_BINARY"
     say "building from source with scripts/build-release.sh: this takes several minutes (cargo, a release build with LTO)"
     "$PLUGIN_DIR/scripts/build-release.sh" || die "the release build failed (see above)"
 }

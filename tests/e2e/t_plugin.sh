@@ -68,15 +68,20 @@ test_install_hook_without_cargo_or_binary_fails_loudly() {
     local dir fakebin
     dir=$(scratch)
     helm_home "$dir/helm"
-    # A PATH with what the hook needs but no cargo.
+    # A PATH with what the hook needs but no cargo, curl or wget.
     fakebin=$dir/fakebin
     mkdir -p "$fakebin"
     local tool
-    for tool in bash sh env cat cp mv mkdir dirname uname sed awk grep ln rm; do
+    for tool in bash sh env cat cp mv mkdir dirname uname sed awk grep ln rm mktemp tr head cut chmod; do
         ln -s "$(command -v "$tool")" "$fakebin/$tool"
     done
     assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" "$HELM3" plugin install "$E2E_PLUGIN_SRC"
-    assert_contains "$LAST_OUT" "cargo not found and no prebuilt binary given" "the install error"
+    assert_contains "$LAST_OUT" "neither curl nor wget is installed" "the install error"
+    assert_contains "$LAST_OUT" "POLYAXON_PR_ARCHIVE=" "the install error"
+    helm_home "$dir/helm-riscv"
+    assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" POLYAXON_PR_PLATFORM=linux-riscv64 \
+        "$HELM3" plugin install "$E2E_PLUGIN_SRC"
+    assert_contains "$LAST_OUT" "cargo not found" "the install error"
     assert_not_contains "$LAST_OUT" "does not run" "the install error (it stops at the first one)"
     helm_home "$dir/helm-again"
     assert_status 1 env POLYAXON_PR_BINARY="$dir/nope" "$HELM3" plugin install "$E2E_PLUGIN_SRC"
@@ -94,8 +99,9 @@ test_install_hook_builds_with_cargo() {
     src=$dir/polyaxon-pr
     mkdir -p "$src"
     (cd "$E2E_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$src") || fail "cannot copy the sources"
-    CARGO_TARGET_DIR=$E2E_ROOT/target env -u POLYAXON_PR_BINARY "$HELM4" plugin install "$src" >"$dir/log" 2>&1 ||
+    CARGO_TARGET_DIR=$E2E_ROOT/target POLYAXON_PR_BUILD=1 env -u POLYAXON_PR_BINARY "$HELM4" plugin install "$src" >"$dir/log" 2>&1 ||
         fail "helm plugin install with cargo build failed: $(cat "$dir/log")"
+    assert_matches "$(cat "$dir/log")" "building from source .*several minutes.*Finished" "the install output"
     assert_matches "$("$HELM4" polyaxon --version)" '^polyaxon-pr 0\.1\.0 \(' "helm polyaxon --version"
     assert_matches "$("$HELM4" plugin list)" $'polyaxon-pr[ \t]+0\\.1\\.0[ \t]+postrenderer/v1' "helm plugin list"
 }
