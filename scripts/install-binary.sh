@@ -19,6 +19,7 @@
 #    post-renderer is the binary itself: put bin/ on PATH.
 #
 #   scripts/install-binary.sh --fetch DIR   # only 1e into DIR (no build, no plugin); prints the path
+#   scripts/install-binary.sh --platform    # prints <os>-<arch>
 #
 # Any failure stops the install with a message that says what failed and what to do.
 set -euo pipefail
@@ -121,9 +122,9 @@ download() {
         die "neither curl nor wget is installed to download $url: install one, or download it yourself and set POLYAXON_PR_ARCHIVE=/path/to/$ARCHIVE_NAME"
     fi
     local why
-    why=$(tr '\n' ' ' <"$err")
+    why=$(grep -v '^[[:space:]]*$' "$err" | tail -n 1)
     rm -f "$err" "$dest"
-    die "downloading $url failed after up to $attempts tries: ${why% }. Check the URL (POLYAXON_PR_RELEASE_URL=${POLYAXON_PR_RELEASE_URL:-unset}), proxies (HTTPS_PROXY) and the release; or install without network: POLYAXON_PR_ARCHIVE=/path/to/$ARCHIVE_NAME or POLYAXON_PR_BINARY=/path/to/polyaxon-pr"
+    die "downloading $url failed: $why (refused connections, timeouts and 5xx answers are tried $attempts times, a 404 once). Check the URL (POLYAXON_PR_RELEASE_URL=${POLYAXON_PR_RELEASE_URL:-unset}), proxies (HTTPS_PROXY) and the release; or install without network: POLYAXON_PR_ARCHIVE=/path/to/$ARCHIVE_NAME or POLYAXON_PR_BINARY=/path/to/polyaxon-pr"
 }
 
 # unpack ARCHIVE DIR: the binary for this platform out of a release archive; prints its path.
@@ -149,6 +150,10 @@ fetch() {
     unpack "$dir/$ARCHIVE_NAME" "$dir"
 }
 
+if [[ ${1:-} == --platform ]]; then
+    echo "$PLATFORM"
+    exit 0
+fi
 if [[ ${1:-} == --fetch ]]; then
     [[ -n ${2:-} ]] || die "usage: $0 --fetch DIR"
     mkdir -p "$2" || die "cannot create $2"
