@@ -5,7 +5,8 @@
 #    a. $POLYAXON_PR_BINARY, a polyaxon-pr executable (air-gapped: nothing reaches the network);
 #    b. $POLYAXON_PR_ARCHIVE, a local release archive polyaxon-pr-<version>-<os>-<arch>.tar.gz
 #       (checked against the SHA256SUMS beside it when there is one; no network);
-#    c. the binary already in bin/<os>-<arch>/ (a release archive, unpacked, holds it);
+#    c. the binary already in bin/<os>-<arch>/ when it is this version (a release archive,
+#       unpacked, holds it);
 #    d. a build from source (scripts/build-release.sh, cargo) when POLYAXON_PR_BUILD=1 or when the
 #       release has no binary for this platform;
 #    e. else the release archive for this platform, downloaded from $POLYAXON_PR_RELEASE_URL
@@ -201,7 +202,10 @@ binary_source() {
         build_from_source
         return
     fi
-    if [[ -x $PLUGIN_DIR/bin/$PLATFORM/$EXE ]]; then
+    # A release archive holds its binary; a checkout keeps the one an earlier install put there,
+    # which is reused only while it is still this version.
+    if [[ -x $PLUGIN_DIR/bin/$PLATFORM/$EXE &&
+        $("$PLUGIN_DIR/bin/$PLATFORM/$EXE" --version 2>/dev/null) == "polyaxon-pr $VERSION "* ]]; then
         say "using the binary the archive holds (bin/$PLATFORM/$EXE)"
         cp "$PLUGIN_DIR/bin/$PLATFORM/$EXE" "$WORK/$EXE" || die "cannot read $PLUGIN_DIR/bin/$PLATFORM/$EXE"
         echo "$WORK/$EXE"

@@ -79,6 +79,13 @@ install_plugin() {
         fail "helm plugin install $E2E_PLUGIN_SRC failed: $(POLYAXON_PR_BINARY=$E2E_BIN/polyaxon-pr "$1" plugin install "$E2E_PLUGIN_SRC" 2>&1)"
 }
 
+# plugin_copy DIR: a copy of the plugin files with no binary in it (installs that link
+# E2E_PLUGIN_SRC itself leave their binary in its bin/).
+plugin_copy() {
+    cp -r "$E2E_PLUGIN_SRC" "$1"
+    rm -rf "$1/bin" "$1"/plugins/*/bin
+}
+
 # post_render_args FILE...: the --post-renderer-args for `-f FILE...`.
 post_render_args() {
     local file

@@ -75,12 +75,13 @@ test_install_hook_without_cargo_or_binary_fails_loudly() {
     for tool in bash sh env cat cp mv mkdir dirname uname sed awk grep ln rm mktemp tr head cut chmod; do
         ln -s "$(command -v "$tool")" "$fakebin/$tool"
     done
-    assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" "$HELM3" plugin install "$E2E_PLUGIN_SRC"
+    plugin_copy "$dir/src"
+    assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" "$HELM3" plugin install "$dir/src"
     assert_contains "$LAST_OUT" "neither curl nor wget is installed" "the install error"
     assert_contains "$LAST_OUT" "POLYAXON_PR_ARCHIVE=" "the install error"
     helm_home "$dir/helm-riscv"
     assert_status 1 env -u POLYAXON_PR_BINARY PATH="$fakebin" POLYAXON_PR_PLATFORM=linux-riscv64 \
-        "$HELM3" plugin install "$E2E_PLUGIN_SRC"
+        "$HELM3" plugin install "$dir/src"
     assert_contains "$LAST_OUT" "cargo not found" "the install error"
     assert_not_contains "$LAST_OUT" "does not run" "the install error (it stops at the first one)"
     helm_home "$dir/helm-again"

@@ -21,7 +21,7 @@ release_www() {
 # A git repository of the plugin's files, as a clone of this project has them.
 plugin_repo() {
     local repo=$1
-    cp -r "$E2E_PLUGIN_SRC" "$repo"
+    plugin_copy "$repo"
     git -C "$repo" init -q
     git -C "$repo" add -A
     git -C "$repo" -c user.name=e2e -c user.email=e2e@example.invalid commit -q -m plugin
@@ -232,8 +232,9 @@ test_airgapped_installs_need_no_network() {
     done
     # POLYAXON_PR_ARCHIVE: the downloaded archive, checked against the SHA256SUMS beside it.
     helm_home "$dir/helm-archive"
+    plugin_copy "$dir/src"
     log=$(PATH=$path POLYAXON_PR_ARCHIVE=$r/polyaxon-pr-$v-linux-amd64.tar.gz \
-        "$HELM3" plugin install "$E2E_PLUGIN_SRC" 2>&1) || fail "install with POLYAXON_PR_ARCHIVE failed: $log"
+        "$HELM3" plugin install "$dir/src" 2>&1) || fail "install with POLYAXON_PR_ARCHIVE failed: $log"
     assert_contains "$log" "checksum verified: polyaxon-pr-$v-linux-amd64.tar.gz ($r/SHA256SUMS)" "the hook's output"
     assert_matches "$(PATH=$path "$HELM3" polyaxon --version)" "^polyaxon-pr $v \\(" "helm polyaxon --version"
     release_www "$dir/www"
@@ -258,7 +259,7 @@ test_build_from_source_is_announced_before_it_starts() {
     printf '#!/bin/sh\necho "host: x86_64-unknown-linux-gnu"\n' >"$fake/rustc"
     printf '#!/bin/sh\necho "FAKE CARGO $*" >&2\nexit 101\n' >"$fake/cargo"
     chmod +x "$fake/rustc" "$fake/cargo"
-    cp -r "$E2E_PLUGIN_SRC" "$dir/src"
+    plugin_copy "$dir/src"
     touch "$dir/src/Cargo.toml"
     helm_home "$dir/helm"
     assert_status 1 env PATH="$fake:$(nocargo_path)" POLYAXON_PR_PLATFORM=linux-riscv64 "$HELM3" plugin install "$dir/src"
