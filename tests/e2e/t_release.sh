@@ -115,10 +115,12 @@ test_helm4_refuses_tampered_unsigned_or_foreign_packages() {
     [[ ! -e $HELM_PLUGINS/polyaxon-pr ]] || fail "a refused package left $HELM_PLUGINS/polyaxon-pr"
 }
 
-# url_install HELM: install the plugin repository with the hook downloading from the release server
-# (its /flaky/ path: the first try of each file gets a 503), with no cargo on PATH.
+# url_install HELM [FLAG...]: install the plugin repository by its URL (a file:// git URL: Helm
+# clones it) with the hook downloading from the release server (its /flaky/ path: the first try
+# of each file gets a 503), with no cargo on PATH.
 url_install() {
     local helm=$1 dir v log
+    shift
     dir=$(scratch)
     helm_home "$dir/helm"
     v=$(project_version)
@@ -126,7 +128,7 @@ url_install() {
     start_release_server "$dir/www"
     plugin_repo "$dir/polyaxon-pr"
     log=$(PATH=$(nocargo_path) POLYAXON_PR_RELEASE_URL=$RELEASE_SERVER_URL/flaky/good \
-        "$helm" plugin install "$dir/polyaxon-pr" 2>&1) || fail "helm plugin install failed: $log"
+        "$helm" plugin install "file://$dir/polyaxon-pr" "$@" 2>&1) || fail "helm plugin install failed: $log"
     assert_contains "$log" "downloading $RELEASE_SERVER_URL/flaky/good/polyaxon-pr-$v-linux-amd64.tar.gz" "the hook's output"
     assert_contains "$log" "checksum verified: polyaxon-pr-$v-linux-amd64.tar.gz" "the hook's output"
     # One 503, then the retry got it.
@@ -148,7 +150,7 @@ test_helm3_repository_install_downloads_and_verifies_the_release() {
 }
 
 test_helm4_repository_install_downloads_and_verifies_the_release() {
-    url_install "$HELM4"
+    url_install "$HELM4" --verify=false
     local dir=$URL_INSTALL_DIR
     PATH=$(nocargo_path) "$HELM4" template "$RELEASE" "$CHART" -n "$NAMESPACE" --post-renderer polyaxon-pr \
         --post-renderer-args=-f --post-renderer-args="$VALUES/gpu.yaml" >"$dir/out.yaml" ||
@@ -165,11 +167,12 @@ test_install_hook_refuses_a_wrong_checksum() {
     start_release_server "$dir/www"
     plugin_repo "$dir/polyaxon-pr"
     assert_status 1 env PATH="$(nocargo_path)" POLYAXON_PR_RELEASE_URL="$RELEASE_SERVER_URL/badsum" \
-        "$HELM3" plugin install "$dir/polyaxon-pr"
+        "$HELM3" plugin install "file://$dir/polyaxon-pr"
     assert_contains "$LAST_OUT" "checksum mismatch for polyaxon-pr-$v-linux-amd64.tar.gz" "the install error"
     assert_contains "$LAST_OUT" "nothing was installed" "the install error"
     assert_contains "$LAST_OUT" "helm plugin uninstall polyaxon" "the install error"
-    [[ ! -e $dir/polyaxon-pr/bin ]] || fail "a binary was installed despite the checksum mismatch"
+    [[ -d $HELM_PLUGINS/polyaxon-pr ]] || fail "the clone is not in $HELM_PLUGINS/polyaxon-pr"
+    [[ ! -e $HELM_PLUGINS/polyaxon-pr/bin ]] || fail "a binary was installed despite the checksum mismatch"
 }
 
 test_install_hook_reports_a_404_and_an_unreachable_server() {
@@ -181,7 +184,7 @@ test_install_hook_reports_a_404_and_an_unreachable_server() {
     start_release_server "$dir/www"
     plugin_repo "$dir/polyaxon-pr"
     assert_status 1 env PATH="$(nocargo_path)" POLYAXON_PR_RELEASE_URL="$RELEASE_SERVER_URL/missing" \
-        "$HELM4" plugin install "$dir/polyaxon-pr"
+        "$HELM4" plugin install "file://$dir/polyaxon-pr" --verify=false
     assert_contains "$LAST_OUT" "downloading $RELEASE_SERVER_URL/missing/polyaxon-pr-$v-linux-amd64.tar.gz failed" "the install error"
     assert_contains "$LAST_OUT" "404" "the install error"
     assert_contains "$LAST_OUT" "POLYAXON_PR_ARCHIVE" "the install error (the offline way)"
