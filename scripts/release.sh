@@ -50,11 +50,8 @@ HELM=${HELM:-helm}
 # The binaries: PLATFORM=PATH arguments, or this machine's.
 declare -A BINARY=()
 if (($# == 0)); then
-    host=$(POLYAXON_PR_PLATFORM='' bash -c 'case "$(uname -s)-$(uname -m)" in
-        Linux-x86_64) echo linux-amd64 ;; Linux-aarch64) echo linux-arm64 ;;
-        Darwin-x86_64) echo darwin-amd64 ;; Darwin-arm64) echo darwin-arm64 ;;
-        MINGW*-x86_64 | MSYS*-x86_64) echo windows-amd64 ;; *) echo unknown ;; esac')
-    [[ $host != unknown ]] || die "this machine ($(uname -s) $(uname -m)) is not a release platform ($PLATFORMS)"
+    host=$(scripts/install-binary.sh --platform)
+    [[ " $PLATFORMS " == *" $host "* ]] || die "this machine ($(uname -s) $(uname -m)) is not a release platform ($PLATFORMS)"
     if [[ -n ${POLYAXON_PR_BIN:-} ]]; then
         BINARY[$host]=$POLYAXON_PR_BIN
     else
