@@ -126,8 +126,8 @@ for name in polyaxon-pr polyaxon; do
     [[ -f $OUT/$name-$VERSION.tgz ]] || die "helm plugin package wrote no $OUT/$name-$VERSION.tgz"
 done
 
-(cd "$OUT" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' | LC_ALL=C sort |
-    xargs sha256sum >SHA256SUMS) || die "cannot write $OUT/SHA256SUMS"
+(cd "$OUT" && find . -maxdepth 1 -type f -printf '%f\n' | LC_ALL=C sort | xargs sha256sum >"$STAGE/SHA256SUMS" &&
+    mv "$STAGE/SHA256SUMS" SHA256SUMS) || die "cannot write $OUT/SHA256SUMS"
 say "platforms: $(printf '%s\n' "${!BINARY[@]}" | sort | tr '\n' ' ')"
 say "wrote $OUT:"
 ls -1 "$OUT" >&2

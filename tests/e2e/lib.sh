@@ -83,7 +83,7 @@ install_plugin() {
 # E2E_PLUGIN_SRC itself leave their binary in its bin/).
 plugin_copy() {
     cp -r "$E2E_PLUGIN_SRC" "$1"
-    rm -rf "$1/bin" "$1"/plugins/*/bin
+    rm -rf "${1:?}/bin" "${1:?}"/plugins/*/bin
 }
 
 # post_render_args FILE...: the --post-renderer-args for `-f FILE...`.
