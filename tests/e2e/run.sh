@@ -19,7 +19,8 @@ PATTERN=${1:-}
 
 eval "$(scripts/fetch-tools.sh --env)"
 export HELM3 HELM317 HELM4 KUBECTL TOOLS_VENV
-for tool in "$HELM3" "$HELM317" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate"; do
+for tool in "$HELM3" "$HELM317" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate" \
+    "$TOOLS_VENV/bin/actionlint" "$TOOLS_VENV/bin/shellcheck"; do
     [[ -x $tool ]] || { echo "e2e: $tool is missing: run scripts/fetch-tools.sh" >&2; exit 1; }
 done
 

@@ -279,10 +279,19 @@ test_build_from_source_is_announced_before_it_starts() {
 test_release_workflow_passes_actionlint() {
     local dir
     dir=$(scratch)
-    "$TOOLS_VENV/bin/actionlint" -oneline "$E2E_ROOT/.github/workflows/release.yml" >"$dir/out" 2>&1 ||
+    # With the pinned shellcheck for the `run:` scripts, whatever else is on PATH.
+    "$TOOLS_VENV/bin/actionlint" -oneline -shellcheck "$TOOLS_VENV/bin/shellcheck" \
+        "$E2E_ROOT/.github/workflows/release.yml" >"$dir/out" 2>&1 ||
         fail "actionlint: $(cat "$dir/out")"
     # The linter does read the file: a broken copy fails.
     sed 's/\${{ matrix.exe }}/${{ matrix.nope }}/' "$E2E_ROOT/.github/workflows/release.yml" >"$dir/broken.yml"
     assert_status 1 "$TOOLS_VENV/bin/actionlint" -oneline "$dir/broken.yml"
     assert_contains "$LAST_OUT" "nope" "actionlint on a broken workflow"
+}
+
+test_distribution_scripts_pass_shellcheck() {
+    local out
+    out=$(cd "$E2E_ROOT" && "$TOOLS_VENV/bin/shellcheck" -x -s bash scripts/install-binary.sh \
+        scripts/release.sh scripts/run-prebuilt.sh scripts/build-release.sh scripts/fetch-tools.sh 2>&1) ||
+        fail "shellcheck: $out"
 }
