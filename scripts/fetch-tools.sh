@@ -5,7 +5,7 @@
 #
 #   scripts/fetch-tools.sh          # prints nothing but progress; exits non-zero on any failure
 #   source <(scripts/fetch-tools.sh --env)   # exports HELM3, HELM317, HELM4, KUBECTL, TOOLS_VENV
-# It also installs gpg (Debian gnupg) when it is missing, for the signed-release tests.
+# It also installs gpg (Debian gnupg), wget and curl when they are missing, for the release tests.
 #
 # No standalone kustomize is fetched: neither npm nor PyPI carries the official binary (PyPI's
 # `kustomize` is an unrelated Python reimplementation). `kubectl kustomize` (embedded, 1.35) is there.
@@ -117,16 +117,23 @@ fetch_venv() {
     touch "$stamp"
 }
 
-# gpg signs and verifies the Helm 4 plugin packages in the release tests (Debian: gnupg).
-fetch_gpg() {
-    if command -v gpg >/dev/null 2>&1; then
-        echo "fetch-tools: gpg $(gpg --version | sed -n '1s/^gpg (GnuPG) //p') installed"
+# From Debian when missing: gpg signs and verifies the Helm 4 plugin packages in the release tests
+# (gnupg), and the install hook's download is tested with wget as well as curl.
+fetch_debian_tools() {
+    local missing=() tool package
+    for tool in gpg:gnupg wget:wget curl:curl; do
+        package=${tool#*:}
+        tool=${tool%%:*}
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        echo "fetch-tools: gpg $(gpg --version | sed -n '1s/^gpg (GnuPG) //p'), wget and curl installed"
         return
     fi
-    command -v apt-get >/dev/null 2>&1 || die "gpg is missing: install GnuPG (Debian/Ubuntu: apt-get install gnupg)"
-    echo "fetch-tools: apt-get install gnupg"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg >/dev/null; } ||
-        die "apt-get install gnupg failed (run it as root, with the Debian archive reachable)"
+    command -v apt-get >/dev/null 2>&1 || die "missing: ${missing[*]}: install them (Debian/Ubuntu: apt-get install ${missing[*]})"
+    echo "fetch-tools: apt-get install ${missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
+        die "apt-get install ${missing[*]} failed (run it as root, with the Debian archive reachable)"
 }
 
 mkdir -p "$TOOLS"
@@ -134,5 +141,5 @@ fetch_layer "$HELM3_PKG" "$(dirname "$HELM3")" "$HELM3_VERSION"
 fetch_layer "$HELM317_PKG" "$(dirname "$HELM317")" "$HELM317_VERSION"
 fetch_layer "$HELM4_PKG" "$(dirname "$HELM4")" "$HELM4_VERSION"
 fetch_venv
-fetch_gpg
+fetch_debian_tools
 echo "fetch-tools: ready"

@@ -45,6 +45,14 @@ test_release_artifacts_are_complete_checksummed_and_signed() {
         assert_contains "$list" "$f" "the plugin archive"
     done
     assert_not_contains "$list" "Cargo.toml" "the plugin archive (nothing to build)"
+    # The same inputs give the same plugin archive.
+    local again
+    again=$(scratch)/release
+    HELM=$HELM4 POLYAXON_PR_BIN=$E2E_BIN/polyaxon-pr POLYAXON_PR_RELEASE_DIR=$again POLYAXON_PR_UNSIGNED=1 \
+        "$E2E_ROOT/scripts/release.sh" >/dev/null 2>&1 || fail "scripts/release.sh (unsigned) failed"
+    cmp -s "$r/polyaxon-pr-$v-linux-amd64.tar.gz" "$again/polyaxon-pr-$v-linux-amd64.tar.gz" ||
+        fail "two runs of scripts/release.sh made different plugin archives"
+    [[ ! -e $again/polyaxon-pr-$v.tgz.prov ]] || fail "POLYAXON_PR_UNSIGNED=1 still wrote a .prov"
     for f in polyaxon-pr polyaxon; do
         assert_contains "$(tar -tzf "$r/$f-$v.tgz")" "$f/bin/linux-amd64/polyaxon-pr" "$f-$v.tgz"
         "$HELM4" plugin verify "$r/$f-$v.tgz" --keyring "$E2E_TMP/keys/pubring.gpg" >/dev/null 2>&1 ||
