@@ -70,9 +70,11 @@ test_helm4_signed_packages_install_verified_without_cargo() {
     nocargo=$(nocargo_path)
     mkdir "$dir/dl"
     cp "$r/polyaxon-pr-$v.tgz" "$r/polyaxon-pr-$v.tgz.prov" "$r/polyaxon-$v.tgz" "$r/polyaxon-$v.tgz.prov" "$dir/dl/"
-    cp "$E2E_TMP/keys/pubring.gpg" "$dir/pubring.gpg"
+    # README: `gpg --export >keyring.gpg`, then install with --keyring keyring.gpg.
+    GNUPGHOME=$E2E_TMP/keys/home gpg --batch --export >"$dir/dl/keyring.gpg"
+    GNUPGHOME=$E2E_TMP/keys/home gpgconf --kill all 2>/dev/null || true
     for f in polyaxon-pr polyaxon; do
-        out=$(cd "$dir/dl" && PATH=$nocargo "$HELM4" plugin install "./$f-$v.tgz" --keyring "$dir/pubring.gpg" 2>&1) ||
+        out=$(cd "$dir/dl" && PATH=$nocargo "$HELM4" plugin install "./$f-$v.tgz" --keyring keyring.gpg 2>&1) ||
             fail "helm plugin install ./$f-$v.tgz failed: $out"
         assert_contains "$out" "Plugin Hash Verified" "helm plugin install ./$f-$v.tgz"
     done
