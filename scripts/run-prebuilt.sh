@@ -25,7 +25,7 @@ if command -v polyaxon-pr >/dev/null 2>&1 &&
     exec polyaxon-pr "$@"
 fi
 
-platform=$(POLYAXON_PR_RELEASE_URL=unused "$here/install-binary.sh" --platform) || exit 2
+platform=$("$here/install-binary.sh" --platform) || exit 2
 exe=polyaxon-pr
 [[ $platform != windows-* ]] || exe=polyaxon-pr.exe
 cache=${POLYAXON_PR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/polyaxon-pr}/$version/$platform
