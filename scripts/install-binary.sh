@@ -131,7 +131,7 @@ download() {
 # unpack ARCHIVE DIR: the binary for this platform out of a release archive; prints its path.
 unpack() {
     local archive=$1 dir=$2 member
-    member=polyaxon-pr/bin/$PLATFORM/$EXE
+    member=bin/$PLATFORM/$EXE
     tar -xzf "$archive" -C "$dir" "$member" 2>/dev/null ||
         die "$archive holds no $member: it is not the release archive for $PLATFORM"
     echo "$dir/$member"

@@ -4,8 +4,9 @@
 #
 #   polyaxon-pr-<v>-<os>-<arch>[.exe]     the binary
 #   polyaxon-pr-<v>-<os>-<arch>.tar.gz    the Helm plugin for that platform, binary included
-#                                         (bin/<os>-<arch>/): what the install hook downloads, and
-#                                         an air-gapped install (its hook then needs no network)
+#                                         (bin/<os>-<arch>/), files at the root: what the install
+#                                         hook downloads, what Helm 3 installs by URL, and an
+#                                         air-gapped install (its hook then needs no network)
 #   polyaxon-pr-<v>.tgz, .tgz.prov        Helm 4: the post-renderer plugin, every binary inside,
 #   polyaxon-<v>.tgz, .tgz.prov           and the CLI plugin: `helm plugin package --sign` output
 #   SHA256SUMS                            of every file above
@@ -92,10 +93,12 @@ exe_name() {
 # The archive's files get one owner and time (the commit's, when known), so the same inputs give
 # the same archive.
 MTIME=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+# tar_gz DEST DIR: DIR's files at the archive's root (Helm 3 installs an archive by URL only so).
 tar_gz() {
-    local dest=$1 dir=$2 name=$3
-    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$MTIME" -C "$dir" -cf - "$name" |
-        gzip -9n >"$dest" || die "cannot write $dest"
+    local dest=$1 dir=$2
+    # shellcheck disable=SC2046 # the names in DIR, which this script made
+    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$MTIME" -C "$dir" -cf - \
+        $(cd "$dir" && LC_ALL=C ls -A) | gzip -9n >"$dest" || die "cannot write $dest"
 }
 
 for platform in $(printf '%s\n' "${!BINARY[@]}" | sort); do
@@ -109,7 +112,7 @@ for platform in $(printf '%s\n' "${!BINARY[@]}" | sort); do
     cp scripts/install-binary.sh "$plugin/scripts/"
     cp plugins/polyaxon-pr/plugin.yaml "$plugin/plugins/polyaxon-pr/"
     install -m 755 "${BINARY[$platform]}" "$plugin/bin/$platform/$exe"
-    tar_gz "$OUT/polyaxon-pr-$VERSION-$platform.tar.gz" "$STAGE/$platform" polyaxon-pr
+    tar_gz "$OUT/polyaxon-pr-$VERSION-$platform.tar.gz" "$plugin"
     say "$platform: polyaxon-pr-$VERSION-$platform.tar.gz"
 done
 

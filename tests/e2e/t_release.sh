@@ -40,9 +40,8 @@ test_release_artifacts_are_complete_checksummed_and_signed() {
     assert_matches "$("$r/polyaxon-pr-$v-linux-amd64" --version)" "^polyaxon-pr $v \\(" "the binary's --version"
     local list
     list=$(tar -tzf "$r/polyaxon-pr-$v-linux-amd64.tar.gz")
-    for f in polyaxon-pr/plugin.yaml polyaxon-pr/scripts/install-binary.sh \
-        polyaxon-pr/plugins/polyaxon-pr/plugin.yaml polyaxon-pr/bin/linux-amd64/polyaxon-pr; do
-        assert_contains "$list" "$f" "the plugin archive"
+    for f in plugin.yaml scripts/install-binary.sh plugins/polyaxon-pr/plugin.yaml bin/linux-amd64/polyaxon-pr; do
+        grep -qx "$f" <<<"$list" || fail "the plugin archive has no $f at its root: $list"
     done
     assert_not_contains "$list" "Cargo.toml" "the plugin archive (nothing to build)"
     # The same inputs give the same plugin archive.
@@ -168,6 +167,27 @@ test_helm4_repository_install_downloads_and_verifies_the_release() {
     [[ $POLYAXON_E2E_ASSERT_INJECTION != 1 ]] || assert_gpu_injected "$dir/out.yaml"
 }
 
+# Helm 3 installs the platform's plugin archive by its URL (Helm downloads it; the hook finds the
+# binary inside and downloads nothing).
+test_helm3_installs_the_platform_archive_by_url() {
+    local dir v log
+    dir=$(scratch)
+    helm_home "$dir/helm"
+    v=$(project_version)
+    release_www "$dir/www"
+    start_release_server "$dir/www"
+    log=$(PATH=$(without_tool "$dir/path" curl wget cargo rustc) \
+        "$HELM3" plugin install "$RELEASE_SERVER_URL/good/polyaxon-pr-$v-linux-amd64.tar.gz" 2>&1) ||
+        fail "helm plugin install of the archive URL failed: $log"
+    assert_contains "$log" "using the binary the archive holds" "the hook's output"
+    assert_matches "$("$HELM3" polyaxon --version)" "^polyaxon-pr $v \\(" "helm polyaxon --version"
+    "$HELM3" template "$RELEASE" "$CHART" -n "$NAMESPACE" --post-renderer "$HELM_PLUGINS/polyaxon-pr/bin/polyaxon-pr" \
+        --post-renderer-args=-f --post-renderer-args="$VALUES/gpu.yaml" >"$dir/out.yaml" ||
+        fail "helm template with the archive's binary failed"
+    [[ $POLYAXON_E2E_ASSERT_INJECTION != 1 ]] || assert_gpu_injected "$dir/out.yaml"
+    assert_eq "$(grep -c "SHA256SUMS" "$RELEASE_SERVER_LOG" || true)" 0 "SHA256SUMS requests (the hook downloads nothing)"
+}
+
 test_install_hook_refuses_a_wrong_checksum() {
     local dir v
     dir=$(scratch)
@@ -237,7 +257,8 @@ test_airgapped_installs_need_no_network() {
         helm_home "$dir/helm-$(basename "$(dirname "$helm")")"
         rm -rf "$dir/unpacked"
         mkdir "$dir/unpacked"
-        log=$(cd "$dir/unpacked" && tar -xzf "$r/polyaxon-pr-$v-linux-amd64.tar.gz" &&
+        log=$(cd "$dir/unpacked" && mkdir polyaxon-pr &&
+            tar -xzf "$r/polyaxon-pr-$v-linux-amd64.tar.gz" -C polyaxon-pr &&
             PATH=$path "$helm" plugin install ./polyaxon-pr 2>&1) ||
             fail "$helm plugin install of the unpacked archive failed: $log"
         assert_contains "$log" "using the binary the archive holds" "the hook's output"
