@@ -174,12 +174,16 @@ project_version() {
     sed -n 's/^version *= *"\(.*\)"/\1/p' "$E2E_ROOT/Cargo.toml" | head -1
 }
 
-# A PATH with the system's tools and no cargo or rustc (nor the binary under test).
+# A PATH with the system's tools and no cargo or rustc (nor the binary under test): one directory
+# of links, made once per run.
 nocargo_path() {
-    local path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-    ! PATH=$path command -v cargo >/dev/null 2>&1 || fail "cargo is in $path: the no-cargo tests cannot run here"
-    ! PATH=$path command -v polyaxon-pr >/dev/null 2>&1 || fail "polyaxon-pr is in $path"
-    echo "$path"
+    local dir=$E2E_TMP/nocargo-path
+    if [[ ! -f $dir.complete ]]; then
+        without_tool "$dir" cargo rustc rustup polyaxon-pr >/dev/null
+        touch "$dir.complete"
+    fi
+    ! PATH=$dir command -v cargo >/dev/null 2>&1 || fail "cargo is still on the no-cargo PATH $dir"
+    echo "$dir"
 }
 
 # without_tool DIR TOOL...: DIR gets a link to every program of the system's PATH but TOOL...;

@@ -72,6 +72,8 @@ cp plugins/polyaxon-pr/plugin.yaml "$E2E_PLUGIN_SRC/plugins/polyaxon-pr/"
 # No test reaches the network: an install hook that would download from the real release location
 # (a test that forgot to set it) gets a refused connection on 127.0.0.1 instead.
 export POLYAXON_PR_RELEASE_URL=http://127.0.0.1:9/no-release-server
+# The tests' servers are on 127.0.0.1: never through a proxy.
+export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY} no_proxy=127.0.0.1,localhost${no_proxy:+,$no_proxy}
 
 # Every feature the switches guard has landed, so their tests always run: a switch defaults to 1
 # (an auto-detection would silently skip the tests of a feature that regressed). Set one to 0 to
