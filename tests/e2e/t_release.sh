@@ -326,3 +326,62 @@ test_distribution_scripts_pass_shellcheck() {
         scripts/release.sh scripts/run-prebuilt.sh scripts/build-release.sh scripts/fetch-tools.sh 2>&1) ||
         fail "shellcheck: $out"
 }
+
+# The release workflow's call: a binary for every platform (fakes but Linux x86_64's). Each lands
+# where the manifests' platformCommand for that OS and architecture runs it, in the platform's
+# archive and in both Helm 4 packages; the hook unpacks each platform's archive to that place.
+test_release_of_every_platform_puts_each_binary_where_the_manifests_run_it() {
+    local dir v p exe out
+    dir=$(scratch)
+    v=$(project_version)
+    mkdir "$dir/bins"
+    local args=()
+    for p in linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64; do
+        exe=polyaxon-pr
+        [[ $p != windows-* ]] || exe=polyaxon-pr.exe
+        mkdir "$dir/bins/$p"
+        if [[ $p == linux-amd64 ]]; then
+            cp "$E2E_BIN/polyaxon-pr" "$dir/bins/$p/$exe"
+        else
+            printf '#!/bin/sh\necho "polyaxon-pr %s (%s)"\n' "$v" "$p" >"$dir/bins/$p/$exe"
+        fi
+        args+=("$p=$dir/bins/$p/$exe")
+    done
+    HELM=$HELM4 POLYAXON_PR_RELEASE_DIR=$dir/out POLYAXON_PR_UNSIGNED=1 \
+        "$E2E_ROOT/scripts/release.sh" "${args[@]}" >"$dir/log" 2>&1 || fail "scripts/release.sh failed: $(cat "$dir/log")"
+    assert_eq "$(wc -l <"$dir/out/SHA256SUMS")" 12 "files in SHA256SUMS (5 binaries, 5 archives, 2 packages)"
+    for p in linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64; do
+        exe=polyaxon-pr
+        [[ $p != windows-* ]] || exe=polyaxon-pr.exe
+        [[ -f $dir/out/polyaxon-pr-$v-$p${exe#polyaxon-pr} ]] || fail "no binary for $p"
+        grep -qx "bin/$p/$exe" <<<"$(tar -tzf "$dir/out/polyaxon-pr-$v-$p.tar.gz")" ||
+            fail "the $p archive has no bin/$p/$exe"
+        for name in polyaxon-pr polyaxon; do
+            assert_contains "$(tar -tzf "$dir/out/$name-$v.tgz")" "$name/bin/$p/$exe" "$name-$v.tgz"
+        done
+        # The hook, as on that platform, from that platform's archive.
+        mkdir -p "$dir/hook-$p"
+        cp -r "$E2E_PLUGIN_SRC/plugin.yaml" "$E2E_PLUGIN_SRC/scripts" "$E2E_PLUGIN_SRC/plugins" "$dir/hook-$p/"
+        rm -rf "$dir/hook-$p/bin" "$dir/hook-$p"/plugins/*/bin
+        out=$(POLYAXON_PR_PLATFORM=$p POLYAXON_PR_HELM_MAJOR=3 POLYAXON_PR_ARCHIVE=$dir/out/polyaxon-pr-$v-$p.tar.gz \
+            "$dir/hook-$p/scripts/install-binary.sh" 2>&1) || fail "the hook as $p failed: $out"
+        [[ -x $dir/hook-$p/bin/$p/$exe && -x $dir/hook-$p/plugins/polyaxon-pr/bin/$p/$exe ]] ||
+            fail "the hook as $p did not install bin/$p/$exe: $out"
+    done
+    # Each manifest runs, for each platform, the binary at exactly that place.
+    "$TOOLS_VENV/bin/python" - "$E2E_ROOT" <<'PY' || fail "a manifest runs a binary the release does not put there"
+import sys, yaml
+root = sys.argv[1]
+want = {
+    (os, arch): f"bin/{os}-{arch}/polyaxon-pr" + (".exe" if os == "windows" else "")
+    for os, arch in [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64"), ("windows", "amd64")]
+}
+for path in ["plugin.yaml", "plugins/polyaxon-pr/plugin.yaml", "plugins/polyaxon/plugin.yaml"]:
+    doc = yaml.safe_load(open(f"{root}/{path}"))
+    cmds = doc.get("platformCommand") or doc["runtimeConfig"]["platformCommand"]
+    got = {(c.get("os"), c.get("arch")): c["command"].replace("\\", "/") for c in cmds if c.get("arch")}
+    for key, rel in want.items():
+        if not got.get(key, "").endswith("/" + rel):
+            sys.exit(f"{path}: {key} runs {got.get(key)!r}, the release puts the binary at {rel}")
+PY
+}
