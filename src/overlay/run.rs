@@ -32,7 +32,7 @@ pub(crate) fn fail_on_errors(findings: Vec<Finding>) -> Result<()> {
 /// An operation and the rule behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleOp {
-    /// The rule, as [`RuleId`] displays it.
+    /// The rule, as `RuleId` displays it.
     pub rule: String,
     pub op: PatchOperation,
 }
