@@ -159,7 +159,7 @@ fn input_finding(err: &Error) -> Finding {
 
 fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {
     match format {
-        OutputFormat::Text => Box::new(text::Text { options }),
+        OutputFormat::Text => Box::new(text::Text::new(options)),
         OutputFormat::Json => Box::new(json::Json::new(options)),
         OutputFormat::Github => Box::new(github::Github { options }),
         OutputFormat::Sarif => Box::new(sarif::Sarif::new(options)),
