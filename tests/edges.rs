@@ -56,3 +56,134 @@ fn lint_lists_the_host_paths_that_expose_the_node_at_the_end() {
     assert!(summary.contains("persistence.data.root.hostPath"), "{run}");
     assert!(summary.contains("/var/run/docker.sock"), "{run}");
 }
+
+/// A stream of `n` small Deployments nothing edits.
+fn deployments(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{i}\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - name: c\n        image: x\n"
+            )
+        })
+        .collect()
+}
+
+/// `sh -c script` with the binary as `$0`, `input` on stdin (from a file, so the shell's
+/// redirections stay the script's own).
+fn shell(script: &str, input: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let stdin = write(dir.path(), "stdin.yaml", input);
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_polyaxon-pr"))
+        .current_dir(dir.path())
+        .env_remove("HELM_PLUGIN_NAME")
+        .stdin(std::fs::File::open(stdin).unwrap())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_reader_that_goes_away_is_an_error_not_success() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polyaxon-pr"))
+        .env_remove("HELM_PLUGIN_NAME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // More than a pipe buffer of output, so the writes meet the closed pipe (`| head -c 10`).
+    let input = deployments(5_000);
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut head = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to stdout") && stderr.contains("went away"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_success() {
+    let out = shell("\"$0\" >&- ; echo \"rc=$?\" >&2", &deployments(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is closed"), "{stderr}");
+    assert!(stderr.ends_with("rc=2\n"), "{stderr}");
+    let out = shell("\"$0\" >/dev/null; echo \"rc=$?\" >&2", &deployments(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "rc=0\n");
+}
+
+#[test]
+fn a_missing_file_named_like_an_error_message_is_still_an_error() {
+    let run = run(&["-f", "Broken pipe.yaml"], deployments(1));
+    run.assert_code(2);
+    assert_stderr_has(&run, &["Broken pipe.yaml", "No such file"]);
+}
+
+#[test]
+fn a_terminal_on_stdin_is_told_what_to_send() {
+    // `script` gives the binary a pseudo-terminal as stdin; its own stdin (empty) ends it.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `script` (util-linux) for a pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!("{} 2>err.txt", env!("CARGO_BIN_EXE_polyaxon-pr"));
+    let status = std::process::Command::new("timeout")
+        .args(["20", "script", "-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("HELM_PLUGIN_NAME")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let err = std::fs::read_to_string(dir.path().join("err.txt")).unwrap_or_default();
+    assert!(
+        err.contains("expecting a manifest stream on stdin"),
+        "{status}: {err}"
+    );
+}
+
+#[test]
+fn a_bad_separator_is_reported_at_its_own_line() {
+    for bad in ["--- !tag", "--- |"] {
+        let stream = format!("{}{bad}\n  x: 1\n", deployments(1));
+        let run = run(&["--strict"], &stream);
+        run.assert_code(2);
+        assert_stderr_has(&run, &["stream line 12:"]);
+    }
+}
+
+#[test]
+fn an_explicit_report_goes_only_into_an_existing_directory_and_through_no_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let run1 = run_in(
+        dir.path(),
+        &["--report", "missing/report.txt"],
+        deployments(1),
+    );
+    run1.assert_code(0);
+    assert!(!dir.path().join("missing").exists(), "{run1}");
+    assert_stderr_has(&run1, &["cannot write the report file"]);
+    let target = write(dir.path(), "target.txt", "keep");
+    std::os::unix::fs::symlink(&target, dir.path().join("link.txt")).unwrap();
+    let run2 = run_in(dir.path(), &["--report", "link.txt"], deployments(1));
+    assert_stderr_has(&run2, &["symbolic link"]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}

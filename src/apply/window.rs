@@ -302,8 +302,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         whole,
         window: budget,
     } = budget;
-    let read_error =
-        |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
+    let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
     let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
     stdin

@@ -55,7 +55,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
             io.stderr,
             "polyaxon-pr: error: the KRM function failed; see results"
         )
-        .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        .map_err(|e| Error::io("cannot write to stderr", e))?;
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

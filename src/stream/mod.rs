@@ -366,11 +366,23 @@ pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
             "stream line {first_line}: the chunk holds no YAML document"
         )),
         n => Err(format!(
-            "stream line {first_line}: the chunk holds several YAML documents ({n}) where \
+            "stream line {}: the chunk holds several YAML documents ({n}) where \
              Kubernetes sees one; put `---` on a line of its own (column 0, nothing after it but \
-             a comment) between documents"
+             a comment) between documents",
+            first_line + second_document_line(body).unwrap_or(0)
         )),
     }
+}
+
+/// The line (0-based, within `body`) of the first document marker after the first line: a
+/// `---` or `...` at column 0 that is not a separator of the stream (`--- !tag`, `--- |`), where
+/// the YAML parser starts or ends a document that Kubernetes' splitter does not.
+fn second_document_line(body: &str) -> Option<usize> {
+    body.lines().enumerate().skip(1).find_map(|(i, line)| {
+        let marker = line.starts_with("---") || line.starts_with("...");
+        let rest = line.get(3..).unwrap_or_default();
+        (marker && (rest.is_empty() || rest.starts_with([' ', '\t', '\r']))).then_some(i)
+    })
 }
 
 /// The parser's error in stream terms. serde-saphyr counts lines from the start of the chunk
@@ -528,6 +540,18 @@ mod tests {
             err.starts_with("c/templates/bad.yaml: stream line"),
             "{err}"
         );
+    }
+
+    /// Issue 18: a line the splitter does not take for a separator but the YAML parser does is
+    /// reported at its own line, not at the document's first.
+    #[test]
+    fn a_bad_separator_is_reported_at_its_line() {
+        for bad in ["--- !tag", "--- |"] {
+            let text = format!("---\na: 1\nb: 2\n{bad}\n  c: 3\n");
+            let stream = Stream::read(&text).unwrap();
+            let err = stream.parse_all().unwrap_err().to_string();
+            assert!(err.contains("stream line 4:"), "{bad}: {err}");
+        }
     }
 
     #[test]
