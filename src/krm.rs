@@ -11,6 +11,8 @@
 //! `values` (or `spec.values`) map. Items are written back in their order; unchanged items are
 //! left as they were (their comments are not kept: the list is re-serialised as one document).
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value, json};
 
 use crate::apply;
@@ -31,30 +33,49 @@ pub struct KrmOutput {
     pub text: String,
     pub failed: bool,
     pub findings: Vec<Finding>,
+    /// With `explain`, each patch operation and the parameter behind it (for stderr).
+    pub explained: Option<String>,
 }
 
-/// Run the function on the list in `input`. `sources`, `set` and `set_string` are the values
-/// given on the command line; the functionConfig's values are merged after the files.
-pub fn run(
-    input: &str,
-    mut sources: Vec<Source>,
-    set: &[String],
-    set_string: &[String],
-    profile: &ChartProfile,
-    strict: bool,
-) -> Result<KrmOutput> {
+/// The command line's part of a KRM run: the values given there (the functionConfig's values
+/// are merged after the files), the overlay files, and what to report.
+pub struct Settings<'a> {
+    pub sources: Vec<Source>,
+    pub set: &'a [String],
+    pub set_string: &'a [String],
+    pub profile: &'a ChartProfile,
+    /// `--overlays`: their rules apply after the built-in injection, as for the post-renderer.
+    pub overlays: &'a [PathBuf],
+    pub strict: bool,
+    /// `--explain`: describe each change in [`KrmOutput::explained`].
+    pub explain: bool,
+}
+
+/// Run the function on the list in `input`.
+pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
+    let mut sources = settings.sources;
     sources.extend(config_values(&list["functionConfig"])?);
-    let (values, read_findings) = Values::from_sources(&sources, set, set_string)?;
+    let (values, read_findings) =
+        Values::from_sources(&sources, settings.set, settings.set_string)?;
     let mut findings = read_findings;
     findings.extend(validate::validate(&values));
+    let (overlays, overlay_findings) = match settings.overlays {
+        [] => Default::default(),
+        paths => crate::overlay::load(paths, &values.root)?,
+    };
+    findings.extend(overlay_findings);
     let mut findings = validate::sorted(findings);
+    let strict = settings.strict;
+    let mut explained = None;
     let failed = if validate::fails(&findings, strict) {
         true
     } else {
-        match inject_items(&mut list, &values, profile, strict) {
-            Ok(more) => {
+        let injected = inject_items(&mut list, &values, settings.profile, &overlays, strict);
+        match injected {
+            Ok((more, explanation)) => {
                 findings.extend(more);
+                explained = settings.explain.then_some(explanation);
                 false
             }
             Err(Error::Validation { findings: more, .. }) => {
@@ -69,6 +90,7 @@ pub fn run(
         text: emit::to_yaml(&list)?,
         failed,
         findings,
+        explained,
     })
 }
 
@@ -118,15 +140,17 @@ fn config_values(config: &Value) -> Result<Option<Source>> {
     }))
 }
 
-/// Inject into the list's items in place; the warnings that did not fail the run.
+/// Inject into the list's items in place; the warnings that did not fail the run, and the
+/// `--explain` text of the changes.
 fn inject_items(
     list: &mut Value,
     values: &Values,
     profile: &ChartProfile,
+    overlays: &crate::overlay::Overlays,
     strict: bool,
-) -> Result<Vec<Finding>> {
+) -> Result<(Vec<Finding>, String)> {
     let Some(items) = list["items"].as_array_mut() else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
     let mut text = String::new();
     for item in items.iter() {
@@ -142,11 +166,12 @@ fn inject_items(
             stream.docs.len()
         )));
     }
-    let outcome = apply::inject(&stream, values, profile, strict)?;
+    let outcome = apply::inject_with(&stream, values, profile, overlays, strict)?;
+    let explained = apply::explain(&stream, &outcome)?;
     for (index, value) in outcome.changed {
         items[index] = value;
     }
-    Ok(outcome.findings)
+    Ok((outcome.findings, explained))
 }
 
 /// `results`: one entry per finding, in the shape kustomize and kpt read.
@@ -191,9 +216,21 @@ fn result(finding: &Finding) -> Value {
 mod tests {
     use super::*;
 
+    fn settings(profile: &ChartProfile) -> Settings<'_> {
+        Settings {
+            sources: Vec::new(),
+            set: &[],
+            set_string: &[],
+            profile,
+            overlays: &[],
+            strict: false,
+            explain: false,
+        }
+    }
+
     fn run_on(input: &str) -> KrmOutput {
         let profile = ChartProfile::builtin().unwrap();
-        run(input, Vec::new(), &[], &[], &profile, false).unwrap()
+        run(input, settings(&profile)).unwrap()
     }
 
     fn output_list(output: &KrmOutput) -> Value {
@@ -253,7 +290,7 @@ mod tests {
     #[test]
     fn a_non_list_input_is_an_input_error() {
         let profile = ChartProfile::builtin().unwrap();
-        let err = run("kind: Deployment\n", Vec::new(), &[], &[], &profile, false).unwrap_err();
+        let err = run("kind: Deployment\n", settings(&profile)).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("expected a ResourceList"), "{err}");
     }

@@ -187,3 +187,36 @@ fn an_explicit_report_goes_only_into_an_existing_directory_and_through_no_link()
     assert_stderr_has(&run2, &["symbolic link"]);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
 }
+
+/// A ResourceList of `items` (YAML text of a sequence's entries, indented under `items:`).
+fn resource_list(items: &str) -> String {
+    format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}")
+}
+
+const OVERLAY: &str = "apiVersion: polyaxon-pr/v1\nkind: Overlay\nrules:\n- name: label\n  \
+                       match: {kinds: [Deployment]}\n  labels: {team: ml}\n";
+
+#[test]
+fn krm_honours_overlays_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let items = "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d, labels: {a: b}}\n  \
+                 spec: {template: {spec: {containers: [{name: c, image: x}]}}}\n";
+    let missing = run_in(
+        dir.path(),
+        &["krm", "--overlays", "/nonexistent"],
+        resource_list(items),
+    );
+    missing.assert_code(2);
+    assert_stderr_has(&missing, &["/nonexistent"]);
+    assert!(missing.stdout().is_empty(), "{missing}");
+    let overlay = write(dir.path(), "overlay.yaml", OVERLAY);
+    let run = run_in(
+        dir.path(),
+        &["krm", "--overlays", &overlay, "--explain"],
+        resource_list(items),
+    );
+    run.assert_code(0);
+    let list = polyaxon_pr::stream::parse_one(run.stdout_utf8(), 1).unwrap();
+    assert_eq!(list["items"][0]["metadata"]["labels"]["team"], "ml", "{run}");
+    assert_stderr_has(&run, &["# Deployment d", "/metadata/labels"]);
+}

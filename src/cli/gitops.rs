@@ -40,15 +40,22 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         .map(|file| Source::read(file))
         .collect::<Result<Vec<_>>>()?;
     let profile = ChartProfile::load(args.profile.as_deref())?;
-    let output = crate::krm::run(
-        &input,
+    let settings = crate::krm::Settings {
         sources,
-        &args.values.set,
-        &args.values.set_string,
-        &profile,
-        args.values.strict,
-    )?;
+        set: &args.values.set,
+        set_string: &args.values.set_string,
+        profile: &profile,
+        overlays: &args.overlays,
+        strict: args.values.strict,
+        explain: args.explain,
+    };
+    let output = crate::krm::run(&input, settings)?;
     report_findings(io, &output.findings)?;
+    if let Some(explained) = &output.explained {
+        io.stderr
+            .write_all(explained.as_bytes())
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     write_out(io, output.text.as_bytes())?;
     if output.failed {
         writeln!(
