@@ -217,6 +217,9 @@ fn krm_honours_overlays_and_explain() {
     );
     run.assert_code(0);
     let list = polyaxon_pr::stream::parse_one(run.stdout_utf8(), 1).unwrap();
-    assert_eq!(list["items"][0]["metadata"]["labels"]["team"], "ml", "{run}");
+    assert_eq!(
+        list["items"][0]["metadata"]["labels"]["team"], "ml",
+        "{run}"
+    );
     assert_stderr_has(&run, &["# Deployment d", "/metadata/labels"]);
 }

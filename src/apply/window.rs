@@ -785,11 +785,12 @@ impl Spool {
         // output, the findings and the first error reported are those of the sequential run.
         in_order(windows.len(), threads, &render, |result| {
             let (part, rendered) = result?;
-            if !sum.failed() && !part.failed() {
-                if let Some((out, text)) = rendered? {
-                    output.write_all(out.as_bytes())?;
-                    explained.write_all(text.as_bytes())?;
-                }
+            if !sum.failed()
+                && !part.failed()
+                && let Some((out, text)) = rendered?
+            {
+                output.write_all(out.as_bytes())?;
+                explained.write_all(text.as_bytes())?;
             }
             sum.add(part);
             Ok(())

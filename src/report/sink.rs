@@ -68,19 +68,19 @@ impl Sinks {
     /// successful render into a failure.
     pub fn deliver(&self, captured: &str, failed: bool) -> Vec<String> {
         let mut problems = Vec::new();
-        if let Some(file) = &self.file {
-            if let Err(e) = write_report(file, &report_text(captured, failed), self.make_dirs) {
-                problems.push(format!(
-                    "cannot write the report file {}: {e}",
-                    file.display()
-                ));
-            }
+        if let Some(file) = &self.file
+            && let Err(e) = write_report(file, &report_text(captured, failed), self.make_dirs)
+        {
+            problems.push(format!(
+                "cannot write the report file {}: {e}",
+                file.display()
+            ));
         }
-        if let Some(tty) = &self.tty {
-            if !captured.is_empty() {
-                // No terminal (CI, a pipe from a GitOps controller) is the normal case: ignore.
-                let _ = echo_to_terminal(tty, captured, self.file.as_deref());
-            }
+        if let Some(tty) = &self.tty
+            && !captured.is_empty()
+        {
+            // No terminal (CI, a pipe from a GitOps controller) is the normal case: ignore.
+            let _ = echo_to_terminal(tty, captured, self.file.as_deref());
         }
         problems
     }
