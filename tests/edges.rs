@@ -223,3 +223,26 @@ fn krm_honours_overlays_and_explain() {
     );
     assert_stderr_has(&run, &["# Deployment d", "/metadata/labels"]);
 }
+
+#[test]
+fn diff_masks_a_secret_written_as_a_multi_line_flow_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = write(
+        dir.path(),
+        "label.yaml",
+        "apiVersion: polyaxon-pr/v1\nkind: Overlay\nrules:\n- match: {kinds: [Secret]}\n  \
+         labels: {team: ml}\n",
+    );
+    let stream = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData: {\n  \
+                  password: hunter2,\n  token: s3cr3t }\n";
+    let run = run_in(dir.path(), &["diff", "--overlays", &overlay], stream);
+    run.assert_code(0);
+    let out = run.stdout_text();
+    assert!(out.contains("team: ml"), "the Secret changed: {run}");
+    for secret in ["hunter2", "s3cr3t"] {
+        assert!(
+            !out.contains(secret) && !run.stderr().contains(secret),
+            "{run}"
+        );
+    }
+}
