@@ -11,6 +11,7 @@ pub mod mask;
 pub mod prefilter;
 pub mod split;
 pub mod surgical;
+pub mod yaml11;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -358,6 +359,8 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
 /// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
 /// tested against.
 pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
+    let body = yaml11::as_kubernetes_reads(body);
+    let body = body.as_ref();
     let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
         .map_err(|e| malformed(&e, first_line))?;
     match docs.len() {
