@@ -96,8 +96,9 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
 
 /// The input list: a YAML (or JSON) object of a `List` kind with an `items` sequence.
 fn parse_list(input: &str) -> Result<Value> {
-    let list = stream::parse_one(input, 1)
-        .map_err(|e| Error::input(format!("stdin: the ResourceList is not valid YAML: {e}")))?;
+    // One YAML document for the whole package: bounded as a list, not as one object.
+    let list = stream::parse_large(input, 1, stream::MAX_LIST_NODES)
+        .map_err(|e| Error::input(format!("stdin: the ResourceList: {e}")))?;
     let kind = list["kind"].as_str().unwrap_or_default();
     if !kind.ends_with("List") {
         return Err(Error::input(format!(

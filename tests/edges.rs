@@ -246,3 +246,39 @@ fn diff_masks_a_secret_written_as_a_multi_line_flow_map() {
         );
     }
 }
+
+#[test]
+fn a_document_over_the_node_bound_is_reported_as_a_bound_not_an_alias_bomb() {
+    let mut stream = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nlist:\n");
+    for i in 0..260_000 {
+        stream.push_str(&format!("- {i}\n"));
+    }
+    let run = run(&["--strict"], &stream);
+    run.assert_code(2);
+    assert_stderr_has(
+        &run,
+        &[
+            "document of more than 250000 nodes",
+            "exceeds the limit of 250000",
+        ],
+    );
+    assert!(!run.stderr().contains("billion laughs"), "{run}");
+}
+
+#[test]
+fn krm_takes_a_resource_list_of_30000_items() {
+    let items: String = (0..30_000)
+        .map(|i| {
+            format!(
+                "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: d{i}}}\n  spec:\n    \
+                 selector: {{matchLabels: {{app: d}}}}\n    template:\n      metadata: {{labels: \
+                 {{app: d}}}}\n      spec:\n        containers: [{{name: c, image: nginx}}]\n"
+            )
+        })
+        .collect();
+    let run = run(&["krm"], resource_list(&items));
+    run.assert_code(0);
+    let out = run.stdout_utf8();
+    assert!(out.contains("name: d29999\n"), "the last item is written");
+    assert_eq!(out.matches("kind: Deployment").count(), 30_000);
+}
