@@ -282,3 +282,37 @@ fn krm_takes_a_resource_list_of_30000_items() {
     assert!(out.contains("name: d29999\n"), "the last item is written");
     assert_eq!(out.matches("kind: Deployment").count(), 30_000);
 }
+
+#[test]
+fn out_of_memory_is_exit_2_with_one_line_and_no_output() {
+    let stream = deployments(20_000);
+    let mut failed = 0;
+    for mib in [24, 32, 40, 48] {
+        let setup = common::Setup {
+            memory_limit_kib: Some(mib * 1024),
+            ..common::Setup::default()
+        };
+        let run = common::run_with(&[], &stream, &setup);
+        if run.success() {
+            assert_eq!(
+                run.stdout().len(),
+                stream.len(),
+                "{mib} MiB: all or nothing"
+            );
+            continue;
+        }
+        failed += 1;
+        run.assert_code(2);
+        assert!(
+            run.stdout().is_empty(),
+            "{mib} MiB: no partial output\n{run}"
+        );
+        let stderr = run.stderr();
+        assert_eq!(stderr.lines().count(), 1, "{mib} MiB: one line\n{run}");
+        assert!(
+            stderr.starts_with("polyaxon-pr: error: out of memory"),
+            "{run}"
+        );
+    }
+    assert!(failed > 0, "no limit was low enough to test");
+}
