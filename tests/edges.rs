@@ -316,3 +316,27 @@ fn out_of_memory_is_exit_2_with_one_line_and_no_output() {
     }
     assert!(failed > 0, "no limit was low enough to test");
 }
+
+/// Two million empty documents (8 MB of `---`) within 160 MiB of address space: the index holds
+/// a run of empty documents as one entry, so memory does not grow with their number (it took
+/// over 300 MiB).
+#[test]
+fn memory_does_not_grow_with_the_number_of_empty_documents() {
+    let stream = "---\n".repeat(2_000_000);
+    let setup = common::Setup {
+        memory_limit_kib: Some(160 * 1024),
+        ..common::Setup::default()
+    };
+    let run = common::run_with(&[], &stream, &setup);
+    run.assert_code(0);
+    assert!(run.stdout() == stream.as_bytes(), "written back unchanged");
+}
+
+#[test]
+fn a_document_after_a_run_of_empty_ones_keeps_its_number_and_line() {
+    let mut stream = "---\n".repeat(100_000);
+    stream.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: [1, 2\n");
+    let run = run(&["--strict"], &stream);
+    run.assert_code(2);
+    assert_stderr_has(&run, &["document 100001: stream line 100005"]);
+}

@@ -125,7 +125,8 @@ pub enum Input {
     Spooled(Spool),
 }
 
-/// One document of a spooled stream.
+/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
+/// lines and comments only), held as one: the index does not grow with empty documents.
 #[derive(Debug, Clone)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
@@ -133,6 +134,10 @@ struct Entry {
     len: usize,
     /// 1-based line of the stream where the chunk starts.
     first_line: usize,
+    /// The stream's number of the (first) document ([`crate::stream::Document::number`]).
+    number: usize,
+    /// How many documents the entry holds: more than one only for a run of empty ones.
+    chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
@@ -327,6 +332,8 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         scan: 0,
         searched: 0,
         line: 1,
+        chunks: 0,
+        in_empty_run: false,
         utf8: None,
         dash: None,
         size: None,
@@ -364,6 +371,10 @@ struct Reader {
     scan: usize,
     searched: usize,
     line: usize,
+    /// Documents cut so far.
+    chunks: usize,
+    /// The last entry is a run of empty documents, which an empty document joins.
+    in_empty_run: bool,
     /// The first problem of each kind, reported once the whole stream is read, in the order a
     /// whole stream's checks report them.
     utf8: Option<usize>,
@@ -444,7 +455,8 @@ impl Reader {
                 return Ok(());
             }
         };
-        let index = self.spool.docs.len();
+        let index = self.chunks;
+        self.chunks += 1;
         if self.dash.is_none() || self.size.is_none() {
             let body = dashes(text)
                 && split::split(text)
@@ -467,13 +479,26 @@ impl Reader {
             }
         }
         self.spool.blank &= text.trim().is_empty();
-        self.spool.docs.push(Entry {
-            start,
-            len: bytes.len(),
-            first_line,
-            config_map: false,
-            hint: None,
-        });
+        let empty = is_empty_chunk(text);
+        match self.spool.docs.last_mut() {
+            // A run stays within a window's budget: a window reads its documents whole.
+            Some(run)
+                if empty && self.in_empty_run && run.len + bytes.len() <= self.spool.budget =>
+            {
+                run.len += bytes.len();
+                run.chunks += 1;
+            }
+            _ => self.spool.docs.push(Entry {
+                start,
+                len: bytes.len(),
+                first_line,
+                number: index,
+                chunks: 1,
+                config_map: false,
+                hint: None,
+            }),
+        }
+        self.in_empty_run = empty;
         self.spool.file.write_all(bytes)
     }
 
@@ -501,6 +526,13 @@ impl Reader {
         self.spool.file.flush()?;
         Ok(Input::Spooled(self.spool))
     }
+}
+
+/// Whether a chunk holds no document content (its separator, blank lines and comments only).
+/// Only short chunks are looked at: a long one is never empty in practice, and its entry is
+/// small beside its text.
+fn is_empty_chunk(text: &str) -> bool {
+    text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty())
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can
@@ -588,9 +620,15 @@ impl Spool {
         Ok((text, Layout { held }))
     }
 
-    /// Read a window's text as a stream whose documents carry their stream lines and numbers.
+    /// Read a window's text as a stream whose documents carry their stream lines and numbers,
+    /// a run of empty documents being one document, as in the index.
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
+        for (local, &index) in layout.held.iter().enumerate() {
+            if let Some(entry) = self.docs.get(index).filter(|e| e.chunks > 1) {
+                stream.merge_empty_run(local, entry.chunks);
+            }
+        }
         for &index in &layout.held {
             let Some(local) = layout.local(index) else {
                 continue;
@@ -599,7 +637,7 @@ impl Spool {
             else {
                 continue;
             };
-            doc.number = index;
+            doc.number = entry.number;
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
             doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;

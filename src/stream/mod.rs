@@ -312,6 +312,26 @@ impl<'a> Stream<'a> {
         Ok(Stream { text, docs })
     }
 
+    /// Make document `index` and the `count - 1` after it, all empty, one empty document (how a
+    /// spooled stream's index holds a run of empty documents); the later documents move up.
+    pub(crate) fn merge_empty_run(&mut self, index: usize, count: usize) {
+        let last = (index + count).min(self.docs.len());
+        if count < 2 || last <= index + 1 || !self.docs[index..last].iter().all(|d| d.is_empty()) {
+            return;
+        }
+        let end = self.docs[last - 1].chunk.span.end;
+        let first = &mut self.docs[index].chunk;
+        first.span.end = end;
+        first.header.end = end;
+        first.body = end..end;
+        first.trailer = end..end;
+        self.docs.drain(index + 1..last);
+        for (i, doc) in self.docs.iter_mut().enumerate().skip(index + 1) {
+            doc.index = i;
+            doc.number = i;
+        }
+    }
+
     /// Parse every document (an input error names the first that fails).
     pub fn parse_all(&self) -> Result<()> {
         for doc in &self.docs {
