@@ -1012,9 +1012,10 @@ fn in_order<T: Send>(
         // Moved in: dropped when this closure returns (also on an error), which stops the
         // workers before the scope waits for them.
         let jobs = jobs;
+        let mut spawned = 0;
         for _ in 0..threads {
             let (queue, done) = (&queue, done.clone());
-            scope.spawn(move || {
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
                 loop {
                     let next = match queue.lock() {
                         Ok(queue) => queue.recv(),
@@ -1027,8 +1028,18 @@ fn in_order<T: Send>(
                     }
                 }
             });
+            // A thread that cannot start (a memory or process limit) leaves the jobs to those
+            // that did, or to this thread.
+            match worker {
+                Ok(_) => spawned += 1,
+                Err(_) => break,
+            }
         }
-        let ahead = 2 * threads;
+        if spawned == 0 {
+            drop(jobs);
+            return (0..count).try_for_each(|i| consume(job(i)));
+        }
+        let ahead = 2 * spawned;
         let mut started = 0;
         let mut held = BTreeMap::new();
         for next in 0..count {

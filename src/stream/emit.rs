@@ -183,12 +183,19 @@ fn minimal_edits(
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(jobs.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || rewrite(chunk)))
+            .map(|chunk| {
+                let thread = std::thread::Builder::new();
+                (chunk, thread.spawn_scoped(scope, move || rewrite(chunk)))
+            })
             .collect();
-        // A thread that panicked leaves its documents to the full re-serialisation.
+        // A thread that panicked leaves its documents to the full re-serialisation; one that
+        // could not start (a memory or process limit), to this thread.
         handles
             .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
+            .flat_map(|(chunk, handle)| match handle {
+                Ok(handle) => handle.join().unwrap_or_default(),
+                Err(_) => rewrite(chunk),
+            })
             .collect()
     })
 }
