@@ -245,8 +245,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
 /// Read all of stdin as UTF-8 text.
 fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     let mut bytes = Vec::new();
-    io.stdin
-        .read_to_end(&mut bytes)
+    crate::memory::fallibly(|| io.stdin.read_to_end(&mut bytes))
         .map_err(|e| Error::io("cannot read the stream from stdin", e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[global_allocator]
 static GLOBAL: OrOutOfMemory = OrOutOfMemory(mimalloc::MiMalloc);
 
-/// An allocator that ends the process when mimalloc cannot allocate (`ulimit -v`, a container's memory
-/// limit): one line on stderr and exit code 2, where Rust's default would print its own message
-/// and a backtrace and abort (exit code 134). Nothing more reaches stdout: the output is written
-/// only once the run succeeded. (`std::alloc::set_alloc_error_hook`, which would do this, is
-/// not stable.)
+/// An allocator that ends the process when mimalloc cannot allocate (`ulimit -v`, a container's
+/// memory limit): one line on stderr and exit code 2, where Rust's default would print its own
+/// message and a backtrace and abort (exit code 134). Nothing more reaches stdout: the output is
+/// written only once the run succeeded. (`std::alloc::set_alloc_error_hook`, which would do
+/// this, is not stable.) The big buffers are reserved inside [`polyaxon_pr::memory::fallibly`],
+/// where the failure is returned and reported as an ordinary error instead.
 struct OrOutOfMemory(mimalloc::MiMalloc);
 
 // SAFETY: every call goes to mimalloc unchanged; a null result ends the process instead of
@@ -41,7 +42,7 @@ unsafe impl std::alloc::GlobalAlloc for OrOutOfMemory {
 
 /// `ptr`, or, when it is null, the end of the process (see [`OrOutOfMemory`]).
 fn or_exit(ptr: *mut u8, size: usize) -> *mut u8 {
-    if ptr.is_null() {
+    if ptr.is_null() && !polyaxon_pr::memory::failure_is_handled() {
         out_of_memory(size);
     }
     ptr

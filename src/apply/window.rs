@@ -310,10 +310,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
     let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
-    stdin
-        .take(limit)
-        .read_to_end(&mut mem)
-        .map_err(read_error)?;
+    crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
     if mem.len() <= whole {
         return String::from_utf8(mem)
             .map(Input::Whole)
@@ -342,10 +339,9 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     // Up to a MiB at a time, read straight into the buffer's spare room (no zeroed block to
     // copy from; `read_to_end` retries interrupted reads).
     loop {
-        let n = (&mut *stdin)
-            .take(1 << 20)
-            .read_to_end(&mut reader.buf)
-            .map_err(read_error)?;
+        let n =
+            crate::memory::fallibly(|| (&mut *stdin).take(1 << 20).read_to_end(&mut reader.buf))
+                .map_err(read_error)?;
         if n == 0 {
             break;
         }

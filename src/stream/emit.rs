@@ -112,7 +112,14 @@ fn write_selected(
     rewritten.extend(direct.into_iter().map(|(index, text)| (index, Some(text))));
     // Edits add a tenth or so (the bench's TZ and scratch volume: 14%); growing the string
     // once more would copy the whole window.
-    let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 4);
+    let mut out = String::new();
+    let capacity = stream.text.len() + stream.text.len() / 4;
+    crate::memory::fallibly(|| out.try_reserve(capacity)).map_err(|_| {
+        Error::input(format!(
+            "out of memory: cannot hold the output ({capacity} bytes); raise the memory limit \
+             (ulimit -v, the container's limit)"
+        ))
+    })?;
     for doc in stream.docs.iter().filter(|d| own(d.index)) {
         let value = changed.get(&doc.index);
         if value.is_none() && !rewritten.contains_key(&doc.index) {
