@@ -347,3 +347,18 @@ fn a_document_after_a_run_of_empty_ones_keeps_its_number_and_line() {
     run.assert_code(2);
     assert_stderr_has(&run, &["document 100001: stream line 100005"]);
 }
+
+#[test]
+fn export_honours_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = write(dir.path(), "overlay.yaml", OVERLAY);
+    let stream = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: \
+                  {template: {spec: {containers: [{name: c, image: x}]}}}\n";
+    let run = run_in(
+        dir.path(),
+        &["export", "kustomize", "--overlays", &overlay, "--explain"],
+        stream,
+    );
+    run.assert_code(0);
+    assert_stderr_has(&run, &["# Deployment d", "/metadata/labels"]);
+}

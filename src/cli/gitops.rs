@@ -85,6 +85,12 @@ pub(super) fn export(args: &ExportArgs, io: &mut Io<'_>) -> Result<ExitCode> {
                 }
             })?;
     report_findings(io, &outcome.findings)?;
+    if render.explain {
+        let text = crate::apply::explain(&stream, &outcome)?;
+        io.stderr
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     let ExportFormat::Kustomize = args.format;
     write_out(io, crate::export::kustomize(&stream, &outcome)?.as_bytes())?;
     Ok(ExitCode::SUCCESS)
