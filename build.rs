@@ -73,7 +73,7 @@ fn parameters_rs(yaml: &str) -> String {
             let _ = writeln!(
                 rs,
                 "            Param {{ path: {:?}, kind: {}, format: {}, allowed: &{:?}, noun: {:?}, \
-                 nullable: {}, secret: {}, default: {:?}, description: {:?} }},",
+                 nullable: {}, secret: {}, chart: {}, default: {:?}, description: {:?} }},",
                 p.path,
                 kind(p.kind),
                 format(p.format),
@@ -81,6 +81,7 @@ fn parameters_rs(yaml: &str) -> String {
                 p.noun,
                 p.nullable,
                 p.secret,
+                p.chart,
                 p.default,
                 p.description,
             );

@@ -12,7 +12,7 @@ use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use crate::apply::window;
 use crate::error::{Error, Result};
 use crate::report::sink;
-use crate::stream::{self, Stream};
+use crate::stream::{self, Form, Stream};
 
 mod gitops;
 mod lint;
@@ -77,10 +77,33 @@ pub struct ValuesArgs {
     /// Set a string value as `helm --set-string` does (repeatable).
     #[arg(long = "set-string", value_name = "PATH=VALUE")]
     pub set_string: Vec<String>,
+    /// Set JSON values as `helm --set-json` does: `a.b={"c":1}`, or a whole JSON object
+    /// (repeatable).
+    #[arg(long = "set-json", value_name = "PATH=JSON")]
+    pub set_json: Vec<String>,
+    /// Set values from files as `helm --set-file` does: `a.cert=ca.pem` (repeatable).
+    #[arg(long = "set-file", value_name = "PATH=FILE")]
+    pub set_file: Vec<String>,
+    /// Set a literal string as `helm --set-literal` does: everything after `=` (repeatable).
+    #[arg(long = "set-literal", value_name = "PATH=VALUE")]
+    pub set_literal: Vec<String>,
     /// Treat warnings as errors; the post-renderer also parses every document of the stream,
     /// not only those it edits, so a syntax error anywhere fails the run (exit 2).
     #[arg(long)]
     pub strict: bool,
+}
+
+impl ValuesArgs {
+    /// The value flags, for [`crate::values`] (which applies them in Helm's order).
+    pub fn sets(&self) -> crate::values::Sets {
+        crate::values::Sets {
+            json: self.set_json.clone(),
+            set: self.set.clone(),
+            string: self.set_string.clone(),
+            file: self.set_file.clone(),
+            literal: self.set_literal.clone(),
+        }
+    }
 }
 
 /// The post-renderer's options.
@@ -110,6 +133,10 @@ pub enum Command {
     Docs,
     /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
     Schema,
+    /// Print the values as polyaxon-pr reads them: the -f files and value flags merged as Helm
+    /// merges them (before the chart's defaults, so a `null` is still there), as JSON, with
+    /// every credential's value masked.
+    Values(Deferred<ValuesArgs>),
     /// Print a unified diff of what post-rendering the stream on stdin would change.
     Diff(Deferred<RenderArgs>),
     /// Run as a KRM function (kustomize or kpt exec function): a ResourceList on stdin, values
@@ -237,6 +264,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
         Some(Command::Lint(Deferred(args))) => lint::lint(&args, io),
         Some(Command::Docs) => lint::docs(io),
         Some(Command::Schema) => lint::schema(io),
+        Some(Command::Values(Deferred(args))) => lint::values(&args, io),
         Some(Command::Krm(Deferred(args))) => gitops::krm(&args, io),
         Some(Command::Export(Deferred(args))) => gitops::export(&args, io),
     }
@@ -274,6 +302,7 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     if args.values.strict {
         stream.parse_all()?;
     }
+    helm3_advice(args, &values, stream.form()? == Form::Helm3, io)?;
     let output = inject(args, &stream, &values, io)?;
     write_out(io, output.as_bytes())?;
     // The process ends here: freeing the parsed documents (thousands of small allocations) would
@@ -300,6 +329,7 @@ fn post_render_spooled(
     let loaded = read_overlays(args, values);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
     spool.index(args.values.strict, profile.as_ref().ok(), rules)?;
+    helm3_advice(args, values, spool.helm3(), io)?;
     let profile = profile?;
     let overlays = report_overlays(args, loaded, io)?;
     let strict = args.values.strict;
@@ -399,6 +429,28 @@ fn report_overlays(
         });
     }
     Ok(overlays)
+}
+
+/// What a Helm 3 stream cannot carry to the hook Jobs ([`crate::validate::rules::helm3_hooks`]):
+/// a warning, which fails the run under `--strict` (Helm 3 shows stderr only then).
+fn helm3_advice(
+    args: &RenderArgs,
+    values: &crate::values::Values,
+    helm3: bool,
+    io: &mut Io<'_>,
+) -> Result<()> {
+    if !helm3 {
+        return Ok(());
+    }
+    let findings = crate::validate::rules::helm3_hooks(values);
+    report_findings(io, &findings)?;
+    if crate::validate::fails(&findings, args.values.strict) {
+        return Err(Error::Validation {
+            summary: "the values have warnings (--strict); nothing was rendered".to_string(),
+            findings,
+        });
+    }
+    Ok(())
 }
 
 fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {

@@ -41,8 +41,8 @@ pub struct KrmOutput {
 /// are merged after the files), the overlay files, and what to report.
 pub struct Settings<'a> {
     pub sources: Vec<Source>,
-    pub set: &'a [String],
-    pub set_string: &'a [String],
+    /// `--set` and the other value flags, in Helm's order.
+    pub sets: crate::values::Sets,
     pub profile: &'a ChartProfile,
     /// `--overlays`: their rules apply after the built-in injection, as for the post-renderer.
     pub overlays: &'a [PathBuf],
@@ -56,8 +56,7 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
     let mut sources = settings.sources;
     sources.extend(config_values(&list["functionConfig"])?);
-    let (values, read_findings) =
-        Values::from_sources(&sources, settings.set, settings.set_string)?;
+    let (values, read_findings) = Values::from_sources(&sources, &settings.sets)?;
     let mut findings = read_findings;
     findings.extend(validate::validate(&values));
     let (overlays, overlay_findings) = match settings.overlays {
@@ -220,8 +219,7 @@ mod tests {
     fn settings(profile: &ChartProfile) -> Settings<'_> {
         Settings {
             sources: Vec::new(),
-            set: &[],
-            set_string: &[],
+            sets: Default::default(),
             profile,
             overlays: &[],
             strict: false,

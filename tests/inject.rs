@@ -207,7 +207,8 @@ fn data_mounted(docs: &mut [Value], values: &Value) {
     }
 }
 
-/// `timeZone`: the ConfigMap key, and `TZ` in every container loading the ConfigMap.
+/// `timeZone`: the ConfigMap keys `POLYAXON_TIME_ZONE` and `TZ` (which the hook Jobs load under
+/// Helm 3), and `TZ` in every container loading the ConfigMap.
 fn time_zone(docs: &mut [Value], values: &Value) {
     let Some(zone) = values["timeZone"].as_str() else {
         return;
@@ -215,6 +216,7 @@ fn time_zone(docs: &mut [Value], values: &Value) {
     for doc in docs.iter_mut() {
         if doc["kind"] == "ConfigMap" && doc["metadata"]["name"] == "polyaxon-polyaxon-config" {
             doc["data"]["POLYAXON_TIME_ZONE"] = json!(zone);
+            doc["data"]["TZ"] = json!(zone);
         }
     }
     for_containers(docs, |_, c| {
@@ -636,11 +638,57 @@ fn values_without_effect_on_a_foreign_stream_are_warned_about() {
     let stderr = out.stderr();
     assert!(out.success(), "{stderr}");
     assert!(
-        stderr.contains("--set timeZone=UTC: timeZone: has no effect on this stream"),
+        stderr.contains("--set #1:1: timeZone: has no effect on this stream"),
         "{stderr}"
     );
     assert_eq!(out.stdout_utf8(), stream);
     let strict = run(&["--strict", "--set", "timeZone=UTC"], stream);
     assert_eq!(strict.code(), Some(1));
     assert!(strict.stdout().is_empty());
+}
+
+/// Helm 3 never post-renders the hook Jobs, and chart 0.4.2 reads only `nodeSelectors`: with the
+/// reference's spelling alone, a Helm 3 post-render says the hooks go without it (and `--strict`
+/// fails, the only way Helm 3 shows it); a Helm 4 stream, whose hooks it edits, does not.
+#[test]
+fn helm3_streams_warn_that_hooks_miss_the_references_node_selector() {
+    let reference = ["--set", "nodeSelector.core.pool=core"];
+    let helm3 = read_fixture("helm3/defaults.yaml");
+    let out = run(&reference, &helm3);
+    assert!(out.success(), "{}", out.stderr());
+    assert!(
+        out.stderr()
+            .contains("under Helm 3 the chart's hook Jobs will not get nodeSelector.core"),
+        "{}",
+        out.stderr()
+    );
+    let strict = run(&["--strict", reference[0], reference[1]], &helm3);
+    assert_eq!(strict.code(), Some(1), "{}", strict.stderr());
+    assert!(strict.stdout().is_empty());
+
+    let helm4 = run(&reference, read_fixture("helm4/defaults.yaml"));
+    assert!(helm4.success(), "{}", helm4.stderr());
+    assert!(!helm4.stderr().contains("hook Jobs"), "{}", helm4.stderr());
+
+    // The chart's spelling reaches the hooks through the chart itself: nothing to say.
+    let chart = run(&["--set", "nodeSelectors.core.pool=core"], &helm3);
+    assert!(chart.success(), "{}", chart.stderr());
+    assert!(!chart.stderr().contains("hook Jobs"), "{}", chart.stderr());
+}
+
+/// `timeZone` is also the ConfigMap key `TZ`: the hook Jobs load the ConfigMap with `envFrom`,
+/// and under Helm 3 that is the only way the zone reaches them.
+#[test]
+fn time_zone_is_a_config_map_key_for_the_hooks() {
+    let output = stdout_of(
+        &["--set", "timeZone=Europe/Berlin"],
+        read_fixture("helm3/defaults.yaml"),
+    );
+    let docs = documents(&output);
+    let cm = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "polyaxon-polyaxon-config")
+        .expect("the config ConfigMap");
+    assert_eq!(cm["data"]["TZ"], "Europe/Berlin");
+    assert_eq!(cm["data"]["POLYAXON_TIME_ZONE"], "Europe/Berlin");
 }

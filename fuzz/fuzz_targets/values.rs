@@ -25,10 +25,10 @@ fuzz_target!(|data: &[u8]| {
         polyaxon_pr::values::yaml::fast_path_agrees(text),
         "the values fast path reads the file differently"
     );
-    if let Ok((values, _)) = Values::from_sources(&[source], &[], &[]) {
+    if let Ok((values, _)) = Values::from_sources(&[source], &Default::default()) {
         let _ = polyaxon_pr::validate::validate(&values);
     }
-    if let Ok((values, _)) = Values::from_sources(&[], &set, &set) {
+    if let Ok((values, _)) = Values::from_sources(&[], &polyaxon_pr::values::Sets { set: set.clone(), string: set, ..Default::default() }) {
         let _ = polyaxon_pr::validate::validate(&values);
     }
 });

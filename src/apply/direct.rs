@@ -39,7 +39,8 @@ use crate::checks::valid_env_name;
 use crate::overlay::{Overlays, Rule};
 use crate::podspec;
 use crate::stream::fast;
-use crate::stream::surgical::{self, Entry, Item, Kind, Node};
+use crate::stream::surgical;
+use crate::stream::tree::{Entry, Item, Kind, Node};
 use crate::stream::{Document, Meta, Stream};
 
 /// A document the direct edits rewrote.

@@ -60,7 +60,7 @@ use crate::error::{Error, Result};
 use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
 use crate::profile::{ChartProfile, Choice, Role, Targets};
 use crate::report::{Finding, Severity};
-use crate::stream::{MAX_DOCUMENT_BYTES, Stream, emit, split};
+use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
 use super::{Context, Outcome, Part};
@@ -563,6 +563,8 @@ struct Facts {
     targets: Targets,
     /// The first document whose metadata cannot be read (reported where the plan would).
     meta_error: Option<Error>,
+    /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::form`]).
+    helm3: bool,
 }
 
 impl Spool {
@@ -657,6 +659,7 @@ impl Spool {
         let mut facts = Facts {
             targets: Targets::default(),
             meta_error: None,
+            helm3: false,
         };
         let windows = self.windows();
         let mut config_maps = Vec::new();
@@ -664,13 +667,16 @@ impl Spool {
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
         type Read = (bool, Vec<Role>, Option<super::direct::Hint>);
-        let read = |number: usize| -> Result<Vec<(usize, Result<Option<Read>>)>> {
+        // A window: whether it holds a Helm 3 header, and its documents.
+        type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
+        let read = |number: usize| -> Result<Window> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
             let stream = self.open(&text, &layout)?;
             if strict {
                 stream.parse_all()?;
             }
+            let helm3 = stream.form().is_ok_and(|form| form == Form::Helm3);
             let mut docs = Vec::with_capacity(window.len());
             for index in window.clone() {
                 let Some(doc) = layout.local(index).and_then(|i| stream.docs.get(i)) else {
@@ -694,14 +700,16 @@ impl Spool {
                     break;
                 }
             }
-            Ok(docs)
+            Ok((helm3, docs))
         };
         in_order(
             windows.len(),
             parallel_windows(windows.len()),
             &read,
-            |docs| {
-                for (index, found) in docs? {
+            |read| {
+                let (helm3, docs) = read?;
+                facts.helm3 |= helm3;
+                for (index, found) in docs {
                     if facts.meta_error.is_some() {
                         break;
                     }
@@ -732,6 +740,11 @@ impl Spool {
         }
         self.facts = Some(facts);
         Ok(())
+    }
+
+    /// Helm 3 sent the stream (known after [`Spool::index`]).
+    pub fn helm3(&self) -> bool {
+        self.facts.as_ref().is_some_and(|f| f.helm3)
     }
 
     /// Post-render the spooled stream: the whole stream's choice, the ConfigMap pass, every

@@ -30,7 +30,7 @@ pub enum OutputFormat {
 /// Load the values (`-f`, `--set`, ...) and validate them; on failure report every finding to
 /// stderr and return a validation error, so nothing reaches stdout.
 pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
-    let (values, findings) = values::load(args)?;
+    let (values, findings) = values::load(&args.values, &args.sets())?;
     let mut findings = findings;
     findings.extend(validate::validate(&values));
     let findings = validate::sorted(findings);
@@ -70,6 +70,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         let findings = match loaded {
             Ok((values, mut findings)) => {
                 findings.extend(validate::validate(&values));
+                findings.extend(validate::rules::helm3_hooks(&values));
                 validate::sorted(findings)
             }
             Err(err) => {
@@ -98,9 +99,8 @@ fn overlays_only(args: &LintArgs) -> bool {
     let v = &args.values;
     !args.overlays.is_empty()
         && args.files.is_empty()
-        && values::value_files(v).is_empty()
-        && v.set.is_empty()
-        && v.set_string.is_empty()
+        && values::value_files(&v.values).is_empty()
+        && v.sets().is_empty()
 }
 
 /// `--overlays`: each overlay file's findings, values references resolved against the `-f`
@@ -109,7 +109,7 @@ fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
     if args.overlays.is_empty() {
         return false;
     }
-    let values = values::load(&args.values)
+    let values = values::load(&args.values.values, &args.values.sets())
         .map(|(v, _)| v.root)
         .unwrap_or_default();
     let unreadable = |name: String, err: Error| Linted {
@@ -170,15 +170,15 @@ type Loaded = Result<(Values, Vec<Finding>)>;
 /// What to lint: each FILE on its own (after any `-f` files, with `--set` applied), or, with no
 /// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one.
 fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
-    let sets = (&args.values.set, &args.values.set_string);
+    let sets = args.values.sets();
     // POLYAXON_PR_VALUES stands in for `-f` only when nothing else names the values.
     let base_files = if args.files.is_empty() {
-        values::value_files(&args.values)
+        values::value_files(&args.values.values)
     } else {
         args.values.values.clone()
     };
     if args.files.is_empty() {
-        if base_files.is_empty() && sets.0.is_empty() && sets.1.is_empty() {
+        if base_files.is_empty() && sets.is_empty() {
             return Err(Error::input(format!(
                 "lint: no values to lint; give FILE..., -f FILE or {}",
                 values::VALUES_ENV
@@ -189,7 +189,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
             names.push("--set".to_string());
         }
         let loaded = read_all(&base_files, None, io)
-            .and_then(|sources| Values::from_sources(&sources, sets.0, sets.1));
+            .and_then(|sources| Values::from_sources(&sources, &sets));
         return Ok(vec![(names.join(", "), loaded)]);
     }
     let mut units = Vec::new();
@@ -205,7 +205,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
             file.display().to_string()
         };
         let loaded = read_all(&base_files, Some(file), io)
-            .and_then(|sources| Values::from_sources(&sources, sets.0, sets.1));
+            .and_then(|sources| Values::from_sources(&sources, &sets));
         units.push((name, loaded));
     }
     Ok(units)
@@ -243,6 +243,34 @@ fn read_text(io: &mut Io<'_>) -> Result<String> {
 pub fn docs(io: &mut Io<'_>) -> Result<ExitCode> {
     super::write_out(io, crate::params::docs::markdown().as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `values`: the merged values as JSON, credentials masked.
+pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let (mut values, _) = values::load(&args.values, &args.sets())?;
+    mask_credentials(&mut values.root);
+    let mut text = serde_json::to_string_pretty(&values.root)
+        .map_err(|e| Error::input(format!("cannot print the values: {e}")))?;
+    text.push('\n');
+    super::write_out(io, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every value under a credential's key ([`crate::params::is_credential`]) as `***`.
+fn mask_credentials(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if crate::params::is_credential(key) && !child.is_null() {
+                    *child = serde_json::Value::String("***".to_string());
+                } else {
+                    mask_credentials(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_credentials),
+        _ => {}
+    }
 }
 
 /// `schema`: the JSON Schema.

@@ -27,12 +27,20 @@ fn row(param: &Param) -> String {
         Some("") => "`\"\"`".to_string(),
         Some(d) => format!("`{d}`"),
     };
+    let description = if param.chart {
+        format!(
+            "{} (chart parameter, not in the reference)",
+            param.description
+        )
+    } else {
+        param.description.to_string()
+    };
     format!(
         "| `{}` | {} | {} | {} |\n",
         param.path,
         type_text(param),
         cell(&default),
-        cell(param.description)
+        cell(&description)
     )
 }
 
@@ -50,6 +58,8 @@ pub fn type_text(param: &Param) -> String {
         Kind::Tolerations => "list of tolerations".to_string(),
         Kind::Affinity => "affinity".to_string(),
         Kind::Quantity => "quantity".to_string(),
+        Kind::Resources => "resources (limits, requests)".to_string(),
+        Kind::Any => "any".to_string(),
     };
     if let Some(format) = param.format {
         text.push_str(&format!(" ({})", format_text(format)));
@@ -100,5 +110,25 @@ mod tests {
             );
         }
         assert!(md.contains("| `persistence.data.<name>.store` | one of s3, gcs, azure |"));
+    }
+
+    #[test]
+    fn chart_parameters_are_marked() {
+        let md = markdown();
+        let row = |path: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| `{path}` |")))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let marker = "(chart parameter, not in the reference)";
+        assert!(
+            row("serviceType").contains(marker),
+            "{}",
+            row("serviceType")
+        );
+        assert!(row("nodeSelectors.core").contains(marker));
+        assert!(!row("timeZone").contains(marker), "{}", row("timeZone"));
+        assert!(!row("nodeSelector.core").contains(marker));
     }
 }

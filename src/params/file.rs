@@ -39,6 +39,8 @@ pub struct ParamFile {
     #[serde(default)]
     pub secret: bool,
     #[serde(default)]
+    pub chart: bool,
+    #[serde(default)]
     pub default: Option<String>,
     pub description: String,
 }

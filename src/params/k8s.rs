@@ -14,6 +14,10 @@ pub enum Shape {
     StringMap,
     /// A map of Kubernetes labels.
     Labels,
+    /// A Kubernetes quantity (`10Gi`, `500m`, `2`), as a string or a number.
+    Quantity,
+    /// A map whose values all have this shape.
+    MapOf(&'static Shape),
     /// One of these strings; the noun (with its article) names one in messages.
     Enum(&'static str, &'static [&'static str]),
     List(&'static Shape),
@@ -146,3 +150,10 @@ pub static TOLERATION: Shape = Shape::Object(&[
 
 /// A list of tolerations.
 pub static TOLERATIONS: Shape = Shape::List(&TOLERATION);
+
+static QUANTITY: Shape = Shape::Quantity;
+static QUANTITIES: Shape = Shape::MapOf(&QUANTITY);
+
+/// `core/v1 ResourceRequirements` as values files give it: `limits` and `requests`.
+pub static RESOURCES: Shape =
+    Shape::Object(&[field("limits", &QUANTITIES), field("requests", &QUANTITIES)]);

@@ -25,6 +25,10 @@ pub enum Kind {
     Affinity,
     /// A Kubernetes quantity (`10Gi`), as a string or a number.
     Quantity,
+    /// Kubernetes resource requirements: `limits` and `requests`, maps of quantities.
+    Resources,
+    /// Any value: a key the chart's templates read whose type its `values.yaml` does not show.
+    Any,
 }
 
 /// A rule on the text of a string (or of each string of a list).

@@ -32,6 +32,9 @@ pub struct Param {
     pub noun: Option<&'static str>,
     pub nullable: bool,
     pub secret: bool,
+    /// A key of chart 0.4.2 that the reference does not document: known, typed from the chart's
+    /// default, and marked as such in `docs`.
+    pub chart: bool,
     pub default: Option<&'static str>,
     pub description: &'static str,
 }
@@ -127,6 +130,40 @@ pub fn tree() -> &'static Node {
     })
 }
 
+/// Words that make a key a credential, whose value no message or output shows.
+const CREDENTIAL_WORDS: [&str; 5] = ["password", "passwd", "secret", "token", "credential"];
+
+/// Does a values key name a credential (`postgresPassword`, `clientSecret`, `ttl.token`,
+/// `apiKey`, or a near miss such as `pasword`)? Broad on purpose: masking a harmless value
+/// costs nothing, showing a password cannot be undone.
+pub fn is_credential(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    if [
+        "apikey",
+        "api_key",
+        "accesskey",
+        "access_key",
+        "privatekey",
+        "private_key",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        return true;
+    }
+    let chars: Vec<char> = lower.chars().collect();
+    CREDENTIAL_WORDS.iter().any(|word| {
+        let n = word.chars().count();
+        // Every stretch of the key one character shorter, as long or one longer than the word.
+        (n - 1..=n + 1).any(|len| {
+            chars.windows(len.min(chars.len()).max(1)).any(|w| {
+                let w: String = w.iter().collect();
+                strsim::levenshtein(&w, word) <= usize::from(n >= 6)
+            })
+        })
+    })
+}
+
 /// Parameters by path, for lookups in tests and docs.
 pub fn by_path() -> BTreeMap<&'static str, &'static Param> {
     all().map(|p| (p.path, p)).collect()
@@ -163,14 +200,44 @@ mod tests {
                         fp.noun.as_deref(),
                         fp.nullable,
                         fp.secret,
+                        fp.chart,
                         fp.default.as_deref()
                     ),
-                    (p.noun, p.nullable, p.secret, p.default),
+                    (p.noun, p.nullable, p.secret, p.chart, p.default),
                     "{}",
                     p.path
                 );
                 assert_eq!(fp.description, p.description, "{}", p.path);
             }
+        }
+    }
+
+    #[test]
+    fn credentials_and_near_misses() {
+        for key in [
+            "password",
+            "postgresPassword",
+            "pasword",
+            "passwrd",
+            "clientSecret",
+            "secretKey",
+            "token",
+            "polyaxonInternalToken",
+            "apiKey",
+            "rabbitmq_passwd",
+        ] {
+            assert!(is_credential(key), "{key}");
+        }
+        for key in [
+            "username",
+            "email",
+            "mountPath",
+            "host",
+            "store",
+            "bucket",
+            "timeZone",
+        ] {
+            assert!(!is_credential(key), "{key}");
         }
     }
 

@@ -43,7 +43,6 @@ pub fn schema() -> Value {
             }),
         );
         *map = head;
-        add_node_selectors_alias(map);
     }
     root
 }
@@ -53,20 +52,6 @@ pub fn schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Chart 0.4.x's own spelling, accepted by `lint` with a warning.
-fn add_node_selectors_alias(root: &mut Map<String, Value>) {
-    if let Some(Value::Object(props)) = root.get_mut("properties")
-        && let Some(Value::Object(canonical)) = props.get("nodeSelector").cloned()
-    {
-        let mut alias = canonical;
-        alias.insert(
-            "description".into(),
-            json!("Deprecated chart 0.4.x spelling of nodeSelector"),
-        );
-        props.insert("nodeSelectors".into(), Value::Object(alias));
-    }
 }
 
 fn node_schema(node: &Node) -> Value {
@@ -134,10 +119,13 @@ fn leaf_schema(kind: Kind, node: &Node) -> Value {
     let format = node.param.and_then(|p| p.format);
     match kind {
         Kind::Map | Kind::Object => json!({"type": "object"}),
+        Kind::Any => json!({}),
+        Kind::Resources => shape_schema(&k8s::RESOURCES),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Int => json!({"type": "integer"}),
         Kind::String => {
-            let mut s = string_schema(format);
+            let empty_unset = node.param.is_some_and(|p| p.default == Some(""));
+            let mut s = string_schema(format, empty_unset);
             if let Some(p) = node.param.filter(|p| !p.allowed.is_empty())
                 && let Value::Object(map) = &mut s
             {
@@ -148,17 +136,19 @@ fn leaf_schema(kind: Kind, node: &Node) -> Value {
         // An empty map is accepted as the empty list (the reference's `{}` default).
         Kind::Strings => json!({
             "type": ["array", "object"],
-            "items": string_schema(format),
+            "items": string_schema(format, false),
             "maxProperties": 0
         }),
         Kind::StringMap => shape_schema(&Shape::StringMap),
-        Kind::Quantity => json!({"type": ["string", "number"], "pattern": QUANTITY}),
+        Kind::Quantity => shape_schema(&Shape::Quantity),
         Kind::Tolerations => json!({"$ref": "#/definitions/tolerations"}),
         Kind::Affinity => json!({"$ref": "#/definitions/affinity"}),
     }
 }
 
-fn string_schema(format: Option<Format>) -> Value {
+/// A string, with the pattern of its format; `empty_unset`: `""` also passes (the chart's
+/// "unset" where that is the default).
+fn string_schema(format: Option<Format>, empty_unset: bool) -> Value {
     let pattern = match format {
         Some(Format::DnsLabel) => Some((DNS_LABEL, 63)),
         Some(Format::DnsSubdomain) => Some((DNS_SUBDOMAIN, 253)),
@@ -169,6 +159,9 @@ fn string_schema(format: Option<Format>) -> Value {
         _ => None,
     };
     match pattern {
+        Some((pattern, max)) if empty_unset && pattern != PATH_OR_EMPTY => {
+            json!({"type": "string", "pattern": format!("^$|{pattern}"), "maxLength": max})
+        }
         Some((pattern, max)) => json!({"type": "string", "pattern": pattern, "maxLength": max}),
         None => json!({"type": "string"}),
     }
@@ -184,6 +177,8 @@ pub fn shape_schema(shape: &Shape) -> Value {
         Shape::StringMap | Shape::Labels => {
             json!({"type": "object", "additionalProperties": {"type": "string"}})
         }
+        Shape::Quantity => json!({"type": ["string", "number"], "pattern": QUANTITY}),
+        Shape::MapOf(item) => json!({"type": "object", "additionalProperties": shape_schema(item)}),
         Shape::Enum(_, values) => {
             let mut values: Vec<&str> = values.to_vec();
             if k8s::empty_allowed(&values) {

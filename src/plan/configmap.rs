@@ -106,15 +106,19 @@ const SIMPLE: &[(&str, &str, bool)] = &[
     ("adminViewEnabled", "POLYAXON_ADMIN_VIEW_ENABLED", false),
     ("apiHost", "POLYAXON_API_HOST", false),
     ("timeZone", "POLYAXON_TIME_ZONE", false),
+    // The hook Jobs load the ConfigMap with `envFrom`, and under Helm 3 they never reach the
+    // post-renderer: as a ConfigMap key, `TZ` reaches them too.
+    ("timeZone", "TZ", false),
 ];
 
-/// `secretRefs`, `configmapRefs`, `adminViewEnabled`, `apiHost`, `timeZone` → their keys.
+/// `secretRefs`, `configmapRefs`, `adminViewEnabled`, `apiHost`, `timeZone` → their keys
+/// (`timeZone` → `POLYAXON_TIME_ZONE` and `TZ`).
 pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     for &(parameter, key, json) in SIMPLE {
         let Some(value) = planner.value(parameter) else {
             continue;
         };
-        if !json && !super::hosts::is_given(value) {
+        if !json && !super::is_given(value) {
             continue;
         }
         let text = if json { go_json(value) } else { go_text(value) };

@@ -5,8 +5,10 @@
 //! otherwise); the header names the api Service, read from the ConfigMap key the profile names
 //! (`POLYAXON_K8S_API_HOST`), else the api Deployment's name.
 //!
-//! `timeZone` becomes `POLYAXON_TIME_ZONE` (see [`super::configmap`]; later charts write it) and
-//! an env entry `TZ` in every container that loads the chart's ConfigMap with `envFrom` — exactly
+//! `timeZone` becomes `POLYAXON_TIME_ZONE` and `TZ` (see [`super::configmap`]; later charts write
+//! the first; the second reaches the hook Jobs under Helm 3, which loads the ConfigMap with
+//! `envFrom` but never post-renders hooks) and an env entry `TZ` in every container that loads the
+//! chart's ConfigMap with `envFrom` — exactly
 //! the Polyaxon processes (api, streams, workers, monitors, the resources DaemonSet and, in
 //! Helm 4 streams, the hook Jobs), not the subcharts — so their C library and logs use the same
 //! zone as the application. `apiHost` is a plain ConfigMap key, set in [`super::configmap`].
@@ -14,8 +16,8 @@
 use crate::podspec::At;
 use serde_json::{Value, json};
 
-use super::Planner;
 use super::configmap::{self, go_json};
+use super::{Planner, is_given};
 use crate::error::Result;
 use crate::podspec::{self, ContainerRef, OnConflict};
 use crate::profile::{Role, Targets};
@@ -41,18 +43,6 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         time_zone_env(planner, targets, zone)?;
     }
     Ok(())
-}
-
-/// The chart tests these values for truth (`{{ if .Values.allowedHosts }}`): an empty list or
-/// string is as good as unset.
-pub fn is_given(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-        _ => true,
-    }
 }
 
 fn probe_headers(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
@@ -175,6 +165,7 @@ mod tests {
         let (_, docs) = run(json!({"timeZone": "Europe/Berlin"})).unwrap();
         let cm = find(&docs, "ConfigMap", "rel-polyaxon-config");
         assert_eq!(cm["data"]["POLYAXON_TIME_ZONE"], "Europe/Berlin");
+        assert_eq!(cm["data"]["TZ"], "Europe/Berlin");
         let tz = json!({"name": "TZ", "value": "Europe/Berlin"});
         let api = &find(&docs, "Deployment", "rel-polyaxon-api")["spec"]["template"]["spec"]["containers"];
         assert!(api[0]["env"].as_array().unwrap().contains(&tz));

@@ -426,6 +426,18 @@ pub(crate) mod testing {
     }
 }
 
+/// A value as the chart tests it for truth (`{{ if .Values.allowedHosts }}`): an empty list or
+/// string is as good as unset.
+pub fn is_given(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::testing::*;

@@ -43,8 +43,14 @@ pub enum Origin {
         line: usize,
         column: usize,
     },
-    /// A `--set`/`--set-string` argument (the whole argument as given, e.g. `--set a.b=c`).
-    Set { arg: String },
+    /// An item of a value flag's argument: the flag (`--set`), the argument's 1-based number
+    /// among that flag's, and the item's 1-based column in it. Never the argument's text: it
+    /// may hold a password.
+    Set {
+        flag: String,
+        number: usize,
+        column: usize,
+    },
     /// A document of the rendered stream: its source path (`# Source:` or the Helm 4 filename
     /// annotation, else `document N`) and the line in the stream where it starts.
     Document { source: String, line: usize },
@@ -56,7 +62,11 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
-            Origin::Set { arg } => write!(f, "{arg}"),
+            Origin::Set {
+                flag,
+                number,
+                column,
+            } => write!(f, "{flag} #{number}:{column}"),
             Origin::Document { source, line } => write!(f, "{source} (stream line {line})"),
             Origin::None => f.write_str("<default>"),
         }

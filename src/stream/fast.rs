@@ -21,7 +21,7 @@
 //! `true`/`false` in their three spellings, decimal integers, strings): the differential tests
 //! below and in `tests/stream_props.rs` hold it to that.
 //!
-//! Beside the value it can build the minimal-edit writer's position tree ([`surgical::Node`]),
+//! Beside the value it can build the minimal-edit writer's position tree ([`super::tree::Node`]),
 //! with the same positions the event-based builder computes, so a changed document is read once
 //! for its value, once for its positions, and once more to check the writer's output — each time
 //! here when the document allows it; the check ([`matches`]) compares while it reads, without
@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
-use super::surgical::{Entry, Item, Kind, Node};
+use super::tree::{Entry, Item, Kind, Node};
 
 /// Deeper nesting is left to the general parser (and its budget: 64 levels).
 pub const MAX_DEPTH: usize = 48;

@@ -11,6 +11,7 @@ pub mod mask;
 pub mod prefilter;
 pub mod split;
 pub mod surgical;
+pub mod tree;
 pub mod yaml11;
 
 use std::collections::BTreeMap;
@@ -108,7 +109,7 @@ pub struct Document<'a> {
     parsed: OnceLock<Result<Value, String>>,
     /// The minimal-edit writer's position tree, read in the same pass as the value when the
     /// fast path took the document (a parsed document is nearly always one that is edited).
-    tree: OnceLock<surgical::Node>,
+    tree: OnceLock<tree::Node>,
     /// The identifying fields as the line scanner read them, when it was sure ([`prefilter`]).
     scanned: OnceLock<Option<Meta>>,
     /// The metadata read from the parsed document, when the line scanner could not read it.
@@ -156,7 +157,7 @@ impl<'a> Document<'a> {
     }
 
     /// The position tree of [`Document::yaml`], if [`Document::value`] read it on the fast path.
-    pub(crate) fn tree(&self) -> Option<&surgical::Node> {
+    pub(crate) fn tree(&self) -> Option<&tree::Node> {
         self.tree.get()
     }
 

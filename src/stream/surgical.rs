@@ -21,17 +21,14 @@
 use std::ops::Range;
 
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span, StrInput, StructureStyle};
+use serde_saphyr::granit_parser::ScalarStyle;
 
 use super::Document;
 use super::emit::to_yaml;
 use super::split::holds_separator;
-
-/// Why the minimal edit was not attempted or not trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsupported(pub &'static str);
-
-type Res<T> = Result<T, Unsupported>;
+pub use super::tree::Unsupported;
+use super::tree::{self, Entry, Item, Kind, Node, Res, line_start};
+pub(crate) use super::tree::{column, line_after};
 
 /// The changed document's new text (body and trailer), written with the fewest changed lines, or
 /// `None` when only a full re-serialisation is safe.
@@ -68,7 +65,7 @@ fn edit_with(text: &str, tree: Option<&Node>, old: &Value, new: &Value, crlf: bo
         None => {
             read = match super::fast::tree(text) {
                 Some(root) => root,
-                None => Builder::new(text).document()?,
+                None => tree::read(text)?,
             };
             &read
         }
@@ -79,295 +76,6 @@ fn edit_with(text: &str, tree: Option<&Node>, old: &Value, new: &Value, crlf: bo
     };
     editor.node(root, old, new, Ctx::Root)?;
     editor.apply(crlf)
-}
-
-/// A node of the original text. `end` is the byte after its last content character (a block
-/// scalar's trailing blank lines count as content: they may be its value, under `|+`).
-#[derive(Debug, PartialEq)]
-pub(crate) struct Node {
-    pub(crate) kind: Kind,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-}
-
-#[derive(Debug, PartialEq)]
-pub(crate) enum Kind {
-    Scalar(ScalarStyle),
-    Map(Vec<Entry>),
-    Seq(Vec<Item>),
-    Flow { multi_line: bool },
-}
-
-#[derive(Debug, PartialEq)]
-pub(crate) struct Entry {
-    pub(crate) key: String,
-    pub(crate) key_start: usize,
-    pub(crate) colon: usize,
-    pub(crate) value: Node,
-}
-
-impl Entry {
-    pub(crate) fn end(&self) -> usize {
-        self.value.end.max(self.colon + 1)
-    }
-}
-
-#[derive(Debug, PartialEq)]
-pub(crate) struct Item {
-    pub(crate) dash: usize,
-    pub(crate) value: Node,
-}
-
-impl Item {
-    pub(crate) fn end(&self) -> usize {
-        self.value.end.max(self.dash + 1)
-    }
-}
-
-/// Builds the node tree from the parser's events (the events alone: a second, scanner pass for
-/// the dashes would cost as much as the parse).
-struct Builder<'t> {
-    text: &'t str,
-    events: Parser<'t, StrInput<'t>>,
-}
-
-fn options() -> serde_saphyr::granit_parser::Options {
-    serde_saphyr::granit_parser::options! { emit_comments: false }
-}
-
-fn bytes(span: &Span) -> Res<Range<usize>> {
-    span.byte_range().ok_or(Unsupported("no byte offsets"))
-}
-
-impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Self {
-        Builder {
-            text,
-            events: Parser::new_from_str_with_options(text, options()),
-        }
-    }
-
-    fn next(&mut self) -> Res<(Event<'t>, Span)> {
-        match self.events.next() {
-            Some(Ok(pair)) => Ok(pair),
-            _ => Err(Unsupported("parse error")),
-        }
-    }
-
-    /// The one document's root node.
-    fn document(mut self) -> Res<Node> {
-        let mut event = self.next()?;
-        while matches!(event.0, Event::StreamStart | Event::DocumentStart(..)) {
-            event = self.next()?;
-        }
-        let root = self.node(event, 0)?;
-        if !matches!(self.next()?.0, Event::DocumentEnd)
-            || !matches!(self.next()?.0, Event::StreamEnd)
-        {
-            return Err(Unsupported("not exactly one document"));
-        }
-        Ok(root)
-    }
-
-    /// The node that starts with `event`; `from` is where its parent's indicator (`:` or `-`)
-    /// ends, the place to look for a block sequence's first dash.
-    fn node(&mut self, (event, span): (Event<'t>, Span), from: usize) -> Res<Node> {
-        let range = bytes(&span)?;
-        match event {
-            Event::Scalar(_, style, anchor, tag) => {
-                plain_node(anchor, tag.is_some())?;
-                let end = match style {
-                    ScalarStyle::Literal | ScalarStyle::Folded => {
-                        block_scalar_end(self.text, range.clone())
-                    }
-                    _ => range.end,
-                };
-                Ok(Node {
-                    kind: Kind::Scalar(style),
-                    start: range.start,
-                    end,
-                })
-            }
-            Event::MappingStart(style, anchor, tag) => {
-                plain_node(anchor, tag.is_some())?;
-                match style {
-                    StructureStyle::Flow => self.flow(range.start),
-                    StructureStyle::Block => self.map(),
-                }
-            }
-            Event::SequenceStart(style, anchor, tag) => {
-                plain_node(anchor, tag.is_some())?;
-                match style {
-                    StructureStyle::Flow => self.flow(range.start),
-                    StructureStyle::Block => self.seq(from),
-                }
-            }
-            _ => Err(Unsupported("alias or unexpected event")),
-        }
-    }
-
-    /// A flow collection, atomic: its events are only checked for anchors, aliases and tags.
-    fn flow(&mut self, start: usize) -> Res<Node> {
-        let mut depth = 1;
-        loop {
-            let (event, span) = self.next()?;
-            match event {
-                Event::MappingStart(_, anchor, tag) | Event::SequenceStart(_, anchor, tag) => {
-                    plain_node(anchor, tag.is_some())?;
-                    depth += 1;
-                }
-                Event::Scalar(_, _, anchor, tag) => plain_node(anchor, tag.is_some())?,
-                Event::MappingEnd | Event::SequenceEnd => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let end = bytes(&span)?.end;
-                        let multi_line = self.text[start..end].contains('\n');
-                        return Ok(Node {
-                            kind: Kind::Flow { multi_line },
-                            start,
-                            end,
-                        });
-                    }
-                }
-                _ => return Err(Unsupported("alias in a flow collection")),
-            }
-        }
-    }
-
-    fn map(&mut self) -> Res<Node> {
-        let mut entries = Vec::new();
-        loop {
-            let (event, span) = self.next()?;
-            let (key, anchor, tagged) = match event {
-                Event::MappingEnd => break,
-                Event::Scalar(key, _, anchor, tag) => (key.into_owned(), anchor, tag.is_some()),
-                _ => return Err(Unsupported("complex key")),
-            };
-            plain_node(anchor, tagged)?;
-            let key_range = bytes(&span)?;
-            let colon = self.colon_after(key_range.clone())?;
-            let value = self.next()?;
-            let value = self.node(value, colon + 1)?;
-            entries.push(Entry {
-                key,
-                key_start: key_range.start,
-                colon,
-                value,
-            });
-        }
-        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
-            return Err(Unsupported("empty block mapping"));
-        };
-        let (start, end) = (first.key_start, last.end());
-        Ok(Node {
-            kind: Kind::Map(entries),
-            start,
-            end,
-        })
-    }
-
-    /// The `:` of a simple key: on the key's line, after spaces; the key itself preceded on its
-    /// line only by indentation and sequence dashes (not `?`).
-    fn colon_after(&self, key: Range<usize>) -> Res<usize> {
-        let before = &self.text[line_start(self.text, key.start)..key.start];
-        if !before.chars().all(|c| c == ' ' || c == '-') {
-            return Err(Unsupported("explicit or misplaced key"));
-        }
-        let after = &self.text[key.end..];
-        let gap = after.len() - after.trim_start_matches(' ').len();
-        match after[gap..].starts_with(':') {
-            true => Ok(key.end + gap),
-            false => Err(Unsupported("key without an adjacent colon")),
-        }
-    }
-
-    /// A block sequence. Events carry no dash (a scanner pass for them would cost as much as the
-    /// parse), so each item's dash is the first content after the previous item (or `from`).
-    fn seq(&mut self, from: usize) -> Res<Node> {
-        let mut items = Vec::new();
-        loop {
-            let event = self.next()?;
-            if matches!(event.0, Event::SequenceEnd) {
-                break;
-            }
-            let after = items.last().map_or(from, Item::end);
-            let dash = next_dash(self.text, after).ok_or(Unsupported("no dash before an item"))?;
-            let value = self.node(event, dash + 1)?;
-            if value.start < dash {
-                return Err(Unsupported("dash after its item"));
-            }
-            items.push(Item { dash, value });
-        }
-        let (Some(first), Some(last)) = (items.first(), items.last()) else {
-            return Err(Unsupported("empty block sequence"));
-        };
-        let (start, end) = (first.dash, last.end());
-        Ok(Node {
-            kind: Kind::Seq(items),
-            start,
-            end,
-        })
-    }
-}
-
-/// The first `-` indicator at or after `pos`, past spaces, line breaks and comments.
-fn next_dash(text: &str, mut pos: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    loop {
-        match bytes.get(pos)? {
-            b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
-            b'#' => pos = line_after(text, pos),
-            b'-' => break,
-            _ => return None,
-        }
-    }
-    let indicator = matches!(
-        bytes.get(pos + 1),
-        None | Some(b' ' | b'\t' | b'\r' | b'\n')
-    );
-    indicator.then_some(pos)
-}
-
-fn plain_node(anchor: usize, tagged: bool) -> Res<()> {
-    match anchor == 0 && !tagged {
-        true => Ok(()),
-        false => Err(Unsupported("anchor or tag")),
-    }
-}
-
-/// A block scalar's span runs to the next token; its content ends before the line break of the
-/// last line before that token (trailing blank lines included).
-fn block_scalar_end(text: &str, span: Range<usize>) -> usize {
-    let ls = line_start(text, span.end);
-    let mut end = span.end;
-    if ls > span.start
-        && text[ls..span.end]
-            .trim_matches([' ', '\t', '\r'])
-            .is_empty()
-    {
-        end = ls;
-    }
-    if end > span.start && text[..end].ends_with('\n') {
-        end -= 1;
-        if end > span.start && text[..end].ends_with('\r') {
-            end -= 1;
-        }
-    }
-    end
-}
-
-fn line_start(text: &str, pos: usize) -> usize {
-    text[..pos].rfind('\n').map_or(0, |i| i + 1)
-}
-
-/// The start of the line after the one holding `pos` (a content end: the line may be a block
-/// scalar's blank last line).
-pub(crate) fn line_after(text: &str, pos: usize) -> usize {
-    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
-}
-
-pub(crate) fn column(text: &str, pos: usize) -> usize {
-    pos - line_start(text, pos)
 }
 
 /// How a node hangs from its parent, which decides how a replacement is written.
@@ -958,9 +666,3 @@ fn shift(yaml: &str, col: usize, first: bool) -> String {
 mod reread;
 #[cfg(test)]
 mod tests;
-
-/// The position tree as the event-based builder reads it (the reference for the fast path).
-#[cfg(test)]
-pub(super) fn event_tree(text: &str) -> Option<Node> {
-    Builder::new(text).document().ok()
-}

@@ -33,6 +33,11 @@ pub fn check(ctx: &mut Ctx<'_>) {
     for (kind, value) in &persistence {
         let pointer = format!("/persistence/{}", escape_pointer(kind));
         match (kind.as_str(), value) {
+            ("enabled", _) => ctx.warning(
+                &pointer,
+                "persistence.enabled has no effect: chart 0.4.2 does not read it",
+                "remove it; each volume (logs, repos, upload, data, outputs) is set on its own",
+            ),
             (_, Value::Null) => nulled(ctx, kind, &pointer),
             ("data" | "outputs", Value::Object(entries)) => {
                 for (name, entry) in entries {
@@ -79,10 +84,15 @@ fn text<'m>(entry: &'m Map<String, Value>, key: &str) -> Option<&'m str> {
 
 /// One volume: its source, mount path, store settings and host path.
 fn volume(ctx: &mut Ctx<'_>, entry: &Map<String, Value>, pointer: &str, named: bool) {
-    let sources: Vec<&str> = ["existingClaim", "hostPath", "store"]
+    let mut sources: Vec<&str> = ["existingClaim", "hostPath", "store"]
         .into_iter()
         .filter(|k| text(entry, k).is_some())
         .collect();
+    // logs, repos and upload: the chart's values.yaml gives each a hostPath, and the chart takes
+    // an existingClaim (or a store) over it, so a values file built on the chart's sets both.
+    if !named && sources.len() > 1 {
+        sources.retain(|s| *s != "hostPath");
+    }
     if sources.len() > 1 {
         ctx.error(
             pointer,

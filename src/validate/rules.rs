@@ -4,6 +4,8 @@
 use serde_json::Value;
 
 use super::Ctx;
+use crate::report::Finding;
+use crate::values::Values;
 
 pub fn check(ctx: &mut Ctx<'_>) {
     gpu(ctx);
@@ -11,6 +13,59 @@ pub fn check(ctx: &mut Ctx<'_>) {
     user(ctx);
     allowed_hosts(ctx);
     nfs(ctx);
+    node_selector_spellings(ctx);
+}
+
+/// The scheduling roles of `nodeSelector`/`nodeSelectors`.
+const ROLES: [&str; 5] = ["core", "experiments", "jobs", "builds", "tensorboards"];
+
+/// The reference spells the scheduling map `nodeSelector`, chart 0.4.2 `nodeSelectors`; both are
+/// read. A role given both ways must say the same thing.
+fn node_selector_spellings(ctx: &mut Ctx<'_>) {
+    for role in ROLES {
+        let given = |key: &str| ctx.get(&format!("/{key}/{role}")).filter(|v| !v.is_null());
+        if let (Some(reference), Some(chart)) = (given("nodeSelector"), given("nodeSelectors"))
+            && reference != chart
+        {
+            ctx.error(
+                &format!("/nodeSelector/{role}"),
+                format!(
+                    "nodeSelector.{role} and nodeSelectors.{role} (the chart's spelling) differ"
+                ),
+                format!("keep one of them, or give both the same labels; nodeSelectors.{role} is the one chart 0.4.2 reads"),
+            );
+        }
+    }
+}
+
+/// Under Helm 3 the hook Jobs never reach a post-renderer, so they get only what the chart
+/// renders itself, and chart 0.4.2 reads `nodeSelectors.core`, not the reference's
+/// `nodeSelector.core`. `lint` always says so (it cannot know the Helm version); the
+/// post-renderer says so when the stream is Helm 3's.
+pub fn helm3_hooks(values: &Values) -> Vec<Finding> {
+    let given = |pointer: &str| values.get(pointer).filter(|v| !is_empty(v));
+    let Some(reference) = given("/nodeSelector/core") else {
+        return Vec::new();
+    };
+    if given("/nodeSelectors/core") == Some(reference) {
+        return Vec::new();
+    }
+    let finding = Finding::warning(
+        "nodeSelector.core",
+        values.origin("/nodeSelector/core"),
+        "under Helm 3 the chart's hook Jobs will not get nodeSelector.core: Helm 3 does not \
+         post-render hooks, and chart 0.4.2 reads only nodeSelectors.core",
+    )
+    .with_hint("write it as nodeSelectors.core (the chart's spelling), or install with Helm 4, which post-renders hooks");
+    vec![finding]
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    }
 }
 
 /// Chart 0.4.2 mounts the GPU libraries only when all three host dirs are set.
@@ -84,9 +139,11 @@ fn allowed_hosts(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// PVC settings without the provisioner are likely a forgotten `enabled: true`; with an explicit
+/// `enabled: false` (as in the chart's own values.yaml) they are the chart's defaults kept.
 fn nfs(ctx: &mut Ctx<'_>) {
     let configured = ctx.get("/nfsProvisioner/pvc").is_some_and(|v| !v.is_null());
-    if configured && !ctx.is_true("/nfsProvisioner/enabled") {
+    if configured && ctx.get("/nfsProvisioner/enabled").is_none() {
         ctx.warning(
             "/nfsProvisioner/pvc",
             "nfsProvisioner.pvc has no effect unless nfsProvisioner.enabled is true",
@@ -150,6 +207,9 @@ mod tests {
                 "warning nfsProvisioner.pvc: nfsProvisioner.pvc has no effect unless nfsProvisioner.enabled is true"
             ]
         );
+        let disabled =
+            json!({"nfsProvisioner": {"enabled": false, "pvc": {"logs": {"size": "5Gi"}}}});
+        assert!(finding_lines(disabled).is_empty());
         let on = json!({"nfsProvisioner": {"enabled": true, "pvc": {"logs": {"size": "5Gi"}}}});
         assert!(finding_lines(on).is_empty());
     }

@@ -51,10 +51,6 @@ fn node(ctx: &mut Ctx<'_>, node: &Node, value: &Value, pointer: &str) {
 fn object(ctx: &mut Ctx<'_>, parent: &Node, map: &Map<String, Value>, pointer: &str) {
     for (key, value) in map {
         let child = child_pointer(pointer, key);
-        if pointer.is_empty() && key == "nodeSelectors" {
-            node_selectors(ctx, map, value, &child);
-            continue;
-        }
         let named = !parent.children.iter().any(|(k, _)| k == key);
         match parent.child(key) {
             Some(n) => {
@@ -65,22 +61,6 @@ fn object(ctx: &mut Ctx<'_>, parent: &Node, map: &Map<String, Value>, pointer: &
             }
             None => unknown_key(ctx, key, parent.child_names(), &child),
         }
-    }
-}
-
-/// Chart 0.4.x's spelling. The loader renames it (and reports both spellings together); values
-/// built in memory may still carry it, so check it as `nodeSelector`.
-fn node_selectors(ctx: &mut Ctx<'_>, root: &Map<String, Value>, value: &Value, pointer: &str) {
-    if root.contains_key("nodeSelector") {
-        return;
-    }
-    ctx.warning(
-        pointer,
-        "nodeSelectors is the chart 0.4.x spelling; read as nodeSelector",
-        "rename it to nodeSelector, the spelling of the reference",
-    );
-    if let Some(canonical) = params::tree().child("nodeSelector") {
-        node(ctx, canonical, value, pointer);
     }
 }
 
@@ -115,7 +95,8 @@ fn unknown_key<'a>(
 }
 
 fn type_error(ctx: &mut Ctx<'_>, pointer: &str, want: &str, got: &Value, param: Option<&Param>) {
-    let secret = param.is_some_and(|p| p.secret);
+    let key = pointer.rsplit('/').next().unwrap_or_default();
+    let secret = param.is_some_and(|p| p.secret) || params::is_credential(key);
     let shown = match got {
         Value::Array(_) | Value::Object(_) | Value::Null => kind_name(got).to_string(),
         _ if secret => kind_name(got).to_string(),
@@ -151,12 +132,17 @@ fn leaf(ctx: &mut Ctx<'_>, kind: Kind, param: Option<&Param>, value: &Value, poi
         Kind::Quantity => quantity(ctx, value, pointer),
         Kind::Tolerations => shape(ctx, &k8s::TOLERATIONS, value, pointer),
         Kind::Affinity => shape(ctx, &k8s::AFFINITY, value, pointer),
-        _ => {}
+        Kind::Resources => shape(ctx, &k8s::RESOURCES, value, pointer),
+        Kind::Bool | Kind::Int | Kind::Object | Kind::Map | Kind::Any => {}
     }
 }
 
 fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
     let Some(param) = param else { return };
+    // An empty string is the chart's "unset" where that is its default.
+    if text.is_empty() && param.default == Some("") {
+        return;
+    }
     if !param.allowed.is_empty() {
         if !param.allowed.contains(&text) {
             let noun = param.noun.unwrap_or("a valid value");
@@ -255,6 +241,12 @@ fn shape(ctx: &mut Ctx<'_>, shape: &Shape, value: &Value, pointer: &str) {
         (Shape::Enum(noun, allowed), Value::String(text)) => {
             enumerated(ctx, noun, allowed, text, pointer)
         }
+        (Shape::Quantity, v) => quantity(ctx, v, pointer),
+        (Shape::MapOf(item), Value::Object(map)) => {
+            for (k, v) in map {
+                self::shape(ctx, item, v, &child_pointer(pointer, k));
+            }
+        }
         (Shape::List(item), Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {
                 self::shape(ctx, item, v, &format!("{pointer}/{i}"));
@@ -271,6 +263,8 @@ fn shape_name(shape: &Shape) -> &'static str {
         Shape::Int | Shape::Weight => "an integer",
         Shape::Strings => "a list of strings",
         Shape::StringMap | Shape::Labels => "a map of strings",
+        Shape::Quantity => "a quantity such as 10Gi",
+        Shape::MapOf(_) => "a map",
         Shape::List(_) => "a list",
         Shape::Object(_) => "a map",
     }

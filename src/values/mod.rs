@@ -3,18 +3,20 @@
 //!
 //! Files are read from parser events ([`yaml`]) so each key and value keeps its `file:line:column`,
 //! then merged in order (maps deep-merged, later wins, `null` kept: it deletes the chart's
-//! default when Helm coalesces with the chart). `--set` and then `--set-string` are applied on top
-//! with Helm's syntax ([`strvals`]). Only the user's values are held, never the chart's defaults.
+//! default when Helm coalesces with the chart). The value flags are applied on top in Helm's
+//! order ([`Sets`]) with Helm's syntax ([`strvals`]). Only the user's values are held, never the
+//! chart's defaults.
 
 pub mod strvals;
 pub mod yaml;
+
+use strvals::Mode;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::ValuesArgs;
 use crate::error::{Error, Result};
 use crate::report::{Finding, Origin};
 
@@ -39,9 +41,49 @@ pub struct Source {
     pub text: String,
 }
 
+/// The value flags, as Helm applies them after the `-f` files: every `--set-json`, then every
+/// `--set`, `--set-string`, `--set-file` and `--set-literal`, each kind in the order given.
+#[derive(Debug, Clone, Default)]
+pub struct Sets {
+    pub json: Vec<String>,
+    pub set: Vec<String>,
+    pub string: Vec<String>,
+    pub file: Vec<String>,
+    pub literal: Vec<String>,
+}
+
+impl Sets {
+    pub fn is_empty(&self) -> bool {
+        self.in_order().next().is_none()
+    }
+
+    /// Every argument in Helm's order: its mode, flag, 1-based number among its flag's, text.
+    fn in_order(&self) -> impl Iterator<Item = (Mode, &'static str, usize, &str)> {
+        [
+            (Mode::Json, "--set-json", &self.json),
+            (Mode::Typed, "--set", &self.set),
+            (Mode::Text, "--set-string", &self.string),
+            (Mode::File, "--set-file", &self.file),
+            (Mode::Literal, "--set-literal", &self.literal),
+        ]
+        .into_iter()
+        .flat_map(|(mode, flag, args)| {
+            args.iter()
+                .enumerate()
+                .map(move |(i, arg)| (mode, flag, i + 1, arg.as_str()))
+        })
+    }
+}
+
 impl Source {
     /// Read a file from disk (exit code 2 when it cannot be read).
     pub fn read(path: &Path) -> Result<Source> {
+        if path.as_os_str() == "-" {
+            return Err(Error::input(
+                "-f -: values are not read from stdin (a post-renderer's stdin is the manifest \
+                 stream); write them to a file and pass it with -f (`lint -` reads one from stdin)",
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::input(format!(
                 "{}: cannot read values file: {e}; pass an existing file with -f",
@@ -89,16 +131,12 @@ impl Values {
             .iter()
             .map(|f| Source::read(f.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Values::from_sources(&sources, &[], &[])?.0)
+        Ok(Values::from_sources(&sources, &Sets::default())?.0)
     }
 
-    /// Merge files in order, then apply `--set` and `--set-string` as Helm does. The findings are
-    /// what reading found (duplicate keys, the `nodeSelectors` spelling).
-    pub fn from_sources(
-        sources: &[Source],
-        set: &[String],
-        set_string: &[String],
-    ) -> Result<(Values, Vec<Finding>)> {
+    /// Merge files in order, then apply the value flags as Helm does. The findings are what
+    /// reading found (duplicate keys).
+    pub fn from_sources(sources: &[Source], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
         let mut values = Values::from_json(Value::Object(Default::default()));
         let mut findings = Vec::new();
         for source in sources {
@@ -106,13 +144,18 @@ impl Values {
             findings.extend(parsed.findings);
             values.merge_located(parsed.root, parsed.origins);
         }
-        for arg in set {
-            values.apply_set(arg, false)?;
+        for (mode, flag, number, arg) in sets.in_order() {
+            let origin = |column| Origin::Set {
+                flag: flag.to_string(),
+                number,
+                column,
+            };
+            if mode == Mode::Json && arg.trim().starts_with('{') {
+                values.apply_json_object(arg, &origin)?;
+            } else {
+                values.apply_set(arg, mode, &origin)?;
+            }
         }
-        for arg in set_string {
-            values.apply_set(arg, true)?;
-        }
-        findings.extend(values.canonical_node_selector());
         Ok((values, findings))
     }
 
@@ -135,30 +178,49 @@ impl Values {
         self.origins.retain(|p, _| !p.starts_with(&prefix));
     }
 
-    /// One `--set` (or `--set-string`) argument: applied into the merged values, and every value it
-    /// gives recorded as coming from it.
-    fn apply_set(&mut self, arg: &str, string_values: bool) -> Result<()> {
-        let flag = if string_values {
-            "--set-string"
-        } else {
-            "--set"
+    /// One value flag's argument, applied into the merged values; every value an item of it
+    /// gives is recorded as coming from that item (the flag, its number and the item's column:
+    /// never the argument's text, which may hold a password).
+    fn apply_set(&mut self, arg: &str, mode: Mode, origin: &dyn Fn(usize) -> Origin) -> Result<()> {
+        let read_file = |path: &str| {
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read the file {path}: {e}"))
         };
-        let shown = mask_secrets(arg);
-        let fail = |why: String| Error::input(format!("{flag} {shown}: {why}"));
-        strvals::parse_into(arg, &mut self.root, string_values).map_err(fail)?;
-        let mut alone = Value::Object(Default::default());
-        strvals::parse_into(arg, &mut alone, string_values).map_err(fail)?;
-        let origin = Origin::Set {
-            arg: format!("{flag} {shown}"),
-        };
-        let mut leaves = Vec::new();
-        collect_leaves(&alone, String::new(), &mut leaves);
-        for pointer in leaves {
-            self.forget_below(&pointer);
-            self.record_ancestors(&pointer, &origin);
-            self.origins.insert(pointer, origin.clone());
+        let mut given = Vec::new();
+        strvals::items(arg, &mut self.root, mode, &read_file, |column, item| {
+            given.push((column, item));
+        })
+        .map_err(|e| {
+            let at = origin(e.column);
+            Error::input(format!(
+                "{at}: {}; see `helm install --help` for the syntax",
+                e.message
+            ))
+        })?;
+        for (column, item) in given {
+            self.record(&item, &origin(column));
         }
         Ok(())
+    }
+
+    /// `--set-json '{...}'`: a whole JSON object, merged as a values file is.
+    fn apply_json_object(&mut self, arg: &str, origin: &dyn Fn(usize) -> Origin) -> Result<()> {
+        let object: serde_json::Map<String, Value> = serde_json::from_str(arg.trim())
+            .map_err(|e| Error::input(format!("{}: not a JSON object: {e}", origin(1))))?;
+        let object = Value::Object(object);
+        self.record(&object, &origin(1));
+        merge(&mut self.root, object);
+        Ok(())
+    }
+
+    /// Record `origin` for every value `given` sets (replacing what was recorded below them).
+    fn record(&mut self, given: &Value, origin: &Origin) {
+        let mut leaves = Vec::new();
+        collect_leaves(given, String::new(), &mut leaves);
+        for pointer in leaves {
+            self.forget_below(&pointer);
+            self.record_ancestors(&pointer, origin);
+            self.origins.insert(pointer, origin.clone());
+        }
     }
 
     /// Maps a `--set` created have no place of their own: they come from the argument too.
@@ -172,76 +234,6 @@ impl Values {
             self.origins.insert(p.to_string(), origin.clone());
         }
     }
-
-    /// Chart 0.4.x spells the scheduling map `nodeSelectors`; the reference and later charts say
-    /// `nodeSelector`. Accept the old spelling (warning) and hold only the canonical one.
-    fn canonical_node_selector(&mut self) -> Vec<Finding> {
-        let origin = self.origin("/nodeSelectors");
-        let Some(map) = self.root.as_object_mut() else {
-            return Vec::new();
-        };
-        let Some(old) = map.shift_remove("nodeSelectors") else {
-            return Vec::new();
-        };
-        if map.contains_key("nodeSelector") {
-            map.insert("nodeSelectors".to_string(), old);
-            return vec![
-                Finding::error(
-                    "nodeSelectors",
-                    origin,
-                    "both nodeSelector and nodeSelectors (the chart 0.4.x spelling) are set",
-                )
-                .with_hint("keep only nodeSelector"),
-            ];
-        }
-        map.insert("nodeSelector".to_string(), old);
-        let moved: Vec<(String, Origin)> = self
-            .origins
-            .iter()
-            .filter(|(p, _)| *p == "/nodeSelectors" || p.starts_with("/nodeSelectors/"))
-            .map(|(p, o)| (p.replacen("/nodeSelectors", "/nodeSelector", 1), o.clone()))
-            .collect();
-        self.forget_below("/nodeSelectors");
-        self.origins.remove("/nodeSelectors");
-        self.origins.extend(moved);
-        vec![
-            Finding::warning(
-                "nodeSelectors",
-                origin,
-                "nodeSelectors is the chart 0.4.x spelling; read as nodeSelector",
-            )
-            .with_hint("rename it to nodeSelector, the spelling of the reference"),
-        ]
-    }
-}
-
-/// A `--set` argument as it may be shown: the values of secret parameters (`user.password`)
-/// replaced by `***`, since the argument is the location of every finding about them.
-fn mask_secrets(arg: &str) -> String {
-    let secrets: Vec<&str> = crate::params::all()
-        .filter(|p| p.secret)
-        .map(|p| p.path)
-        .collect();
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut escaped = false;
-    for c in arg.chars() {
-        if c == ',' && !escaped {
-            parts.push(std::mem::take(&mut current));
-        } else {
-            current.push(c);
-        }
-        escaped = c == '\\' && !escaped;
-    }
-    parts.push(current);
-    parts
-        .into_iter()
-        .map(|part| match part.split_once('=') {
-            Some((key, _)) if secrets.contains(&key) => format!("{key}=***"),
-            _ => part,
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Pointers of the values an argument gives (list holes it did not set are skipped).
@@ -264,9 +256,9 @@ fn collect_leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
 }
 
 /// The values files to read: `-f` in order, else those named by `POLYAXON_PR_VALUES`.
-pub fn value_files(args: &ValuesArgs) -> Vec<std::path::PathBuf> {
-    if !args.values.is_empty() {
-        return args.values.clone();
+pub fn value_files(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    if !files.is_empty() {
+        return files.to_vec();
     }
     std::env::var_os(VALUES_ENV)
         .map(|v| {
@@ -277,14 +269,14 @@ pub fn value_files(args: &ValuesArgs) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
-/// Load the values given on the command line (`-f`, else `POLYAXON_PR_VALUES`; `--set`,
-/// `--set-string`), with the findings of reading them.
-pub fn load(args: &ValuesArgs) -> Result<(Values, Vec<Finding>)> {
-    let sources = value_files(args)
+/// Load the values given on the command line (`-f`, else `POLYAXON_PR_VALUES`; the value
+/// flags), with the findings of reading them.
+pub fn load(files: &[std::path::PathBuf], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
+    let sources = value_files(files)
         .iter()
         .map(|f| Source::read(f))
         .collect::<Result<Vec<_>>>()?;
-    Values::from_sources(&sources, &args.set, &args.set_string)
+    Values::from_sources(&sources, sets)
 }
 
 /// The pointers strictly above `pointer`, root (`""`) first: `/a/b` → `""`, `/a`.
@@ -327,8 +319,7 @@ mod tests {
                 source("a.yaml", "x:\n  keep: 1\n  over: 1\nl: [1, 2]\n"),
                 source("b.yaml", "x:\n  over: 2\nl: [3]\n"),
             ],
-            &[],
-            &[],
+            &Sets::default(),
         )
         .unwrap();
         assert_eq!(v.root, json!({"x": {"keep": 1, "over": 2}, "l": [3]}));
@@ -403,20 +394,29 @@ mod tests {
                 source("a", "p:\n  logs:\n    hostPath: /x\n"),
                 source("b", "p:\n  logs: null\n"),
             ],
-            &[],
-            &[],
+            &Sets::default(),
         )
         .unwrap();
         assert_eq!(v.root, json!({"p": {"logs": null}}));
         assert_eq!(v.origin("/p/logs/hostPath").to_string(), "b:2:9");
     }
 
+    fn sets(set: &[&str], string: &[&str]) -> Sets {
+        Sets {
+            set: set.iter().map(|s| s.to_string()).collect(),
+            string: string.iter().map(|s| s.to_string()).collect(),
+            ..Sets::default()
+        }
+    }
+
     #[test]
     fn set_applies_after_files_and_is_located() {
         let (v, _) = Values::from_sources(
             &[source("a.yaml", "timeZone: UTC\nuser:\n  username: root\n")],
-            &["timeZone=Europe/Berlin,user.email=a@b.c".to_string()],
-            &["adminViewEnabled=true".to_string()],
+            &sets(
+                &["timeZone=Europe/Berlin,user.email=a@b.c"],
+                &["adminViewEnabled=true"],
+            ),
         )
         .unwrap();
         assert_eq!(v.root["timeZone"], "Europe/Berlin");
@@ -425,51 +425,107 @@ mod tests {
             v.root["user"],
             json!({"username": "root", "email": "a@b.c"})
         );
+        assert_eq!(v.origin("/timeZone").to_string(), "--set #1:1");
+        assert_eq!(v.origin("/user/email").to_string(), "--set #1:24");
         assert_eq!(
-            v.origin("/user/email").to_string(),
-            "--set timeZone=Europe/Berlin,user.email=a@b.c"
+            v.origin("/adminViewEnabled").to_string(),
+            "--set-string #1:1"
         );
         assert_eq!(v.origin("/user/username").to_string(), "a.yaml:3:13");
         assert_eq!(v.origin("/user").to_string(), "a.yaml:2:1");
-        let (v, _) = Values::from_sources(&[], &["a.b.c=1".to_string()], &[]).unwrap();
-        assert_eq!(v.origin("/a/b").to_string(), "--set a.b.c=1");
+        let (v, _) = Values::from_sources(&[], &sets(&["x=1", "a.b.c=1"], &[])).unwrap();
+        assert_eq!(v.origin("/a/b").to_string(), "--set #2:1");
+    }
+
+    /// Helm's order: files, --set-json, --set, --set-string, --set-file, --set-literal, whatever
+    /// the order on the command line.
+    #[test]
+    fn flags_apply_in_helms_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.txt");
+        std::fs::write(&file, "from file").unwrap();
+        let all = Sets {
+            json: vec![r#"{"a": 1, "b": 1, "c": 1, "d": 1, "e": {"x": [1]}}"#.to_string()],
+            set: vec!["b=2,c=2,d=2".to_string()],
+            string: vec!["c=3,d=3".to_string()],
+            file: vec![format!("d={},f={}", file.display(), file.display())],
+            literal: vec!["e.x=a,b\\c".to_string()],
+        };
+        let (v, _) = Values::from_sources(&[source("a", "a: 0\nz: 0\n")], &all).unwrap();
+        assert_eq!(
+            v.root,
+            json!({"a": 1, "z": 0, "b": 2, "c": "3", "d": "from file",
+                "e": {"x": "a,b\\c"}, "f": "from file"})
+        );
+        assert_eq!(v.origin("/a").to_string(), "--set-json #1:1");
+        assert_eq!(
+            v.origin("/f").to_string(),
+            "--set-file #1:{}".replace(
+                "{}",
+                &(file.display().to_string().chars().count() + 4).to_string()
+            )
+        );
+        assert_eq!(v.origin("/e/x").to_string(), "--set-literal #1:1");
     }
 
     #[test]
-    fn set_locations_never_show_a_password() {
+    fn set_null_is_kept_as_helm_keeps_it() {
         let (v, _) = Values::from_sources(
-            &[],
-            &["user.password=hunter2,user.email=a@b.c".to_string()],
-            &[],
+            &[source("a", "persistence:\n  logs:\n    hostPath: /x\n")],
+            &sets(&["persistence.logs=null"], &[]),
         )
         .unwrap();
-        assert_eq!(
-            v.origin("/user/password").to_string(),
-            "--set user.password=***,user.email=a@b.c"
+        assert_eq!(v.root, json!({"persistence": {"logs": null}}));
+    }
+
+    #[test]
+    fn values_from_stdin_are_refused() {
+        let err = Source::read(Path::new("-")).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("values are not read from stdin"),
+            "{err}"
         );
-        let err = Values::from_sources(&[], &["user.password=hunter2,bad".to_string()], &[]);
-        assert!(!err.unwrap_err().to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn set_locations_never_show_the_argument() {
+        for arg in [
+            "postgresql.postgresPassword=S3CRET,timeZone=Mars/X",
+            "user.pasword=S3CRET",
+            "user.password[0]=S3CRET",
+            "user.password.x=S3CRET",
+            "user={password:S3CRET}",
+        ] {
+            let (v, _) = Values::from_sources(&[], &sets(&[arg], &[])).unwrap();
+            for origin in v.origins.values() {
+                assert!(!origin.to_string().contains("S3CRET"), "{arg}: {origin}");
+            }
+        }
+        for arg in ["user.password=S3CRET,bad", "user.password=S3CRET,a[x]=1"] {
+            let err = Values::from_sources(&[], &sets(&[arg], &[])).unwrap_err();
+            assert!(!err.to_string().contains("S3CRET"), "{err}");
+            assert!(err.to_string().starts_with("--set #1:"), "{err}");
+        }
     }
 
     #[test]
     fn bad_set_is_an_input_error() {
-        let err = Values::from_sources(&[], &["a".to_string()], &[]).unwrap_err();
+        let err = Values::from_sources(&[], &sets(&["a"], &[])).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().starts_with("--set a: "), "{err}");
+        assert!(err.to_string().starts_with("--set #1:1: "), "{err}");
     }
 
     #[test]
-    fn node_selectors_is_renamed_with_a_warning() {
+    fn node_selectors_is_kept_as_written() {
         let (v, findings) = Values::from_sources(
             &[source("a", "nodeSelectors:\n  core:\n    x: z\n")],
-            &[],
-            &[],
+            &Sets::default(),
         )
         .unwrap();
-        assert_eq!(v.root, json!({"nodeSelector": {"core": {"x": "z"}}}));
-        assert_eq!(v.origin("/nodeSelector/core/x").to_string(), "a:3:8");
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].severity, crate::report::Severity::Warning);
+        assert_eq!(v.root, json!({"nodeSelectors": {"core": {"x": "z"}}}));
+        assert_eq!(v.origin("/nodeSelectors/core/x").to_string(), "a:3:8");
+        assert!(findings.is_empty(), "{findings:?}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Helm's `--set` / `--set-string` syntax (`a.b=c`, `list[0]=x`, `a=1,b=2`, `a={x,y}`, `\`
-//! escapes), applied into the values the way Helm's `strvals.ParseInto` does, with the same type
-//! inference (`true`/`false`/`null` in any case, integers not starting with `0`, else text).
+//! Helm's value flags' syntax (`a.b=c`, `list[0]=x`, `a=1,b=2`, `a={x,y}`, `\` escapes),
+//! applied into the values the way Helm's `strvals` package does, in each flag's [`Mode`]:
+//! `--set` infers types (`true`/`false`/`null` in any case, integers not starting with `0`, else
+//! text), `--set-string` keeps text, `--set-json` reads a JSON value after `=`, `--set-file`
+//! reads the named file's text, and `--set-literal` takes the rest of the argument as it is.
 
 use serde_json::{Map, Value};
 
@@ -8,6 +10,29 @@ use serde_json::{Map, Value};
 const MAX_INDEX: usize = 65_536;
 /// The deepest dotted name Helm accepts.
 const MAX_NESTED_NAME_LEVEL: usize = 30;
+
+/// How a flag reads the value after `=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `--set`: typed scalars, `{a,b}` lists.
+    Typed,
+    /// `--set-string`: text, `{a,b}` lists of text.
+    Text,
+    /// `--set-json`: a JSON value (an empty value is `null`).
+    Json,
+    /// `--set-file`: the text of the file the value names.
+    File,
+    /// `--set-literal`: the rest of the argument, commas and backslashes included.
+    Literal,
+}
+
+/// Why an argument cannot be read: the message names keys, never values, and `column` is the
+/// 1-based position in the argument of the item that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub column: usize,
+    pub message: String,
+}
 
 /// Why the reading stopped: at the end of the argument, or on an error.
 #[derive(Debug, PartialEq)]
@@ -22,32 +47,78 @@ fn fail<T>(message: impl Into<String>) -> Step<T> {
     Err(Stop::Error(message.into()))
 }
 
-/// Apply one `--set` argument (`string_values` for `--set-string`) into `dest`, a JSON object.
-pub fn parse_into(arg: &str, dest: &mut Value, string_values: bool) -> Result<(), String> {
+/// Reads the file a `--set-file` value names.
+pub type FileReader<'r> = &'r dyn Fn(&str) -> Result<String, String>;
+
+/// Apply one argument of a flag in `mode` into `dest`, a JSON object. `read_file` serves
+/// [`Mode::File`].
+pub fn parse_into(
+    arg: &str,
+    dest: &mut Value,
+    mode: Mode,
+    read_file: FileReader<'_>,
+) -> Result<(), ParseError> {
+    items(arg, dest, mode, read_file, |_, _| {})
+}
+
+/// [`parse_into`], calling `item` after each comma-separated item with the item's 1-based start
+/// column and what that item alone sets (for the origins of the values it gives).
+pub fn items(
+    arg: &str,
+    dest: &mut Value,
+    mode: Mode,
+    read_file: FileReader<'_>,
+    mut item: impl FnMut(usize, Value),
+) -> Result<(), ParseError> {
     let Value::Object(map) = dest else {
-        return Err("the values are not a map".to_string());
+        return Err(ParseError {
+            column: 1,
+            message: "the values are not a map".to_string(),
+        });
     };
     let mut parser = StrParser {
         chars: arg.chars().collect(),
         pos: 0,
-        string_values,
+        mode,
+        read_file,
     };
     loop {
-        match parser.key(map, 0) {
+        let start = parser.pos;
+        let step = parser.key(map, 0);
+        if !matches!(step, Err(Stop::Error(_))) {
+            let mut alone = StrParser {
+                chars: parser.chars[start..parser.pos].to_vec(),
+                pos: 0,
+                mode,
+                read_file,
+            };
+            let mut only = Map::new();
+            let _ = alone.key(&mut only, 0);
+            if !only.is_empty() {
+                item(start + 1, Value::Object(only));
+            }
+        }
+        match step {
             Ok(()) => {}
             Err(Stop::End) => return Ok(()),
-            Err(Stop::Error(message)) => return Err(message),
+            Err(Stop::Error(message)) => {
+                return Err(ParseError {
+                    column: start + 1,
+                    message,
+                });
+            }
         }
     }
 }
 
-struct StrParser {
+struct StrParser<'r> {
     chars: Vec<char>,
     pos: usize,
-    string_values: bool,
+    mode: Mode,
+    read_file: FileReader<'r>,
 }
 
-impl StrParser {
+impl StrParser<'_> {
     fn read(&mut self) -> Option<char> {
         let c = self.chars.get(self.pos).copied();
         if c.is_some() {
@@ -68,7 +139,7 @@ impl StrParser {
             match self.read() {
                 None => return (text, None),
                 Some(c) if stop.contains(&c) => return (text, Some(c)),
-                Some('\\') => match self.read() {
+                Some('\\') if self.mode != Mode::Literal => match self.read() {
                     None => return (text, None),
                     Some(next) => text.push(next),
                 },
@@ -105,20 +176,69 @@ impl StrParser {
     }
 
     fn key_value(&mut self, data: &mut Map<String, Value>, key: String) -> Step<()> {
-        match self.value_list()? {
-            Some(list) => {
-                set(data, &key, Value::Array(list));
-                Ok(())
+        let (value, step) = self.value()?;
+        set(data, &key, value);
+        step
+    }
+
+    /// The value after `=`, and whether the argument goes on after it.
+    fn value(&mut self) -> Step<(Value, Step<()>)> {
+        match self.mode {
+            Mode::Json => return self.json_value(),
+            Mode::Literal => {
+                let text: String = self.chars[self.pos..].iter().collect();
+                self.pos = self.chars.len();
+                return Ok((Value::String(text), Err(Stop::End)));
             }
-            None if self.pos >= self.chars.len() => {
-                set(data, &key, Value::String(String::new()));
-                Err(Stop::End)
-            }
-            None => {
-                let (text, _) = self.until(&[',']);
-                set(data, &key, self.typed(text));
-                Ok(())
-            }
+            _ => {}
+        }
+        if let Some(list) = self.value_list()? {
+            return Ok((Value::Array(list), Ok(())));
+        }
+        if self.pos >= self.chars.len() {
+            return Ok((Value::String(String::new()), Err(Stop::End)));
+        }
+        let (text, _) = self.until(&[',']);
+        let value = match self.mode {
+            Mode::File => Value::String((self.read_file)(&text).or_else(fail)?),
+            _ => self.typed(text),
+        };
+        Ok((value, Ok(())))
+    }
+
+    /// `--set-json`: blanks then `,` or the end is `null`; else one JSON value, then blanks
+    /// and an optional `,`.
+    fn json_value(&mut self) -> Step<(Value, Step<()>)> {
+        if self.empty_value() {
+            return Ok((Value::Null, self.after_value()));
+        }
+        let rest: String = self.chars[self.pos..].iter().collect();
+        let mut values = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
+        let value = match values.next() {
+            Some(Ok(value)) => value,
+            Some(Err(e)) => return fail(format!("the value is not valid JSON: {e}")),
+            None => Value::Null,
+        };
+        let used = rest[..values.byte_offset()].chars().count();
+        self.pos += used;
+        self.empty_value();
+        Ok((value, self.after_value()))
+    }
+
+    /// Skip blanks; is the value empty (a `,` or the end follows)?
+    fn empty_value(&mut self) -> bool {
+        while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
+            self.pos += 1;
+        }
+        matches!(self.chars.get(self.pos), None | Some(','))
+    }
+
+    /// After a JSON value: a `,` goes on to the next item, the end stops.
+    fn after_value(&mut self) -> Step<()> {
+        match self.read() {
+            None => Err(Stop::End),
+            Some(',') => Ok(()),
+            Some(_) => fail("unexpected text after the JSON value (items are separated by ,)"),
         }
     }
 
@@ -167,15 +287,9 @@ impl StrParser {
         match last {
             None => Err(Stop::End),
             Some('=') => {
-                let value = match self.value_list()? {
-                    Some(items) => Value::Array(items),
-                    None if self.pos >= self.chars.len() => Value::String(String::new()),
-                    None => {
-                        let (text, _) = self.until(&[',']);
-                        self.typed(text)
-                    }
-                };
-                set_index(list, i, value)
+                let (value, step) = self.value()?;
+                set_index(list, i, value)?;
+                step
             }
             Some('[') => {
                 let next = self.index()?;
@@ -228,10 +342,9 @@ impl StrParser {
     }
 
     fn typed(&self, text: String) -> Value {
-        if self.string_values {
-            Value::String(text)
-        } else {
-            typed_value(text)
+        match self.mode {
+            Mode::Typed => typed_value(text),
+            _ => Value::String(text),
         }
     }
 }
@@ -283,15 +396,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(arg: &str) -> Result<Value, String> {
+    fn no_files(path: &str) -> Result<String, String> {
+        Err(format!("no file {path}"))
+    }
+
+    fn parse_in(arg: &str, mode: Mode) -> Result<Value, ParseError> {
         let mut v = json!({});
-        parse_into(arg, &mut v, false).map(|()| v)
+        parse_into(arg, &mut v, mode, &no_files).map(|()| v)
+    }
+
+    fn parse(arg: &str) -> Result<Value, ParseError> {
+        parse_in(arg, Mode::Typed)
     }
 
     fn parse_string(arg: &str) -> Value {
-        let mut v = json!({});
-        parse_into(arg, &mut v, true).unwrap();
-        v
+        parse_in(arg, Mode::Text).unwrap()
     }
 
     // Cases from Helm's pkg/strvals/parser_test.go (TestParseSet / TestParseInto).
@@ -400,7 +519,7 @@ mod tests {
     #[test]
     fn parse_into_keeps_existing_values() {
         let mut v = json!({"outer": {"keep": 1}, "list": ["a", "b"]});
-        parse_into("outer.new=2,list[1]=c", &mut v, false).unwrap();
+        parse_into("outer.new=2,list[1]=c", &mut v, Mode::Typed, &no_files).unwrap();
         assert_eq!(
             v,
             json!({"outer": {"keep": 1, "new": 2}, "list": ["a", "c"]})
@@ -411,7 +530,9 @@ mod tests {
         #[test]
         fn never_panics(arg in "[a-z0-9.,=\\\\\\[\\]{}-]{0,40}") {
             let mut v = json!({"a": {"b": 1}, "l": [1, {"x": 2}]});
-            let _ = parse_into(&arg, &mut v, false);
+            let _ = parse_into(&arg, &mut v, Mode::Typed, &no_files);
+            let _ = parse_into(&arg, &mut v, Mode::Json, &no_files);
+            let _ = parse_into(&arg, &mut v, Mode::Literal, &no_files);
         }
     }
 
@@ -419,5 +540,88 @@ mod tests {
     fn too_deep_names_fail() {
         let arg = format!("{}=1", vec!["a"; 40].join("."));
         assert!(parse(&arg).is_err());
+    }
+
+    // Cases from Helm's pkg/strvals/parser_test.go (TestParseJSON) and literal_parser_test.go.
+    #[test]
+    fn json_values() {
+        let cases = [
+            (
+                "outer.inner1=\"1\",outer.inner3.inner4=4",
+                json!({"outer": {"inner1": "1", "inner3": {"inner4": 4}}}),
+            ),
+            (
+                "outer.inner1=[\"a\",1,{\"b\":null}]",
+                json!({"outer": {"inner1": ["a", 1, {"b": null}]}}),
+            ),
+            ("a=null", json!({"a": null})),
+            ("a=,b=true", json!({"a": null, "b": true})),
+            (
+                "list[1]={\"x\": \"y,z\"}",
+                json!({"list": [null, {"x": "y,z"}]}),
+            ),
+            ("a= 1 ,b=2", json!({"a": 1, "b": 2})),
+        ];
+        for (arg, expected) in cases {
+            assert_eq!(parse_in(arg, Mode::Json), Ok(expected), "{arg}");
+        }
+        let err = parse_in("a={\"password\": \"hunter2\"", Mode::Json).unwrap_err();
+        assert!(!err.message.contains("hunter2"), "{err:?}");
+    }
+
+    #[test]
+    fn literal_values() {
+        let cases = [
+            ("name=value", json!({"name": "value"})),
+            ("name=a,b=c\\d", json!({"name": "a,b=c\\d"})),
+            ("outer.inner=a{b}", json!({"outer": {"inner": "a{b}"}})),
+            ("list[1]=x,y", json!({"list": [null, "x,y"]})),
+            ("a=", json!({"a": ""})),
+        ];
+        for (arg, expected) in cases {
+            assert_eq!(parse_in(arg, Mode::Literal), Ok(expected), "{arg}");
+        }
+    }
+
+    #[test]
+    fn file_values_are_the_file_text() {
+        let read = |path: &str| match path {
+            "ca.pem" => Ok("-----BEGIN\n".to_string()),
+            other => Err(format!("cannot read {other}")),
+        };
+        let mut v = json!({});
+        parse_into("a.cert=ca.pem,b[0]=ca.pem", &mut v, Mode::File, &read).unwrap();
+        assert_eq!(
+            v,
+            json!({"a": {"cert": "-----BEGIN\n"}, "b": ["-----BEGIN\n"]})
+        );
+        let err = parse_into("a=missing", &mut json!({}), Mode::File, &read).unwrap_err();
+        assert_eq!(err.message, "cannot read missing");
+    }
+
+    #[test]
+    fn items_report_their_columns() {
+        let mut v = json!({});
+        let mut seen = Vec::new();
+        items(
+            "a.b=1,c[0]=x,d=2",
+            &mut v,
+            Mode::Typed,
+            &no_files,
+            |column, item| {
+                seen.push((column, item));
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (1, json!({"a": {"b": 1}})),
+                (7, json!({"c": ["x"]})),
+                (14, json!({"d": 2}))
+            ]
+        );
+        let err = parse("a=1,b.c").unwrap_err();
+        assert_eq!(err.column, 5, "{err:?}");
     }
 }

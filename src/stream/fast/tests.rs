@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::stream::surgical::event_tree;
+use crate::stream::tree::event_tree;
 use crate::stream::{Stream, parse_general};
 
 /// `text` must read the same through both paths when the fast path takes it; returns whether

@@ -20,7 +20,7 @@ use serde_saphyr::granit_parser::ScalarStyle;
 use super::{Parsed, escape_pointer, key_string, resolve_plain};
 use crate::report::Origin;
 use crate::stream::fast::value_and_tree;
-use crate::stream::surgical::{Kind, Node};
+use crate::stream::tree::{Kind, Node};
 
 /// The file read on the fast path, or `None` for the event reader.
 pub(super) fn parse(text: &str, file: &str) -> Option<Parsed> {
