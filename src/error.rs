@@ -77,3 +77,22 @@ impl std::error::Error for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_keep_their_kind_and_exit_2() {
+        let err = Error::io(
+            "cannot write to stdout",
+            io::Error::from(io::ErrorKind::BrokenPipe),
+        );
+        assert_eq!(err.io_kind(), Some(io::ErrorKind::BrokenPipe));
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("cannot write to stdout: "));
+        assert!(std::error::Error::source(&err).is_some());
+        // A message that reads like one is no I/O error.
+        assert_eq!(Error::input("Broken pipe.yaml: missing").io_kind(), None);
+    }
+}
