@@ -328,6 +328,7 @@ mod tests {
 
     /// Issue 18: an explicit report file goes only into an existing directory, and never
     /// through a symbolic link; the default one in the state directory creates its directories.
+    #[cfg(unix)]
     #[test]
     fn a_report_file_makes_no_directories_and_follows_no_link() {
         let dir = tempfile::tempdir().unwrap();
