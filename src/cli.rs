@@ -45,13 +45,22 @@ EXIT CODES:
      exceeded, stdout closed or its reader gone before the output was complete
 On any error nothing is written to stdout, so Helm installs nothing half-patched.";
 
+/// What `--version` prints after the name: the crate's version and the git commit it was built
+/// from (`unknown` when built outside a git checkout), e.g. `0.1.0 (1a2b3c4d5e6f)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("POLYAXON_PR_COMMIT"),
+    ")"
+);
+
 /// A strict Helm post-renderer for the Polyaxon chart: validates the Polyaxon values and injects
 /// them into the rendered release (GPU volumes, data and outputs, hosts, time zone, scheduling).
 ///
 /// With no subcommand it is the post-renderer: the rendered stream on stdin, the patched stream
 /// on stdout. Documents it does not change are written back byte for byte.
 #[derive(Debug, Parser)]
-#[command(name = "polyaxon-pr", version, after_long_help = EXAMPLES, after_help = EXAMPLES)]
+#[command(name = "polyaxon-pr", version = VERSION, after_long_help = EXAMPLES, after_help = EXAMPLES)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]

@@ -79,6 +79,13 @@ install_plugin() {
         fail "helm plugin install $E2E_PLUGIN_SRC failed: $(POLYAXON_PR_BINARY=$E2E_BIN/polyaxon-pr "$1" plugin install "$E2E_PLUGIN_SRC" 2>&1)"
 }
 
+# plugin_copy DIR: a copy of the plugin files with no binary in it (installs that link
+# E2E_PLUGIN_SRC itself leave their binary in its bin/).
+plugin_copy() {
+    cp -r "$E2E_PLUGIN_SRC" "$1"
+    rm -rf "${1:?}/bin" "${1:?}"/plugins/*/bin
+}
+
 # post_render_args FILE...: the --post-renderer-args for `-f FILE...`.
 post_render_args() {
     local file
@@ -136,4 +143,76 @@ assert_gpu_injected() {
     local dirs
     dirs=$(yq "$@" get ConfigMap/polyaxon-polyaxon-config 'data.POLYAXON_DIRS_NVIDIA')
     assert_contains "$dirs" '/usr/lib/nvidia-384/bin' "ConfigMap POLYAXON_DIRS_NVIDIA"
+}
+
+# The release artifacts of scripts/release.sh for the binary under test, signed with a throwaway
+# key made here (gpg): made once per run in $E2E_TMP/release; prints that directory. The keyrings
+# are in the legacy format Helm reads: $E2E_TMP/keys/pubring.gpg and secring.gpg.
+release_dir() {
+    local dir=$E2E_TMP/release keys=$E2E_TMP/keys
+    if [[ ! -f $dir/.complete ]]; then
+        command -v gpg >/dev/null 2>&1 || fail "gpg is missing: scripts/fetch-tools.sh installs it (Debian gnupg)"
+        mkdir -p "$keys/home"
+        chmod 700 "$keys/home"
+        GNUPGHOME=$keys/home gpg --batch --quiet --passphrase '' \
+            --quick-gen-key 'polyaxon-pr e2e <e2e@example.invalid>' rsa2048 sign never 2>/dev/null ||
+            fail "gpg could not make the test key"
+        GNUPGHOME=$keys/home gpg --batch --export >"$keys/pubring.gpg"
+        GNUPGHOME=$keys/home gpg --batch --export-secret-keys >"$keys/secring.gpg"
+        GNUPGHOME=$keys/home gpgconf --kill all 2>/dev/null || true
+        HELM=$HELM4 POLYAXON_PR_BIN=$E2E_BIN/polyaxon-pr POLYAXON_PR_RELEASE_DIR=$dir \
+            POLYAXON_PR_SIGN_KEY='polyaxon-pr e2e' POLYAXON_PR_SIGN_KEYRING=$keys/secring.gpg \
+            "$E2E_ROOT/scripts/release.sh" >"$E2E_TMP/release.log" 2>&1 ||
+            fail "scripts/release.sh failed: $(cat "$E2E_TMP/release.log")"
+        touch "$dir/.complete"
+    fi
+    echo "$dir"
+}
+
+# The version of this tree (Cargo.toml).
+project_version() {
+    sed -n 's/^version *= *"\(.*\)"/\1/p' "$E2E_ROOT/Cargo.toml" | head -1
+}
+
+# A PATH with the system's tools and no cargo or rustc (nor the binary under test): one directory
+# of links, made once per run.
+nocargo_path() {
+    local dir=$E2E_TMP/nocargo-path
+    if [[ ! -f $dir.complete ]]; then
+        without_tool "$dir" cargo rustc rustup polyaxon-pr >/dev/null
+        touch "$dir.complete"
+    fi
+    ! PATH=$dir command -v cargo >/dev/null 2>&1 || fail "cargo is still on the no-cargo PATH $dir"
+    echo "$dir"
+}
+
+# without_tool DIR TOOL...: DIR gets a link to every program of the system's PATH but TOOL...;
+# prints DIR (a PATH without those tools).
+without_tool() {
+    local dir=$1 file name
+    shift
+    mkdir -p "$dir"
+    for file in /usr/local/bin/* /usr/bin/* /bin/*; do
+        name=${file##*/}
+        [[ -x $file && ! -e $dir/$name ]] || continue
+        [[ " $* " != *" $name "* ]] || continue
+        ln -s "$file" "$dir/$name"
+    done
+    echo "$dir"
+}
+
+# start_release_server ROOT: serve ROOT on 127.0.0.1 (tests/e2e/release_server.py); sets
+# RELEASE_SERVER_URL and RELEASE_SERVER_LOG, and stops the server when the test's shell exits.
+start_release_server() {
+    local root=$1 state
+    state=$(mktemp -d "$E2E_TMP/server.XXXXXX")
+    "$TOOLS_VENV/bin/python" "$E2E_ROOT/tests/e2e/release_server.py" "$root" "$state/port" "$state/log" &
+    RELEASE_SERVER_PID=$!
+    trap 'kill "$RELEASE_SERVER_PID" 2>/dev/null || true' EXIT
+    local _
+    for _ in $(seq 100); do [[ -s $state/port ]] && break; sleep 0.1; done
+    [[ -s $state/port ]] || fail "the release server did not start"
+    RELEASE_SERVER_URL=http://127.0.0.1:$(cat "$state/port")
+    RELEASE_SERVER_LOG=$state/log
+    touch "$RELEASE_SERVER_LOG"
 }

@@ -19,7 +19,8 @@ PATTERN=${1:-}
 
 eval "$(scripts/fetch-tools.sh --env)"
 export HELM3 HELM317 HELM4 KUBECTL TOOLS_VENV
-for tool in "$HELM3" "$HELM317" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate"; do
+for tool in "$HELM3" "$HELM317" "$HELM4" "$TOOLS_VENV/bin/pre-commit" "$TOOLS_VENV/bin/kubernetes-validate" \
+    "$TOOLS_VENV/bin/actionlint" "$TOOLS_VENV/bin/shellcheck"; do
     [[ -x $tool ]] || { echo "e2e: $tool is missing: run scripts/fetch-tools.sh" >&2; exit 1; }
 done
 
@@ -67,6 +68,12 @@ mkdir -p "$E2E_PLUGIN_SRC/scripts" "$E2E_PLUGIN_SRC/plugins/polyaxon-pr"
 cp plugin.yaml "$E2E_PLUGIN_SRC/"
 cp scripts/install-binary.sh scripts/build-release.sh "$E2E_PLUGIN_SRC/scripts/"
 cp plugins/polyaxon-pr/plugin.yaml "$E2E_PLUGIN_SRC/plugins/polyaxon-pr/"
+
+# No test reaches the network: an install hook that would download from the real release location
+# (a test that forgot to set it) gets a refused connection on 127.0.0.1 instead.
+export POLYAXON_PR_RELEASE_URL=http://127.0.0.1:9/no-release-server
+# The tests' servers are on 127.0.0.1: never through a proxy.
+export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY} no_proxy=127.0.0.1,localhost${no_proxy:+,$no_proxy}
 
 # Every feature the switches guard has landed, so their tests always run: a switch defaults to 1
 # (an auto-detection would silently skip the tests of a feature that regressed). Set one to 0 to

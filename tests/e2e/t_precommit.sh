@@ -56,7 +56,7 @@ test_precommit_rust_hook_builds_and_lints() {
     dir=$(scratch)
     precommit_repos "$dir"
     # pre-commit builds the hook with `cargo install`; the shared target dir keeps that incremental.
-    CARGO_TARGET_DIR=$E2E_ROOT/target assert_status 1 try_hook "$dir" polyaxon-lint values.yaml values-bad.yaml
+    CARGO_TARGET_DIR=$E2E_ROOT/target assert_status 1 try_hook "$dir" polyaxon-lint-cargo values.yaml values-bad.yaml
     assert_matches "$LAST_OUT" 'values-bad\.yaml:3:[0-9]+' "pre-commit output"
 }
 
@@ -77,12 +77,49 @@ test_precommit_overlays_hook_checks_overlay_files() {
     assert_contains "$LAST_OUT" "exit code: 2" "pre-commit output"
 }
 
-# The overlays hook with the binary on PATH (the `language: rust` build is tested with polyaxon-lint).
+# The overlays hook (scripts/run-prebuilt.sh) with the binary under test on PATH.
 try_hook_system_overlays() {
     local dir=$1
     shift
-    sed -i '/id: polyaxon-overlays-lint/,/language:/ s/language: rust/language: system/' \
-        "$dir/hooks/.pre-commit-hooks.yaml"
-    git_commit "$dir/hooks" 2>/dev/null || true
     try_hook "$dir" polyaxon-overlays-lint "$@"
+}
+
+# The default hook on a machine with neither polyaxon-pr nor cargo: it downloads the release
+# binary (from the release server on 127.0.0.1), checks it against SHA256SUMS, caches it, and a
+# second run uses the cache.
+test_precommit_default_hook_fetches_the_release_binary() {
+    needs_lint
+    local dir v start path
+    dir=$(scratch)
+    v=$(project_version)
+    precommit_repos "$dir"
+    mkdir -p "$dir/www"
+    cp -r "$(release_dir)" "$dir/www/good"
+    start_release_server "$dir/www"
+    path=$(nocargo_path)
+    start=$SECONDS
+    PATH=$path POLYAXON_PR_RELEASE_URL=$RELEASE_SERVER_URL/flaky/good POLYAXON_PR_CACHE_DIR=$dir/cache \
+        assert_status 1 try_hook "$dir" polyaxon-lint values.yaml values-bad.yaml
+    assert_matches "$LAST_OUT" 'values-bad\.yaml:3:[0-9]+' "pre-commit output"
+    assert_contains "$LAST_OUT" "checksum verified" "pre-commit output"
+    ((SECONDS - start < 60)) || fail "the first run took $((SECONDS - start)) s"
+    [[ -x $dir/cache/$v/linux-amd64/polyaxon-pr ]] || fail "the binary is not cached in $dir/cache/$v/linux-amd64"
+    PATH=$path POLYAXON_PR_RELEASE_URL=http://127.0.0.1:9/unreachable POLYAXON_PR_CACHE_DIR=$dir/cache \
+        assert_status 0 try_hook "$dir" polyaxon-lint values.yaml
+    assert_eq "$(grep -c "polyaxon-pr-$v-linux-amd64.tar.gz" "$RELEASE_SERVER_LOG")" 2 "archive requests (a 503, then one download)"
+}
+
+test_precommit_default_hook_refuses_a_wrong_checksum() {
+    local dir path
+    dir=$(scratch)
+    precommit_repos "$dir"
+    mkdir -p "$dir/www/bad"
+    cp -r "$(release_dir)"/* "$dir/www/bad/"
+    sed -i "s/^[0-9a-f]\{64\}/$(printf '0%.0s' $(seq 64))/" "$dir/www/bad/SHA256SUMS"
+    start_release_server "$dir/www"
+    path=$(nocargo_path)
+    PATH=$path POLYAXON_PR_RELEASE_URL=$RELEASE_SERVER_URL/bad POLYAXON_PR_CACHE_DIR=$dir/cache \
+        assert_status 1 try_hook "$dir" polyaxon-lint values.yaml
+    assert_contains "$LAST_OUT" "checksum mismatch" "pre-commit output"
+    [[ ! -e $dir/cache/$(project_version)/linux-amd64/polyaxon-pr ]] || fail "a binary that failed its check was cached"
 }
