@@ -142,6 +142,10 @@ fn config_values(config: &Value) -> Result<Option<Source>> {
 
 /// Inject into the list's items in place; the warnings that did not fail the run, and the
 /// `--explain` text of the changes.
+///
+/// The items become a stream (each written as a document and read back); each item's value is
+/// dropped once it is written and taken back from the stream at the end, so the package is held
+/// once, not twice.
 fn inject_items(
     list: &mut Value,
     values: &Values,
@@ -152,26 +156,38 @@ fn inject_items(
     let Some(items) = list["items"].as_array_mut() else {
         return Ok(Default::default());
     };
+    let count = items.len();
     let mut text = String::new();
-    for item in items.iter() {
+    for item in std::mem::take(items) {
         text.push_str("---\n");
-        text.push_str(&emit::to_yaml(item)?);
+        text.push_str(&emit::to_yaml(&item)?);
     }
-    let stream = Stream::read(&text)?;
+    let mut stream = Stream::read(&text)?;
     stream.parse_all()?;
-    if stream.docs.len() != items.len() {
+    if stream.docs.len() != count {
         return Err(Error::input(format!(
-            "the ResourceList's {} items read back as {} documents",
-            items.len(),
+            "the ResourceList's {count} items read back as {} documents",
             stream.docs.len()
         )));
     }
-    let outcome = apply::inject_with(&stream, values, profile, overlays, strict)?;
-    let explained = apply::explain(&stream, &outcome)?;
-    for (index, value) in outcome.changed {
-        items[index] = value;
-    }
-    Ok((outcome.findings, explained))
+    let injected = apply::inject_with(&stream, values, profile, overlays, strict)
+        .and_then(|outcome| Ok((apply::explain(&stream, &outcome)?, outcome)));
+    let (mut changed, result) = match injected {
+        Ok((explained, outcome)) => (outcome.changed, Ok((outcome.findings, explained))),
+        // The list is written with its results even so: its items as they came.
+        Err(err) => (Default::default(), Err(err)),
+    };
+    *items = stream
+        .docs
+        .iter_mut()
+        .map(|doc| {
+            changed
+                .remove(&doc.index)
+                .or_else(|| doc.take_value())
+                .unwrap_or(Value::Null)
+        })
+        .collect();
+    result
 }
 
 /// `results`: one entry per finding, in the shape kustomize and kpt read.
@@ -284,6 +300,26 @@ mod tests {
         );
         assert!(config_values(&json!({"kind": "X", "values": [1]})).is_err());
         assert!(config_values(&json!({"kind": "X"})).unwrap().is_none());
+    }
+
+    /// A run that fails in the injection still writes every item, as it came, with the results.
+    #[test]
+    fn a_failed_injection_writes_the_items_unchanged() {
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n\
+                     - {apiVersion: v1, kind: ConfigMap, metadata: {name: first}}\n\
+                     - apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    \
+                     containers:\n    - name: c\n      resources: {limits: {nvidia.com/gpu: 1}}\n      \
+                     env: [{name: LD_LIBRARY_PATH, value: /other}]\n\
+                     functionConfig:\n  kind: PolyaxonValues\n  values:\n    dirs:\n      \
+                     nvidia: {lib: /usr/lib/nvidia, bin: /usr/bin/nvidia, libcuda: /usr/lib/libcuda.so.1}\n";
+        let output = run_on(input);
+        assert!(output.failed, "{output:?}");
+        let list = output_list(&output);
+        assert_eq!(list["items"][0]["metadata"]["name"], "first");
+        let container = &list["items"][1]["spec"]["containers"][0];
+        assert_eq!(container["env"][0]["value"], "/other");
+        assert!(container.get("volumeMounts").is_none(), "{container}");
+        assert!(list["results"].as_array().is_some_and(|r| !r.is_empty()));
     }
 
     #[test]

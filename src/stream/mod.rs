@@ -223,6 +223,12 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// The parsed value, moved out (`None` when it was not parsed or did not parse): for a
+    /// caller that is done with the stream and keeps the values (a KRM function's items).
+    pub fn take_value(&mut self) -> Option<Value> {
+        self.parsed.take().and_then(|parsed| parsed.ok())
+    }
+
     /// The document parsed as exactly one YAML document, or `None` for an empty chunk.
     /// Parsed once; later calls return the cached value.
     pub fn value(&self) -> Result<Option<&Value>> {
