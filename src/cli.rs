@@ -257,12 +257,22 @@ pub struct Io<'a> {
     pub process_stdout: bool,
 }
 
-/// Whether the command reads a manifest stream (or a ResourceList) from stdin.
-fn reads_a_stream(cli: &Cli) -> bool {
-    matches!(
-        cli.command,
-        None | Some(Command::Diff(_) | Command::Krm(_) | Command::Export(_))
-    )
+/// What the command reads from stdin, if anything, as the terminal's note says it.
+fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
+    match &cli.command {
+        None | Some(Command::Diff(_) | Command::Export(_)) => Some(
+            "a manifest stream on stdin, which is a terminal: pipe one in (helm template ... | \
+             polyaxon-pr -f values.yaml)",
+        ),
+        Some(Command::Krm(_)) => Some(
+            "a ResourceList on stdin, which is a terminal: run it from kustomize or kpt, or pipe \
+             one in",
+        ),
+        Some(Command::Lint(Deferred(args))) if args.files.iter().any(|f| f.as_os_str() == "-") => {
+            Some("values on stdin (`-`), which is a terminal: pipe a values file in")
+        }
+        _ => None,
+    }
 }
 
 /// Run a parsed command line.
@@ -534,11 +544,12 @@ fn run_main(cli: Cli, stdout_open: bool, stderr: &mut dyn Write) -> ExitCode {
         return ExitCode::from(2);
     }
     let stdin = std::io::stdin();
-    if reads_a_stream(&cli) && stdin.is_terminal() {
+    if let Some(expected) = expected_on_stdin(&cli)
+        && stdin.is_terminal()
+    {
         let _ = writeln!(
             stderr,
-            "polyaxon-pr: expecting a manifest stream on stdin, which is a terminal: pipe one in \
-             (helm template ... | polyaxon-pr -f values.yaml), or type it and end with Ctrl-D"
+            "polyaxon-pr: expecting {expected}, or type it and end with Ctrl-D"
         );
         let _ = stderr.flush();
     }

@@ -145,21 +145,24 @@ fn a_terminal_on_stdin_is_told_what_to_send() {
         eprintln!("skipped: no `script` (util-linux) for a pseudo-terminal");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let command = format!("{} 2>err.txt", env!("CARGO_BIN_EXE_polyaxon-pr"));
-    let status = std::process::Command::new("timeout")
-        .args(["20", "script", "-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .env_remove("HELM_PLUGIN_NAME")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    let err = std::fs::read_to_string(dir.path().join("err.txt")).unwrap_or_default();
-    assert!(
-        err.contains("expecting a manifest stream on stdin"),
-        "{status}: {err}"
-    );
+    for (args, expected) in [
+        ("", "expecting a manifest stream on stdin"),
+        ("krm", "expecting a ResourceList on stdin"),
+        ("lint -", "expecting values on stdin"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let command = format!("{} {args} 2>err.txt", env!("CARGO_BIN_EXE_polyaxon-pr"));
+        let status = std::process::Command::new("timeout")
+            .args(["20", "script", "-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .env_remove("HELM_PLUGIN_NAME")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        let err = std::fs::read_to_string(dir.path().join("err.txt")).unwrap_or_default();
+        assert!(err.contains(expected), "{args}: {status}: {err}");
+    }
 }
 
 #[test]
