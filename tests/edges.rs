@@ -331,8 +331,8 @@ fn out_of_memory_is_exit_2_with_one_line_and_no_output() {
 }
 
 /// Two million empty documents (8 MB of `---`) within 160 MiB of address space: the index holds
-/// a run of empty documents as one entry, so memory does not grow with their number (it took
-/// over 300 MiB).
+/// a run of empty documents as one entry, so memory does not grow with their number (an entry
+/// per document needs over 300 MiB here).
 #[test]
 fn memory_does_not_grow_with_the_number_of_empty_documents() {
     let stream = "---\n".repeat(2_000_000);
