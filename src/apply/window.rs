@@ -11,8 +11,8 @@
 //!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
 //!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
 //!    document's offset, length, first line and number (a run of empty documents is one entry),
-//!    and is checked as [`crate::stream::Stream::read`]
-//!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
+//!    and is checked as [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with
+//!    content, the document size limit), with the same messages.
 //! 2. Pass 1 ([`Spool::index`]) reads the spool window by window, on every core: the metadata of
 //!    every document decides the profile's choice and its targets once for the whole stream (what
 //!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
