@@ -39,9 +39,10 @@ EXAMPLES:
 
 EXIT CODES:
   0  success (lint: no errors)
-  1  validation failed: the values, overlays or the patched output have errors
-     (or warnings, with --strict)
-  2  usage or input error: unreadable file, malformed YAML, a patch that cannot apply
+  1  validation failed: the values, overlays (an overlay patch that cannot apply
+     included) or the patched output have errors (or warnings, with --strict)
+  2  usage, input or output error: unreadable file, malformed YAML, a bound
+     exceeded, stdout closed or its reader gone before the output was complete
 On any error nothing is written to stdout, so Helm installs nothing half-patched.";
 
 /// What `--version` prints after the name: the crate's version and the git commit it was built
@@ -256,6 +257,24 @@ pub struct Io<'a> {
     pub process_stdout: bool,
 }
 
+/// What the command reads from stdin, if anything, as the terminal's note says it.
+fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
+    match &cli.command {
+        None | Some(Command::Diff(_) | Command::Export(_)) => Some(
+            "a manifest stream on stdin, which is a terminal: pipe one in (helm template ... | \
+             polyaxon-pr -f values.yaml)",
+        ),
+        Some(Command::Krm(_)) => Some(
+            "a ResourceList on stdin, which is a terminal: run it from kustomize or kpt, or pipe \
+             one in",
+        ),
+        Some(Command::Lint(Deferred(args))) if args.files.iter().any(|f| f.as_os_str() == "-") => {
+            Some("values on stdin (`-`), which is a terminal: pipe a values file in")
+        }
+        _ => None,
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
@@ -273,9 +292,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
 /// Read all of stdin as UTF-8 text.
 fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     let mut bytes = Vec::new();
-    io.stdin
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::input(format!("cannot read the stream from stdin: {e}")))?;
+    crate::memory::fallibly(|| io.stdin.read_to_end(&mut bytes))
+        .map_err(|e| Error::io("cannot read the stream from stdin", e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "stdin: the stream is not UTF-8 (invalid byte at offset {}); Kubernetes manifests \
@@ -347,7 +365,7 @@ fn post_render_spooled(
     if args.explain {
         injected
             .explain_to(io.stderr)
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     let written = match io.process_stdout {
         true => io.stdout.flush().and_then(|()| injected.output_to_stdout()),
@@ -355,7 +373,7 @@ fn post_render_spooled(
             .output_to(io.stdout)
             .and_then(|()| io.stdout.flush()),
     };
-    written.map_err(|e| Error::input(format!("cannot write to stdout: {e}")))?;
+    written.map_err(|e| Error::io("cannot write to stdout", e))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -384,7 +402,7 @@ fn inject(
         let text = crate::apply::explain(stream, &outcome)?;
         io.stderr
             .write_all(text.as_bytes())
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     let output = stream::write(stream, &outcome.changed);
     // Left to the process's exit, as the stream in [`post_render`].
@@ -456,8 +474,7 @@ fn helm3_advice(
 
 fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {
     for finding in findings {
-        writeln!(io.stderr, "{finding}")
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     Ok(())
 }
@@ -480,13 +497,14 @@ fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
     io.stdout
         .write_all(bytes)
         .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::input(format!("cannot write to stdout: {e}")))
+        .map_err(|e| Error::io("cannot write to stdout", e))
 }
 
 /// The process entry point: parse arguments, run, print any error once, map to an exit code.
 /// Everything written to stderr is also copied to the report sinks (see [`sink`]), because
-/// Helm 4 discards a post-renderer plugin's stderr.
-pub fn main() -> ExitCode {
+/// Helm 4 discards a post-renderer plugin's stderr. `stdout_open` is false when the process
+/// started with its stdout closed: nothing could be written, so the run fails (exit 2).
+pub fn main(stdout_open: bool) -> ExitCode {
     let parsed = Cli::try_parse();
     let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
     let stderr_is_terminal = std::io::stderr().is_terminal();
@@ -498,7 +516,7 @@ pub fn main() -> ExitCode {
         sinks.is_active(),
     );
     let code = match parsed {
-        Ok(cli) => run_main(cli, &mut stderr),
+        Ok(cli) => run_main(cli, stdout_open, &mut stderr),
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::SUCCESS;
@@ -516,8 +534,25 @@ pub fn main() -> ExitCode {
     code
 }
 
-fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
+fn run_main(cli: Cli, stdout_open: bool, stderr: &mut dyn Write) -> ExitCode {
+    if !stdout_open {
+        let _ = writeln!(
+            stderr,
+            "polyaxon-pr: error: stdout is closed: nothing can be written; redirect it to a \
+             file or a pipe"
+        );
+        return ExitCode::from(2);
+    }
     let stdin = std::io::stdin();
+    if let Some(expected) = expected_on_stdin(&cli)
+        && stdin.is_terminal()
+    {
+        let _ = writeln!(
+            stderr,
+            "polyaxon-pr: expecting {expected}, or type it and end with Ctrl-D"
+        );
+        let _ = stderr.flush();
+    }
     let stdout = std::io::stdout();
     let mut io = Io {
         stdin: &mut stdin.lock(),
@@ -527,7 +562,15 @@ fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
     };
     match run(cli, &mut io) {
         Ok(code) => code,
-        Err(Error::Input(message)) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(err) if err.io_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            // Not success: whoever reads stdout has an incomplete stream (`| head`).
+            let _ = writeln!(
+                io.stderr,
+                "polyaxon-pr: error: {err}: the reader of stdout went away before the output \
+                 was complete"
+            );
+            ExitCode::from(err.exit_code())
+        }
         Err(err) => {
             let _ = writeln!(io.stderr, "polyaxon-pr: error: {err}");
             ExitCode::from(err.exit_code())

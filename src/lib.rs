@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod export;
 pub mod krm;
+pub mod memory;
 pub mod overlay;
 pub mod params;
 pub mod plan;

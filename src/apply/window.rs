@@ -10,8 +10,9 @@
 //! 1. [`read`] takes stdin. A stream up to [`WHOLE_BYTES`] is returned whole and takes today's path,
 //!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
 //!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
-//!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
-//!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
+//!    document's offset, length, first line and number (a run of empty documents is one entry),
+//!    and is checked as [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with
+//!    content, the document size limit), with the same messages.
 //! 2. Pass 1 ([`Spool::index`]) reads the spool window by window, on every core: the metadata of
 //!    every document decides the profile's choice and its targets once for the whole stream (what
 //!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
@@ -125,7 +126,8 @@ pub enum Input {
     Spooled(Spool),
 }
 
-/// One document of a spooled stream.
+/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
+/// lines and comments only), held as one: the index does not grow with empty documents.
 #[derive(Debug, Clone)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
@@ -133,6 +135,10 @@ struct Entry {
     len: usize,
     /// 1-based line of the stream where the chunk starts.
     first_line: usize,
+    /// The stream's number of the (first) document ([`crate::stream::Document::number`]).
+    number: usize,
+    /// How many documents the entry holds: more than one only for a run of empty ones.
+    chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
@@ -302,14 +308,10 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         whole,
         window: budget,
     } = budget;
-    let read_error =
-        |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
+    let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
     let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
-    stdin
-        .take(limit)
-        .read_to_end(&mut mem)
-        .map_err(read_error)?;
+    crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
     if mem.len() <= whole {
         return String::from_utf8(mem)
             .map(Input::Whole)
@@ -328,6 +330,8 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         scan: 0,
         searched: 0,
         line: 1,
+        chunks: 0,
+        in_empty_run: false,
         utf8: None,
         dash: None,
         size: None,
@@ -336,10 +340,9 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     // Up to a MiB at a time, read straight into the buffer's spare room (no zeroed block to
     // copy from; `read_to_end` retries interrupted reads).
     loop {
-        let n = (&mut *stdin)
-            .take(1 << 20)
-            .read_to_end(&mut reader.buf)
-            .map_err(read_error)?;
+        let n =
+            crate::memory::fallibly(|| (&mut *stdin).take(1 << 20).read_to_end(&mut reader.buf))
+                .map_err(read_error)?;
         if n == 0 {
             break;
         }
@@ -365,6 +368,10 @@ struct Reader {
     scan: usize,
     searched: usize,
     line: usize,
+    /// Documents cut so far.
+    chunks: usize,
+    /// The last entry is a run of empty documents, which an empty document joins.
+    in_empty_run: bool,
     /// The first problem of each kind, reported once the whole stream is read, in the order a
     /// whole stream's checks report them.
     utf8: Option<usize>,
@@ -445,7 +452,8 @@ impl Reader {
                 return Ok(());
             }
         };
-        let index = self.spool.docs.len();
+        let index = self.chunks;
+        self.chunks += 1;
         if self.dash.is_none() || self.size.is_none() {
             let body = dashes(text)
                 && split::split(text)
@@ -468,13 +476,26 @@ impl Reader {
             }
         }
         self.spool.blank &= text.trim().is_empty();
-        self.spool.docs.push(Entry {
-            start,
-            len: bytes.len(),
-            first_line,
-            config_map: false,
-            hint: None,
-        });
+        let empty = is_empty_chunk(text);
+        match self.spool.docs.last_mut() {
+            // A run stays within a window's budget: a window reads its documents whole.
+            Some(run)
+                if empty && self.in_empty_run && run.len + bytes.len() <= self.spool.budget =>
+            {
+                run.len += bytes.len();
+                run.chunks += 1;
+            }
+            _ => self.spool.docs.push(Entry {
+                start,
+                len: bytes.len(),
+                first_line,
+                number: index,
+                chunks: 1,
+                config_map: false,
+                hint: None,
+            }),
+        }
+        self.in_empty_run = empty;
         self.spool.file.write_all(bytes)
     }
 
@@ -502,6 +523,13 @@ impl Reader {
         self.spool.file.flush()?;
         Ok(Input::Spooled(self.spool))
     }
+}
+
+/// Whether a chunk holds no document content (its separator, blank lines and comments only).
+/// Only short chunks are looked at: a long one is never empty in practice, and its entry is
+/// small beside its text.
+fn is_empty_chunk(text: &str) -> bool {
+    text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty())
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can
@@ -591,9 +619,15 @@ impl Spool {
         Ok((text, Layout { held }))
     }
 
-    /// Read a window's text as a stream whose documents carry their stream lines and numbers.
+    /// Read a window's text as a stream whose documents carry their stream lines and numbers,
+    /// a run of empty documents being one document, as in the index.
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
+        for (local, &index) in layout.held.iter().enumerate() {
+            if let Some(entry) = self.docs.get(index).filter(|e| e.chunks > 1) {
+                stream.merge_empty_run(local, entry.chunks);
+            }
+        }
         for &index in &layout.held {
             let Some(local) = layout.local(index) else {
                 continue;
@@ -602,7 +636,7 @@ impl Spool {
             else {
                 continue;
             };
-            doc.number = index;
+            doc.number = entry.number;
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
             doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;
@@ -799,11 +833,12 @@ impl Spool {
         // output, the findings and the first error reported are those of the sequential run.
         in_order(windows.len(), threads, &render, |result| {
             let (part, rendered) = result?;
-            if !sum.failed() && !part.failed() {
-                if let Some((out, text)) = rendered? {
-                    output.write_all(out.as_bytes())?;
-                    explained.write_all(text.as_bytes())?;
-                }
+            if !sum.failed()
+                && !part.failed()
+                && let Some((out, text)) = rendered?
+            {
+                output.write_all(out.as_bytes())?;
+                explained.write_all(text.as_bytes())?;
             }
             sum.add(part);
             Ok(())
@@ -987,9 +1022,10 @@ fn in_order<T: Send>(
         // Moved in: dropped when this closure returns (also on an error), which stops the
         // workers before the scope waits for them.
         let jobs = jobs;
+        let mut spawned = 0;
         for _ in 0..threads {
             let (queue, done) = (&queue, done.clone());
-            scope.spawn(move || {
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
                 loop {
                     let next = match queue.lock() {
                         Ok(queue) => queue.recv(),
@@ -1002,8 +1038,18 @@ fn in_order<T: Send>(
                     }
                 }
             });
+            // A thread that cannot start (a memory or process limit) leaves the jobs to those
+            // that did, or to this thread.
+            match worker {
+                Ok(_) => spawned += 1,
+                Err(_) => break,
+            }
         }
-        let ahead = 2 * threads;
+        if spawned == 0 {
+            drop(jobs);
+            return (0..count).try_for_each(|i| consume(job(i)));
+        }
+        let ahead = 2 * spawned;
         let mut started = 0;
         let mut held = BTreeMap::new();
         for next in 0..count {

@@ -40,21 +40,28 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         .map(|file| Source::read(file))
         .collect::<Result<Vec<_>>>()?;
     let profile = ChartProfile::load(args.profile.as_deref())?;
-    let output = crate::krm::run(
-        &input,
+    let settings = crate::krm::Settings {
         sources,
-        &args.values.sets(),
-        &profile,
-        args.values.strict,
-    )?;
+        sets: args.values.sets(),
+        profile: &profile,
+        overlays: &args.overlays,
+        strict: args.values.strict,
+        explain: args.explain,
+    };
+    let output = crate::krm::run(&input, settings)?;
     report_findings(io, &output.findings)?;
+    if let Some(explained) = &output.explained {
+        io.stderr
+            .write_all(explained.as_bytes())
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     write_out(io, output.text.as_bytes())?;
     if output.failed {
         writeln!(
             io.stderr,
             "polyaxon-pr: error: the KRM function failed; see results"
         )
-        .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        .map_err(|e| Error::io("cannot write to stderr", e))?;
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -77,6 +84,12 @@ pub(super) fn export(args: &ExportArgs, io: &mut Io<'_>) -> Result<ExitCode> {
                 }
             })?;
     report_findings(io, &outcome.findings)?;
+    if render.explain {
+        let text = crate::apply::explain(&stream, &outcome)?;
+        io.stderr
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     let ExportFormat::Kustomize = args.format;
     write_out(io, crate::export::kustomize(&stream, &outcome)?.as_bytes())?;
     Ok(ExitCode::SUCCESS)

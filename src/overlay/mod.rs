@@ -169,7 +169,7 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
-            .map_err(|e| Error::input(format!("{}: cannot read overlays: {e}", path.display())))?;
+            .map_err(|e| Error::io(format!("{}: cannot read overlays", path.display()), e))?;
         if !meta.is_dir() {
             out.push(path.clone());
             continue;
@@ -223,7 +223,7 @@ pub fn load(paths: &[PathBuf], values: &Value) -> Result<(Overlays, Vec<Finding>
 fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(format!("{label}: cannot read overlay file: {e}")))?;
+        .map_err(|e| Error::io(format!("{label}: cannot read overlay file"), e))?;
     parse::parse(&text, &label, values)
 }
 
