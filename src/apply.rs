@@ -14,7 +14,6 @@ pub(crate) mod direct;
 /// For the `direct_edits` fuzz target: the direct edits held to the general path.
 #[doc(hidden)]
 pub use direct::{Compared, compare as compare_direct_edits};
-pub mod window;
 
 use crate::podspec::At;
 use std::collections::btree_map::Entry;

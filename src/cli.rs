@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use clap::builder::StyledStr;
 use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
-use crate::apply::window;
 use crate::error::{Error, Result};
 use crate::report::sink;
-use crate::stream::{self, Form, Stream};
+use crate::stream::{self, Stream};
 
 mod gitops;
 mod lint;
@@ -303,43 +302,12 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer: stream in, stream out. A stream bigger than one window
-/// ([`crate::apply::window`]) is spooled and processed a window at a time, in memory
-/// proportional to the window; a smaller one is read whole, as below.
+/// The post-renderer: stream in, stream out, through the driver ([`crate::driver`]): the stream
+/// is cut into windows of whole documents (a small stream is one), held in memory or, when big,
+/// in a temporary file, and processed a window at a time in memory proportional to the window.
 fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let values = lint::load_and_validate(&args.values, io)?;
-    let budget = window::window_bytes()?;
-    let text = match window::read(io.stdin, budget)? {
-        window::Input::Whole(text) => text,
-        window::Input::Spooled(spool) => return post_render_spooled(args, spool, &values, io),
-    };
-    // No parse_all here: a document is parsed only when its kind and metadata (read by the
-    // stream's line scanner, which parses whatever it cannot read) say a stage edits it. That is
-    // most of the speed on big streams; a syntax error inside a document nothing edits is left
-    // for Helm and the API server to report — unless `--strict` asks for every document.
-    let stream = Stream::read(&text)?;
-    if args.values.strict {
-        stream.parse_all()?;
-    }
-    helm3_advice(args, &values, stream.form()? == Form::Helm3, io)?;
-    let output = inject(args, &stream, &values, io)?;
-    write_out(io, output.as_bytes())?;
-    // The process ends here: freeing the parsed documents (thousands of small allocations) would
-    // cost ~50 µs of a 3 ms run and give nothing back. Not so for a caller that goes on (tests,
-    // the fuzz targets): they free them.
-    if io.process_stdout {
-        std::mem::forget((stream, values));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// [`post_render`] for a spooled stream: the same stages in the same order, window by window.
-fn post_render_spooled(
-    args: &RenderArgs,
-    mut spool: window::Spool,
-    values: &crate::values::Values,
-    io: &mut Io<'_>,
-) -> Result<ExitCode> {
+    let values = &lint::load_and_validate(&args.values, io)?;
+    let mut spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
     // The profile is read before the stream is indexed (which needs it), but its error comes
     // where a whole stream's does: after the stream's own errors.
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref());

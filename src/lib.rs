@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod checks;
 pub mod cli;
+pub mod driver;
 pub mod error;
 pub mod export;
 pub mod krm;

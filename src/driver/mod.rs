@@ -17,7 +17,7 @@
 //!    every document decides the profile's choice and its targets once for the whole stream (what
 //!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
 //!    with overlay rules, which rules each document's identifying fields take
-//!    ([`super::direct::Hint`]: pass 2 does not read them again).
+//!    ([`direct::Hint`]: pass 2 does not read them again).
 //! 3. The ConfigMap pass runs the pipeline on the ConfigMaps alone (with the chart's config
 //!    ConfigMap as context), to learn the hash of every ConfigMap the stream changes: the
 //!    `checksum/config` of a workload in any window follows it.
@@ -54,7 +54,6 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
 
 use crate::error::{Error, Result};
@@ -64,7 +63,7 @@ use crate::report::{Finding, Severity};
 use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
-use super::{Context, Outcome, Part};
+use crate::apply::{self, Context, Outcome, Part, direct};
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
@@ -118,14 +117,6 @@ pub struct Budget {
     pub window: usize,
 }
 
-/// Stdin, as read by [`read`].
-pub enum Input {
-    /// A stream up to `Budget::whole` bytes: the whole-stream path.
-    Whole(String),
-    /// A bigger one, spooled and indexed.
-    Spooled(Spool),
-}
-
 /// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
 /// lines and comments only), held as one: the index does not grow with empty documents.
 #[derive(Debug, Clone)]
@@ -143,96 +134,98 @@ struct Entry {
     config_map: bool,
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
     /// document's identifying fields (pass 2 does not read them again).
-    hint: Option<Option<super::direct::Hint>>,
+    hint: Option<Option<direct::Hint>>,
 }
 
-/// A temporary file, removed when dropped (and, where the platform allows, unlinked as soon as
-/// it is open, so that even a killed process leaves nothing behind).
-struct TempFile {
-    file: File,
-    path: Option<PathBuf>,
-    /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one per
-    /// document (a thousand small writes cost a millisecond and a half). [`TempFile::flush`]
-    /// empties it before the file is read.
-    pending: Vec<u8>,
+/// Where a spool keeps bytes: in memory for a stream up to the whole budget, else in an unnamed
+/// temporary file (the `tempfile` crate: the OS removes it even when the process is killed).
+enum Store {
+    Memory(Vec<u8>),
+    File {
+        file: File,
+        /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one
+        /// per document (a thousand small writes cost a millisecond and a half).
+        /// [`Store::flush`] empties it before the file is read.
+        pending: Vec<u8>,
+    },
 }
 
-/// The write buffer of a [`TempFile`].
+/// The write buffer of a file [`Store`].
 const TEMP_BUFFER: usize = 128 * 1024;
 
-impl TempFile {
-    fn new(purpose: &str) -> Result<TempFile> {
-        let dir = std::env::temp_dir();
-        let mut last = None;
-        for attempt in 0..100u32 {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos());
-            let name = format!(
-                "polyaxon-pr-{}-{nanos}-{attempt}.{purpose}",
-                std::process::id()
-            );
-            let path = dir.join(name);
-            match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => {
-                    let path = std::fs::remove_file(&path).err().map(|_| path);
-                    return Ok(TempFile {
-                        file,
-                        path,
-                        pending: Vec::new(),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(temp_error(&dir, &e)),
-            }
+impl Store {
+    /// A store in memory, or in a temporary file.
+    fn new(in_memory: bool) -> Result<Store> {
+        if in_memory {
+            return Ok(Store::Memory(Vec::new()));
         }
-        let e = last.unwrap_or_else(|| std::io::Error::other("no free name"));
-        Err(temp_error(&dir, &e))
+        let file = tempfile::tempfile().map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
+        Ok(Store::File {
+            file,
+            pending: Vec::new(),
+        })
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        if self.pending.len() + bytes.len() > TEMP_BUFFER {
-            self.flush()?;
+        let (file, pending) = match self {
+            Store::Memory(buf) => {
+                return crate::memory::fallibly(|| buf.try_reserve(bytes.len()))
+                    .map(|()| buf.extend_from_slice(bytes))
+                    .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}")));
+            }
+            Store::File { file, pending } => (file, pending),
+        };
+        if pending.len() + bytes.len() > TEMP_BUFFER {
+            flush_into(file, pending)?;
         }
         if bytes.len() >= TEMP_BUFFER {
-            return self
-                .file
+            return file
                 .write_all(bytes)
                 .map_err(|e| temp_error(&std::env::temp_dir(), &e));
         }
-        self.pending.extend_from_slice(bytes);
+        pending.extend_from_slice(bytes);
         Ok(())
     }
 
-    /// Write what is buffered; the file is complete after it.
+    /// Write what is buffered; the store is complete after it.
     fn flush(&mut self) -> Result<()> {
-        let result = self.file.write_all(&self.pending);
-        // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
-        self.pending.clear();
-        result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
+        match self {
+            Store::Memory(_) => Ok(()),
+            Store::File { file, pending } => flush_into(file, pending),
+        }
     }
 
-    /// Read `len` bytes at `start`, without moving the file's cursor (windows of pass 2 are read
+    /// Read `len` bytes at `start`, without moving a file's cursor (windows of pass 2 are read
     /// from several threads at once).
     fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut buf = vec![0; len];
-        read_exact_at(&self.file, &mut buf, start)
-            .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-        Ok(buf)
+        match self {
+            Store::Memory(buf) => {
+                let start = usize::try_from(start).unwrap_or(usize::MAX);
+                buf.get(start..start.saturating_add(len))
+                    .map(<[u8]>::to_vec)
+                    .ok_or_else(|| Error::input("internal: a read past the spooled stream"))
+            }
+            Store::File { file, pending } => {
+                debug_assert!(pending.is_empty(), "read before the flush");
+                let mut buf = vec![0; len];
+                read_exact_at(file, &mut buf, start)
+                    .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
+                Ok(buf)
+            }
+        }
     }
 
-    /// Copy the whole file to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
+    /// Copy the whole store to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
     /// goes 8 KiB at a time, and stdout's line buffering splits each of those in two writes:
     /// 1 ms more for a 1.8 MB output into a file).
     fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut file = &self.file;
+        let mut file = match self {
+            Store::Memory(buf) => return out.write_all(buf),
+            Store::File { file, pending } => {
+                debug_assert!(pending.is_empty(), "read before the flush");
+                file
+            }
+        };
         file.seek(SeekFrom::Start(0))?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
@@ -245,21 +238,23 @@ impl TempFile {
         }
     }
 
-    /// [`TempFile::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy.
+    /// [`Store::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy a
+    /// file.
     fn copy_to_stdout(&self, stdout: &mut std::io::StdoutLock<'_>) -> std::io::Result<()> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut file = &self.file;
+        let mut file = match self {
+            Store::Memory(buf) => return stdout.write_all(buf),
+            Store::File { file, .. } => file,
+        };
         file.seek(SeekFrom::Start(0))?;
         std::io::copy(&mut file, stdout).map(drop)
     }
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(path) = &self.path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
+fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
+    let result = file.write_all(pending);
+    // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
+    pending.clear();
+    result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
 }
 
 #[cfg(unix)]
@@ -291,7 +286,9 @@ fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
 
 /// A stream spooled to a temporary file, with its index.
 pub struct Spool {
-    file: TempFile,
+    file: Store,
+    /// The stream fits the whole budget: it and its output are held in memory.
+    in_memory: bool,
     docs: Vec<Entry>,
     /// The stream is only whitespace (it becomes [`emit::EMPTY_OUTPUT`]).
     blank: bool,
@@ -300,10 +297,10 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// Read stdin: whole when it fits in `budget.whole` bytes, else spooled and indexed for windows
-/// of `budget.window` bytes. Errors are those [`crate::stream::Stream::read`] and the UTF-8 check
-/// give a whole stream.
-pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
+/// Read stdin into a spool, cut into documents and indexed for windows of `budget.window`
+/// bytes: held in memory when it fits in `budget.whole` bytes, else in a temporary file. Errors
+/// are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
+pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     let Budget {
         whole,
         window: budget,
@@ -312,14 +309,11 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
     crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
-    if mem.len() <= whole {
-        return String::from_utf8(mem)
-            .map(Input::Whole)
-            .map_err(|e| not_utf8(e.utf8_error().valid_up_to()));
-    }
+    let in_memory = mem.len() <= whole;
     let mut reader = Reader {
         spool: Spool {
-            file: TempFile::new("stream")?,
+            file: Store::new(in_memory)?,
+            in_memory,
             docs: Vec::new(),
             blank: true,
             budget,
@@ -499,7 +493,7 @@ impl Reader {
         self.spool.file.write_all(bytes)
     }
 
-    fn finish(mut self) -> Result<Input> {
+    fn finish(mut self) -> Result<Spool> {
         // A last line without a newline may be a separator too.
         let tail = &self.buf[self.scan..];
         if self.scan > 0
@@ -521,7 +515,7 @@ impl Reader {
             return Err(Error::input(message));
         }
         self.spool.file.flush()?;
-        Ok(Input::Spooled(self.spool))
+        Ok(self.spool)
     }
 }
 
@@ -649,7 +643,7 @@ impl Spool {
     /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
     /// the first error is the one a sequential pass meets.
     ///
-    /// With `overlays`, each document's [`super::direct::Hint`] too.
+    /// With `overlays`, each document's [`direct::Hint`] too.
     pub fn index(
         &mut self,
         strict: bool,
@@ -667,7 +661,7 @@ impl Spool {
         let mut hints = Vec::new();
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
-        type Read = (bool, Vec<Role>, Option<super::direct::Hint>);
+        type Read = (bool, Vec<Role>, Option<direct::Hint>);
         // A window: whether it holds a Helm 3 header, and its documents.
         type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
         let read = |number: usize| -> Result<Window> {
@@ -691,7 +685,7 @@ impl Spool {
                                 .filter(|role| profile.is(*role, meta))
                                 .collect()
                         });
-                        let hint = overlays.and_then(|o| super::direct::hint(o, meta));
+                        let hint = overlays.and_then(|o| direct::hint(o, meta));
                         (meta.kind == "ConfigMap", roles, hint)
                     })
                 });
@@ -776,8 +770,8 @@ impl Spool {
         let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
         let windows = self.windows();
         let mut sum = Sum::default();
-        let mut output = TempFile::new("out")?;
-        let mut explained = TempFile::new("explain")?;
+        let mut output = Store::new(self.in_memory)?;
+        let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
         // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
@@ -819,7 +813,7 @@ impl Spool {
                                 patches: std::mem::take(&mut part.patches),
                                 findings: Vec::new(),
                             };
-                            text = super::explain(stream, &outcome)?;
+                            text = apply::explain(stream, &outcome)?;
                         }
                         Ok(Some((out, text)))
                     })();
@@ -925,10 +919,10 @@ impl Spool {
                 direct: false,
                 hints: &|_| None,
             };
-            if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
+            if let Ok(part) = apply::inject_part(&stream, values, profile, overlays, &ctx)
                 && !part.failed()
             {
-                let maps = super::own_config_maps(&part)?;
+                let maps = apply::own_config_maps(&part)?;
                 found.extend(maps.into_iter().map(|(i, n, h)| (layout.global(i), n, h)));
             }
             start = end;
@@ -967,7 +961,7 @@ impl Spool {
             direct: settings.direct,
             hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
         };
-        let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
+        let mut part = apply::inject_part(&stream, values, profile, overlays, &ctx)?;
         then(&stream, &layout, &mut part)?;
         Ok(part)
     }
@@ -1286,8 +1280,8 @@ pub struct Injected {
     /// The warnings to report.
     pub findings: Vec<Finding>,
     /// The output (`None`: the stream was blank, write [`emit::EMPTY_OUTPUT`]).
-    output: Option<TempFile>,
-    explained: TempFile,
+    output: Option<Store>,
+    explained: Store,
 }
 
 impl Injected {
@@ -1377,10 +1371,9 @@ mod tests {
             whole: budget,
             window: budget,
         };
-        match read(&mut stdin, budget)? {
-            Input::Spooled(spool) => Ok(spool),
-            Input::Whole(_) => panic!("{text:?} fits in {budget:?}"),
-        }
+        let spool = read(&mut stdin, budget)?;
+        assert!(!spool.in_memory, "{text:?} fits in {budget:?}");
+        Ok(spool)
     }
 
     proptest! {
@@ -1455,16 +1448,12 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_that_fits_is_read_whole() {
+    fn a_stream_that_fits_is_held_in_memory() {
         let budget = |whole| Budget { whole, window: 1 };
-        let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap() else {
-            panic!("spooled");
-        };
-        assert_eq!(text, "a: 1\n");
-        assert!(matches!(
-            read(&mut "a: 1\n".as_bytes(), budget(4)),
-            Ok(Input::Spooled(_))
-        ));
+        let spool = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap();
+        assert!(spool.in_memory);
+        assert_eq!(spool.file.read_at(0, 5).unwrap(), b"a: 1\n");
+        assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().in_memory);
     }
 
     #[test]
@@ -1510,9 +1499,8 @@ mod tests {
             whole: 22,
             window: 14,
         };
-        let Input::Spooled(spool) = read(&mut text.as_bytes(), budget).unwrap() else {
-            panic!("read whole");
-        };
+        let spool = read(&mut text.as_bytes(), budget).unwrap();
+        assert!(!spool.in_memory);
         assert_eq!(spool.windows(), vec![0..2, 2..3]);
     }
 }
