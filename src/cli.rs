@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use clap::builder::StyledStr;
 use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
+use crate::driver::View;
 use crate::error::{Error, Result};
 use crate::report::sink;
-use crate::stream::{self, Stream};
 
 mod gitops;
 mod lint;
@@ -307,7 +307,27 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
 /// in a temporary file, and processed a window at a time in memory proportional to the window.
 fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let values = &lint::load_and_validate(&args.values, io)?;
-    let mut spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
+    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
+    drive(args, values, spool, View::Stream, io)
+}
+
+/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout
+/// (Secret values masked), rendered by the driver a window at a time.
+fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
+    let values = &lint::load_and_validate(&args.values, io)?;
+    drive(args, values, spool, View::Diff, io)
+}
+
+/// Index the spooled stream, inject, report, and write what `view` makes of it. The stream is
+/// parsed whole (every document) for `--strict` and for the views other than the stream.
+pub(super) fn drive(
+    args: &RenderArgs,
+    values: &crate::values::Values,
+    mut spool: crate::driver::Spool,
+    view: View,
+    io: &mut Io<'_>,
+) -> Result<ExitCode> {
     // The profile is read before the stream is indexed (which needs it), but its error comes
     // where a whole stream's does: after the stream's own errors.
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref());
@@ -315,12 +335,15 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     // identifying fields take), but reported where a whole stream's are: after its errors.
     let loaded = read_overlays(args, values);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
-    spool.index(args.values.strict, profile.as_ref().ok(), rules)?;
-    helm3_advice(args, values, spool.helm3(), io)?;
+    let parse_all = args.values.strict || view != View::Stream;
+    spool.index(parse_all, profile.as_ref().ok(), rules)?;
+    if view == View::Stream {
+        helm3_advice(args, values, spool.helm3(), io)?;
+    }
     let profile = profile?;
     let overlays = report_overlays(args, loaded, io)?;
     let strict = args.values.strict;
-    let injected = match spool.inject(values, &profile, &overlays, strict, args.explain) {
+    let injected = match spool.inject(values, &profile, &overlays, strict, args.explain, view) {
         Ok(injected) => injected,
         Err(err) => {
             if let Error::Validation { findings, .. } = &err {
@@ -343,51 +366,6 @@ fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     };
     written.map_err(|e| Error::io("cannot write to stdout", e))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Plan, apply and check the injection; report warnings (and, on failure, every finding) to
-/// stderr; return the output stream.
-fn inject(
-    args: &RenderArgs,
-    stream: &Stream<'_>,
-    values: &crate::values::Values,
-    io: &mut Io<'_>,
-) -> Result<String> {
-    let profile = crate::profile::ChartProfile::load(args.profile.as_deref())?;
-    let overlays = load_overlays(args, values, io)?;
-    let strict = args.values.strict;
-    let outcome = match crate::apply::inject_with(stream, values, &profile, &overlays, strict) {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            if let Error::Validation { findings, .. } = &err {
-                report_findings(io, findings)?;
-            }
-            return Err(err);
-        }
-    };
-    report_findings(io, &outcome.findings)?;
-    if args.explain {
-        let text = crate::apply::explain(stream, &outcome)?;
-        io.stderr
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io("cannot write to stderr", e))?;
-    }
-    let output = stream::write(stream, &outcome.changed);
-    // Left to the process's exit, as the stream in [`post_render`].
-    if io.process_stdout {
-        std::mem::forget(outcome);
-    }
-    output
-}
-
-/// Read and check the `--overlays` files, reporting their findings; errors (or warnings with
-/// `--strict`) fail the run before anything is written.
-fn load_overlays(
-    args: &RenderArgs,
-    values: &crate::values::Values,
-    io: &mut Io<'_>,
-) -> Result<crate::overlay::Overlays> {
-    report_overlays(args, read_overlays(args, values), io)
 }
 
 /// The overlay files read, and their findings, not yet reported.
@@ -445,19 +423,6 @@ fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Resu
         writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     Ok(())
-}
-
-/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout.
-fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let text = read_stdin(io)?;
-    let stream = Stream::read(&text)?;
-    stream.parse_all()?;
-    let values = lint::load_and_validate(&args.values, io)?;
-    let output = inject(args, &stream, &values, io)?;
-    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
-    let (before, after) = stream::mask::secret_values(&text, &output)?;
-    write_out(io, crate::apply::unified_diff(&before, &after).as_bytes())?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Write the result to stdout in one piece (only once everything succeeded).

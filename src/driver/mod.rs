@@ -65,6 +65,9 @@ use crate::values::Values;
 
 use crate::apply::{self, Context, Outcome, Part, direct};
 
+mod view;
+pub use view::View;
+
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
 /// edits, per window in flight) while the time hardly does. Measured with the bench overlay
@@ -185,6 +188,16 @@ impl Store {
         }
         pending.extend_from_slice(bytes);
         Ok(())
+    }
+
+    /// Nothing was written (after [`Store::flush`]).
+    fn is_empty(&self) -> bool {
+        match self {
+            Store::Memory(buf) => buf.is_empty(),
+            Store::File { file, pending } => {
+                pending.is_empty() && file.metadata().map_or(true, |m| m.len() == 0)
+            }
+        }
     }
 
     /// Write what is buffered; the store is complete after it.
@@ -753,6 +766,7 @@ impl Spool {
         overlays: &Overlays,
         strict: bool,
         explain: bool,
+        view: View,
     ) -> Result<Injected> {
         let facts = self.facts.as_ref().ok_or_else(|| {
             Error::input("internal: the spooled stream was not indexed".to_string())
@@ -774,8 +788,12 @@ impl Spool {
         let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
-        // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
-        // the part failed; rendered even when an earlier window failed, and dropped below then).
+        // The overlay rules may edit a document's text directly, except where their operations
+        // must be listed (`--explain`) or exported.
+        let direct = !explain && view != View::Export;
+        // A window of pass 2, rendered: its part, then what the view writes of it and its
+        // `--explain` text (unless the part failed; rendered even when an earlier window failed,
+        // and dropped below then).
         let render = |number: usize| -> Result<(Part, Rendered)> {
             let window = &windows[number];
             let mut rendered = Ok(None);
@@ -791,32 +809,15 @@ impl Spool {
                     first: number == 0,
                     known: Some(&known),
                     sweep: &none,
-                    direct: !explain,
+                    direct,
                 },
                 |stream, layout, part| {
                     if part.failed() {
                         return Ok(());
                     }
-                    rendered = (|| {
-                        let own = |i: usize| window.contains(&layout.global(i));
-                        let out = emit::write_own(
-                            stream,
-                            &part.changed,
-                            std::mem::take(&mut part.direct),
-                            &own,
-                            threads == 1,
-                        )?;
-                        let mut text = String::new();
-                        if explain {
-                            let outcome = Outcome {
-                                changed: BTreeMap::new(),
-                                patches: std::mem::take(&mut part.patches),
-                                findings: Vec::new(),
-                            };
-                            text = apply::explain(stream, &outcome)?;
-                        }
-                        Ok(Some((out, text)))
-                    })();
+                    let own = |i: usize| window.contains(&layout.global(i));
+                    rendered =
+                        render_window(stream, &own, part, view, explain, threads == 1).map(Some);
                     Ok(())
                 },
             )?;
@@ -825,14 +826,23 @@ impl Spool {
         // Windows are independent once the stream-wide facts are known: a batch of them at a
         // time (one per core) is rendered in parallel and added up in stream order, so the
         // output, the findings and the first error reported are those of the sequential run.
+        let mut lines = (0, 0);
+        let mut hooks = Vec::new();
         in_order(windows.len(), threads, &render, |result| {
             let (part, rendered) = result?;
             if !sum.failed()
                 && !part.failed()
-                && let Some((out, text)) = rendered?
+                && let Some(window) = rendered?
             {
-                output.write_all(out.as_bytes())?;
-                explained.write_all(text.as_bytes())?;
+                match &window.diff {
+                    Some(diff) => {
+                        output.write_all(view::write_hunks(diff, lines.0, lines.1).as_bytes())?;
+                        lines = (lines.0 + diff.old_lines, lines.1 + diff.new_lines);
+                    }
+                    None => output.write_all(window.out.as_bytes())?,
+                }
+                explained.write_all(window.explain.as_bytes())?;
+                hooks.extend(window.hooks);
             }
             sum.add(part);
             Ok(())
@@ -861,7 +871,7 @@ impl Spool {
                         first: false,
                         known: Some(&known),
                         sweep: &sweep,
-                        direct: !explain,
+                        direct,
                     },
                     |_, _, _| Ok(()),
                 )?;
@@ -871,11 +881,28 @@ impl Spool {
         let findings = sum.judge(overlays, strict)?;
         output.flush()?;
         explained.flush()?;
+        let empty = output.is_empty();
+        let prefix = match view {
+            View::Stream => String::new(),
+            View::Diff if empty => String::new(),
+            View::Diff => view::DIFF_HEADER.to_string(),
+            View::Export => crate::export::head(self.documents(), &hooks, empty),
+        };
         Ok(Injected {
             findings,
-            output: if self.blank { None } else { Some(output) },
+            prefix,
+            output: if self.blank && view == View::Stream {
+                None
+            } else {
+                Some(output)
+            },
             explained,
         })
+    }
+
+    /// How many documents the stream holds (a run of empty ones counts each).
+    fn documents(&self) -> usize {
+        self.docs.iter().map(|d| d.chunks).sum()
     }
 
     /// The ConfigMap pass: every ConfigMap the stream changes, in stream order, by name and
@@ -967,9 +994,67 @@ impl Spool {
     }
 }
 
-/// A window's output and `--explain` text (none when its part failed), or the error writing
-/// them gave.
-type Rendered = Result<Option<(String, String)>>;
+/// What a window's view wrote (none when its part failed), or the error writing it gave.
+type Rendered = Result<Option<Window>>;
+
+/// A window rendered for its view: the text to write (the stream's documents, or patch items),
+/// or its diff; its `--explain` text; the hooks an export left out.
+struct Window {
+    out: String,
+    diff: Option<view::DiffPart>,
+    explain: String,
+    hooks: Vec<String>,
+}
+
+/// Render a window's own documents (`own`) for `view`, from its part.
+fn render_window(
+    stream: &Stream<'_>,
+    own: &dyn Fn(usize) -> bool,
+    part: &mut Part,
+    view: View,
+    explain: bool,
+    parallel: bool,
+) -> Result<Window> {
+    let outcome = Outcome {
+        changed: std::mem::take(&mut part.changed),
+        patches: std::mem::take(&mut part.patches),
+        findings: Vec::new(),
+    };
+    let mut window = Window {
+        out: String::new(),
+        diff: None,
+        explain: String::new(),
+        hooks: Vec::new(),
+    };
+    if explain {
+        window.explain = apply::explain(stream, &outcome)?;
+    }
+    if view == View::Export {
+        (window.out, window.hooks) = crate::export::patch_items(&outcome)?;
+        return Ok(window);
+    }
+    let out = emit::write_own(
+        stream,
+        &outcome.changed,
+        std::mem::take(&mut part.direct),
+        own,
+        parallel,
+    )?;
+    if view == View::Stream {
+        window.out = out;
+        return Ok(window);
+    }
+    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
+    let before: String = stream
+        .docs
+        .iter()
+        .filter(|d| own(d.index))
+        .map(|d| d.raw())
+        .collect();
+    let (before, after) = crate::stream::mask::secret_values(&before, &out)?;
+    window.diff = Some(view::diff_part(&before, &after));
+    Ok(window)
+}
 
 /// The per-pass settings of [`Spool::run_window`].
 struct Settings<'s> {
@@ -1279,6 +1364,8 @@ fn rank(misses: &[Miss]) -> (usize, usize) {
 pub struct Injected {
     /// The warnings to report.
     pub findings: Vec<Finding>,
+    /// What the view writes before the windows' output (a diff's or an export's header).
+    prefix: String,
     /// The output (`None`: the stream was blank, write [`emit::EMPTY_OUTPUT`]).
     output: Option<Store>,
     explained: Store,
@@ -1292,6 +1379,7 @@ impl Injected {
 
     /// Copy the output stream to `out`.
     pub fn output_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self.prefix.as_bytes())?;
         match &self.output {
             Some(file) => file.copy_to(out),
             None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
@@ -1303,6 +1391,7 @@ impl Injected {
     /// Helm's case) instead of a round trip through a buffer.
     pub fn output_to_stdout(&self) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
+        stdout.write_all(self.prefix.as_bytes())?;
         match &self.output {
             Some(file) => file.copy_to_stdout(&mut stdout)?,
             None => stdout.write_all(emit::EMPTY_OUTPUT.as_bytes())?,
