@@ -4,6 +4,11 @@
 //! stream, like the post-render.
 
 use std::fmt::Write as _;
+use std::ops::Range;
+
+use similar::{Algorithm, ChangeTag, DiffOp};
+
+use crate::stream::split;
 
 /// The driver's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,42 +44,77 @@ struct Hunk {
 }
 
 /// The hunks of `before` → `after` (one window's documents), with [`CONTEXT`] lines of context
-/// inside the window.
+/// inside the window. Each document is diffed against its own new text (the output keeps the
+/// documents in order, one for one): a line diff costs the product of the lines and the
+/// changes, so it is kept to the size of one document.
 pub fn diff_part(before: &str, after: &str) -> DiffPart {
-    let diff = similar::TextDiff::from_lines(before, after);
+    let old: Vec<&str> = before.split_inclusive('\n').collect();
+    let new: Vec<&str> = after.split_inclusive('\n').collect();
+    let (old_docs, new_docs) = (
+        line_ranges(before, old.len()),
+        line_ranges(after, new.len()),
+    );
+    let pairs: Vec<(Range<usize>, Range<usize>)> = match old_docs.len() == new_docs.len() {
+        true => old_docs.into_iter().zip(new_docs).collect(),
+        false => vec![(0..old.len(), 0..new.len())],
+    };
+    let mut ops = Vec::new();
+    for (o, n) in pairs {
+        if old[o.clone()] == new[n.clone()] {
+            if !o.is_empty() {
+                ops.push(DiffOp::Equal {
+                    old_index: o.start,
+                    new_index: n.start,
+                    len: o.len(),
+                });
+            }
+            continue;
+        }
+        ops.extend(similar::capture_diff(Algorithm::Myers, &old, o, &new, n));
+    }
     let mut hunks = Vec::new();
-    for group in diff.grouped_ops(CONTEXT) {
+    for group in similar::group_diff_ops(ops, CONTEXT) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
         };
-        let old = (first.old_range().start, last.old_range().end);
-        let new = (first.new_range().start, last.new_range().end);
+        let from = (first.old_range().start, first.new_range().start);
         let mut body = String::new();
         for op in &group {
-            for change in diff.iter_changes(op) {
+            for change in op.iter_changes(&old, &new) {
                 let sign = match change.tag() {
-                    similar::ChangeTag::Equal => ' ',
-                    similar::ChangeTag::Delete => '-',
-                    similar::ChangeTag::Insert => '+',
+                    ChangeTag::Equal => ' ',
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
                 };
+                let line = change.value();
                 body.push(sign);
-                body.push_str(change.value());
-                if change.missing_newline() {
+                body.push_str(line);
+                if !line.ends_with('\n') {
                     body.push_str("\n\\ No newline at end of file\n");
                 }
             }
         }
         hunks.push(Hunk {
-            old: (old.0, old.1 - old.0),
-            new: (new.0, new.1 - new.0),
+            old: (from.0, last.old_range().end - from.0),
+            new: (from.1, last.new_range().end - from.1),
             body,
         });
     }
     DiffPart {
         hunks,
-        old_lines: lines(before),
-        new_lines: lines(after),
+        old_lines: old.len(),
+        new_lines: new.len(),
     }
+}
+
+/// The line range of each document of `text` (of `total` lines).
+fn line_ranges(text: &str, total: usize) -> Vec<Range<usize>> {
+    let starts: Vec<usize> = split::split(text)
+        .iter()
+        .map(|c| c.first_line - 1)
+        .collect();
+    let ends = starts.iter().skip(1).copied().chain([total]);
+    starts.iter().zip(ends).map(|(&s, e)| s..e).collect()
 }
 
 /// `part`'s hunks as text, its lines numbered after `old_base` and `new_base` lines.
@@ -100,12 +140,6 @@ fn range(start: usize, len: usize) -> String {
         0 => format!("{start},0"),
         _ => format!("{},{len}", start + 1),
     }
-}
-
-/// Lines as a line diff counts them: a last line without a newline is one.
-fn lines(text: &str) -> usize {
-    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    breaks + usize::from(!text.is_empty() && !text.ends_with('\n'))
 }
 
 #[cfg(test)]
