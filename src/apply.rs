@@ -29,7 +29,7 @@ use crate::overlay::{self, Overlays, Tally};
 use crate::plan::{self, Plan, TaggedOp};
 use crate::podspec;
 use crate::profile::{ChartProfile, Choice};
-use crate::report::{Finding, Origin, Severity};
+use crate::report::{Finding, Origin};
 use crate::stream::{Stream, emit};
 use crate::values::Values;
 
@@ -45,52 +45,6 @@ pub struct Outcome {
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
     /// Warnings that did not fail the run.
     pub findings: Vec<Finding>,
-}
-
-/// Plan, apply and check. With `strict`, warnings fail the run too.
-pub fn inject(
-    stream: &Stream<'_>,
-    values: &Values,
-    profile: &ChartProfile,
-    strict: bool,
-) -> Result<Outcome> {
-    inject_with(stream, values, profile, &Overlays::default(), strict)
-}
-
-/// [`inject`], with the user's overlay rules applied after the built-in injection: their
-/// operations join the plan, so the output checks and `--explain` see them too.
-pub fn inject_with(
-    stream: &Stream<'_>,
-    values: &Values,
-    profile: &ChartProfile,
-    overlays: &Overlays,
-    strict: bool,
-) -> Result<Outcome> {
-    let Plan {
-        mut patches,
-        drafts,
-        findings: plan_findings,
-    } = plan::plan(stream, values, profile)?;
-    let drafts = overlay::extend_plan(stream, &mut patches, drafts, overlays)?;
-    let mut changed = changed_documents(stream, drafts, &mut patches)?;
-    recompute_checksums(stream, &mut changed, &mut patches, None)?;
-    let mut findings = plan_findings;
-    findings.extend(check_changed(stream, &changed)?);
-    let failing = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
-        .count();
-    if failing > 0 {
-        return Err(Error::Validation {
-            summary: format!("{failing} problem(s) in the patched output; nothing was written"),
-            findings,
-        });
-    }
-    Ok(Outcome {
-        changed,
-        patches,
-        findings,
-    })
 }
 
 /// The patched documents (`drafts`: the plan's and the overlays' working copies, their patches
@@ -304,8 +258,8 @@ pub(crate) struct Part {
     pub check_findings: Vec<Finding>,
 }
 
-/// [`inject_with`] on one window: every stage, with the whole stream's facts from `ctx`, and
-/// nothing judged (the driver fails the run once every window is in). An error is an input error
+/// Every stage on one window: the whole stream's facts come from `ctx`, and nothing is
+/// judged (the driver fails the run once every window is in). An error is an input error
 /// of the plan stage.
 pub(crate) fn inject_part(
     stream: &Stream<'_>,
@@ -315,7 +269,7 @@ pub(crate) fn inject_part(
     ctx: &Context<'_>,
 ) -> Result<Part> {
     let mut part = Part::default();
-    let staged = plan::plan_in(stream, values, profile, ctx.choice)?;
+    let staged = plan::plan(stream, values, profile, ctx.choice)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {
             let findings = std::mem::take(&mut plan.findings);
@@ -355,7 +309,7 @@ pub(crate) fn inject_part(
         }
         _ => Default::default(),
     };
-    let extended = overlay::extend_plan_window(
+    let extended = overlay::extend_plan(
         stream,
         &mut patches,
         drafts,
@@ -446,86 +400,14 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
     }
 }
 
-/// A unified diff of the stream before and after, for `polyaxon-pr diff`.
-pub fn unified_diff(before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header("rendered", "post-rendered")
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn checksums_follow_the_config_map() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(json!({"apiHost": "h"}));
-        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
-        let cm = emit::to_yaml(&outcome.changed[&0]).unwrap();
-        let api = &outcome.changed[&1];
-        assert_eq!(
-            api["metadata"]["annotations"]["checksum/config"],
-            sha256_hex(&cm)
-        );
-        assert_eq!(
-            api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
-            sha256_hex(&cm)
-        );
-        assert_eq!(
-            outcome.changed.len(),
-            2,
-            "documents without the annotation stay untouched"
-        );
-        let explained = explain(&stream, &outcome).unwrap();
-        assert!(explained.contains("<- checksum/config"), "{explained}");
-        assert!(
-            explained.contains("add /data/POLYAXON_API_HOST \"h\"  <- apiHost"),
-            "{explained}"
-        );
-    }
-
-    #[test]
-    fn no_op_patches_leave_documents_unchanged() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(json!({"adminViewEnabled": true}));
-        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
-        assert!(outcome.changed.is_empty());
-    }
-
-    #[test]
-    fn chart_defects_warn_and_fail_with_strict() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(
-            json!({"persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o"}}}}),
-        );
-        let profile = ChartProfile::builtin().unwrap();
-        let outcome = inject(&stream, &values, &profile, false).unwrap();
-        assert!(
-            outcome
-                .findings
-                .iter()
-                .any(|f| f.severity == Severity::Warning && f.message.contains("`DUP`"))
-        );
-        let err = inject(&stream, &values, &profile, true).unwrap_err();
-        assert_eq!(err.exit_code(), 1);
-    }
-
-    #[test]
     fn secrets_are_masked_in_explanations() {
         let op = podspec::add("/data/k", json!("c2VjcmV0"));
         assert_eq!(describe_op(&op, true), "add /data/k <masked>");
-    }
-
-    #[test]
-    fn diff_is_unified() {
-        let d = unified_diff("a\nb\n", "a\nc\n");
-        assert!(d.contains("-b\n+c\n"), "{d}");
     }
 }

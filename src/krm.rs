@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use crate::apply;
+use crate::driver::View;
 use crate::error::{Error, Result};
 use crate::profile::ChartProfile;
 use crate::report::{Finding, Origin, Severity};
@@ -158,36 +158,55 @@ fn inject_items(
     };
     let count = items.len();
     let mut text = String::new();
+    // Each item is dropped once written: the package is held once, as text.
     for item in std::mem::take(items) {
         text.push_str("---\n");
         text.push_str(&emit::to_yaml(&item)?);
     }
-    let mut stream = Stream::read(&text)?;
-    stream.parse_all()?;
-    if stream.docs.len() != count {
+    // The items as the stream the post-renderer reads, through the same driver.
+    let injected = crate::driver::read(&mut text.as_bytes(), crate::driver::window_bytes()?)
+        .and_then(|mut spool| {
+            spool.index(true, Some(profile), Some(overlays))?;
+            spool.inject(values, profile, overlays, strict, true, View::Stream)
+        });
+    let injected = match injected {
+        Ok(injected) => injected,
+        Err(err) => {
+            // The list is written with its results even so: its items as they came.
+            *items = read_items(&text)?;
+            return Err(err);
+        }
+    };
+    let mut output = Vec::new();
+    let mut explained = Vec::new();
+    injected
+        .output_to(&mut output)
+        .and_then(|()| injected.explain_to(&mut explained))
+        .map_err(|e| Error::io("cannot hold the injected items", e))?;
+    let output = String::from_utf8(output)
+        .map_err(|e| Error::input(format!("internal: the injected items are not UTF-8: {e}")))?;
+    *items = read_items(&output)?;
+    if items.len() != count {
         return Err(Error::input(format!(
             "the ResourceList's {count} items read back as {} documents",
-            stream.docs.len()
+            items.len()
         )));
     }
-    let injected = apply::inject_with(&stream, values, profile, overlays, strict)
-        .and_then(|outcome| Ok((apply::explain(&stream, &outcome)?, outcome)));
-    let (mut changed, result) = match injected {
-        Ok((explained, outcome)) => (outcome.changed, Ok((outcome.findings, explained))),
-        // The list is written with its results even so: its items as they came.
-        Err(err) => (Default::default(), Err(err)),
-    };
-    *items = stream
-        .docs
-        .iter_mut()
-        .map(|doc| {
-            changed
-                .remove(&doc.index)
-                .or_else(|| doc.take_value())
-                .unwrap_or(Value::Null)
-        })
-        .collect();
-    result
+    Ok((
+        injected.findings,
+        String::from_utf8_lossy(&explained).into_owned(),
+    ))
+}
+
+/// The documents of a stream of items, as values.
+fn read_items(text: &str) -> Result<Vec<Value>> {
+    let mut stream = Stream::read(text)?;
+    let mut items = Vec::with_capacity(stream.docs.len());
+    for doc in stream.docs.iter_mut() {
+        doc.value()?;
+        items.push(doc.take_value().unwrap_or(Value::Null));
+    }
+    Ok(items)
 }
 
 /// `results`: one entry per finding, in the shape kustomize and kpt read.

@@ -1405,6 +1405,80 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    const MINI: &str = include_str!("../plan/testdata/mini-polyaxon.yaml");
+
+    /// `text` post-rendered with `values` through the driver: its findings and output, or the
+    /// error that failed the run.
+    fn post_render(
+        text: &str,
+        values: serde_json::Value,
+        strict: bool,
+    ) -> Result<(Vec<Finding>, String, String)> {
+        let budget = Budget {
+            whole: usize::MAX,
+            window: WINDOW_BYTES,
+        };
+        let mut spool = read(&mut text.as_bytes(), budget)?;
+        let profile = ChartProfile::builtin()?;
+        let overlays = Overlays::default();
+        spool.index(false, Some(&profile), Some(&overlays))?;
+        let values = Values::from_json(values);
+        let injected = spool.inject(&values, &profile, &overlays, strict, true, View::Stream)?;
+        let (mut output, mut explained) = (Vec::new(), Vec::new());
+        injected.output_to(&mut output).unwrap();
+        injected.explain_to(&mut explained).unwrap();
+        let text = |bytes| String::from_utf8(bytes).unwrap();
+        Ok((injected.findings, text(output), text(explained)))
+    }
+
+    #[test]
+    fn checksums_follow_the_config_map() {
+        let (_, output, explained) =
+            post_render(MINI, serde_json::json!({"apiHost": "h"}), false).unwrap();
+        let stream = Stream::read(&output).unwrap();
+        let cm = emit::to_yaml(stream.docs[0].value().unwrap().unwrap()).unwrap();
+        let api = stream.docs[1].value().unwrap().unwrap();
+        let hash = apply::sha256_hex(&cm);
+        assert_eq!(api["metadata"]["annotations"]["checksum/config"], hash);
+        assert_eq!(
+            api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
+            hash
+        );
+        let original = Stream::read(MINI).unwrap();
+        let changed = (0..stream.docs.len())
+            .filter(|&i| stream.docs[i].raw() != original.docs[i].raw())
+            .count();
+        assert_eq!(
+            changed, 2,
+            "documents without the annotation stay untouched"
+        );
+        assert!(explained.contains("<- checksum/config"), "{explained}");
+        assert!(
+            explained.contains("add /data/POLYAXON_API_HOST \"h\"  <- apiHost"),
+            "{explained}"
+        );
+    }
+
+    #[test]
+    fn no_op_patches_leave_documents_unchanged() {
+        let (_, output, _) =
+            post_render(MINI, serde_json::json!({"adminViewEnabled": true}), false).unwrap();
+        assert_eq!(output, MINI);
+    }
+
+    #[test]
+    fn chart_defects_warn_and_fail_with_strict() {
+        let values = serde_json::json!({"persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o"}}}});
+        let (findings, _, _) = post_render(MINI, values.clone(), false).unwrap();
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.message.contains("`DUP`"))
+        );
+        let err = post_render(MINI, values, true).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+    }
+
     /// Lines that make the splitter's decisions: separators (with comments, spaces, CR), lines
     /// that only look like one, content, comments, block scalars, `...`.
     fn line() -> impl Strategy<Value = &'static str> {
