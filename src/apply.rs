@@ -17,7 +17,7 @@ pub use direct::{Compared, compare as compare_direct_edits};
 
 use crate::podspec::At;
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -101,91 +101,117 @@ fn recompute_checksums(
         Some(known) => known.to_vec(),
         None => changed_config_maps(changed)?,
     };
-    for (name, hash) in &config_maps {
-        for doc in &stream.docs {
-            let Some(meta) = doc.meta_ref()? else {
-                continue;
-            };
-            if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
-                continue;
-            }
-            let ops = match changed.get(&doc.index) {
-                Some(v) => checksum_ops(v, name, hash),
-                // A workload whose text cannot name the ConfigMap is not parsed.
-                None if !doc.may_hold(name) => continue,
-                None => doc
-                    .value()?
-                    .map_or_else(Vec::new, |v| checksum_ops(v, name, hash)),
-            };
-            if ops.is_empty() {
-                continue;
-            }
-            let value = match changed.entry(doc.index) {
-                Entry::Occupied(entry) => entry.into_mut(),
-                Entry::Vacant(entry) => entry.insert(doc.value()?.cloned().unwrap_or_default()),
-            };
-            json_patch::patch(value, &ops)
-                .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
-            let tagged = ops.into_iter().map(|op| TaggedOp {
-                op,
-                parameter: CHECKSUM_CONFIG.to_string(),
-            });
-            patches.entry(doc.index).or_default().extend(tagged);
+    if config_maps.is_empty() {
+        return Ok(());
+    }
+    // Each workload is read once, whatever the number of ConfigMaps that changed (many
+    // releases in one stream change one each).
+    let order: HashMap<&str, usize> = config_maps
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i))
+        .collect();
+    for doc in &stream.docs {
+        let Some(meta) = doc.meta_ref()? else {
+            continue;
+        };
+        if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
+            continue;
         }
+        let ops = match changed.get(&doc.index) {
+            Some(v) => checksum_ops(v, &config_maps, &order),
+            // A workload whose text names no ConfigMap is not parsed.
+            None if !doc.may_hold("configMap") => continue,
+            None => doc
+                .value()?
+                .map_or_else(Vec::new, |v| checksum_ops(v, &config_maps, &order)),
+        };
+        if ops.is_empty() {
+            continue;
+        }
+        let value = match changed.entry(doc.index) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(doc.value()?.cloned().unwrap_or_default()),
+        };
+        json_patch::patch(value, &ops)
+            .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
+        let tagged = ops.into_iter().map(|op| TaggedOp {
+            op,
+            parameter: CHECKSUM_CONFIG.to_string(),
+        });
+        patches.entry(doc.index).or_default().extend(tagged);
     }
     Ok(())
 }
 
-/// The operations that point a workload's `checksum/config` annotations at the new hash, if the
-/// workload references the ConfigMap `name`.
-fn checksum_ops(doc: &Value, name: &str, hash: &str) -> Vec<json_patch::PatchOperation> {
+/// The operations that point a workload's `checksum/config` annotations at the new hash of each
+/// changed ConfigMap (`config_maps`, in stream order; `order` finds one by name) its pods
+/// reference: one after the other in that order, as each would set them.
+fn checksum_ops(
+    doc: &Value,
+    config_maps: &[(String, String)],
+    order: &HashMap<&str, usize>,
+) -> Vec<json_patch::PatchOperation> {
     let mut ops = Vec::new();
     for spec in podspec::pod_specs(doc) {
         let Some(pod) = doc.at(&spec.pointer) else {
             continue;
         };
-        if !references_config_map(pod, name) {
-            continue;
-        }
+        let mut referenced: Vec<usize> = config_map_names(pod)
+            .filter_map(|name| order.get(name).copied())
+            .collect();
+        referenced.sort_unstable();
+        referenced.dedup();
         let template = spec.pointer.strip_suffix("/spec").unwrap_or(&spec.pointer);
-        for object in [spec.object.as_str(), template] {
-            let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
-            match doc.at(&pointer) {
-                Some(existing) if existing != &json!(hash) => {
-                    ops.push(podspec::replace(&pointer, json!(hash)))
+        let mut current: BTreeMap<String, Value> = BTreeMap::new();
+        for i in referenced {
+            let hash = json!(config_maps[i].1);
+            for object in [spec.object.as_str(), template] {
+                let pointer =
+                    podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
+                let existing = current
+                    .get(&pointer)
+                    .cloned()
+                    .or_else(|| doc.at(&pointer).cloned());
+                match existing {
+                    Some(existing) if existing != hash => {
+                        ops.push(podspec::replace(&pointer, hash.clone()));
+                        current.insert(pointer, hash.clone());
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }
-    ops.dedup_by(|a, b| a.path() == b.path());
+    ops.dedup_by(|a, b| a.path() == b.path() && a == b);
     ops
 }
 
-fn references_config_map(pod: &Value, name: &str) -> bool {
-    let is = |v: Option<&Value>| v.and_then(Value::as_str) == Some(name);
+/// The names of the ConfigMaps a pod spec references: `envFrom`, `configMapKeyRef` (containers
+/// and init containers) and `configMap` volumes.
+fn config_map_names(pod: &Value) -> impl Iterator<Item = &str> {
     let containers = ["containers", "initContainers"]
-        .iter()
-        .filter_map(|list| pod.get(*list).and_then(Value::as_array))
+        .into_iter()
+        .filter_map(|list| pod.get(list).and_then(Value::as_array))
         .flatten();
-    let in_containers = containers.into_iter().any(|c| {
+    let from_containers = containers.flat_map(|c| {
         let from = c
             .get("envFrom")
             .and_then(Value::as_array)
             .into_iter()
             .flatten();
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
-        from.into_iter().any(|f| is(f.at("/configMapRef/name")))
-            || env
-                .into_iter()
-                .any(|e| is(e.at("/valueFrom/configMapKeyRef/name")))
+        from.filter_map(|f| f.at("/configMapRef/name"))
+            .chain(env.filter_map(|e| e.at("/valueFrom/configMapKeyRef/name")))
     });
     let volumes = pod
         .get("volumes")
         .and_then(Value::as_array)
         .into_iter()
         .flatten();
-    in_containers || volumes.into_iter().any(|v| is(v.at("/configMap/name")))
+    from_containers
+        .chain(volumes.filter_map(|v| v.at("/configMap/name")))
+        .filter_map(Value::as_str)
 }
 
 /// sha256 as lowercase hex.

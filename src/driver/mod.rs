@@ -49,7 +49,7 @@
 //! window by window (one run lists them parameter by parameter). A custom profile whose
 //! config-ConfigMap role matches many documents makes every window hold them all.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
@@ -67,6 +67,9 @@ use crate::apply::{self, Context, Outcome, Part, direct};
 
 mod view;
 pub use view::View;
+
+/// The label Helm charts give every object of a release (chart 0.4.2 does).
+const RELEASE_LABEL: &str = "release";
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
@@ -135,6 +138,9 @@ struct Entry {
     chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
+    /// Set by pass 1 for a document with metadata: its Helm release (the `release` label, as an
+    /// id), which chooses the chart ConfigMaps it takes as context.
+    release: Option<Option<u32>>,
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
     /// document's identifying fields (pass 2 does not read them again).
     hint: Option<Option<direct::Hint>>,
@@ -461,25 +467,15 @@ impl Reader {
         };
         let index = self.chunks;
         self.chunks += 1;
-        if self.dash.is_none() || self.size.is_none() {
-            let body = dashes(text)
-                && split::split(text)
-                    .first()
-                    .is_some_and(|c| text[c.body.clone()].starts_with("---"));
-            if (body && self.dash.is_none())
-                || (bytes.len() > MAX_DOCUMENT_BYTES && self.size.is_none())
-            {
-                // The message exactly as a whole stream gives it: read this document at its
-                // place (index and line) behind empty placeholders.
-                let message = placed(index, first_line, text)
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                if body {
-                    self.dash.get_or_insert(message);
-                } else {
-                    self.size.get_or_insert(message);
-                }
+        if (self.dash.is_none() && dashes(text))
+            || (self.size.is_none() && bytes.len() > MAX_DOCUMENT_BYTES)
+        {
+            let (dash, size) = crate::stream::chunk_errors(text, index, first_line);
+            if self.dash.is_none() {
+                self.dash = dash.map(|e| e.to_string());
+            }
+            if self.size.is_none() {
+                self.size = size.map(|e| e.to_string());
             }
         }
         self.spool.blank &= text.trim().is_empty();
@@ -499,6 +495,7 @@ impl Reader {
                 number: index,
                 chunks: 1,
                 config_map: false,
+                release: None,
                 hint: None,
             }),
         }
@@ -548,20 +545,6 @@ fn dashes(text: &str) -> bool {
     (opening.starts_with("---") && !split::is_separator(opening))
         || rest.starts_with("---")
         || rest.contains("\n---")
-}
-
-/// `text` (one chunk) read as document `index` starting at stream line `first_line`, behind
-/// empty placeholder documents: what [`Stream::read`] says about it in the whole stream. Only
-/// for error messages: it costs a line per line before it.
-fn placed(index: usize, first_line: usize, text: &str) -> Result<()> {
-    let mut padded = String::new();
-    if index > 0 {
-        // Chunk 0 takes the surplus lines, each later placeholder one separator line.
-        padded.push_str(&"\n".repeat((first_line - 1).saturating_sub(index - 1).max(1)));
-        padded.push_str(&"---\n".repeat(index - 1));
-    }
-    padded.push_str(text);
-    Stream::read(&padded).map(|_| ())
 }
 
 /// What pass 1 learns about the whole stream.
@@ -672,9 +655,11 @@ impl Spool {
         let windows = self.windows();
         let mut config_maps = Vec::new();
         let mut hints = Vec::new();
+        let mut releases: HashMap<String, u32> = HashMap::new();
+        let mut labelled = Vec::new();
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
-        type Read = (bool, Vec<Role>, Option<direct::Hint>);
+        type Read = (bool, Vec<Role>, Option<direct::Hint>, Option<String>);
         // A window: whether it holds a Helm 3 header, and its documents.
         type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
         let read = |number: usize| -> Result<Window> {
@@ -699,7 +684,8 @@ impl Spool {
                                 .collect()
                         });
                         let hint = overlays.and_then(|o| direct::hint(o, meta));
-                        (meta.kind == "ConfigMap", roles, hint)
+                        let release = meta.labels.get(RELEASE_LABEL).cloned();
+                        (meta.kind == "ConfigMap", roles, hint, release)
                     })
                 });
                 let failed = found.is_err();
@@ -722,10 +708,13 @@ impl Spool {
                         break;
                     }
                     match found {
-                        Ok(Some((config_map, roles, hint))) => {
+                        Ok(Some((config_map, roles, hint, release))) => {
                             if config_map {
                                 config_maps.push(index);
                             }
+                            let next = u32::try_from(releases.len()).unwrap_or(u32::MAX);
+                            let id = release.map(|name| *releases.entry(name).or_insert(next));
+                            labelled.push((index, id));
                             if overlays.is_some() {
                                 hints.push((index, hint));
                             }
@@ -746,8 +735,40 @@ impl Spool {
         for (index, hint) in hints {
             self.docs[index].hint = Some(hint);
         }
+        for (index, release) in labelled {
+            self.docs[index].release = Some(release);
+        }
         self.facts = Some(facts);
         Ok(())
+    }
+
+    /// The chart ConfigMaps the documents `own` need beside them (the plan reads a workload's
+    /// ConfigMap): those of their Helm releases (the `release` label), so that a window of one
+    /// release holds one ConfigMap however many releases the stream holds; every one of them
+    /// when a document has no release label.
+    fn context(&self, facts: &Facts, own: &mut dyn Iterator<Item = usize>) -> Vec<usize> {
+        let config_maps = facts.targets.of(Role::ConfigMap);
+        if config_maps.len() < 2 {
+            return config_maps.to_vec();
+        }
+        let mut releases = BTreeSet::new();
+        for index in own {
+            match self.docs.get(index).and_then(|d| d.release) {
+                None => {}
+                Some(None) => return config_maps.to_vec(),
+                Some(Some(release)) => {
+                    releases.insert(release);
+                }
+            }
+        }
+        config_maps
+            .iter()
+            .copied()
+            .filter(|&cm| match self.docs[cm].release {
+                Some(Some(release)) => releases.contains(&release),
+                _ => true,
+            })
+            .collect()
     }
 
     /// Helm 3 sent the stream (known after [`Spool::index`]).
@@ -776,10 +797,11 @@ impl Spool {
         }
         // What `profile::choose` decides on a whole stream.
         let generic = facts.targets.roles.values().all(Vec::is_empty);
-        let context: Vec<usize> = if generic {
-            Vec::new()
-        } else {
-            facts.targets.of(Role::ConfigMap).to_vec()
+        let context = |own: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+            match generic {
+                true => Vec::new(),
+                false => self.context(facts, own),
+            }
         };
         let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
         let windows = self.windows();
@@ -799,7 +821,7 @@ impl Spool {
             let mut rendered = Ok(None);
             let part = self.run_window(
                 window,
-                &context,
+                &context(&mut window.clone()),
                 values,
                 profile,
                 overlays,
@@ -861,7 +883,7 @@ impl Spool {
             for window in &windows {
                 let part = self.run_window(
                     window,
-                    &context,
+                    &context(&mut window.clone()),
                     values,
                     profile,
                     overlays,
@@ -916,7 +938,7 @@ impl Spool {
         overlays: &Overlays,
         facts: &Facts,
         generic: bool,
-        context: &[usize],
+        context: &dyn Fn(&mut dyn Iterator<Item = usize>) -> Vec<usize>,
     ) -> Result<Vec<(String, String)>> {
         let maps: Vec<usize> = (0..self.docs.len())
             .filter(|&i| self.docs[i].config_map)
@@ -933,7 +955,11 @@ impl Spool {
                 end += 1;
             }
             let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
-            let held: BTreeSet<usize> = own.iter().chain(context).copied().collect();
+            let held: BTreeSet<usize> = own
+                .iter()
+                .copied()
+                .chain(context(&mut own.iter().copied()))
+                .collect();
             let (text, layout) = self.load(held.into_iter().collect())?;
             let stream = self.open(&text, &layout)?;
             let choice = restrict(generic, &facts.targets, &layout);

@@ -177,6 +177,32 @@ impl<'a> Document<'a> {
         annotation.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
+    /// Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
+    /// parser would take it as one document when it opens a chunk, so it is refused.
+    fn separator_error(&self) -> Option<Error> {
+        self.body().starts_with("---").then(|| {
+            Error::input(format!(
+                "stream line {}: {}: `---` followed by content on the same line; Kubernetes \
+                 rejects this: put `---` on a line of its own and the content on the next line",
+                self.chunk.body_line,
+                self.error_source()
+            ))
+        })
+    }
+
+    /// A document over [`MAX_DOCUMENT_BYTES`].
+    fn size_error(&self) -> Option<Error> {
+        (self.chunk.span.len() > MAX_DOCUMENT_BYTES).then(|| {
+            Error::input(format!(
+                "stream line {}: document of {} bytes exceeds the limit of {} bytes; split it \
+                 or check that the input is really a manifest stream",
+                self.chunk.first_line,
+                self.chunk.span.len(),
+                MAX_DOCUMENT_BYTES
+            ))
+        })
+    }
+
     /// A chunk with no YAML content (comments only, or empty).
     pub fn is_empty(&self) -> bool {
         self.chunk.body.is_empty()
@@ -277,6 +303,35 @@ impl<'a> Document<'a> {
     }
 }
 
+/// One chunk of a stream read on its own (`text`, a document or a run of empty ones), as
+/// document `number` starting at stream line `first_line`: what [`Stream::read`] refuses in it,
+/// with the message it gives in the whole stream (content on a `---` line first, then size).
+pub fn chunk_errors(
+    text: &str,
+    number: usize,
+    first_line: usize,
+) -> (Option<Error>, Option<Error>) {
+    let mut separator = None;
+    let mut size = None;
+    for (i, mut chunk) in split::split(text).into_iter().enumerate() {
+        chunk.body_line += first_line - 1;
+        chunk.first_line += first_line - 1;
+        let doc = Document {
+            index: number + i,
+            number: number + i,
+            text,
+            chunk,
+            parsed: OnceLock::new(),
+            tree: OnceLock::new(),
+            scanned: OnceLock::new(),
+            read_meta: OnceLock::new(),
+        };
+        separator = separator.or_else(|| doc.separator_error());
+        size = size.or_else(|| doc.size_error());
+    }
+    (separator, size)
+}
+
 impl<'a> Stream<'a> {
     /// Split `text` into documents. Nothing is parsed yet.
     pub fn read(text: &'a str) -> Result<Stream<'a>> {
@@ -294,27 +349,11 @@ impl<'a> Stream<'a> {
                 read_meta: OnceLock::new(),
             })
             .collect();
-        // Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
-        // parser would take it as one document when it opens a chunk, so refuse it here.
-        if let Some(doc) = docs.iter().find(|d| d.body().starts_with("---")) {
-            return Err(Error::input(format!(
-                "stream line {}: {}: `---` followed by content on the same line; Kubernetes \
-                 rejects this: put `---` on a line of its own and the content on the next line",
-                doc.chunk.body_line,
-                doc.error_source()
-            )));
+        if let Some(err) = docs.iter().find_map(Document::separator_error) {
+            return Err(err);
         }
-        if let Some(doc) = docs
-            .iter()
-            .find(|d| d.chunk.span.len() > MAX_DOCUMENT_BYTES)
-        {
-            return Err(Error::input(format!(
-                "stream line {}: document of {} bytes exceeds the limit of {} bytes; split it \
-                 or check that the input is really a manifest stream",
-                doc.chunk.first_line,
-                doc.chunk.span.len(),
-                MAX_DOCUMENT_BYTES
-            )));
+        if let Some(err) = docs.iter().find_map(Document::size_error) {
+            return Err(err);
         }
         Ok(Stream { text, docs })
     }
