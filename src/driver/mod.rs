@@ -556,6 +556,9 @@ struct Facts {
     meta_error: Option<Error>,
     /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::form`]).
     helm3: bool,
+    /// A stream of one window: what the line scanner read of each document's identifying
+    /// fields (by index), which the window takes instead of scanning them again.
+    scans: Vec<(usize, Option<crate::stream::Meta>)>,
 }
 
 impl Spool {
@@ -627,6 +630,14 @@ impl Spool {
                 continue;
             };
             doc.number = entry.number;
+            if let Some((_, meta)) = self.facts.as_ref().and_then(|f| {
+                f.scans
+                    .binary_search_by_key(&index, |(i, _)| *i)
+                    .ok()
+                    .map(|at| &f.scans[at])
+            }) {
+                doc.seed_scan(meta.clone());
+            }
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
             doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;
@@ -651,6 +662,7 @@ impl Spool {
             targets: Targets::default(),
             meta_error: None,
             helm3: false,
+            scans: Vec::new(),
         };
         let windows = self.windows();
         let mut config_maps = Vec::new();
@@ -660,8 +672,13 @@ impl Spool {
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
         type Read = (bool, Vec<Role>, Option<direct::Hint>, Option<String>);
-        // A window: whether it holds a Helm 3 header, and its documents.
-        type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
+        let single = windows.len() == 1;
+        // A window: whether it holds a Helm 3 header, its documents, and (one window) their scans.
+        type Window = (
+            bool,
+            Vec<(usize, Result<Option<Read>>)>,
+            Vec<(usize, Option<crate::stream::Meta>)>,
+        );
         let read = |number: usize| -> Result<Window> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
@@ -694,15 +711,23 @@ impl Spool {
                     break;
                 }
             }
-            Ok((helm3, docs))
+            let scans = match single {
+                true => window
+                    .clone()
+                    .filter_map(|i| Some((i, stream.docs.get(layout.local(i)?)?.scan())))
+                    .collect(),
+                false => Vec::new(),
+            };
+            Ok((helm3, docs, scans))
         };
         in_order(
             windows.len(),
             parallel_windows(windows.len()),
             &read,
             |read| {
-                let (helm3, docs) = read?;
+                let (helm3, docs, scans) = read?;
                 facts.helm3 |= helm3;
+                facts.scans = scans;
                 for (index, found) in docs {
                     if facts.meta_error.is_some() {
                         break;
@@ -803,16 +828,24 @@ impl Spool {
                 false => self.context(facts, own),
             }
         };
-        let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
         let windows = self.windows();
+        // The overlay rules may edit a document's text directly, except where their operations
+        // must be listed (`--explain`) or exported.
+        let direct = !explain && view != View::Export;
+        // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
+        // every window (and for the direct edits, which leave those workloads alone). One window
+        // holds them all: it finds them itself, unless direct edits need them first.
+        let known = match windows.len() == 1 && !(direct && direct::applies(overlays)) {
+            true => None,
+            false => {
+                Some(self.config_map_pass(values, profile, overlays, facts, generic, &context)?)
+            }
+        };
         let mut sum = Sum::default();
         let mut output = Store::new(self.in_memory)?;
         let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
-        // The overlay rules may edit a document's text directly, except where their operations
-        // must be listed (`--explain`) or exported.
-        let direct = !explain && view != View::Export;
         // A window of pass 2, rendered: its part, then what the view writes of it and its
         // `--explain` text (unless the part failed; rendered even when an earlier window failed,
         // and dropped below then).
@@ -829,7 +862,7 @@ impl Spool {
                 generic,
                 &Settings {
                     first: number == 0,
-                    known: Some(&known),
+                    known: known.as_deref(),
                     sweep: &none,
                     direct,
                 },
@@ -891,7 +924,7 @@ impl Spool {
                     generic,
                     &Settings {
                         first: false,
-                        known: Some(&known),
+                        known: known.as_deref(),
                         sweep: &sweep,
                         direct,
                     },

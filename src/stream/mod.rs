@@ -293,6 +293,18 @@ impl<'a> Document<'a> {
         Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
+    /// What the line scanner reads of the identifying fields (`None` where it cannot), for
+    /// another [`Stream`] of the same text ([`Document::seed_scan`]).
+    pub(crate) fn scan(&self) -> Option<Meta> {
+        self.scanned().cloned()
+    }
+
+    /// Take what [`Document::scan`] read of this same document in another [`Stream`] of its
+    /// text, instead of scanning it again.
+    pub(crate) fn seed_scan(&self, meta: Option<Meta>) {
+        let _ = self.scanned.set(meta);
+    }
+
     fn scanned(&self) -> Option<&Meta> {
         if self.is_empty() {
             return None;
