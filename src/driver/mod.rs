@@ -1,60 +1,50 @@
-//! A big stream (over 256 KiB), post-rendered in memory proportional to the window (64 KiB of
-//! whole documents by default, one window per core) plus a small index of the documents, not to
-//! the stream.
+//! The one way through: every stream, whatever its size, is read into a spool, cut into
+//! *windows* of whole documents (64 KiB by default; a chart's usual stream is one window), and
+//! processed a window at a time by the one pipeline (`apply::inject_part`: plan,
+//! overlays, changed documents, checksums, output checks), in memory proportional to the window
+//! plus a small index of the documents. What is written of the windows is a [`View`]: the
+//! post-rendered stream, a unified diff (`diff`), or kustomize patches (`export`); `krm` reads
+//! its items back from the stream view.
 //!
-//! Design (issue 7, "a 100 MB stream is processed in memory proportional to the largest
-//! document"): the existing pipeline ([`super::inject_part`]: plan, overlays, changed documents,
-//! checksums, checks, minimal-edit writer) runs unchanged on *windows* of whole documents, with
-//! the facts that span the stream gathered first:
-//!
-//! 1. [`read`] takes stdin. A stream up to [`WHOLE_BYTES`] is returned whole and takes today's path,
-//!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
-//!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
-//!    document's offset, length, first line and number (a run of empty documents is one entry),
-//!    and is checked as [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with
-//!    content, the document size limit), with the same messages.
-//! 2. Pass 1 ([`Spool::index`]) reads the spool window by window, on every core: the metadata of
-//!    every document decides the profile's choice and its targets once for the whole stream (what
-//!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
-//!    with overlay rules, which rules each document's identifying fields take
-//!    ([`direct::Hint`]: pass 2 does not read them again).
-//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps alone (with the chart's config
-//!    ConfigMap as context), to learn the hash of every ConfigMap the stream changes: the
-//!    `checksum/config` of a workload in any window follows it.
-//! 4. Pass 2 runs the pipeline on each window: its own documents, plus the chart's config
-//!    ConfigMap (the plan reads it for every workload) held as context but written, counted and
-//!    reported only by its own window. Overlay rules that only add volumes, mounts and env
-//!    entries are applied to a document's text there ([`super::direct`], the general path's
-//!    output to the byte) unless `--explain` must list their operations. Each window's output
-//!    goes to an output spool file, copied to stdout only when every window succeeded (nothing
-//!    on stdout on error, as today).
+//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else an
+//!    unnamed temporary file), cut into documents where [`crate::stream::split`] cuts them (a
+//!    separator line at column 0) as it comes in. The index keeps each document's offset,
+//!    length, first line and number (a run of empty documents is one entry), and is checked as
+//!    [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with content, the document
+//!    size limit), with the same messages.
+//! 2. The index pass ([`Spool::index`]) reads every document's identifying fields, on every
+//!    core: the profile's choice and its targets for the whole stream (what
+//!    [`crate::profile::choose`] decides), the ConfigMaps, each document's Helm release (the
+//!    `release` label) and, with overlay rules, which rules each document's identifying fields
+//!    take (`direct::Hint`: the windows do not read them again).
+//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart
+//!    ConfigMaps as context), to learn the hash of every ConfigMap the stream changes: the
+//!    `checksum/config` of a workload in any window follows it. A stream of one window skips it
+//!    (the window finds its own) unless the direct edits need the hashes first.
+//! 4. Each window runs the pipeline on its own documents plus, as context, the chart ConfigMaps
+//!    of its documents' releases (the plan reads a workload's ConfigMap): held, but written,
+//!    counted and reported only by their own window. Overlay rules that only add volumes, mounts
+//!    and env entries are applied to a document's text there (`apply::direct`, the general
+//!    path's output to the byte), unless `--explain` or `export` must list their operations.
+//!    Each window's view goes to an output spool, copied to stdout only when every window
+//!    succeeded (nothing on stdout on error).
 //!
 //! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
 //! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
-//! stream's, so stream lines, findings and `--explain` read as one run over the whole stream
-//! would write them; the driver maps the window's indices to the stream's. Once the stream-wide
-//! facts are known the windows are independent: pass 2 renders one per core at a time.
+//! stream's, so stream lines, findings and `--explain` read the same at any window size; the
+//! driver maps the window's indices to the stream's. Once the stream-wide facts are known the
+//! windows are independent: they are rendered one per core at a time (`pool`).
 //!
-//! What one run reports for the whole stream, the driver adds up from the windows: the plan's
-//! findings (put back in stage order; those about no document in particular from the first
-//! window only), overlay `expect` counts (checked once at the end; when one fails, the windows are
-//! run again to find the nearest document and the hooks, as a whole run names them), conflicts,
-//! the output checks, `--explain`. Failures take the precedence one run gives them: the plan's
-//! conflicts, then the overlays' problems, then the output checks.
-//!
-//! Known differences from one run over the whole stream: when two windows each hit an input
-//! error (a document that does not parse, say), the error of the first window is the one
-//! reported, where one run reports the first its stages reach; and a plan stage that reports
-//! findings parameter by parameter, each over the documents, lists those of several windows
-//! window by window (one run lists them parameter by parameter). A custom profile whose
-//! config-ConfigMap role matches many documents makes every window hold them all.
+//! What the run reports, the driver adds up from the windows: the plan's findings (put back in
+//! stage order; those about no document in particular from the first window only), overlay
+//! `expect` counts (checked once at the end; when one fails, the windows are run again to find
+//! the nearest document and the hooks), conflicts, the output checks, `--explain`. Failures take
+//! this precedence: the plan's conflicts, then the overlays' problems, then the output checks;
+//! among input errors (a document that does not parse), the first window's.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Write};
 use std::ops::Range;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Mutex, mpsc};
 
 use crate::error::{Error, Result};
 use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
@@ -65,7 +55,12 @@ use crate::values::Values;
 
 use crate::apply::{self, Context, Outcome, Part, direct};
 
+mod pool;
+mod store;
 mod view;
+
+use pool::{in_order, parallel_windows};
+use store::Store;
 pub use view::View;
 
 /// The label Helm charts give every object of a release (chart 0.4.2 does).
@@ -144,163 +139,6 @@ struct Entry {
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
     /// document's identifying fields (pass 2 does not read them again).
     hint: Option<Option<direct::Hint>>,
-}
-
-/// Where a spool keeps bytes: in memory for a stream up to the whole budget, else in an unnamed
-/// temporary file (the `tempfile` crate: the OS removes it even when the process is killed).
-enum Store {
-    Memory(Vec<u8>),
-    File {
-        file: File,
-        /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one
-        /// per document (a thousand small writes cost a millisecond and a half).
-        /// [`Store::flush`] empties it before the file is read.
-        pending: Vec<u8>,
-    },
-}
-
-/// The write buffer of a file [`Store`].
-const TEMP_BUFFER: usize = 128 * 1024;
-
-impl Store {
-    /// A store in memory, or in a temporary file.
-    fn new(in_memory: bool) -> Result<Store> {
-        if in_memory {
-            return Ok(Store::Memory(Vec::new()));
-        }
-        let file = tempfile::tempfile().map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-        Ok(Store::File {
-            file,
-            pending: Vec::new(),
-        })
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        let (file, pending) = match self {
-            Store::Memory(buf) => {
-                return crate::memory::fallibly(|| buf.try_reserve(bytes.len()))
-                    .map(|()| buf.extend_from_slice(bytes))
-                    .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}")));
-            }
-            Store::File { file, pending } => (file, pending),
-        };
-        if pending.len() + bytes.len() > TEMP_BUFFER {
-            flush_into(file, pending)?;
-        }
-        if bytes.len() >= TEMP_BUFFER {
-            return file
-                .write_all(bytes)
-                .map_err(|e| temp_error(&std::env::temp_dir(), &e));
-        }
-        pending.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    /// Nothing was written (after [`Store::flush`]).
-    fn is_empty(&self) -> bool {
-        match self {
-            Store::Memory(buf) => buf.is_empty(),
-            Store::File { file, pending } => {
-                pending.is_empty() && file.metadata().map_or(true, |m| m.len() == 0)
-            }
-        }
-    }
-
-    /// Write what is buffered; the store is complete after it.
-    fn flush(&mut self) -> Result<()> {
-        match self {
-            Store::Memory(_) => Ok(()),
-            Store::File { file, pending } => flush_into(file, pending),
-        }
-    }
-
-    /// Read `len` bytes at `start`, without moving a file's cursor (windows of pass 2 are read
-    /// from several threads at once).
-    fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
-        match self {
-            Store::Memory(buf) => {
-                let start = usize::try_from(start).unwrap_or(usize::MAX);
-                buf.get(start..start.saturating_add(len))
-                    .map(<[u8]>::to_vec)
-                    .ok_or_else(|| Error::input("internal: a read past the spooled stream"))
-            }
-            Store::File { file, pending } => {
-                debug_assert!(pending.is_empty(), "read before the flush");
-                let mut buf = vec![0; len];
-                read_exact_at(file, &mut buf, start)
-                    .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-                Ok(buf)
-            }
-        }
-    }
-
-    /// Copy the whole store to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
-    /// goes 8 KiB at a time, and stdout's line buffering splits each of those in two writes:
-    /// 1 ms more for a 1.8 MB output into a file).
-    fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut file = match self {
-            Store::Memory(buf) => return out.write_all(buf),
-            Store::File { file, pending } => {
-                debug_assert!(pending.is_empty(), "read before the flush");
-                file
-            }
-        };
-        file.seek(SeekFrom::Start(0))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => out.write_all(&buf[..n])?,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// [`Store::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy a
-    /// file.
-    fn copy_to_stdout(&self, stdout: &mut std::io::StdoutLock<'_>) -> std::io::Result<()> {
-        let mut file = match self {
-            Store::Memory(buf) => return stdout.write_all(buf),
-            Store::File { file, .. } => file,
-        };
-        file.seek(SeekFrom::Start(0))?;
-        std::io::copy(&mut file, stdout).map(drop)
-    }
-}
-
-fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
-    let result = file.write_all(pending);
-    // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
-    pending.clear();
-    result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], start: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, start)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut start: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, start)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                start += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
-    Error::input(format!(
-        "cannot use a temporary file in {} to hold the stream: {e}; free some space there or \
-         point TMPDIR at a writable directory",
-        dir.display()
-    ))
 }
 
 /// A stream spooled to a temporary file, with its index.
@@ -650,7 +488,7 @@ impl Spool {
     /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
     /// the first error is the one a sequential pass meets.
     ///
-    /// With `overlays`, each document's [`direct::Hint`] too.
+    /// With `overlays`, each document's `direct::Hint` too.
     pub fn index(
         &mut self,
         strict: bool,
@@ -802,9 +640,8 @@ impl Spool {
     }
 
     /// Post-render the spooled stream: the whole stream's choice, the ConfigMap pass, every
-    /// window; then the findings to report (as [`super::inject_with`] returns them) and, on
-    /// success, the explanation and output spools. `report` gets the findings of a failed run
-    /// before the error is returned, as the caller reports a whole stream's.
+    /// window, written as `view` writes them; then the findings to report and, on success, the
+    /// explanation and output spools. A failed run's findings are in its error.
     pub fn inject(
         &self,
         values: &Values,
@@ -1122,95 +959,6 @@ struct Settings<'s> {
     sweep: &'s BTreeSet<usize>,
     /// Whether documents may be edited directly ([`super::direct`]; not for `--explain`).
     direct: bool,
-}
-
-/// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most
-/// [`MAX_PARALLEL_WINDOWS`]); one when there is only one window.
-fn parallel_windows(windows: usize) -> usize {
-    if windows < 2 {
-        return 1;
-    }
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
-}
-
-/// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
-const MAX_PARALLEL_WINDOWS: usize = 4;
-
-/// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
-/// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
-/// the one `consume` waits for (so at most that many results are held), and the first error
-/// `consume` returns stops the run (the jobs already queued, at most `2 * threads`, still run and
-/// their results are dropped). A job that panics is re-raised here, as it would have been
-/// without threads.
-fn in_order<T: Send>(
-    count: usize,
-    threads: usize,
-    job: &(impl Fn(usize) -> T + Sync),
-    mut consume: impl FnMut(T) -> Result<()>,
-) -> Result<()> {
-    if threads < 2 || count < 2 {
-        return (0..count).try_for_each(|i| consume(job(i)));
-    }
-    let (jobs, queue) = mpsc::channel::<usize>();
-    let queue = Mutex::new(queue);
-    let (done, results) = mpsc::channel();
-    std::thread::scope(|scope| {
-        // Moved in: dropped when this closure returns (also on an error), which stops the
-        // workers before the scope waits for them.
-        let jobs = jobs;
-        let mut spawned = 0;
-        for _ in 0..threads {
-            let (queue, done) = (&queue, done.clone());
-            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-                loop {
-                    let next = match queue.lock() {
-                        Ok(queue) => queue.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(i) = next else { return };
-                    let result = panic::catch_unwind(AssertUnwindSafe(|| job(i)));
-                    if done.send((i, result)).is_err() {
-                        return;
-                    }
-                }
-            });
-            // A thread that cannot start (a memory or process limit) leaves the jobs to those
-            // that did, or to this thread.
-            match worker {
-                Ok(_) => spawned += 1,
-                Err(_) => break,
-            }
-        }
-        if spawned == 0 {
-            drop(jobs);
-            return (0..count).try_for_each(|i| consume(job(i)));
-        }
-        let ahead = 2 * spawned;
-        let mut started = 0;
-        let mut held = BTreeMap::new();
-        for next in 0..count {
-            while started < count && started < next + ahead {
-                let _ = jobs.send(started);
-                started += 1;
-            }
-            let result = loop {
-                if let Some(result) = held.remove(&next) {
-                    break result;
-                }
-                match results.recv() {
-                    Ok((i, Ok(result))) => {
-                        held.insert(i, result);
-                    }
-                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
-                    Err(_) => unreachable!("the workers outlive the jobs"),
-                }
-            };
-            consume(result)?;
-        }
-        Ok(())
-    })
 }
 
 /// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a

@@ -49,7 +49,7 @@ pub struct Applied {
 /// Apply the rules to the whole of `stream`, whose documents the built-in injection has already
 /// changed as `drafts` holds (document index → value). Conflicts, patches that cannot apply and
 /// `expect` violations are all collected, then fail the run together. The reference the
-/// window-by-window [`run`] of the driver and the direct edits are held to in the tests.
+/// window-by-window `run` of the driver and the direct edits are held to in the tests.
 pub fn apply(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,

@@ -63,7 +63,7 @@ pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<St
     write_with(stream, changed, true)
 }
 
-/// Write the stream with every changed document re-serialised whole: the fallback of [`write`],
+/// Write the stream with every changed document re-serialised whole: the fallback of [`write()`],
 /// and what the YAML 1.1 conformance tests force documents through.
 pub fn write_full(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, false)
@@ -80,12 +80,12 @@ fn write_with(
     write_selected(stream, changed, BTreeMap::new(), minimal, true, &|_| true)
 }
 
-/// [`write`] for the documents `own` selects only: a window of a bigger stream, whose other
-/// documents are written by their own window ([`crate::apply::window`]; the driver handles the
+/// [`write()`] for the documents `own` selects only: a window of the stream, whose other
+/// documents are written by their own window ([`crate::driver`]; the driver handles the
 /// empty stream). `parallel`: the minimal edits may use every core (not when the windows
 /// themselves are written on every core).
 ///
-/// `direct`: documents already rewritten ([`crate::apply::direct`]), body and trailer, written
+/// `direct`: documents already rewritten (`apply::direct`), body and trailer, written
 /// as the minimal edits of the changed documents are.
 pub fn write_own(
     stream: &Stream<'_>,

@@ -101,7 +101,7 @@ pub struct Document<'a> {
     /// 0-based position in the stream.
     pub index: usize,
     /// 0-based position messages give (`document N` is `number + 1`): `index`, except in a
-    /// window of a bigger stream ([`crate::apply::window`]), where it is the stream's position.
+    /// window of the driver ([`crate::driver`]), where it is the stream's position.
     pub number: usize,
     /// The whole stream's text (the document's bytes are `chunk.span` of it).
     text: &'a str,
