@@ -177,6 +177,20 @@ impl<'a> Document<'a> {
         annotation.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
+    /// The chunk of `text` at position `index`, not read yet.
+    fn new(text: &'a str, chunk: Chunk, index: usize) -> Self {
+        Document {
+            index,
+            number: index,
+            text,
+            chunk,
+            parsed: OnceLock::new(),
+            tree: OnceLock::new(),
+            scanned: OnceLock::new(),
+            read_meta: OnceLock::new(),
+        }
+    }
+
     /// Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
     /// parser would take it as one document when it opens a chunk, so it is refused.
     fn separator_error(&self) -> Option<Error> {
@@ -328,16 +342,7 @@ pub fn chunk_errors(
     for (i, mut chunk) in split::split(text).into_iter().enumerate() {
         chunk.body_line += first_line - 1;
         chunk.first_line += first_line - 1;
-        let doc = Document {
-            index: number + i,
-            number: number + i,
-            text,
-            chunk,
-            parsed: OnceLock::new(),
-            tree: OnceLock::new(),
-            scanned: OnceLock::new(),
-            read_meta: OnceLock::new(),
-        };
+        let doc = Document::new(text, chunk, number + i);
         separator = separator.or_else(|| doc.separator_error());
         size = size.or_else(|| doc.size_error());
     }
@@ -350,16 +355,7 @@ impl<'a> Stream<'a> {
         let docs: Vec<Document<'a>> = split::split(text)
             .into_iter()
             .enumerate()
-            .map(|(index, chunk)| Document {
-                index,
-                number: index,
-                text,
-                chunk,
-                parsed: OnceLock::new(),
-                tree: OnceLock::new(),
-                scanned: OnceLock::new(),
-                read_meta: OnceLock::new(),
-            })
+            .map(|(index, chunk)| Document::new(text, chunk, index))
             .collect();
         if let Some(err) = docs.iter().find_map(Document::separator_error) {
             return Err(err);
