@@ -251,8 +251,8 @@ pub(crate) struct Context<'c> {
     pub config_maps: Option<&'c [(String, String)]>,
     /// The overlay rules whose nearest document and hooks to find ([`Tally`]).
     pub sweep: &'c BTreeSet<usize>,
-    /// Whether the overlay rules may edit documents directly ([`direct`]): not when `--explain`
-    /// must list their operations, nor in the ConfigMap pass (`config_maps` is `None`).
+    /// Whether the overlay rules may edit documents directly ([`direct`]): not for an export,
+    /// nor in the ConfigMap pass (`config_maps` is `None`).
     pub direct: bool,
     /// What pass 1 learnt of a held document's identifying fields for them (by index in the
     /// window; [`direct::edit_window`]).
@@ -329,7 +329,11 @@ pub(crate) fn inject_part(
         part.plan_failed = true;
         return Ok(part);
     };
-    let (rewritten, matched) = match (ctx.direct, ctx.config_maps) {
+    let direct::Edited {
+        texts: rewritten,
+        matched,
+        ops: direct_ops,
+    } = match (ctx.direct, ctx.config_maps) {
         (true, Some(known)) => {
             direct::edit_window(stream, &drafts, overlays, ctx.own, known, ctx.hints)
         }
@@ -365,6 +369,7 @@ pub(crate) fn inject_part(
     match late {
         Ok((changed, findings)) => {
             part.changed = changed;
+            patches.extend(direct_ops);
             part.patches = patches;
             part.direct = rewritten;
             part.check_findings = findings;

@@ -597,3 +597,30 @@ proptest! {
         prop_assert_eq!(ops, 0, "the second run has nothing to do");
     }
 }
+
+/// Documents the overlay rules edit as text (volumes, mounts and env entries only) are listed by
+/// `--explain` with the operations the general path gives them, and written the same.
+#[test]
+fn explain_lists_the_operations_of_documents_edited_as_text() {
+    let rule = format!(
+        "{HEAD}  - match: {{kinds: [Deployment]}}\n    volumes: [{{name: scratch, emptyDir: {{}}}}]\n    volumeMounts: [{{name: scratch, mountPath: /scratch}}]\n    env: [{{name: TZ, value: UTC}}]\n"
+    );
+    let dir = overlays(&[("o.yaml", &rule)]);
+    let stream = format!(
+        "---\n{}",
+        serde_saphyr::to_string(&workload("Deployment", "web", &["a", "b"], None)).unwrap()
+    );
+    let plain = render(dir.path(), &["--overlays", "o.yaml"], &stream);
+    plain.assert_code(0);
+    let explained = render(dir.path(), &["--overlays", "o.yaml", "--explain"], &stream);
+    explained.assert_code(0);
+    assert_eq!(explained.stdout_utf8(), plain.stdout_utf8());
+    let err = explained.stderr();
+    for op in [
+        "add /spec/template/spec/volumes []",
+        "add /spec/template/spec/volumes/- {\"name\":\"scratch\",\"emptyDir\":{}}",
+        "add /spec/template/spec/containers/1/env/- {\"name\":\"TZ\",\"value\":\"UTC\"}",
+    ] {
+        assert!(err.contains(op), "{op}\n{err}");
+    }
+}

@@ -25,18 +25,23 @@
 //! - no entry a rule adds is there already (by name, or mount path): no conflict, replacement or
 //!   no-op to judge — a second run on the output goes through the general path, which changes
 //!   nothing;
-//! - the caller excludes documents that `--explain` must describe, that the built-in injection
+//! - the caller excludes documents that an export must name, that the built-in injection
 //!   edited, or that may reference a ConfigMap whose checksum changes.
+//!
+//! A document edited here also gets the operations the general path would give its edits, in
+//! its order, for `--explain` (the tests and the fuzz target hold them to it too).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
+use json_patch::PatchOperation;
 use serde_json::Value;
 
 use crate::checks::valid_env_name;
 use crate::overlay::{Overlays, Rule};
+use crate::plan::TaggedOp;
 use crate::podspec;
 use crate::stream::fast;
 use crate::stream::surgical;
@@ -50,6 +55,9 @@ pub(crate) struct Rewritten {
     pub text: String,
     /// The positions of the rules that matched it (in rule order).
     pub rules: Vec<usize>,
+    /// The operations the general path gives these edits (for `--explain`), with the position
+    /// of the rule behind each.
+    pub ops: Vec<(usize, PatchOperation)>,
 }
 
 /// The overlay rules, each judged once: whether it is simple.
@@ -127,7 +135,7 @@ impl<'o> Direct<'o> {
             node = &entries(node)?.iter().find(|e| e.key == segment)?.value;
             depth += 1;
         }
-        let mut pod = Pod::read(text, entries(node)?, depth)?;
+        let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
         let mut rules = Vec::new();
         for p in candidates {
             if pod.apply(p, &self.rules[p])? {
@@ -147,7 +155,11 @@ impl<'o> Direct<'o> {
         }
         let crlf = doc.raw().contains("\r\n");
         let text = surgical::insert_lines(text, inserts, crlf)?;
-        Some(Rewritten { text, rules })
+        Some(Rewritten {
+            text,
+            rules,
+            ops: pod.ops,
+        })
     }
 }
 
@@ -286,6 +298,8 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
 
 /// A container (or init container) of the pod spec.
 struct Container<'n, 't, 'o> {
+    /// Its JSON pointer in the document.
+    pointer: String,
     map: &'n [Entry],
     name: Cow<'t, str>,
     mounts: List<'n, 't, 'o>,
@@ -305,12 +319,16 @@ struct Pod<'n, 't, 'o> {
     containers: Vec<Container<'n, 't, 'o>>,
     /// How many of `containers` are regular containers.
     regular: usize,
+    /// The pod spec's JSON pointer in the document.
+    pointer: &'static str,
+    /// The operations of the entries added, as the general path gives them, by rule position.
+    ops: Vec<(usize, PatchOperation)>,
 }
 
 impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
     /// Read the pod spec; `None` unless it has the shapes this module reads and none of the
     /// output checks' defects (which the general path reports).
-    fn read(text: &'t str, map: &'n [Entry], depth: usize) -> Option<Self> {
+    fn read(text: &'t str, map: &'n [Entry], depth: usize, pointer: &'static str) -> Option<Self> {
         let volumes = List::read(text, map, Field::Volumes)?;
         let mut containers = Vec::new();
         let mut regular = 0;
@@ -319,9 +337,10 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                 let Kind::Seq(items) = &entry.value.kind else {
                     return None;
                 };
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
                     let map = entries(&item.value)?;
                     containers.push(Container {
+                        pointer: format!("{pointer}/{list}/{i}"),
                         map,
                         name: string(text, map, "name")?,
                         mounts: List::read(text, map, Field::Mounts)?,
@@ -341,6 +360,8 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             volumes,
             containers,
             regular,
+            pointer,
+            ops: Vec::new(),
         };
         pod.defect_free().then_some(pod)
     }
@@ -381,7 +402,9 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             return Some(false);
         }
         let edits = &rule.edits;
+        let pod = self.pointer;
         for (i, volume) in edits.volumes.iter().enumerate() {
+            record(&mut self.ops, position, pod, &self.volumes, volume);
             self.volumes.add((position, i), volume)?;
         }
         for i in targets {
@@ -395,6 +418,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                         Field::Mounts => &mut container.mounts,
                         _ => &mut container.env,
                     };
+                    record(&mut self.ops, position, &container.pointer, list, item);
                     list.add((position, k), item)?;
                     if list.items.is_none() && !container.created.contains(&field) {
                         container.created.push(field);
@@ -462,6 +486,25 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                 .collect(),
         )
     }
+}
+
+/// The operations the general path ([`podspec::upsert_by_key`]) gives the addition of `item` to
+/// `list` of the object at `at`: the list created first when it is not there yet.
+fn record(
+    ops: &mut Vec<(usize, PatchOperation)>,
+    position: usize,
+    at: &str,
+    list: &List<'_, '_, '_>,
+    item: &Value,
+) {
+    let pointer = podspec::join(at, list.field.list());
+    if list.items.is_none() && list.added.is_empty() {
+        ops.push((position, podspec::add(&pointer, Value::Array(Vec::new()))));
+    }
+    ops.push((
+        position,
+        podspec::add(&format!("{pointer}/-"), item.clone()),
+    ));
 }
 
 /// The entries added to `list`, written at column `col` as the minimal-edit writer writes them:
@@ -534,10 +577,10 @@ pub(crate) fn edit_window(
     own: &dyn Fn(usize) -> bool,
     config_maps: &[(String, String)],
     hints: &dyn Fn(usize) -> Option<Option<Hint>>,
-) -> (BTreeMap<usize, String>, BTreeMap<usize, Vec<usize>>) {
-    let (mut texts, mut matched) = (BTreeMap::new(), BTreeMap::new());
+) -> Edited {
+    let mut edited = Edited::default();
     let Some(direct) = Direct::new(overlays) else {
-        return (texts, matched);
+        return edited;
     };
     for doc in &stream.docs {
         if !own(doc.index) || drafts.contains_key(&doc.index) || doc.is_empty() {
@@ -557,11 +600,25 @@ pub(crate) fn edit_window(
             continue;
         };
         if let Some(done) = direct.edit(doc, hint) {
-            texts.insert(doc.index, done.text);
-            matched.insert(doc.index, done.rules);
+            edited.texts.insert(doc.index, done.text);
+            edited.matched.insert(doc.index, done.rules);
+            let ops = done.ops.into_iter().map(|(p, op)| TaggedOp {
+                op,
+                parameter: overlays.rules[p].id.to_string(),
+            });
+            edited.ops.insert(doc.index, ops.collect());
         }
     }
-    (texts, matched)
+    edited
+}
+
+/// What [`edit_window`] did: each document's new text, the rules that matched it, and its
+/// operations (tagged with their rule, as the general path tags them).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Edited {
+    pub texts: BTreeMap<usize, String>,
+    pub matched: BTreeMap<usize, Vec<usize>>,
+    pub ops: BTreeMap<usize, Vec<TaggedOp>>,
 }
 
 /// How the direct edits compare with the general path on a stream ([`compare`]).
@@ -586,16 +643,21 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
         return Ok(Compared::Failed);
     };
     let none = BTreeMap::new();
-    let (texts, matched) = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None);
+    let edited = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None);
     // With the hints pass 1 gives (the identifying fields read once, for every rule).
     let hints = |i: usize| {
         let meta = stream.docs[i].meta_ref().ok().flatten();
         Some(meta.and_then(|meta| hint(overlays, meta)))
     };
     let hinted = edit_window(&stream, &none, overlays, &|_| true, &[], &hints);
-    if hinted != (texts.clone(), matched.clone()) {
+    if hinted != edited {
         return Err("the hints change what the direct edits do".to_string());
     }
+    let Edited {
+        texts,
+        matched,
+        ops: direct_ops,
+    } = edited;
     let general = (|| {
         let applied = crate::overlay::apply(&stream, &none, overlays).ok()?;
         let mut changed = BTreeMap::new();
@@ -624,6 +686,23 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
         }
         return Ok(Compared::Failed);
     };
+    for (index, ops) in &direct_ops {
+        // The operations `--explain` lists: those of the general path, in its order.
+        let general: Vec<(String, &PatchOperation)> = applied
+            .ops
+            .get(index)
+            .into_iter()
+            .flatten()
+            .map(|r| (r.rule.clone(), &r.op))
+            .collect();
+        let direct: Vec<(String, &PatchOperation)> =
+            ops.iter().map(|t| (t.parameter.clone(), &t.op)).collect();
+        if general != direct {
+            return Err(format!(
+                "document {index}: the operations differ:\n--- direct\n{direct:?}\n--- general\n{general:?}"
+            ));
+        }
+    }
     for (index, rules) in &matched {
         // Every rule that edited a document taken here on the general path matched it here (a
         // rule may match and add nothing: a container pattern on a pod without containers).

@@ -25,7 +25,7 @@
 //!    of its documents' releases (the plan reads a workload's ConfigMap): held, but written,
 //!    counted and reported only by their own window. Overlay rules that only add volumes, mounts
 //!    and env entries are applied to a document's text there (`apply::direct`, the general
-//!    path's output to the byte), unless `--explain` or `export` must list their operations.
+//!    path's output and operations to the byte), except for `export`.
 //!    Each window's view goes to an output spool, copied to stdout only when every window
 //!    succeeded (nothing on stdout on error).
 //!
@@ -666,9 +666,10 @@ impl Spool {
             }
         };
         let windows = self.windows();
-        // The overlay rules may edit a document's text directly, except where their operations
-        // must be listed (`--explain`) or exported.
-        let direct = !explain && view != View::Export;
+        // The overlay rules may edit a document's text directly (their operations are listed
+        // for `--explain` as the general path gives them), except for an export, whose patches
+        // name the changed objects.
+        let direct = view != View::Export;
         // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
         // every window (and for the direct edits, which leave those workloads alone). One window
         // holds them all: it finds them itself, unless direct edits need them first.

@@ -234,7 +234,7 @@ fn what_is_not_certain_is_left_to_the_general_path() {
 fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
     let rules = overlays("  - volumeMounts: [{name: nowhere, mountPath: /n}]\n");
     let stream = Stream::read(POD).unwrap();
-    let (texts, _) = edit_window(&stream, &BTreeMap::new(), &rules, &|_| true, &[], &|_| None);
+    let texts = edit_window(&stream, &BTreeMap::new(), &rules, &|_| true, &[], &|_| None).texts;
     assert!(texts.is_empty());
 }
 
@@ -246,18 +246,18 @@ fn documents_the_caller_excludes_are_not_taken() {
     let drafts = BTreeMap::from([(0, json!({}))]);
     assert!(
         edit_window(&stream, &drafts, &rules, &|_| true, &[], &|_| None)
-            .0
+            .texts
             .is_empty()
     );
     assert!(
         edit_window(&stream, &none, &rules, &|_| false, &[], &|_| None)
-            .0
+            .texts
             .is_empty()
     );
     let config = [("polyaxon-config".to_string(), "0".repeat(64))];
     assert_eq!(
         edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
-            .0
+            .texts
             .len(),
         1
     );
@@ -268,7 +268,7 @@ fn documents_the_caller_excludes_are_not_taken() {
     let stream = Stream::read(&loads).unwrap();
     assert!(
         edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
-            .0
+            .texts
             .is_empty()
     );
 }
