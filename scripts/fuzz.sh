@@ -30,22 +30,11 @@
 # gitignored). Every crash becomes a regression test under tests/ and a fix: reproduce one with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -O TARGET fuzz/artifacts/TARGET/crash-...
 #
-# Campaigns so far (2 shared cores, one job, 10 minutes per target): overlay crashed within
-# seconds on `volumes: [{}]` (fixed; tests/regressions/overlay/); after the fix stream_passthrough
-# (52k runs), values (1.46M), overlay (847k) and post_render (43k) found nothing. fast_yaml
-# found, after 236k runs, a comment run the general parser refuses to buffer (the fast path now
-# stays inside that parser's limits; tests/regressions/fast_yaml/); after the fix, 2.37M runs in
-# 10 minutes found nothing. direct_edits found two disagreements within minutes, both in its
-# comparison, not in the edits (an empty stream's placeholder written by one side only; a stream
-# where another document fails, which fails the run either way); after those fixes, 313k runs in
-# 10 minutes found nothing (tests/regressions/direct_edits/). With the sixth session's fast paths
-# checked too (fast_yaml: `fast::matches` against the value read; values: the values fast path
-# against the event reader), fast_yaml ran 3.41M times and values 1.67M times in 10 minutes
-# each (two targets at once on the 2 cores): nothing; then post_render (103k runs, the writer now
-# reusing the value read's position tree and checking with `matches`) and direct_edits (285k
-# runs) in 10 minutes each: nothing. After the seventh session's writer and values-merge changes
-# (position-first lookups, `surgical::same`, the origins merge), post_render (87.8k runs) and
-# values (1.04M runs) ran 7 minutes each, side by side: nothing, no leak reported.
+# What the targets found became regression tests (tests/regressions/TARGET/, replayed by
+# tests/regressions.rs): overlay, a rule with `volumes: [{}]`; fast_yaml, a comment run longer than
+# the general parser buffers (the fast path stays inside that parser's limits); direct_edits, two
+# disagreements in its own comparison (an empty stream's placeholder; a stream where another
+# document fails). Run it after changing a reader, the writer, the direct edits or the values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
