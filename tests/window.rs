@@ -454,3 +454,39 @@ fn many_releases_in_one_stream_each_as_alone() {
         "the releases together differ from each alone"
     );
 }
+
+/// `diff` is computed window by window; `patch` applied to the input must give the output at
+/// every window size (a hunk at a window's edge keeps even context: `patch` anchors a hunk with
+/// less context on one side to the start or end of the file).
+#[test]
+fn diff_patches_the_input_into_the_output_at_every_window_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = std::fs::read(fixture("helm3/defaults.yaml")).unwrap();
+    let values = values_file("gpu");
+    let args = ["-f", values.as_str(), "--set", "timeZone=UTC"];
+    let output = run_window(&args, &stream, None);
+    assert!(output.success(), "{}", output.stderr());
+    for window in [None, Some("1"), Some("5000")] {
+        let diff_args: Vec<&str> = ["diff"].into_iter().chain(args).collect();
+        let diff = run_window(&diff_args, &stream, window);
+        assert!(diff.success(), "{}", diff.stderr());
+        let input = dir.path().join("stream.yaml");
+        std::fs::write(&input, &stream).unwrap();
+        let patched = std::process::Command::new("patch")
+            .args(["-s", "-p0", "--no-backup-if-mismatch"])
+            .arg(&input)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().unwrap().write_all(diff.stdout())?;
+                child.wait()
+            })
+            .expect("GNU patch (Debian package patch) runs");
+        assert!(patched.success(), "window {window:?}: patch failed");
+        assert!(
+            std::fs::read(&input).unwrap() == output.stdout(),
+            "window {window:?}: the patched input is not the output"
+        );
+    }
+}

@@ -709,8 +709,10 @@ impl Spool {
                         return Ok(());
                     }
                     let own = |i: usize| window.contains(&layout.global(i));
+                    let edges = (number == 0, number + 1 == windows.len());
                     rendered =
-                        render_window(stream, &own, part, view, explain, threads == 1).map(Some);
+                        render_window(stream, &own, part, view, explain, threads == 1, edges)
+                            .map(Some);
                     Ok(())
                 },
             )?;
@@ -903,7 +905,8 @@ struct Window {
     hooks: Vec<String>,
 }
 
-/// Render a window's own documents (`own`) for `view`, from its part.
+/// Render a window's own documents (`own`) for `view`, from its part; the window is the
+/// stream's first and/or last (a diff's context stops there).
 fn render_window(
     stream: &Stream<'_>,
     own: &dyn Fn(usize) -> bool,
@@ -911,6 +914,7 @@ fn render_window(
     view: View,
     explain: bool,
     parallel: bool,
+    (first, last): (bool, bool),
 ) -> Result<Window> {
     let outcome = Outcome {
         changed: std::mem::take(&mut part.changed),
@@ -949,7 +953,7 @@ fn render_window(
         .map(|d| d.raw())
         .collect();
     let (before, after) = crate::stream::mask::secret_values(&before, &out)?;
-    window.diff = Some(view::diff_part(&before, &after));
+    window.diff = Some(view::diff_part(&before, &after, first, last));
     Ok(window)
 }
 

@@ -44,10 +44,10 @@ struct Hunk {
 }
 
 /// The hunks of `before` → `after` (one window's documents), with [`CONTEXT`] lines of context
-/// inside the window. Each document is diffed against its own new text (the output keeps the
+/// inside the window. `starts` and `ends`: the window starts or ends the stream. Each document is diffed against its own new text (the output keeps the
 /// documents in order, one for one): a line diff costs the product of the lines and the
 /// changes, so it is kept to the size of one document.
-pub fn diff_part(before: &str, after: &str) -> DiffPart {
+pub fn diff_part(before: &str, after: &str, starts: bool, ends: bool) -> DiffPart {
     let old: Vec<&str> = before.split_inclusive('\n').collect();
     let new: Vec<&str> = after.split_inclusive('\n').collect();
     let (old_docs, new_docs) = (
@@ -61,42 +61,60 @@ pub fn diff_part(before: &str, after: &str) -> DiffPart {
     let mut ops = Vec::new();
     for (o, n) in pairs {
         if old[o.clone()] == new[n.clone()] {
-            if !o.is_empty() {
-                ops.push(DiffOp::Equal {
+            push(
+                &mut ops,
+                DiffOp::Equal {
                     old_index: o.start,
                     new_index: n.start,
                     len: o.len(),
-                });
-            }
+                },
+            );
             continue;
         }
-        ops.extend(similar::capture_diff(Algorithm::Myers, &old, o, &new, n));
+        for op in similar::capture_diff(Algorithm::Myers, &old, o, &new, n) {
+            push(&mut ops, op);
+        }
     }
     let mut hunks = Vec::new();
     for group in similar::group_diff_ops(ops, CONTEXT) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
         };
-        let from = (first.old_range().start, first.new_range().start);
+        let mut from = (first.old_range().start, first.new_range().start);
+        let mut to = (last.old_range().end, last.new_range().end);
+        let mut lines: Vec<(ChangeTag, &str)> = group
+            .iter()
+            .flat_map(|op| op.iter_changes(&old, &new))
+            .map(|change| (change.tag(), change.value()))
+            .collect();
+        // At a window's edge inside the stream the context stops short on one side. `patch`
+        // reads a hunk with less context on one side as anchored at the start or the end of the
+        // file: give both sides the shorter context.
+        if (from.0 == 0 && !starts) || (to.0 == old.len() && !ends) {
+            let equal = |l: &&(ChangeTag, &str)| l.0 == ChangeTag::Equal;
+            let lead = lines.iter().take_while(equal).count();
+            let trail = lines.iter().rev().take_while(equal).count();
+            let keep = lead.min(trail);
+            lines.truncate(lines.len() - (trail - keep));
+            lines.drain(..lead - keep);
+            from = (from.0 + lead - keep, from.1 + lead - keep);
+            to = (to.0 - (trail - keep), to.1 - (trail - keep));
+        }
         let mut body = String::new();
-        for op in &group {
-            for change in op.iter_changes(&old, &new) {
-                let sign = match change.tag() {
-                    ChangeTag::Equal => ' ',
-                    ChangeTag::Delete => '-',
-                    ChangeTag::Insert => '+',
-                };
-                let line = change.value();
-                body.push(sign);
-                body.push_str(line);
-                if !line.ends_with('\n') {
-                    body.push_str("\n\\ No newline at end of file\n");
-                }
+        for (tag, line) in lines {
+            body.push(match tag {
+                ChangeTag::Equal => ' ',
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
+            });
+            body.push_str(line);
+            if !line.ends_with('\n') {
+                body.push_str("\n\\ No newline at end of file\n");
             }
         }
         hunks.push(Hunk {
-            old: (from.0, last.old_range().end - from.0),
-            new: (from.1, last.new_range().end - from.1),
+            old: (from.0, to.0 - from.0),
+            new: (from.1, to.1 - from.1),
             body,
         });
     }
@@ -104,6 +122,20 @@ pub fn diff_part(before: &str, after: &str) -> DiffPart {
         hunks,
         old_lines: old.len(),
         new_lines: new.len(),
+    }
+}
+
+/// Append `op`, one equal run with the equal run before it: grouping cuts the context out of
+/// each equal run, and two runs side by side would make a hunk of context alone.
+fn push(ops: &mut Vec<DiffOp>, op: DiffOp) {
+    if let (Some(DiffOp::Equal { len, .. }), DiffOp::Equal { len: more, .. }) =
+        (ops.last_mut(), &op)
+    {
+        *len += more;
+        return;
+    }
+    if !matches!(op, DiffOp::Equal { len: 0, .. }) {
+        ops.push(op);
     }
 }
 
@@ -164,8 +196,8 @@ mod tests {
             .to_string();
         // Windows of 20 lines before: lines 0-19 and 20-39 (after: 0-19, 20-39 with the insert
         // and the removal).
-        let first = diff_part(&before[..20].concat(), &after[..20].concat());
-        let second = diff_part(&before[20..].concat(), &after[20..].concat());
+        let first = diff_part(&before[..20].concat(), &after[..20].concat(), true, false);
+        let second = diff_part(&before[20..].concat(), &after[20..].concat(), false, true);
         let mut got = String::from(DIFF_HEADER);
         got.push_str(&write_hunks(&first, 0, 0));
         got.push_str(&write_hunks(&second, first.old_lines, first.new_lines));
@@ -174,7 +206,7 @@ mod tests {
 
     #[test]
     fn missing_final_newline_and_empty_ranges() {
-        let part = diff_part("a\nb", "a\nb\nc");
+        let part = diff_part("a\nb", "a\nb\nc", true, true);
         let text = write_hunks(&part, 0, 0);
         let expected = similar::TextDiff::from_lines("a\nb", "a\nb\nc")
             .unified_diff()
@@ -182,7 +214,39 @@ mod tests {
             .missing_newline_hint(true)
             .to_string();
         assert_eq!(text, expected);
-        let removed = write_hunks(&diff_part("x\n", ""), 4, 4);
+        let removed = write_hunks(&diff_part("x\n", "", true, true), 4, 4);
         assert_eq!(removed, "@@ -5 +4,0 @@\n-x\n");
+    }
+
+    /// A change at a window's edge gets the same context on both sides, so `patch` does not
+    /// take the hunk for one at the start or the end of the file.
+    #[test]
+    fn hunks_at_a_window_edge_have_even_context() {
+        let before = "a\nb\nc\nd\n";
+        let after = "a\nb\nc\nd\ne\n";
+        let tail = write_hunks(&diff_part(before, after, true, false), 10, 10);
+        assert_eq!(tail, "@@ -14,0 +15 @@\n+e\n");
+        let head = write_hunks(
+            &diff_part("b\nc\nd\ne\n", "a\nb\nc\nd\ne\n", false, true),
+            10,
+            10,
+        );
+        assert_eq!(head, "@@ -10,0 +11 @@\n+a\n");
+    }
+
+    /// Documents diffed one by one make no hunk of context alone between them.
+    #[test]
+    fn unchanged_documents_between_changes_make_no_hunk() {
+        let doc = |i: usize, extra: &str| format!("---\na: {i}\nb: 1\nc: 1\nd: 1{extra}\n");
+        let before: String = (0..6).map(|i| doc(i, "")).collect();
+        let after: String = (0..6)
+            .map(|i| doc(i, if i == 0 || i == 5 { "\ne: 1" } else { "" }))
+            .collect();
+        let text = write_hunks(&diff_part(&before, &after, true, true), 0, 0);
+        assert_eq!(text.matches("@@ -").count(), 2, "{text}");
+        assert!(
+            text.lines().filter(|l| l.starts_with('+')).count() == 2,
+            "{text}"
+        );
     }
 }
