@@ -352,6 +352,8 @@ for n in "${RELEASES[@]}"; do
             exit 1
         }
         compared releases "$n" "each of the $n releases post-rendered as it is alone (byte for byte)"
+    else
+        compared releases "$n" "stopped after ${BENCH_TIMEOUT}s, not compared"
     fi
     rm -f "$DIR/release.yaml" "$DIR/releases-$n.each"
 done
@@ -385,6 +387,8 @@ if [[ $n -gt 0 ]]; then
             exit 1
         fi
         compared subcommands "$n" "the diff applied to the input (patch) is the post-render, byte for byte"
+    else
+        compared subcommands "$n" "diff stopped after ${BENCH_TIMEOUT}s, not compared"
     fi
     rm -f "$DIR"/sub-*.out*
 fi

@@ -171,7 +171,8 @@ def releases_section(results, same):
         stopped = r.get("timed_out")
         time = f"> {fmt_s(r['median_s'])} (stopped)" if stopped else fmt_s(r["median_s"])
         rss = "–" if stopped else f"{fmt_mib(r['peak_rss_kib'])} ({r['peak_rss_kib'] * 1024 / r['bytes']:.1f}×)"
-        lines.append(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {time} | {fmt_s(r['median_s'] / r['n'])} | {rss} |")
+        each = "–" if stopped else fmt_s(r["median_s"] / r["n"])
+        lines.append(f"| {r['n']:,} | {r['bytes'] / 1e6:.1f} MB | {time} | {each} | {rss} |")
     lines += ["", f"Same result: {same}."]
     return "\n".join(lines)
 
@@ -185,7 +186,7 @@ def subcommands_section(results, same):
         "",
         f"The overlay job's stream of {post['n']:,} Deployments ({post['bytes'] / 1e6:.1f} MB) with the"
         " overlay: the post-render (median of 3), `polyaxon-pr diff` and `polyaxon-pr export kustomize`"
-        " (one run each, under GNU time), each stopped after the bench's timeout. The diff, applied to the"
+        " (one run each, under GNU time), each stopped if it runs past the bench's timeout (`BENCH_TIMEOUT`, 300 s by default). The diff, applied to the"
         " input with `patch`, is checked to give the post-render's output.",
         "",
         "| command | time | × post-render | peak RSS (× input) |",
