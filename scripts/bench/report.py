@@ -225,6 +225,11 @@ def large_section(results):
     return "\n".join(lines)
 
 
+# Each series' label goes below its point where the other job's point for the same tool is above.
+PARTNER = {"polyaxon-pr": "polyaxon-pr, GPU", "polyaxon-pr, GPU": "polyaxon-pr",
+           "kustomize": "kustomize, GPU", "kustomize, GPU": "kustomize"}
+
+
 def chart(results, ns, path):
     series = {
         "polyaxon-pr": [(n, find(results, case="synthetic", tool="polyaxon-pr", n=n)) for n in ns],
@@ -272,7 +277,9 @@ def chart(results, ns, path):
         for n, t, stopped in pts:
             fill = "white" if stopped else colour
             svg.append(f'<circle cx="{x(n):.1f}" cy="{y(t):.1f}" r="4" fill="{fill}" stroke="{colour}" stroke-width="2"/>')
-            ty = y(t) + 16 if dash else y(t) - 7
+            partner = points.get(PARTNER[name], [])
+            below = any(pn == n and pt > t for pn, pt, _ in partner)  # the other job's point is above
+            ty = y(t) + 16 if below else y(t) - 7
             svg.append(f'<text x="{x(n) + 7:.1f}" y="{ty:.1f}" fill="{colour}">{"> " if stopped else ""}{fmt_s(t)}</text>')
         ly = top + 20 + i * 20
         svg.append(f'<line x1="{left + pw + 15}" y1="{ly}" x2="{left + pw + 40}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash}/>')
