@@ -8,6 +8,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets -- -D warnings
+echo "==> cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 echo "==> build the Kubernetes YAML decoder oracle (Debian golang-go, golang-k8s-sigs-yaml-dev; in .cache/)"
 scripts/oracle.sh || {
     echo "test.sh: FAILED to build the oracle the YAML 1.1 conformance tests need (apt)" >&2

@@ -14,11 +14,10 @@ pub(crate) mod direct;
 /// For the `direct_edits` fuzz target: the direct edits held to the general path.
 #[doc(hidden)]
 pub use direct::{Compared, compare as compare_direct_edits};
-pub mod window;
 
 use crate::podspec::At;
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -30,7 +29,7 @@ use crate::overlay::{self, Overlays, Tally};
 use crate::plan::{self, Plan, TaggedOp};
 use crate::podspec;
 use crate::profile::{ChartProfile, Choice};
-use crate::report::{Finding, Origin, Severity};
+use crate::report::{Finding, Origin};
 use crate::stream::{Stream, emit};
 use crate::values::Values;
 
@@ -46,52 +45,6 @@ pub struct Outcome {
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
     /// Warnings that did not fail the run.
     pub findings: Vec<Finding>,
-}
-
-/// Plan, apply and check. With `strict`, warnings fail the run too.
-pub fn inject(
-    stream: &Stream<'_>,
-    values: &Values,
-    profile: &ChartProfile,
-    strict: bool,
-) -> Result<Outcome> {
-    inject_with(stream, values, profile, &Overlays::default(), strict)
-}
-
-/// [`inject`], with the user's overlay rules applied after the built-in injection: their
-/// operations join the plan, so the output checks and `--explain` see them too.
-pub fn inject_with(
-    stream: &Stream<'_>,
-    values: &Values,
-    profile: &ChartProfile,
-    overlays: &Overlays,
-    strict: bool,
-) -> Result<Outcome> {
-    let Plan {
-        mut patches,
-        drafts,
-        findings: plan_findings,
-    } = plan::plan(stream, values, profile)?;
-    let drafts = overlay::extend_plan(stream, &mut patches, drafts, overlays)?;
-    let mut changed = changed_documents(stream, drafts, &mut patches)?;
-    recompute_checksums(stream, &mut changed, &mut patches, None)?;
-    let mut findings = plan_findings;
-    findings.extend(check_changed(stream, &changed)?);
-    let failing = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
-        .count();
-    if failing > 0 {
-        return Err(Error::Validation {
-            summary: format!("{failing} problem(s) in the patched output; nothing was written"),
-            findings,
-        });
-    }
-    Ok(Outcome {
-        changed,
-        patches,
-        findings,
-    })
 }
 
 /// The patched documents (`drafts`: the plan's and the overlays' working copies, their patches
@@ -148,91 +101,117 @@ fn recompute_checksums(
         Some(known) => known.to_vec(),
         None => changed_config_maps(changed)?,
     };
-    for (name, hash) in &config_maps {
-        for doc in &stream.docs {
-            let Some(meta) = doc.meta_ref()? else {
-                continue;
-            };
-            if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
-                continue;
-            }
-            let ops = match changed.get(&doc.index) {
-                Some(v) => checksum_ops(v, name, hash),
-                // A workload whose text cannot name the ConfigMap is not parsed.
-                None if !doc.may_hold(name) => continue,
-                None => doc
-                    .value()?
-                    .map_or_else(Vec::new, |v| checksum_ops(v, name, hash)),
-            };
-            if ops.is_empty() {
-                continue;
-            }
-            let value = match changed.entry(doc.index) {
-                Entry::Occupied(entry) => entry.into_mut(),
-                Entry::Vacant(entry) => entry.insert(doc.value()?.cloned().unwrap_or_default()),
-            };
-            json_patch::patch(value, &ops)
-                .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
-            let tagged = ops.into_iter().map(|op| TaggedOp {
-                op,
-                parameter: CHECKSUM_CONFIG.to_string(),
-            });
-            patches.entry(doc.index).or_default().extend(tagged);
+    if config_maps.is_empty() {
+        return Ok(());
+    }
+    // Each workload is read once, whatever the number of ConfigMaps that changed (many
+    // releases in one stream change one each).
+    let order: HashMap<&str, usize> = config_maps
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i))
+        .collect();
+    for doc in &stream.docs {
+        let Some(meta) = doc.meta_ref()? else {
+            continue;
+        };
+        if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
+            continue;
         }
+        let ops = match changed.get(&doc.index) {
+            Some(v) => checksum_ops(v, &config_maps, &order),
+            // A workload whose text names no ConfigMap is not parsed.
+            None if !doc.may_hold("configMap") => continue,
+            None => doc
+                .value()?
+                .map_or_else(Vec::new, |v| checksum_ops(v, &config_maps, &order)),
+        };
+        if ops.is_empty() {
+            continue;
+        }
+        let value = match changed.entry(doc.index) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(doc.value()?.cloned().unwrap_or_default()),
+        };
+        json_patch::patch(value, &ops)
+            .map_err(|e| Error::input(format!("{}: {e}", doc.source())))?;
+        let tagged = ops.into_iter().map(|op| TaggedOp {
+            op,
+            parameter: CHECKSUM_CONFIG.to_string(),
+        });
+        patches.entry(doc.index).or_default().extend(tagged);
     }
     Ok(())
 }
 
-/// The operations that point a workload's `checksum/config` annotations at the new hash, if the
-/// workload references the ConfigMap `name`.
-fn checksum_ops(doc: &Value, name: &str, hash: &str) -> Vec<json_patch::PatchOperation> {
+/// The operations that point a workload's `checksum/config` annotations at the new hash of each
+/// changed ConfigMap (`config_maps`, in stream order; `order` finds one by name) its pods
+/// reference: one after the other in that order, as each would set them.
+fn checksum_ops(
+    doc: &Value,
+    config_maps: &[(String, String)],
+    order: &HashMap<&str, usize>,
+) -> Vec<json_patch::PatchOperation> {
     let mut ops = Vec::new();
     for spec in podspec::pod_specs(doc) {
         let Some(pod) = doc.at(&spec.pointer) else {
             continue;
         };
-        if !references_config_map(pod, name) {
-            continue;
-        }
+        let mut referenced: Vec<usize> = config_map_names(pod)
+            .filter_map(|name| order.get(name).copied())
+            .collect();
+        referenced.sort_unstable();
+        referenced.dedup();
         let template = spec.pointer.strip_suffix("/spec").unwrap_or(&spec.pointer);
-        for object in [spec.object.as_str(), template] {
-            let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
-            match doc.at(&pointer) {
-                Some(existing) if existing != &json!(hash) => {
-                    ops.push(podspec::replace(&pointer, json!(hash)))
+        let mut current: BTreeMap<String, Value> = BTreeMap::new();
+        for i in referenced {
+            let hash = json!(config_maps[i].1);
+            for object in [spec.object.as_str(), template] {
+                let pointer =
+                    podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
+                let existing = current
+                    .get(&pointer)
+                    .cloned()
+                    .or_else(|| doc.at(&pointer).cloned());
+                match existing {
+                    Some(existing) if existing != hash => {
+                        ops.push(podspec::replace(&pointer, hash.clone()));
+                        current.insert(pointer, hash.clone());
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }
-    ops.dedup_by(|a, b| a.path() == b.path());
+    ops.dedup_by(|a, b| a.path() == b.path() && a == b);
     ops
 }
 
-fn references_config_map(pod: &Value, name: &str) -> bool {
-    let is = |v: Option<&Value>| v.and_then(Value::as_str) == Some(name);
+/// The names of the ConfigMaps a pod spec references: `envFrom`, `configMapKeyRef` (containers
+/// and init containers) and `configMap` volumes.
+fn config_map_names(pod: &Value) -> impl Iterator<Item = &str> {
     let containers = ["containers", "initContainers"]
-        .iter()
-        .filter_map(|list| pod.get(*list).and_then(Value::as_array))
+        .into_iter()
+        .filter_map(|list| pod.get(list).and_then(Value::as_array))
         .flatten();
-    let in_containers = containers.into_iter().any(|c| {
+    let from_containers = containers.flat_map(|c| {
         let from = c
             .get("envFrom")
             .and_then(Value::as_array)
             .into_iter()
             .flatten();
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
-        from.into_iter().any(|f| is(f.at("/configMapRef/name")))
-            || env
-                .into_iter()
-                .any(|e| is(e.at("/valueFrom/configMapKeyRef/name")))
+        from.filter_map(|f| f.at("/configMapRef/name"))
+            .chain(env.filter_map(|e| e.at("/valueFrom/configMapKeyRef/name")))
     });
     let volumes = pod
         .get("volumes")
         .and_then(Value::as_array)
         .into_iter()
         .flatten();
-    in_containers || volumes.into_iter().any(|v| is(v.at("/configMap/name")))
+    from_containers
+        .chain(volumes.filter_map(|v| v.at("/configMap/name")))
+        .filter_map(Value::as_str)
 }
 
 /// sha256 as lowercase hex.
@@ -305,8 +284,8 @@ pub(crate) struct Part {
     pub check_findings: Vec<Finding>,
 }
 
-/// [`inject_with`] on one window: every stage, with the whole stream's facts from `ctx`, and
-/// nothing judged (the driver fails the run once every window is in). An error is an input error
+/// Every stage on one window: the whole stream's facts come from `ctx`, and nothing is
+/// judged (the driver fails the run once every window is in). An error is an input error
 /// of the plan stage.
 pub(crate) fn inject_part(
     stream: &Stream<'_>,
@@ -316,7 +295,7 @@ pub(crate) fn inject_part(
     ctx: &Context<'_>,
 ) -> Result<Part> {
     let mut part = Part::default();
-    let staged = plan::plan_in(stream, values, profile, ctx.choice)?;
+    let staged = plan::plan(stream, values, profile, ctx.choice)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {
             let findings = std::mem::take(&mut plan.findings);
@@ -356,7 +335,7 @@ pub(crate) fn inject_part(
         }
         _ => Default::default(),
     };
-    let extended = overlay::extend_plan_window(
+    let extended = overlay::extend_plan(
         stream,
         &mut patches,
         drafts,
@@ -447,86 +426,14 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
     }
 }
 
-/// A unified diff of the stream before and after, for `polyaxon-pr diff`.
-pub fn unified_diff(before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header("rendered", "post-rendered")
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn checksums_follow_the_config_map() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(json!({"apiHost": "h"}));
-        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
-        let cm = emit::to_yaml(&outcome.changed[&0]).unwrap();
-        let api = &outcome.changed[&1];
-        assert_eq!(
-            api["metadata"]["annotations"]["checksum/config"],
-            sha256_hex(&cm)
-        );
-        assert_eq!(
-            api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
-            sha256_hex(&cm)
-        );
-        assert_eq!(
-            outcome.changed.len(),
-            2,
-            "documents without the annotation stay untouched"
-        );
-        let explained = explain(&stream, &outcome).unwrap();
-        assert!(explained.contains("<- checksum/config"), "{explained}");
-        assert!(
-            explained.contains("add /data/POLYAXON_API_HOST \"h\"  <- apiHost"),
-            "{explained}"
-        );
-    }
-
-    #[test]
-    fn no_op_patches_leave_documents_unchanged() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(json!({"adminViewEnabled": true}));
-        let outcome = inject(&stream, &values, &ChartProfile::builtin().unwrap(), false).unwrap();
-        assert!(outcome.changed.is_empty());
-    }
-
-    #[test]
-    fn chart_defects_warn_and_fail_with_strict() {
-        let text = include_str!("plan/testdata/mini-polyaxon.yaml");
-        let stream = Stream::read(text).unwrap();
-        let values = Values::from_json(
-            json!({"persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o"}}}}),
-        );
-        let profile = ChartProfile::builtin().unwrap();
-        let outcome = inject(&stream, &values, &profile, false).unwrap();
-        assert!(
-            outcome
-                .findings
-                .iter()
-                .any(|f| f.severity == Severity::Warning && f.message.contains("`DUP`"))
-        );
-        let err = inject(&stream, &values, &profile, true).unwrap_err();
-        assert_eq!(err.exit_code(), 1);
-    }
-
-    #[test]
     fn secrets_are_masked_in_explanations() {
         let op = podspec::add("/data/k", json!("c2VjcmV0"));
         assert_eq!(describe_op(&op, true), "add /data/k <masked>");
-    }
-
-    #[test]
-    fn diff_is_unified() {
-        let d = unified_diff("a\nb\n", "a\nc\n");
-        assert!(d.contains("-b\n+c\n"), "{d}");
     }
 }

@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use clap::builder::StyledStr;
 use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
-use crate::apply::window;
+use crate::driver::View;
 use crate::error::{Error, Result};
 use crate::report::sink;
-use crate::stream::{self, Form, Stream};
 
 mod gitops;
 mod lint;
@@ -39,9 +38,10 @@ EXAMPLES:
 
 EXIT CODES:
   0  success (lint: no errors)
-  1  validation failed: the values, overlays or the patched output have errors
-     (or warnings, with --strict)
-  2  usage or input error: unreadable file, malformed YAML, a patch that cannot apply
+  1  validation failed: the values, overlays (an overlay patch that cannot apply
+     included) or the patched output have errors (or warnings, with --strict)
+  2  usage, input or output error: unreadable file, malformed YAML, a bound
+     exceeded, stdout closed or its reader gone before the output was complete
 On any error nothing is written to stdout, so Helm installs nothing half-patched.";
 
 /// What `--version` prints after the name: the crate's version and the git commit it was built
@@ -256,6 +256,24 @@ pub struct Io<'a> {
     pub process_stdout: bool,
 }
 
+/// What the command reads from stdin, if anything, as the terminal's note says it.
+fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
+    match &cli.command {
+        None | Some(Command::Diff(_) | Command::Export(_)) => Some(
+            "a manifest stream on stdin, which is a terminal: pipe one in (helm template ... | \
+             polyaxon-pr -f values.yaml)",
+        ),
+        Some(Command::Krm(_)) => Some(
+            "a ResourceList on stdin, which is a terminal: run it from kustomize or kpt, or pipe \
+             one in",
+        ),
+        Some(Command::Lint(Deferred(args))) if args.files.iter().any(|f| f.as_os_str() == "-") => {
+            Some("values on stdin (`-`), which is a terminal: pipe a values file in")
+        }
+        _ => None,
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
@@ -273,9 +291,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
 /// Read all of stdin as UTF-8 text.
 fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     let mut bytes = Vec::new();
-    io.stdin
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::input(format!("cannot read the stream from stdin: {e}")))?;
+    crate::memory::fallibly(|| io.stdin.read_to_end(&mut bytes))
+        .map_err(|e| Error::io("cannot read the stream from stdin", e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "stdin: the stream is not UTF-8 (invalid byte at offset {}); Kubernetes manifests \
@@ -285,41 +302,30 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer: stream in, stream out. A stream bigger than one window
-/// ([`crate::apply::window`]) is spooled and processed a window at a time, in memory
-/// proportional to the window; a smaller one is read whole, as below.
+/// The post-renderer: stream in, stream out, through the driver ([`crate::driver`]): the stream
+/// is cut into windows of whole documents (a small stream is one), held in memory or, when big,
+/// in a temporary file, and processed a window at a time in memory proportional to the window.
 fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let values = lint::load_and_validate(&args.values, io)?;
-    let budget = window::window_bytes()?;
-    let text = match window::read(io.stdin, budget)? {
-        window::Input::Whole(text) => text,
-        window::Input::Spooled(spool) => return post_render_spooled(args, spool, &values, io),
-    };
-    // No parse_all here: a document is parsed only when its kind and metadata (read by the
-    // stream's line scanner, which parses whatever it cannot read) say a stage edits it. That is
-    // most of the speed on big streams; a syntax error inside a document nothing edits is left
-    // for Helm and the API server to report — unless `--strict` asks for every document.
-    let stream = Stream::read(&text)?;
-    if args.values.strict {
-        stream.parse_all()?;
-    }
-    helm3_advice(args, &values, stream.form()? == Form::Helm3, io)?;
-    let output = inject(args, &stream, &values, io)?;
-    write_out(io, output.as_bytes())?;
-    // The process ends here: freeing the parsed documents (thousands of small allocations) would
-    // cost ~50 µs of a 3 ms run and give nothing back. Not so for a caller that goes on (tests,
-    // the fuzz targets): they free them.
-    if io.process_stdout {
-        std::mem::forget((stream, values));
-    }
-    Ok(ExitCode::SUCCESS)
+    let values = &lint::load_and_validate(&args.values, io)?;
+    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
+    drive(args, values, spool, View::Stream, io)
 }
 
-/// [`post_render`] for a spooled stream: the same stages in the same order, window by window.
-fn post_render_spooled(
+/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout
+/// (Secret values masked), rendered by the driver a window at a time.
+fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
+    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
+    let values = &lint::load_and_validate(&args.values, io)?;
+    drive(args, values, spool, View::Diff, io)
+}
+
+/// Index the spooled stream, inject, report, and write what `view` makes of it. The stream is
+/// parsed whole (every document) for `--strict` and for the views other than the stream.
+pub(super) fn drive(
     args: &RenderArgs,
-    mut spool: window::Spool,
     values: &crate::values::Values,
+    mut spool: crate::driver::Spool,
+    view: View,
     io: &mut Io<'_>,
 ) -> Result<ExitCode> {
     // The profile is read before the stream is indexed (which needs it), but its error comes
@@ -329,12 +335,15 @@ fn post_render_spooled(
     // identifying fields take), but reported where a whole stream's are: after its errors.
     let loaded = read_overlays(args, values);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
-    spool.index(args.values.strict, profile.as_ref().ok(), rules)?;
-    helm3_advice(args, values, spool.helm3(), io)?;
+    let parse_all = args.values.strict || view != View::Stream;
+    spool.index(parse_all, profile.as_ref().ok(), rules)?;
+    if view == View::Stream {
+        helm3_advice(args, values, spool.helm3(), io)?;
+    }
     let profile = profile?;
     let overlays = report_overlays(args, loaded, io)?;
     let strict = args.values.strict;
-    let injected = match spool.inject(values, &profile, &overlays, strict, args.explain) {
+    let injected = match spool.inject(values, &profile, &overlays, strict, args.explain, view) {
         Ok(injected) => injected,
         Err(err) => {
             if let Error::Validation { findings, .. } = &err {
@@ -347,7 +356,7 @@ fn post_render_spooled(
     if args.explain {
         injected
             .explain_to(io.stderr)
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     let written = match io.process_stdout {
         true => io.stdout.flush().and_then(|()| injected.output_to_stdout()),
@@ -355,53 +364,8 @@ fn post_render_spooled(
             .output_to(io.stdout)
             .and_then(|()| io.stdout.flush()),
     };
-    written.map_err(|e| Error::input(format!("cannot write to stdout: {e}")))?;
+    written.map_err(|e| Error::io("cannot write to stdout", e))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Plan, apply and check the injection; report warnings (and, on failure, every finding) to
-/// stderr; return the output stream.
-fn inject(
-    args: &RenderArgs,
-    stream: &Stream<'_>,
-    values: &crate::values::Values,
-    io: &mut Io<'_>,
-) -> Result<String> {
-    let profile = crate::profile::ChartProfile::load(args.profile.as_deref())?;
-    let overlays = load_overlays(args, values, io)?;
-    let strict = args.values.strict;
-    let outcome = match crate::apply::inject_with(stream, values, &profile, &overlays, strict) {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            if let Error::Validation { findings, .. } = &err {
-                report_findings(io, findings)?;
-            }
-            return Err(err);
-        }
-    };
-    report_findings(io, &outcome.findings)?;
-    if args.explain {
-        let text = crate::apply::explain(stream, &outcome)?;
-        io.stderr
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
-    }
-    let output = stream::write(stream, &outcome.changed);
-    // Left to the process's exit, as the stream in [`post_render`].
-    if io.process_stdout {
-        std::mem::forget(outcome);
-    }
-    output
-}
-
-/// Read and check the `--overlays` files, reporting their findings; errors (or warnings with
-/// `--strict`) fail the run before anything is written.
-fn load_overlays(
-    args: &RenderArgs,
-    values: &crate::values::Values,
-    io: &mut Io<'_>,
-) -> Result<crate::overlay::Overlays> {
-    report_overlays(args, read_overlays(args, values), io)
 }
 
 /// The overlay files read, and their findings, not yet reported.
@@ -456,23 +420,9 @@ fn helm3_advice(
 
 fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {
     for finding in findings {
-        writeln!(io.stderr, "{finding}")
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     Ok(())
-}
-
-/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout.
-fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let text = read_stdin(io)?;
-    let stream = Stream::read(&text)?;
-    stream.parse_all()?;
-    let values = lint::load_and_validate(&args.values, io)?;
-    let output = inject(args, &stream, &values, io)?;
-    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
-    let (before, after) = stream::mask::secret_values(&text, &output)?;
-    write_out(io, crate::apply::unified_diff(&before, &after).as_bytes())?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Write the result to stdout in one piece (only once everything succeeded).
@@ -480,13 +430,14 @@ fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
     io.stdout
         .write_all(bytes)
         .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::input(format!("cannot write to stdout: {e}")))
+        .map_err(|e| Error::io("cannot write to stdout", e))
 }
 
 /// The process entry point: parse arguments, run, print any error once, map to an exit code.
 /// Everything written to stderr is also copied to the report sinks (see [`sink`]), because
-/// Helm 4 discards a post-renderer plugin's stderr.
-pub fn main() -> ExitCode {
+/// Helm 4 discards a post-renderer plugin's stderr. `stdout_open` is false when the process
+/// started with its stdout closed: nothing could be written, so the run fails (exit 2).
+pub fn main(stdout_open: bool) -> ExitCode {
     let parsed = Cli::try_parse();
     let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
     let stderr_is_terminal = std::io::stderr().is_terminal();
@@ -498,7 +449,7 @@ pub fn main() -> ExitCode {
         sinks.is_active(),
     );
     let code = match parsed {
-        Ok(cli) => run_main(cli, &mut stderr),
+        Ok(cli) => run_main(cli, stdout_open, &mut stderr),
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::SUCCESS;
@@ -516,8 +467,25 @@ pub fn main() -> ExitCode {
     code
 }
 
-fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
+fn run_main(cli: Cli, stdout_open: bool, stderr: &mut dyn Write) -> ExitCode {
+    if !stdout_open {
+        let _ = writeln!(
+            stderr,
+            "polyaxon-pr: error: stdout is closed: nothing can be written; redirect it to a \
+             file or a pipe"
+        );
+        return ExitCode::from(2);
+    }
     let stdin = std::io::stdin();
+    if let Some(expected) = expected_on_stdin(&cli)
+        && stdin.is_terminal()
+    {
+        let _ = writeln!(
+            stderr,
+            "polyaxon-pr: expecting {expected}, or type it and end with Ctrl-D"
+        );
+        let _ = stderr.flush();
+    }
     let stdout = std::io::stdout();
     let mut io = Io {
         stdin: &mut stdin.lock(),
@@ -527,7 +495,15 @@ fn run_main(cli: Cli, stderr: &mut dyn Write) -> ExitCode {
     };
     match run(cli, &mut io) {
         Ok(code) => code,
-        Err(Error::Input(message)) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(err) if err.io_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            // Not success: whoever reads stdout has an incomplete stream (`| head`).
+            let _ = writeln!(
+                io.stderr,
+                "polyaxon-pr: error: {err}: the reader of stdout went away before the output \
+                 was complete"
+            );
+            ExitCode::from(err.exit_code())
+        }
         Err(err) => {
             let _ = writeln!(io.stderr, "polyaxon-pr: error: {err}");
             ExitCode::from(err.exit_code())

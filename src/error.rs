@@ -1,10 +1,14 @@
 //! The error type every stage returns, and how it maps to the documented exit codes.
 //!
 //! Exit codes are a contract (README, `--help`): 0 success, 1 validation failed (findings of
-//! severity error, or warnings under `--strict`), 2 usage or input error (unreadable file,
-//! malformed YAML, a patch that cannot apply). Messages say what, where and how to fix it.
+//! severity error, or warnings under `--strict`; an overlay patch that cannot apply is one),
+//! 2 usage, input or output error (unreadable file, malformed YAML, a bound exceeded, a write to
+//! stdout that fails). Messages say what, where and how to fix it. An I/O failure keeps its
+//! [`io::Error`], so callers decide on its [`io::ErrorKind`] (a reader that went away), never on
+//! its message.
 
 use std::fmt;
+use std::io;
 
 use crate::report::Finding;
 
@@ -13,6 +17,8 @@ use crate::report::Finding;
 pub enum Error {
     /// Unreadable or malformed input, bad usage: exit code 2.
     Input(String),
+    /// A read or write that failed (`context` says of what): exit code 2.
+    Io { context: String, source: io::Error },
     /// The values, overlays or output checks produced findings that fail the run: exit code 1.
     /// The findings are reported through the report sink; the message is a one-line summary.
     Validation {
@@ -26,10 +32,26 @@ impl Error {
         Error::Input(message.into())
     }
 
+    /// An I/O failure: `context` (e.g. "cannot write to stdout") and the error, kind kept.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The kind of the I/O failure behind this error, if it is one.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            Error::Io { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Input(_) => 2,
+            Error::Input(_) | Error::Io { .. } => 2,
             Error::Validation { .. } => 1,
         }
     }
@@ -39,11 +61,38 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Input(message) => f.write_str(message),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
             Error::Validation { summary, .. } => f.write_str(summary),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_keep_their_kind_and_exit_2() {
+        let err = Error::io(
+            "cannot write to stdout",
+            io::Error::from(io::ErrorKind::BrokenPipe),
+        );
+        assert_eq!(err.io_kind(), Some(io::ErrorKind::BrokenPipe));
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("cannot write to stdout: "));
+        assert!(std::error::Error::source(&err).is_some());
+        // A message that reads like one is no I/O error.
+        assert_eq!(Error::input("Broken pipe.yaml: missing").io_kind(), None);
+    }
+}

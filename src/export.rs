@@ -12,11 +12,12 @@ use serde_json::{Map, Value, json};
 
 use crate::apply::Outcome;
 use crate::error::Result;
-use crate::stream::{Meta, Stream, emit};
+use crate::stream::{Meta, emit};
 
-/// The kustomize `patches:` list for an injection, as YAML (a kustomization.yaml fragment).
-pub fn kustomize(stream: &Stream<'_>, outcome: &Outcome) -> Result<String> {
-    let mut patches = Vec::new();
+/// The kustomize patches of the changed documents of `outcome` (one window's), as the items of
+/// a YAML `patches:` list, and the hooks left out (`Kind/name`).
+pub fn patch_items(outcome: &Outcome) -> Result<(String, Vec<String>)> {
+    let mut items = String::new();
     let mut hooks = Vec::new();
     for (&index, ops) in &outcome.patches {
         let Some(value) = outcome.changed.get(&index) else {
@@ -32,14 +33,23 @@ pub fn kustomize(stream: &Stream<'_>, outcome: &Outcome) -> Result<String> {
             .map(|tagged| serde_json::to_value(&tagged.op))
             .collect::<Result<_, _>>()
             .map_err(|e| crate::error::Error::input(format!("cannot write a patch: {e}")))?;
-        patches.push(json!({
+        let patch = json!({
             "target": target(&meta),
             "patch": emit::to_yaml(&Value::Array(ops))?,
-        }));
+        });
+        // One item of the list: its lines as the whole list writes them.
+        let list = emit::to_yaml(&json!({ "patches": [patch] }))?;
+        items.push_str(list.split_once('\n').map_or("", |(_, item)| item));
     }
-    let mut text = header(stream, &hooks);
-    text.push_str(&emit::to_yaml(&json!({ "patches": patches }))?);
-    Ok(text)
+    Ok((items, hooks))
+}
+
+/// The start of the kustomization fragment for a stream of `documents` documents: the header
+/// and the `patches:` key, the [`patch_items`] of every window following it.
+pub fn head(documents: usize, hooks: &[String], empty: bool) -> String {
+    let mut text = header(documents, hooks);
+    text.push_str(if empty { "patches: []\n" } else { "patches:\n" });
+    text
 }
 
 /// A kustomize patch target: the object's group, version, kind, name (and namespace when set).
@@ -61,11 +71,11 @@ fn target(meta: &Meta) -> Value {
     Value::Object(target)
 }
 
-fn header(stream: &Stream<'_>, hooks: &[String]) -> String {
+fn header(documents: usize, hooks: &[String]) -> String {
     let mut text = format!(
-        "# polyaxon-pr export kustomize: the injection into {} documents as kustomize patches\n\
-         # (a kustomization.yaml `patches:` list; Flux: spec.postRenderers[].kustomize.patches).\n",
-        stream.docs.len()
+        "# polyaxon-pr export kustomize: the injection into {documents} documents as kustomize \
+         patches\n# (a kustomization.yaml `patches:` list; Flux: \
+         spec.postRenderers[].kustomize.patches).\n"
     );
     if !hooks.is_empty() {
         text.push_str(&format!(
@@ -101,14 +111,28 @@ mod tests {
 
     #[test]
     fn the_header_lists_the_hooks_left_out() {
-        let text = "---\nkind: ConfigMap\n";
-        let stream = Stream::read(text).unwrap();
-        assert!(!header(&stream, &[]).contains("Not exported"));
-        let with_hooks = header(&stream, &["Job/polyaxon-sync-db".to_string()]);
+        assert!(!header(1, &[]).contains("Not exported"));
+        let with_hooks = header(1, &["Job/polyaxon-sync-db".to_string()]);
         assert!(
             with_hooks.contains("Not exported (Helm hooks"),
             "{with_hooks}"
         );
         assert!(with_hooks.contains("Job/polyaxon-sync-db"));
+    }
+
+    /// Items written one at a time make the list the whole list would be.
+    #[test]
+    fn items_one_at_a_time_are_the_whole_list() {
+        let patches = [
+            json!({"target": {"kind": "A", "name": "a"}, "patch": "- op: add\n  path: /x\n"}),
+            json!({"target": {"kind": "B", "name": "b"}, "patch": "- op: remove\n  path: /y\n"}),
+        ];
+        let whole = emit::to_yaml(&json!({ "patches": patches })).unwrap();
+        let mut items = String::from("patches:\n");
+        for patch in &patches {
+            let one = emit::to_yaml(&json!({ "patches": [patch] })).unwrap();
+            items.push_str(one.split_once('\n').unwrap().1);
+        }
+        assert_eq!(items, whole);
     }
 }

@@ -11,9 +11,11 @@
 //! `values` (or `spec.values`) map. Items are written back in their order; unchanged items are
 //! left as they were (their comments are not kept: the list is re-serialised as one document).
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value, json};
 
-use crate::apply;
+use crate::driver::View;
 use crate::error::{Error, Result};
 use crate::profile::ChartProfile;
 use crate::report::{Finding, Origin, Severity};
@@ -31,29 +33,48 @@ pub struct KrmOutput {
     pub text: String,
     pub failed: bool,
     pub findings: Vec<Finding>,
+    /// With `explain`, each patch operation and the parameter behind it (for stderr).
+    pub explained: Option<String>,
 }
 
-/// Run the function on the list in `input`. `sources` and `sets` are the values
-/// given on the command line; the functionConfig's values are merged after the files.
-pub fn run(
-    input: &str,
-    mut sources: Vec<Source>,
-    sets: &crate::values::Sets,
-    profile: &ChartProfile,
-    strict: bool,
-) -> Result<KrmOutput> {
+/// The command line's part of a KRM run: the values given there (the functionConfig's values
+/// are merged after the files), the overlay files, and what to report.
+pub struct Settings<'a> {
+    pub sources: Vec<Source>,
+    /// `--set` and the other value flags, in Helm's order.
+    pub sets: crate::values::Sets,
+    pub profile: &'a ChartProfile,
+    /// `--overlays`: their rules apply after the built-in injection, as for the post-renderer.
+    pub overlays: &'a [PathBuf],
+    pub strict: bool,
+    /// `--explain`: describe each change in [`KrmOutput::explained`].
+    pub explain: bool,
+}
+
+/// Run the function on the list in `input`.
+pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
+    let mut sources = settings.sources;
     sources.extend(config_values(&list["functionConfig"])?);
-    let (values, read_findings) = Values::from_sources(&sources, sets)?;
+    let (values, read_findings) = Values::from_sources(&sources, &settings.sets)?;
     let mut findings = read_findings;
     findings.extend(validate::validate(&values));
+    let (overlays, overlay_findings) = match settings.overlays {
+        [] => Default::default(),
+        paths => crate::overlay::load(paths, &values.root)?,
+    };
+    findings.extend(overlay_findings);
     let mut findings = validate::sorted(findings);
+    let strict = settings.strict;
+    let mut explained = None;
     let failed = if validate::fails(&findings, strict) {
         true
     } else {
-        match inject_items(&mut list, &values, profile, strict) {
-            Ok(more) => {
+        let injected = inject_items(&mut list, &values, settings.profile, &overlays, strict);
+        match injected {
+            Ok((more, explanation)) => {
                 findings.extend(more);
+                explained = settings.explain.then_some(explanation);
                 false
             }
             Err(Error::Validation { findings: more, .. }) => {
@@ -68,13 +89,15 @@ pub fn run(
         text: emit::to_yaml(&list)?,
         failed,
         findings,
+        explained,
     })
 }
 
 /// The input list: a YAML (or JSON) object of a `List` kind with an `items` sequence.
 fn parse_list(input: &str) -> Result<Value> {
-    let list = stream::parse_one(input, 1)
-        .map_err(|e| Error::input(format!("stdin: the ResourceList is not valid YAML: {e}")))?;
+    // One YAML document for the whole package: bounded as a list, not as one object.
+    let list = stream::parse_large(input, 1, stream::MAX_LIST_NODES)
+        .map_err(|e| Error::input(format!("stdin: the ResourceList: {e}")))?;
     let kind = list["kind"].as_str().unwrap_or_default();
     if !kind.ends_with("List") {
         return Err(Error::input(format!(
@@ -117,35 +140,73 @@ fn config_values(config: &Value) -> Result<Option<Source>> {
     }))
 }
 
-/// Inject into the list's items in place; the warnings that did not fail the run.
+/// Inject into the list's items in place; the warnings that did not fail the run, and the
+/// `--explain` text of the changes.
+///
+/// The items become a stream (each written as a document and read back); each item's value is
+/// dropped once it is written and taken back from the stream at the end, so the package is held
+/// once, not twice.
 fn inject_items(
     list: &mut Value,
     values: &Values,
     profile: &ChartProfile,
+    overlays: &crate::overlay::Overlays,
     strict: bool,
-) -> Result<Vec<Finding>> {
+) -> Result<(Vec<Finding>, String)> {
     let Some(items) = list["items"].as_array_mut() else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
+    let count = items.len();
     let mut text = String::new();
-    for item in items.iter() {
+    // Each item is dropped once written: the package is held once, as text.
+    for item in std::mem::take(items) {
         text.push_str("---\n");
-        text.push_str(&emit::to_yaml(item)?);
+        text.push_str(&emit::to_yaml(&item)?);
     }
-    let stream = Stream::read(&text)?;
-    stream.parse_all()?;
-    if stream.docs.len() != items.len() {
+    // The items as the stream the post-renderer reads, through the same driver.
+    let injected = crate::driver::read(&mut text.as_bytes(), crate::driver::window_bytes()?)
+        .and_then(|mut spool| {
+            spool.index(true, Some(profile), Some(overlays))?;
+            spool.inject(values, profile, overlays, strict, true, View::Stream)
+        });
+    let injected = match injected {
+        Ok(injected) => injected,
+        Err(err) => {
+            // The list is written with its results even so: its items as they came.
+            *items = read_items(&text)?;
+            return Err(err);
+        }
+    };
+    let mut output = Vec::new();
+    let mut explained = Vec::new();
+    injected
+        .output_to(&mut output)
+        .and_then(|()| injected.explain_to(&mut explained))
+        .map_err(|e| Error::io("cannot hold the injected items", e))?;
+    let output = String::from_utf8(output)
+        .map_err(|e| Error::input(format!("internal: the injected items are not UTF-8: {e}")))?;
+    *items = read_items(&output)?;
+    if items.len() != count {
         return Err(Error::input(format!(
-            "the ResourceList's {} items read back as {} documents",
-            items.len(),
-            stream.docs.len()
+            "the ResourceList's {count} items read back as {} documents",
+            items.len()
         )));
     }
-    let outcome = apply::inject(&stream, values, profile, strict)?;
-    for (index, value) in outcome.changed {
-        items[index] = value;
+    Ok((
+        injected.findings,
+        String::from_utf8_lossy(&explained).into_owned(),
+    ))
+}
+
+/// The documents of a stream of items, as values.
+fn read_items(text: &str) -> Result<Vec<Value>> {
+    let mut stream = Stream::read(text)?;
+    let mut items = Vec::with_capacity(stream.docs.len());
+    for doc in stream.docs.iter_mut() {
+        doc.value()?;
+        items.push(doc.take_value().unwrap_or(Value::Null));
     }
-    Ok(outcome.findings)
+    Ok(items)
 }
 
 /// `results`: one entry per finding, in the shape kustomize and kpt read.
@@ -190,9 +251,20 @@ fn result(finding: &Finding) -> Value {
 mod tests {
     use super::*;
 
+    fn settings(profile: &ChartProfile) -> Settings<'_> {
+        Settings {
+            sources: Vec::new(),
+            sets: Default::default(),
+            profile,
+            overlays: &[],
+            strict: false,
+            explain: false,
+        }
+    }
+
     fn run_on(input: &str) -> KrmOutput {
         let profile = ChartProfile::builtin().unwrap();
-        run(input, Vec::new(), &Default::default(), &profile, false).unwrap()
+        run(input, settings(&profile)).unwrap()
     }
 
     fn output_list(output: &KrmOutput) -> Value {
@@ -249,17 +321,30 @@ mod tests {
         assert!(config_values(&json!({"kind": "X"})).unwrap().is_none());
     }
 
+    /// A run that fails in the injection still writes every item, as it came, with the results.
+    #[test]
+    fn a_failed_injection_writes_the_items_unchanged() {
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n\
+                     - {apiVersion: v1, kind: ConfigMap, metadata: {name: first}}\n\
+                     - apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    \
+                     containers:\n    - name: c\n      resources: {limits: {nvidia.com/gpu: 1}}\n      \
+                     env: [{name: LD_LIBRARY_PATH, value: /other}]\n\
+                     functionConfig:\n  kind: PolyaxonValues\n  values:\n    dirs:\n      \
+                     nvidia: {lib: /usr/lib/nvidia, bin: /usr/bin/nvidia, libcuda: /usr/lib/libcuda.so.1}\n";
+        let output = run_on(input);
+        assert!(output.failed, "{output:?}");
+        let list = output_list(&output);
+        assert_eq!(list["items"][0]["metadata"]["name"], "first");
+        let container = &list["items"][1]["spec"]["containers"][0];
+        assert_eq!(container["env"][0]["value"], "/other");
+        assert!(container.get("volumeMounts").is_none(), "{container}");
+        assert!(list["results"].as_array().is_some_and(|r| !r.is_empty()));
+    }
+
     #[test]
     fn a_non_list_input_is_an_input_error() {
         let profile = ChartProfile::builtin().unwrap();
-        let err = run(
-            "kind: Deployment\n",
-            Vec::new(),
-            &Default::default(),
-            &profile,
-            false,
-        )
-        .unwrap_err();
+        let err = run("kind: Deployment\n", settings(&profile)).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("expected a ResourceList"), "{err}");
     }

@@ -8,9 +8,11 @@
 pub mod apply;
 pub mod checks;
 pub mod cli;
+pub mod driver;
 pub mod error;
 pub mod export;
 pub mod krm;
+pub mod memory;
 pub mod overlay;
 pub mod params;
 pub mod plan;

@@ -1,11 +1,116 @@
 //! The `polyaxon-pr` binary: parse the command line, run, map the result to an exit code.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// mimalloc: edited documents are trees of small allocations; see the note in `Cargo.toml`.
+/// mimalloc (edited documents are trees of small allocations; see the note in `Cargo.toml`),
+/// with allocation failure ending the run as an error of its own: exit code 2 and one line.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: OrOutOfMemory = OrOutOfMemory(mimalloc::MiMalloc);
+
+/// An allocator that ends the process when mimalloc cannot allocate (`ulimit -v`, a container's
+/// memory limit): one line on stderr and exit code 2, where Rust's default would print its own
+/// message and a backtrace and abort (exit code 134). Nothing more reaches stdout: the output is
+/// written only once the run succeeded. (`std::alloc::set_alloc_error_hook`, which would do
+/// this, is not stable.) The big buffers are reserved inside [`polyaxon_pr::memory::fallibly`],
+/// where the failure is returned and reported as an ordinary error instead.
+struct OrOutOfMemory(mimalloc::MiMalloc);
+
+// SAFETY: every call goes to mimalloc unchanged; a null result ends the process instead of
+// being returned.
+unsafe impl std::alloc::GlobalAlloc for OrOutOfMemory {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        or_exit(unsafe { self.0.alloc(layout) }, layout.size())
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        or_exit(unsafe { self.0.alloc_zeroed(layout) }, layout.size())
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        or_exit(unsafe { self.0.realloc(ptr, layout, size) }, size)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.dealloc(ptr, layout) }
+    }
+}
+
+/// `ptr`, or, when it is null, the end of the process (see [`OrOutOfMemory`]).
+fn or_exit(ptr: *mut u8, size: usize) -> *mut u8 {
+    if ptr.is_null() && !polyaxon_pr::memory::failure_is_handled() {
+        out_of_memory(size);
+    }
+    ptr
+}
+
+/// Say that `size` bytes could not be allocated and exit with code 2, allocating nothing (the
+/// number is written into a stack buffer) and flushing nothing (`_exit`: no buffered output
+/// is written late).
+fn out_of_memory(size: usize) -> ! {
+    let mut line = [0u8; 200];
+    let mut len = 0;
+    let mut put = |bytes: &[u8]| {
+        let n = bytes.len().min(line.len() - len);
+        line[len..len + n].copy_from_slice(&bytes[..n]);
+        len += n;
+    };
+    put(b"polyaxon-pr: error: out of memory: an allocation of ");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = size;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    put(&digits[at..]);
+    put(b" bytes failed; raise the memory limit (ulimit -v, the container's limit)\n");
+    #[cfg(unix)]
+    // SAFETY: writes `len` initialised bytes of `line` to fd 2, then ends the process.
+    unsafe {
+        libc::write(2, line.as_ptr().cast(), len);
+        libc::_exit(2)
+    }
+    #[cfg(not(unix))]
+    std::process::exit(2)
+}
+
+/// Whether file descriptor 1 was closed when the process started (`polyaxon-pr >&-`). Rust's
+/// runtime opens `/dev/null` on a closed standard descriptor before `main`, after which the
+/// output would vanish with exit code 0; so the check runs first, from the program's
+/// initialisers ([`CHECK_STDOUT`]).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
+extern "C" fn check_stdout() {
+    use std::os::fd::FromRawFd;
+    // SAFETY: descriptor 1 is only looked at (fstat) and never closed: ManuallyDrop.
+    let stdout = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
+    let closed = stdout
+        .metadata()
+        .is_err_and(|e| e.raw_os_error() == Some(libc::EBADF));
+    STDOUT_CLOSED.store(closed, Ordering::Relaxed);
+}
+
+/// Runs [`check_stdout`] before the Rust runtime's start-up, as the C runtime runs initialisers.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CHECK_STDOUT: extern "C" fn() = check_stdout;
+
+#[cfg(target_os = "macos")]
+#[used]
+#[unsafe(link_section = "__DATA,__mod_init_func")]
+static CHECK_STDOUT: extern "C" fn() = check_stdout;
 
 fn main() -> ExitCode {
-    polyaxon_pr::cli::main()
+    polyaxon_pr::cli::main(!STDOUT_CLOSED.load(Ordering::Relaxed))
 }

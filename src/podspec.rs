@@ -182,15 +182,39 @@ fn listed(doc: &Value, spec: &PodSpecRef, field: &str) -> Vec<ContainerRef> {
         .collect()
 }
 
-/// Whether a container requests or limits the extended resource `name` (`nvidia.com/gpu`).
+/// The containers and then the init containers of a pod spec.
+pub fn all_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
+    let mut all = containers(doc, spec);
+    all.extend(init_containers(doc, spec));
+    all
+}
+
+/// Whether a container requests or limits more than zero of the extended resource `name`
+/// (`nvidia.com/gpu`): `nvidia.com/gpu: 0` asks for no GPU.
 pub fn uses_resource(container: &Value, name: &str) -> bool {
     ["requests", "limits"].iter().any(|kind| {
         container
             .get("resources")
             .and_then(|r| r.get(kind))
             .and_then(|r| r.get(name))
-            .is_some_and(|v| !v.is_null())
+            .is_some_and(is_positive_quantity)
     })
+}
+
+/// Whether a Kubernetes quantity (a number, or a string such as `"2"`, `"500m"`, `"1k"`) is
+/// more than zero: its leading number holds a digit other than 0 and no minus sign.
+fn is_positive_quantity(quantity: &Value) -> bool {
+    match quantity {
+        Value::Number(n) => n.as_f64().is_some_and(|n| n > 0.0),
+        Value::String(text) => {
+            let text = text.trim();
+            let text = text.strip_prefix('+').unwrap_or(text);
+            text.bytes()
+                .take_while(|b| b.is_ascii_digit() || *b == b'.')
+                .any(|b| (b'1'..=b'9').contains(&b))
+        }
+        _ => false,
+    }
 }
 
 /// `base` + `/token`, with the token escaped as RFC 6901 requires (`checksum/config`).
@@ -725,6 +749,37 @@ mod tests {
             &json!({"resources": {"limits": {"cpu": 1}}}),
             "nvidia.com/gpu"
         ));
+        for zero in [
+            json!(0),
+            json!("0"),
+            json!(0.0),
+            json!("0k"),
+            json!("-1"),
+            json!(null),
+        ] {
+            assert!(
+                !uses_resource(
+                    &json!({"resources": {"limits": {"nvidia.com/gpu": zero}}}),
+                    "nvidia.com/gpu"
+                ),
+                "{zero}"
+            );
+        }
+        for some in [
+            json!(2),
+            json!("1"),
+            json!("+1"),
+            json!("500m"),
+            json!("0.5"),
+        ] {
+            assert!(
+                uses_resource(
+                    &json!({"resources": {"requests": {"nvidia.com/gpu": some}}}),
+                    "nvidia.com/gpu"
+                ),
+                "{some}"
+            );
+        }
     }
 
     proptest::proptest! {

@@ -35,21 +35,21 @@ fn objects(docs: &[Value]) -> BTreeMap<(String, String), Value> {
 }
 
 fn normalise(mut doc: Value) -> Value {
-    if doc["kind"] == "Secret" {
-        if let Some(map) = doc.as_object_mut() {
-            map.remove("data");
-            map.remove("stringData");
-        }
+    if doc["kind"] == "Secret"
+        && let Some(map) = doc.as_object_mut()
+    {
+        map.remove("data");
+        map.remove("stringData");
     }
-    if doc["kind"] == "ConfigMap" {
-        if let Some(data) = doc.get_mut("data").and_then(Value::as_object_mut) {
-            for value in data.values_mut() {
-                if let Some(parsed) = value
-                    .as_str()
-                    .and_then(|s| serde_json::from_str::<Value>(s).ok())
-                {
-                    *value = parsed;
-                }
+    if doc["kind"] == "ConfigMap"
+        && let Some(data) = doc.get_mut("data").and_then(Value::as_object_mut)
+    {
+        for value in data.values_mut() {
+            if let Some(parsed) = value
+                .as_str()
+                .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            {
+                *value = parsed;
             }
         }
     }

@@ -130,14 +130,15 @@ fn line_in_message(stream: &str) -> usize {
 
 #[test]
 fn separator_with_content_on_the_same_line_is_an_input_error() {
-    // Kubernetes does not split at `--- {b: 2}`; one chunk holding two documents is refused.
+    // Kubernetes does not split at `--- {b: 2}`; one chunk holding two documents is refused,
+    // at the line of that `---`.
     assert_input_error(
         &[],
         "---\n# Source: c/templates/two.yaml\na: 1\n--- {b: 2}\n",
         &[
             "several YAML documents",
             "c/templates/two.yaml",
-            "stream line 3",
+            "stream line 4",
         ],
     );
     assert_input_error(&[], "a: 1\n--- b\n", &["several YAML documents"]);

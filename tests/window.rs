@@ -1,7 +1,6 @@
-//! A stream bigger than one window is post-rendered window by window (`src/apply/window.rs`):
-//! the output, the messages, `--explain` and the exit code must be those of one run over the
-//! whole stream, byte for byte. Each case runs the binary with the default window (these streams
-//! fit in it: today's path) and with tiny windows (`POLYAXON_PR_WINDOW_BYTES=1`: one document
+//! Every stream is post-rendered window by window (`src/driver/`): the output, the messages,
+//! `--explain` and the exit code must not depend on the window size, byte for byte. Each case
+//! runs the binary with the default window (these streams fit in one) and with tiny windows (`POLYAXON_PR_WINDOW_BYTES=1`: one document
 //! per window, so every cross-document fact — the profile's choice, the ConfigMap the workloads'
 //! `checksum/config` follows, overlay `expect` counts, the nearest document, hooks, conflicts,
 //! findings — crosses windows), and a middling one.
@@ -423,5 +422,35 @@ fn the_window_is_spooled_and_its_size_checked() {
         run.stderr().contains("POLYAXON_PR_WINDOW_BYTES=\"lots\""),
         "{}",
         run.stderr()
+    );
+}
+
+/// Many Polyaxon releases in one stream: each window takes as context only its own release's
+/// ConfigMap (by the `release` label). Every release is post-rendered as it is alone, at every
+/// window size.
+#[test]
+fn many_releases_in_one_stream_each_as_alone() {
+    let one = std::fs::read_to_string(fixture("helm3/defaults.yaml")).unwrap();
+    let release = |n: usize| {
+        one.replace("polyaxon-polyaxon", &format!("r{n}-polyaxon"))
+            .replace("release: polyaxon", &format!("release: r{n}"))
+            .replace("release: \"polyaxon\"", &format!("release: \"r{n}\""))
+    };
+    let values = values_file("gpu");
+    let args = ["-f", values.as_str(), "--set", "timeZone=Europe/Berlin"];
+    let mut stream = String::new();
+    let mut alone = String::new();
+    for n in 0..3 {
+        let text = release(n);
+        let run = run_window(&args, text.as_bytes(), None);
+        assert!(run.success(), "{}", run.stderr());
+        alone.push_str(run.stdout_utf8());
+        stream.push_str(&text);
+    }
+    let together = same(&args, stream.as_bytes());
+    assert!(together.success(), "{}", together.stderr());
+    assert!(
+        together.stdout_utf8() == alone,
+        "the releases together differ from each alone"
     );
 }

@@ -24,10 +24,9 @@ use serde_json::{Value, json};
 use stream_support::{TOKENS, force, oracle, oracle_read, read_yaml11, yaml_string};
 
 /// Tokens left out of the plain corpus (the quoted corpus covers them): Kubernetes cannot turn
-/// `.inf` and `.nan` into JSON at all, the empty string is null when plain, and a plain `1e400`
-/// is a known divergence: go-yaml v2 keeps it as a string, serde-saphyr refuses the overflowing
-/// float, so polyaxon-pr reports the document as malformed (exit 2) instead of guessing.
-const NOT_PLAIN: &[&str] = &["", ".inf", "-.Inf", ".nan", "1e400"];
+/// `.inf` and `.nan` into JSON at all, and the empty string is null when plain. A plain `1e400`
+/// is in: go-yaml v2 keeps it as a string, and so does polyaxon-pr (`stream::yaml11`).
+const NOT_PLAIN: &[&str] = &["", ".inf", "-.Inf", ".nan"];
 
 /// The issue's corpus, quoted wherever Kubernetes wants strings.
 fn quoted(token: &str) -> String {
@@ -62,6 +61,7 @@ fn corpus() -> String {
          metadata:\n  name: corpus\ndata:\n{data}  script.sh: |\n    #!/bin/sh\n    ---\n\
          \x20   echo \"--- not a separator\"\n    # the last line looks like a comment\n\
          \x20 unicode: \"h\u{e9}llo w\u{f6}rld \u{4e2d}\u{6587} \u{1F680}\"\n\
+         \x20 nel: \"one\u{85}space, two\u{85}\u{85}a line break\"\n\
          \x20 folded: >-\n    one\n    two\n\
          ---\n# Source: corpus/templates/plain.yaml\napiVersion: example.com/v1\nkind: Plain\n\
          metadata:\n  name: plain\nspec:\n  mode: 0644\n  big: 12345678901234567890\n\
@@ -365,4 +365,41 @@ fn generated_numbers_are_decoded_by_kubernetes_exactly() {
             assert_eq!(&doc["n"], n, "written as {}", yaml(n));
         }
     }
+}
+
+/// The real pipeline's full re-serialisation (issue 18): a Deployment with an anchor (which no
+/// minimal edit takes) edited by an overlay keeps, for the Kubernetes decoder, every value it had:
+/// YAML 1.1 floats with underscores, `1__0`, a NEL in a double-quoted string, a plain `1e400`.
+#[test]
+fn an_edited_document_re_serialised_whole_keeps_its_kubernetes_meaning() {
+    let Some(oracle) =
+        oracle("an_edited_document_re_serialised_whole_keeps_its_kubernetes_meaning")
+    else {
+        return;
+    };
+    let stream = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  \
+                  labels: &labels {app: d}\nspec:\n  selector: {matchLabels: *labels}\n  \
+                  template:\n    metadata: {labels: *labels}\n    spec:\n      containers:\n      \
+                  - name: c\n        image: x\n        args: [685_230.15, 685.230_15e+03, \
+                  -1_000.0, 6.02_25, 1__0, .5_0, 1e400, \"x\u{85}y\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("label.yaml");
+    std::fs::write(
+        &overlay,
+        "apiVersion: polyaxon-pr/v1\nkind: Overlay\nrules:\n- labels: {team: ml}\n",
+    )
+    .unwrap();
+    let run = common::run(&["--overlays", overlay.to_str().unwrap()], stream);
+    run.assert_code(0);
+    let output = run.stdout_utf8();
+    assert!(!output.contains('&'), "re-serialised whole:\n{output}");
+    let mut before = oracle_read(&oracle, stream).unwrap();
+    let after = oracle_read(&oracle, output).unwrap_or_else(|e| panic!("{e}\n{output}"));
+    before[0]["metadata"]["labels"]["team"] = json!("ml");
+    before[0]["spec"]["template"]["metadata"]["labels"]["team"] = json!("ml");
+    assert_eq!(
+        before[0]["spec"]["template"]["spec"]["containers"][0]["args"],
+        json!([685230.15, 685230.15, -1000, 6.0225, 10, 0.5, "1e400", "x y"])
+    );
+    assert_eq!(before, after, "{output}");
 }

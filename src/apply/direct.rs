@@ -92,6 +92,11 @@ impl Field {
     }
 }
 
+/// Whether any overlay rule is simple: only then can documents be edited directly.
+pub(crate) fn applies(overlays: &Overlays) -> bool {
+    overlays.rules.iter().any(simple)
+}
+
 impl<'o> Direct<'o> {
     /// `None` when no rule is simple (nothing to do here).
     pub(crate) fn new(overlays: &'o Overlays) -> Option<Self> {

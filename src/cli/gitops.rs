@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{Io, RenderArgs, load_overlays, read_stdin, report_findings, write_out};
+use super::{Io, RenderArgs, read_stdin, report_findings, write_out};
 use crate::error::{Error, Result};
 use crate::profile::ChartProfile;
-use crate::stream::Stream;
 use crate::values::{self, Source};
 
 /// Options of `export`.
@@ -40,44 +39,39 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         .map(|file| Source::read(file))
         .collect::<Result<Vec<_>>>()?;
     let profile = ChartProfile::load(args.profile.as_deref())?;
-    let output = crate::krm::run(
-        &input,
+    let settings = crate::krm::Settings {
         sources,
-        &args.values.sets(),
-        &profile,
-        args.values.strict,
-    )?;
+        sets: args.values.sets(),
+        profile: &profile,
+        overlays: &args.overlays,
+        strict: args.values.strict,
+        explain: args.explain,
+    };
+    let output = crate::krm::run(&input, settings)?;
     report_findings(io, &output.findings)?;
+    if let Some(explained) = &output.explained {
+        io.stderr
+            .write_all(explained.as_bytes())
+            .map_err(|e| Error::io("cannot write to stderr", e))?;
+    }
     write_out(io, output.text.as_bytes())?;
     if output.failed {
         writeln!(
             io.stderr,
             "polyaxon-pr: error: the KRM function failed; see results"
         )
-        .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        .map_err(|e| Error::io("cannot write to stderr", e))?;
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `export kustomize`: the injection into the stream on stdin as kustomize patches on stdout.
+/// `export kustomize`: the injection into the stream on stdin as kustomize patches on stdout,
+/// rendered by the driver a window at a time.
 pub(super) fn export(args: &ExportArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let render = &args.render;
-    let values = super::lint::load_and_validate(&render.values, io)?;
-    let text = read_stdin(io)?;
-    let stream = Stream::read(&text)?;
-    stream.parse_all()?;
-    let profile = ChartProfile::load(render.profile.as_deref())?;
-    let overlays = load_overlays(render, &values, io)?;
-    let outcome =
-        crate::apply::inject_with(&stream, &values, &profile, &overlays, render.values.strict)
-            .inspect_err(|err| {
-                if let Error::Validation { findings, .. } = err {
-                    let _ = report_findings(io, findings);
-                }
-            })?;
-    report_findings(io, &outcome.findings)?;
+    let values = &super::lint::load_and_validate(&render.values, io)?;
+    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
     let ExportFormat::Kustomize = args.format;
-    write_out(io, crate::export::kustomize(&stream, &outcome)?.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    super::drive(render, values, spool, crate::driver::View::Export, io)
 }

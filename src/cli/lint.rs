@@ -35,8 +35,7 @@ pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
     findings.extend(validate::validate(&values));
     let findings = validate::sorted(findings);
     for finding in &findings {
-        writeln!(io.stderr, "{finding}")
-            .map_err(|e| Error::input(format!("cannot write to stderr: {e}")))?;
+        writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     if validate::fails(&findings, args.strict) {
         let errors = findings
@@ -85,7 +84,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let mut reporter = reporter(args.format, options);
     let mut out = Vec::new();
     lint::write_all(reporter.as_mut(), &mut out, &results, options)
-        .map_err(|e| Error::input(format!("cannot write the report: {e}")))?;
+        .map_err(|e| Error::io("cannot write the report", e))?;
     super::write_out(io, &out)?;
     let failed = results.iter().any(|r| r.failed(options));
     Ok(match (unreadable, failed) {
@@ -159,7 +158,7 @@ fn input_finding(err: &Error) -> Finding {
 
 fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {
     match format {
-        OutputFormat::Text => Box::new(text::Text { options }),
+        OutputFormat::Text => Box::new(text::Text::new(options)),
         OutputFormat::Json => Box::new(json::Json::new(options)),
         OutputFormat::Github => Box::new(github::Github { options }),
         OutputFormat::Sarif => Box::new(sarif::Sarif::new(options)),
@@ -236,7 +235,7 @@ fn read_text(io: &mut Io<'_>) -> Result<String> {
     let mut text = String::new();
     io.stdin
         .read_to_string(&mut text)
-        .map_err(|e| Error::input(format!("-: cannot read values from stdin: {e}")))?;
+        .map_err(|e| Error::io("-: cannot read values from stdin", e))?;
     Ok(text)
 }
 

@@ -169,7 +169,7 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
-            .map_err(|e| Error::input(format!("{}: cannot read overlays: {e}", path.display())))?;
+            .map_err(|e| Error::io(format!("{}: cannot read overlays", path.display()), e))?;
         if !meta.is_dir() {
             out.push(path.clone());
             continue;
@@ -223,7 +223,7 @@ pub fn load(paths: &[PathBuf], values: &Value) -> Result<(Overlays, Vec<Finding>
 fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(format!("{label}: cannot read overlay file: {e}")))?;
+        .map_err(|e| Error::io(format!("{label}: cannot read overlay file"), e))?;
     parse::parse(&text, &label, values)
 }
 
@@ -273,34 +273,13 @@ fn feedback(overlays: &Overlays) -> Vec<Finding> {
     out
 }
 
-/// Add the rules' operations to the built-in plan (`patches`, by document index): computed
-/// against each document as the plan leaves it (`drafts`, the plan's patched documents),
-/// appended after the plan's operations and tagged with their rule, so the output checks and
-/// `--explain` treat them like any other. Returns the drafts as the rules leave them: the
-/// documents with operations, patched (documents the rules left as they were may be among them).
-pub fn extend_plan(
-    stream: &Stream<'_>,
-    patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
-    drafts: BTreeMap<usize, Value>,
-    overlays: &Overlays,
-) -> Result<BTreeMap<usize, Value>> {
-    if overlays.is_empty() {
-        return Ok(drafts);
-    }
-    let (ops, drafts) = run::run(stream, drafts, overlays)?;
-    for (index, ops) in ops {
-        let tagged = ops.into_iter().map(|r| TaggedOp {
-            op: r.op,
-            parameter: r.rule,
-        });
-        patches.entry(index).or_default().extend(tagged);
-    }
-    Ok(drafts)
-}
-
-/// [`extend_plan`] on one window of a bigger stream (see [`run::run_window`]): what the rules
-/// did to the window's own documents comes back as a [`Tally`] instead of failing the run.
-pub(crate) fn extend_plan_window(
+/// Add the rules' operations to the built-in plan of one window (`patches`, by document index):
+/// computed against each document as the plan leaves it (`drafts`, the plan's patched
+/// documents), appended after the plan's operations and tagged with their rule, so the output
+/// checks and `--explain` treat them like any other. Returns the drafts as the rules leave them
+/// and what the rules did to the window's own documents ([`Tally`], see [`run::run`]): the
+/// driver judges the run once every window is in.
+pub(crate) fn extend_plan(
     stream: &Stream<'_>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
     drafts: BTreeMap<usize, Value>,
@@ -312,7 +291,7 @@ pub(crate) fn extend_plan_window(
     if overlays.is_empty() {
         return Ok((drafts, Tally::default()));
     }
-    let ((ops, drafts), tally) = run::run_window(stream, drafts, overlays, own, sweep, direct)?;
+    let ((ops, drafts), tally) = run::run(stream, drafts, overlays, own, sweep, direct)?;
     for (index, ops) in ops {
         let tagged = ops.into_iter().map(|r| TaggedOp {
             op: r.op,

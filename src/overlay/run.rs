@@ -32,7 +32,7 @@ pub(crate) fn fail_on_errors(findings: Vec<Finding>) -> Result<()> {
 /// An operation and the rule behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleOp {
-    /// The rule, as [`RuleId`] displays it.
+    /// The rule, as `RuleId` displays it.
     pub rule: String,
     pub op: PatchOperation,
 }
@@ -46,31 +46,17 @@ pub struct Applied {
     pub docs: BTreeMap<usize, Value>,
 }
 
-/// Apply the rules to `stream`, whose documents the built-in injection has already changed as
-/// `drafts` holds (document index → value). Conflicts, patches that cannot apply and `expect`
-/// violations are all collected, then fail the run together.
+/// Apply the rules to the whole of `stream`, whose documents the built-in injection has already
+/// changed as `drafts` holds (document index → value). Conflicts, patches that cannot apply and
+/// `expect` violations are all collected, then fail the run together. The reference the
+/// window-by-window `run` of the driver and the direct edits are held to in the tests.
 pub fn apply(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,
     overlays: &Overlays,
 ) -> Result<Applied> {
-    let (ops, mut edited) = run(stream, drafts.clone(), overlays)?;
-    let docs = ops
-        .keys()
-        .filter_map(|&index| Some((index, edited.remove(&index)?)))
-        .collect();
-    Ok(Applied { ops, docs })
-}
-
-/// [`apply`] on drafts it owns and edits in place: the operations of each document the rules
-/// changed, and every draft (those given and those the rules made) as the rules leave it.
-pub(super) fn run(
-    stream: &Stream<'_>,
-    drafts: BTreeMap<usize, Value>,
-    overlays: &Overlays,
-) -> Result<Edited> {
     let none = BTreeMap::new();
-    let mut state = State::new(stream, drafts, &none);
+    let mut state = State::new(stream, drafts.clone(), &none);
     for (position, rule) in overlays.rules.iter().enumerate() {
         let matched = state.run(position, rule)?;
         if !rule.expect.admits(matched.len()) {
@@ -78,11 +64,16 @@ pub(super) fn run(
             state.findings.push(finding);
         }
     }
-    state.finish()
+    let (ops, mut edited) = state.finish()?;
+    let docs = ops
+        .keys()
+        .filter_map(|&index| Some((index, edited.remove(&index)?)))
+        .collect();
+    Ok(Applied { ops, docs })
 }
 
-/// What the rules did to the documents a window of a bigger stream owns (the windowed driver,
-/// [`crate::apply::window`], adds the windows up: an `expect` counts the whole stream).
+/// What the rules did to the documents a window of the stream owns (the driver,
+/// [`crate::driver`], adds the windows up: an `expect` counts the whole stream).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     /// Per rule, in rule order.
@@ -106,13 +97,15 @@ pub struct RuleTally {
     pub any_hook: bool,
 }
 
-/// [`run`] on one window of a bigger stream: `own` says which documents the window owns (the
-/// others are shared context, such as the chart's ConfigMap, counted and reported by their own
+/// The rules on one window of the stream, on drafts it owns and edits in place: the
+/// operations of each document the rules changed, and every draft (those given and those the
+/// rules made) as the rules leave it. `own` says which documents the window owns (the others
+/// are shared context, such as the chart's ConfigMap, counted and reported by their own
 /// window). Nothing fails here: failures and `expect` are the driver's to judge once every
 /// window has run. For the rules in `sweep`, the nearest document and the hooks are found too.
 /// `direct`: the documents [`crate::apply::direct`] has already edited, each with the positions
 /// of the rules that matched it (counted here as matched, and not edited again).
-pub(crate) fn run_window(
+pub(crate) fn run(
     stream: &Stream<'_>,
     drafts: BTreeMap<usize, Value>,
     overlays: &Overlays,
@@ -185,9 +178,9 @@ struct State<'s> {
     ops: BTreeMap<usize, Vec<RuleOp>>,
     findings: Vec<Finding>,
     /// The document of each failure finding (`findings` also holds `expect` failures, after
-    /// them; only [`run_window`] reads this).
+    /// them; only [`run`] reads this).
     failed: Vec<usize>,
-    /// The documents edited directly, with the rules that matched them ([`run_window`]).
+    /// The documents edited directly, with the rules that matched them ([`run`]).
     direct: &'s BTreeMap<usize, Vec<usize>>,
 }
 

@@ -1,5 +1,5 @@
 //! The chart's documented parameters, as data: `chart-overlays/polyaxon/parameters.yaml`, compiled
-//! into the binary. Validation walks the [`Tree`] built from it; [`docs`] prints it as Markdown and
+//! into the binary. Validation walks the [`tree`] built from it; [`docs`] prints it as Markdown and
 //! [`schema`] as a JSON Schema, so the three can never disagree.
 
 pub mod docs;

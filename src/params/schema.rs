@@ -1,7 +1,7 @@
 //! `polyaxon-pr schema`: a JSON Schema (draft-07, the dialect Helm reads as `values.schema.json`)
 //! generated from the parameter tree and the Kubernetes shapes. It checks types, enums and the
 //! simple formats; `lint` checks everything else (mount paths, stores, time zones...). Unknown keys
-//! are rejected as `lint` rejects them; leaves accept `null` (see [`allow_null`]).
+//! are rejected as `lint` rejects them; leaves accept `null` (see `allow_null`).
 //! `global` is allowed because Helm injects it into every chart's values.
 
 use serde_json::{Map, Value, json};

@@ -66,10 +66,10 @@ pub fn set_key(
 ) -> Result<()> {
     let pointer = podspec::join("/data", key);
     planner.edit(cm, parameter, |doc| {
-        if let Some(existing) = doc.at(&pointer).and_then(Value::as_str) {
-            if existing == text || same_json(existing, text) {
-                return Ok(Vec::new());
-            }
+        if let Some(existing) = doc.at(&pointer).and_then(Value::as_str)
+            && (existing == text || same_json(existing, text))
+        {
+            return Ok(Vec::new());
         }
         podspec::set(doc, &pointer, &Value::String(text.to_string()))
     })

@@ -133,7 +133,8 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     Ok(())
 }
 
-/// The generic profile: every container using `nvidia.com/gpu`, in any pod-bearing document.
+/// The generic profile: every container or init container asking for more than zero
+/// `nvidia.com/gpu`, in any pod-bearing document.
 pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
     let Some(gpu) = Gpu::from(planner) else {
         return Ok(());
@@ -162,7 +163,7 @@ fn inject_gpu_containers(
 ) -> Result<()> {
     for spec in planner.pod_specs(index)? {
         let doc = planner.doc(index)?;
-        let gpu_containers: Vec<_> = podspec::containers(doc, &spec)
+        let gpu_containers: Vec<_> = podspec::all_containers(doc, &spec)
             .into_iter()
             .filter(|c| {
                 doc.at(&c.pointer)
@@ -295,6 +296,24 @@ mod tests {
         );
         assert_eq!(spec["containers"][0]["env"][0]["name"], "LD_LIBRARY_PATH");
         assert!(spec["containers"][1].get("volumeMounts").is_none());
+    }
+
+    /// Issue 18: an init container asking for a GPU gets the injection; a container asking for
+    /// zero does not.
+    #[test]
+    fn generic_profile_injects_init_containers_and_skips_zero_gpus() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - name: warm\n    resources: {limits: {nvidia.com/gpu: 1}}\n  containers:\n  - name: none\n    resources: {limits: {nvidia.com/gpu: 0}}\n";
+        let (plan, docs) = run_on(text, gpu_values()).unwrap();
+        assert_eq!(plan.patches.keys().copied().collect::<Vec<_>>(), [0]);
+        let spec = &docs[0]["spec"];
+        assert_eq!(spec["volumes"].as_array().unwrap().len(), 3);
+        let init = &spec["initContainers"][0];
+        assert_eq!(init["volumeMounts"].as_array().unwrap().len(), 3);
+        assert_eq!(init["env"][0]["name"], "LD_LIBRARY_PATH");
+        assert!(spec["containers"][0].get("volumeMounts").is_none());
+        let zero_only = text.replace("gpu: 1", "gpu: 0");
+        let (plan, _) = run_on(&zero_only, gpu_values()).unwrap();
+        assert!(plan.patches.is_empty());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::podspec::{self, Conflict, ContainerRef, OnConflict, PodSpecRef};
-use crate::profile::{self, ChartProfile, Choice, Pattern, Role, Targets};
+use crate::profile::{ChartProfile, Choice, Pattern, Role, Targets};
 use crate::report::{Finding, Severity};
 use crate::stream::Stream;
 use crate::values::Values;
@@ -44,28 +44,22 @@ pub struct Plan {
     pub findings: Vec<Finding>,
 }
 
-/// Plan the injection of `values` into `stream`.
-pub fn plan(stream: &Stream<'_>, values: &Values, profile: &ChartProfile) -> Result<Plan> {
-    let choice = profile::choose(stream, profile)?;
-    plan_in(stream, values, profile, &choice)?.plan
-}
-
 /// A plan and, for each of its findings, the stage that reported it.
 #[derive(Debug)]
 pub struct Staged {
     /// The plan, or the conflicts found ([`Error::Validation`]; input errors are the outer
-    /// `Result` of [`plan_in`]).
+    /// `Result` of [`plan`]).
     pub plan: Result<Plan>,
     /// The stage (0 = ConfigMap keys, 1 = GPU, ...) of each finding, in the findings' order.
     pub stages: Vec<usize>,
 }
 
-/// [`plan`] with the profile's choice made by the caller: the windowed driver
-/// ([`crate::apply::window`]) chooses once from the metadata of the whole stream and plans each
-/// window of it with that choice (its targets restricted to the documents the window holds). The
-/// stage of each finding lets it put the findings of all windows back in the order one plan of
-/// the whole stream reports them: stage by stage, each stage's in stream order.
-pub fn plan_in(
+/// Plan the injection of `values` into `stream` (one window) with the profile's choice made by
+/// the caller: the driver ([`crate::driver`]) chooses once from the metadata of the whole stream
+/// and plans each window of it with that choice (its targets restricted to the documents the
+/// window holds). The stage of each finding lets it put the findings of all windows back in the
+/// order one plan of the whole stream reports them: stage by stage, each stage's in stream order.
+pub fn plan(
     stream: &Stream<'_>,
     values: &Values,
     profile: &ChartProfile,
@@ -399,7 +393,8 @@ pub(crate) mod testing {
         let stream = Stream::read(text)?;
         let profile = ChartProfile::builtin()?;
         let values = Values::from_json(values);
-        let plan = plan(&stream, &values, &profile)?;
+        let choice = crate::profile::choose(&stream, &profile)?;
+        let plan = plan(&stream, &values, &profile, &choice)?.plan?;
         let mut docs = Vec::new();
         for doc in &stream.docs {
             let mut value = doc.value()?.cloned().unwrap_or(Value::Null);

@@ -73,6 +73,16 @@ impl fmt::Display for Origin {
     }
 }
 
+/// What a finding is about, where a report singles some out (`lint`'s text summary lists the
+/// host paths that expose the node, warnings that are easy to miss in a long clean run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Topic {
+    #[default]
+    General,
+    /// A host path that hands part of the node (`/`, `/etc`, the Docker socket) to the pods.
+    NodeExposure,
+}
+
 /// One thing worth telling the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -84,6 +94,8 @@ pub struct Finding {
     /// How to fix it; may be empty.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hint: String,
+    #[serde(skip)]
+    pub topic: Topic,
 }
 
 impl Finding {
@@ -99,6 +111,7 @@ impl Finding {
             origin,
             message: message.into(),
             hint: String::new(),
+            topic: Topic::General,
         }
     }
 
@@ -112,6 +125,11 @@ impl Finding {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = hint.into();
+        self
+    }
+
+    pub fn with_topic(mut self, topic: Topic) -> Self {
+        self.topic = topic;
         self
     }
 }

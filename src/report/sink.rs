@@ -29,6 +29,9 @@ pub struct Sinks {
     pub file: Option<PathBuf>,
     /// The terminal to echo diagnostics to, when running as a Helm plugin.
     pub tty: Option<PathBuf>,
+    /// The file is the default one in the state directory, whose missing directories are
+    /// created; an explicit `--report` file goes only into an existing directory.
+    pub make_dirs: bool,
 }
 
 impl Sinks {
@@ -45,9 +48,11 @@ impl Sinks {
             return Sinks {
                 file: explicit,
                 tty: None,
+                make_dirs: false,
             };
         }
         Sinks {
+            make_dirs: explicit.is_none(),
             file: explicit.or_else(|| default_report_path(&env)),
             tty: (!stderr_is_terminal).then(|| PathBuf::from(TTY_PATH)),
         }
@@ -63,19 +68,19 @@ impl Sinks {
     /// successful render into a failure.
     pub fn deliver(&self, captured: &str, failed: bool) -> Vec<String> {
         let mut problems = Vec::new();
-        if let Some(file) = &self.file {
-            if let Err(e) = write_report(file, &report_text(captured, failed)) {
-                problems.push(format!(
-                    "cannot write the report file {}: {e}",
-                    file.display()
-                ));
-            }
+        if let Some(file) = &self.file
+            && let Err(e) = write_report(file, &report_text(captured, failed), self.make_dirs)
+        {
+            problems.push(format!(
+                "cannot write the report file {}: {e}",
+                file.display()
+            ));
         }
-        if let Some(tty) = &self.tty {
-            if !captured.is_empty() {
-                // No terminal (CI, a pipe from a GitOps controller) is the normal case: ignore.
-                let _ = echo_to_terminal(tty, captured, self.file.as_deref());
-            }
+        if let Some(tty) = &self.tty
+            && !captured.is_empty()
+        {
+            // No terminal (CI, a pipe from a GitOps controller) is the normal case: ignore.
+            let _ = echo_to_terminal(tty, captured, self.file.as_deref());
         }
         problems
     }
@@ -112,11 +117,28 @@ pub fn report_text(captured: &str, failed: bool) -> String {
     text
 }
 
-fn write_report(file: &Path, text: &str) -> io::Result<()> {
-    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+/// Write the report to `file`, creating its missing directories only when `make_dirs`. A
+/// symbolic link at `file` is refused (`O_NOFOLLOW`), so a link planted at a predictable name
+/// cannot redirect the write to another file.
+fn write_report(file: &Path, text: &str, make_dirs: bool) -> io::Result<()> {
+    if make_dirs && let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
-    fs::write(file, text)
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut out = options.open(file).map_err(|e| {
+        let is_link = fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink());
+        match is_link {
+            true => io::Error::new(e.kind(), "it is a symbolic link; give the real path"),
+            false => e,
+        }
+    })?;
+    out.write_all(text.as_bytes())
 }
 
 fn echo_to_terminal(tty: &Path, captured: &str, file: Option<&Path>) -> io::Result<()> {
@@ -259,6 +281,7 @@ mod tests {
         let sinks = Sinks {
             file: Some(file.clone()),
             tty: Some(tty.clone()),
+            make_dirs: true,
         };
         let problems = sinks.deliver("polyaxon-pr: error: v.yaml:2:3: bad value", true);
         assert!(problems.is_empty(), "{problems:?}");
@@ -280,6 +303,7 @@ mod tests {
         let sinks = Sinks {
             file: Some(file.clone()),
             tty: Some(tty.clone()),
+            make_dirs: false,
         };
         assert!(sinks.deliver("", false).is_empty());
         let report = fs::read_to_string(&file).unwrap();
@@ -295,9 +319,32 @@ mod tests {
         let sinks = Sinks {
             file: Some(blocker.join("sub/report.txt")),
             tty: Some(dir.path().join("no-such-dir/tty")),
+            make_dirs: true,
         };
         let problems = sinks.deliver("error", true);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("cannot write the report file"));
+    }
+
+    /// Issue 18: an explicit report file goes only into an existing directory, and never
+    /// through a symbolic link; the default one in the state directory creates its directories.
+    #[cfg(unix)]
+    #[test]
+    fn a_report_file_makes_no_directories_and_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env_of(&[("HOME", "/home/u")]);
+        let missing = dir.path().join("missing/report.txt");
+        let sinks = Sinks::choose(Some(missing.clone()), &env, false);
+        assert_eq!(sinks.deliver("error", true).len(), 1);
+        assert!(!dir.path().join("missing").exists());
+        let target = dir.path().join("target.txt");
+        fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let problems = Sinks::choose(Some(link), &env, false).deliver("error", true);
+        assert!(problems[0].contains("symbolic link"), "{problems:?}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+        let plugin = env_of(&[("HELM_PLUGIN_NAME", "polyaxon-pr"), ("HOME", "/h")]);
+        assert!(Sinks::choose(None, &plugin, false).make_dirs);
     }
 }

@@ -63,7 +63,7 @@ pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<St
     write_with(stream, changed, true)
 }
 
-/// Write the stream with every changed document re-serialised whole: the fallback of [`write`],
+/// Write the stream with every changed document re-serialised whole: the fallback of [`write()`],
 /// and what the YAML 1.1 conformance tests force documents through.
 pub fn write_full(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, false)
@@ -80,12 +80,12 @@ fn write_with(
     write_selected(stream, changed, BTreeMap::new(), minimal, true, &|_| true)
 }
 
-/// [`write`] for the documents `own` selects only: a window of a bigger stream, whose other
-/// documents are written by their own window ([`crate::apply::window`]; the driver handles the
+/// [`write()`] for the documents `own` selects only: a window of the stream, whose other
+/// documents are written by their own window ([`crate::driver`]; the driver handles the
 /// empty stream). `parallel`: the minimal edits may use every core (not when the windows
 /// themselves are written on every core).
 ///
-/// `direct`: documents already rewritten ([`crate::apply::direct`]), body and trailer, written
+/// `direct`: documents already rewritten (`apply::direct`), body and trailer, written
 /// as the minimal edits of the changed documents are.
 pub fn write_own(
     stream: &Stream<'_>,
@@ -112,7 +112,14 @@ fn write_selected(
     rewritten.extend(direct.into_iter().map(|(index, text)| (index, Some(text))));
     // Edits add a tenth or so (the bench's TZ and scratch volume: 14%); growing the string
     // once more would copy the whole window.
-    let mut out = String::with_capacity(stream.text.len() + stream.text.len() / 4);
+    let mut out = String::new();
+    let capacity = stream.text.len() + stream.text.len() / 4;
+    crate::memory::fallibly(|| out.try_reserve(capacity)).map_err(|_| {
+        Error::input(format!(
+            "out of memory: cannot hold the output ({capacity} bytes); raise the memory limit \
+             (ulimit -v, the container's limit)"
+        ))
+    })?;
     for doc in stream.docs.iter().filter(|d| own(d.index)) {
         let value = changed.get(&doc.index);
         if value.is_none() && !rewritten.contains_key(&doc.index) {
@@ -183,12 +190,19 @@ fn minimal_edits(
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(jobs.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || rewrite(chunk)))
+            .map(|chunk| {
+                let thread = std::thread::Builder::new();
+                (chunk, thread.spawn_scoped(scope, move || rewrite(chunk)))
+            })
             .collect();
-        // A thread that panicked leaves its documents to the full re-serialisation.
+        // A thread that panicked leaves its documents to the full re-serialisation; one that
+        // could not start (a memory or process limit), to this thread.
         handles
             .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
+            .flat_map(|(chunk, handle)| match handle {
+                Ok(handle) => handle.join().unwrap_or_default(),
+                Err(_) => rewrite(chunk),
+            })
             .collect()
     })
 }

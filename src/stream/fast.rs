@@ -21,10 +21,10 @@
 //! `true`/`false` in their three spellings, decimal integers, strings): the differential tests
 //! below and in `tests/stream_props.rs` hold it to that.
 //!
-//! Beside the value it can build the minimal-edit writer's position tree ([`super::tree::Node`]),
+//! Beside the value it can build the minimal-edit writer's position tree (`tree::Node`),
 //! with the same positions the event-based builder computes, so a changed document is read once
 //! for its value, once for its positions, and once more to check the writer's output — each time
-//! here when the document allows it; the check ([`matches`]) compares while it reads, without
+//! here when the document allows it; the check (`matches`) compares while it reads, without
 //! building the value.
 
 use std::borrow::Cow;

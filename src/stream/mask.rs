@@ -2,18 +2,24 @@
 //!
 //! A diff of a changed Secret would otherwise print its `data` and `stringData` values, both as
 //! context and as changed lines, into a terminal, a CI log or a pull-request comment. Every value
-//! under those keys of a `kind: Secret` document becomes `<masked>`; when the "after" stream's
-//! value differs from the same document's "before" value it becomes `<masked, changed>`, so the
-//! diff still shows that a value changed without showing either value. Keys, comments and every
-//! other document are kept as they are. Nothing here parses more than a document's metadata.
+//! under those keys of a `kind: Secret` object (a document, or an item of a `List`) becomes
+//! `<masked>`; when the "after" stream's value differs from the same document's "before" value
+//! it becomes `<masked, changed>`, so the diff still shows that a value changed without showing
+//! either value. The values are found in the parsed document, never in its line shapes (a flow
+//! map over several lines, a block scalar, an anchor: all the same), and a Secret is written back
+//! re-serialised from its masked value, header and trailer kept; every other document is kept
+//! byte for byte. A Secret that does not parse is written as a comment that says so.
 
-use std::collections::BTreeMap;
+use serde_json::Value;
 
-use super::Stream;
+use super::{Document, Stream, emit};
 use crate::error::Result;
 
 pub const MASKED: &str = "<masked>";
 pub const MASKED_CHANGED: &str = "<masked, changed>";
+
+/// The Secret fields whose values are masked.
+const FIELDS: [&str; 2] = ["data", "stringData"];
 
 /// `before` and `after` (the same stream before and after post-rendering, document for
 /// document) with their Secret values masked.
@@ -23,129 +29,84 @@ pub fn secret_values(before: &str, after: &str) -> Result<(String, String)> {
     let mut masked_old = String::with_capacity(before.len());
     let mut old_values = Vec::with_capacity(old.docs.len());
     for doc in &old.docs {
-        let (text, values) = mask_document(doc, None)?;
+        let (text, value) = mask_document(doc, None)?;
         masked_old.push_str(&text);
-        old_values.push(values);
+        old_values.push(value);
     }
     let paired = old.docs.len() == new.docs.len();
     let mut masked_new = String::with_capacity(after.len());
     for doc in &new.docs {
-        let previous = paired.then(|| &old_values[doc.index]);
+        let previous = if paired {
+            old_values[doc.index].as_ref()
+        } else {
+            None
+        };
         masked_new.push_str(&mask_document(doc, previous)?.0);
     }
     Ok((masked_old, masked_new))
 }
 
-/// Raw value text by key, of one Secret's `data`/`stringData`.
-type Values = BTreeMap<String, String>;
-
-/// The document's text with its Secret values masked, and those values (to compare with).
-fn mask_document(doc: &super::Document<'_>, previous: Option<&Values>) -> Result<(String, Values)> {
-    let is_secret = doc.meta_ref()?.is_some_and(|m| m.kind == "Secret");
-    if !is_secret {
-        return Ok((doc.raw().to_string(), Values::new()));
+/// The document's text with its Secret values masked, and its parsed value when it holds a
+/// Secret (to compare the "after" document with).
+fn mask_document(doc: &Document<'_>, previous: Option<&Value>) -> Result<(String, Option<Value>)> {
+    let kind = doc.meta_ref()?.map(|m| m.kind.clone()).unwrap_or_default();
+    if kind != "Secret" && !kind.ends_with("List") {
+        return Ok((doc.raw().to_string(), None));
     }
-    let mut masker = Masker {
-        previous,
-        ..Masker::default()
-    };
     let mut out = String::from(doc.header());
-    for line in doc.body().split_inclusive('\n') {
-        masker.line(line, &mut out);
+    let Ok(Some(value)) = doc.value() else {
+        out.push_str("# <masked: a Secret that is not valid YAML>\n");
+        out.push_str(doc.trailer());
+        return Ok((out, None));
+    };
+    if !holds_secret(value) {
+        return Ok((doc.raw().to_string(), None));
     }
-    masker.flush(&mut out);
+    let mut masked = value.clone();
+    mask(&mut masked, previous);
+    out.push_str(&emit::to_yaml(&masked)?);
     out.push_str(doc.trailer());
-    Ok((out, masker.values))
+    Ok((out, Some(value.clone())))
 }
 
-#[derive(Default)]
-struct Masker<'p> {
-    previous: Option<&'p Values>,
-    /// Inside a top-level `data:` or `stringData:` block (the name, for the value key).
-    block: Option<String>,
-    child_indent: Option<usize>,
-    /// The entry being read: its masked line (written once its value is complete), key, value.
-    pending: Option<(String, String, String)>,
-    values: Values,
+/// Whether `value` is a Secret or a list with one among its items.
+fn holds_secret(value: &Value) -> bool {
+    value["kind"] == "Secret"
+        || value["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(holds_secret))
 }
 
-impl Masker<'_> {
-    fn line(&mut self, line: &str, out: &mut String) {
-        let content = line.trim_start_matches(' ');
-        let indent = line.len() - content.len();
-        let blank = content.trim().is_empty();
-        if indent == 0 && !blank {
-            self.flush(out);
-            self.top_level(line, out);
-            return;
-        }
-        let Some(block) = self.block.clone() else {
-            out.push_str(line);
-            return;
-        };
-        if blank {
-            return;
-        }
-        let child = *self.child_indent.get_or_insert(indent);
-        if indent > child {
-            // A continuation or block-scalar line of the current value.
-            if let Some((_, _, value)) = self.pending.as_mut() {
-                value.push_str(line);
+/// Mask the values of every Secret in `value` (itself, or the items of a list), marking those
+/// that differ from `previous` (the same object before post-rendering).
+fn mask(value: &mut Value, previous: Option<&Value>) {
+    if value["kind"] == "Secret" {
+        for field in FIELDS {
+            let before = previous.and_then(|p| p.get(field));
+            match value.get_mut(field) {
+                Some(Value::Object(entries)) => {
+                    for (key, entry) in entries.iter_mut() {
+                        let old = before.and_then(|b| b.get(key));
+                        *entry = masked(old.is_some_and(|old| old != entry));
+                    }
+                }
+                Some(Value::Null) | None => {}
+                Some(other) => {
+                    let changed = before.is_some_and(|old| old != other);
+                    *other = masked(changed);
+                }
             }
-            return;
-        }
-        self.flush(out);
-        let (key, value) = split_entry(content);
-        let shown = format!("{}{key}: ", " ".repeat(indent));
-        self.pending = Some((shown, format!("{block}/{key}"), value.to_string()));
-    }
-
-    fn top_level(&mut self, line: &str, out: &mut String) {
-        let (key, value) = split_entry(line);
-        let key = key.trim_matches(['"', '\'']);
-        self.block = None;
-        self.child_indent = None;
-        if key != "data" && key != "stringData" {
-            out.push_str(line);
-            return;
-        }
-        let value = value.trim();
-        if value.is_empty() || value.starts_with('#') {
-            out.push_str(line);
-            self.block = Some(key.to_string());
-        } else {
-            // A flow map or anything else on the key's line: masked whole.
-            self.pending = Some((format!("{key}: "), key.to_string(), value.to_string()));
         }
     }
-
-    /// Write the pending entry, masked, now that its value is complete.
-    fn flush(&mut self, out: &mut String) {
-        let Some((shown, key, value)) = self.pending.take() else {
-            return;
-        };
-        let changed = self
-            .previous
-            .and_then(|p| p.get(&key))
-            .is_some_and(|old| *old != value);
-        out.push_str(&shown);
-        out.push_str(if changed { MASKED_CHANGED } else { MASKED });
-        out.push('\n');
-        self.values.insert(key, value);
+    if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+        for (i, item) in items.iter_mut().enumerate() {
+            mask(item, previous.and_then(|p| p["items"].get(i)));
+        }
     }
 }
 
-/// `key: value` split at the first `: ` (or a final `:`); a line without one is all value.
-fn split_entry(line: &str) -> (&str, &str) {
-    let line = line.trim_end_matches(['\n', '\r']);
-    let content = line.trim_start_matches(' ');
-    match content.find(": ") {
-        Some(i) => (&content[..i], &content[i + 2..]),
-        None => match content.strip_suffix(':') {
-            Some(key) => (key, ""),
-            None => ("", content),
-        },
-    }
+fn masked(changed: bool) -> Value {
+    Value::String(if changed { MASKED_CHANGED } else { MASKED }.to_string())
 }
 
 #[cfg(test)]
@@ -168,10 +129,28 @@ mod tests {
                 "other documents are kept: {text}"
             );
             assert!(text.contains("  b: <masked>\n"), "{text}");
-            assert!(text.contains("stringData: <masked>\n"), "{text}");
+            assert!(text.contains("  x: <masked>\n"), "{text}");
         }
         assert!(before.contains("  a: <masked>\n"));
         assert!(after.contains("  a: <masked, changed>\n"), "{after}");
+    }
+
+    /// Issue 18: a flow map over several lines is masked from its parsed value, not line by line.
+    #[test]
+    fn multi_line_flow_maps_and_anchors_are_masked() {
+        let before = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {\n  \
+                      password: hunter2,\n  token: s3cr3t }\ndata: &d\n  k: QQ==\n";
+        let after = format!(
+            "{before}---\nkind: List\nitems:\n- kind: Secret\n  data: {{\n    \
+                             a: s3cr3t }}\n"
+        );
+        let (old, new) = secret_values(before, &after).unwrap();
+        for text in [&old, &new] {
+            for secret in ["hunter2", "s3cr3t", "QQ=="] {
+                assert!(!text.contains(secret), "{text}");
+            }
+            assert!(text.contains("password: <masked>"), "{text}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod prefilter;
 pub mod split;
 pub mod surgical;
 pub mod tree;
+pub mod yaml11;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -100,7 +101,7 @@ pub struct Document<'a> {
     /// 0-based position in the stream.
     pub index: usize,
     /// 0-based position messages give (`document N` is `number + 1`): `index`, except in a
-    /// window of a bigger stream ([`crate::apply::window`]), where it is the stream's position.
+    /// window of the driver ([`crate::driver`]), where it is the stream's position.
     pub number: usize,
     /// The whole stream's text (the document's bytes are `chunk.span` of it).
     text: &'a str,
@@ -176,6 +177,46 @@ impl<'a> Document<'a> {
         annotation.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
+    /// The chunk of `text` at position `index`, not read yet.
+    fn new(text: &'a str, chunk: Chunk, index: usize) -> Self {
+        Document {
+            index,
+            number: index,
+            text,
+            chunk,
+            parsed: OnceLock::new(),
+            tree: OnceLock::new(),
+            scanned: OnceLock::new(),
+            read_meta: OnceLock::new(),
+        }
+    }
+
+    /// Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
+    /// parser would take it as one document when it opens a chunk, so it is refused.
+    fn separator_error(&self) -> Option<Error> {
+        self.body().starts_with("---").then(|| {
+            Error::input(format!(
+                "stream line {}: {}: `---` followed by content on the same line; Kubernetes \
+                 rejects this: put `---` on a line of its own and the content on the next line",
+                self.chunk.body_line,
+                self.error_source()
+            ))
+        })
+    }
+
+    /// A document over [`MAX_DOCUMENT_BYTES`].
+    fn size_error(&self) -> Option<Error> {
+        (self.chunk.span.len() > MAX_DOCUMENT_BYTES).then(|| {
+            Error::input(format!(
+                "stream line {}: document of {} bytes exceeds the limit of {} bytes; split it \
+                 or check that the input is really a manifest stream",
+                self.chunk.first_line,
+                self.chunk.span.len(),
+                MAX_DOCUMENT_BYTES
+            ))
+        })
+    }
+
     /// A chunk with no YAML content (comments only, or empty).
     pub fn is_empty(&self) -> bool {
         self.chunk.body.is_empty()
@@ -222,6 +263,12 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// The parsed value, moved out (`None` when it was not parsed or did not parse): for a
+    /// caller that is done with the stream and keeps the values (a KRM function's items).
+    pub fn take_value(&mut self) -> Option<Value> {
+        self.parsed.take().and_then(|parsed| parsed.ok())
+    }
+
     /// The document parsed as exactly one YAML document, or `None` for an empty chunk.
     /// Parsed once; later calls return the cached value.
     pub fn value(&self) -> Result<Option<&Value>> {
@@ -260,6 +307,18 @@ impl<'a> Document<'a> {
         Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
+    /// What the line scanner reads of the identifying fields (`None` where it cannot), for
+    /// another [`Stream`] of the same text ([`Document::seed_scan`]).
+    pub(crate) fn scan(&self) -> Option<Meta> {
+        self.scanned().cloned()
+    }
+
+    /// Take what [`Document::scan`] read of this same document in another [`Stream`] of its
+    /// text, instead of scanning it again.
+    pub(crate) fn seed_scan(&self, meta: Option<Meta>) {
+        let _ = self.scanned.set(meta);
+    }
+
     fn scanned(&self) -> Option<&Meta> {
         if self.is_empty() {
             return None;
@@ -270,46 +329,61 @@ impl<'a> Document<'a> {
     }
 }
 
+/// One chunk of a stream read on its own (`text`, a document or a run of empty ones), as
+/// document `number` starting at stream line `first_line`: what [`Stream::read`] refuses in it,
+/// with the message it gives in the whole stream (content on a `---` line first, then size).
+pub fn chunk_errors(
+    text: &str,
+    number: usize,
+    first_line: usize,
+) -> (Option<Error>, Option<Error>) {
+    let mut separator = None;
+    let mut size = None;
+    for (i, mut chunk) in split::split(text).into_iter().enumerate() {
+        chunk.body_line += first_line - 1;
+        chunk.first_line += first_line - 1;
+        let doc = Document::new(text, chunk, number + i);
+        separator = separator.or_else(|| doc.separator_error());
+        size = size.or_else(|| doc.size_error());
+    }
+    (separator, size)
+}
+
 impl<'a> Stream<'a> {
     /// Split `text` into documents. Nothing is parsed yet.
     pub fn read(text: &'a str) -> Result<Stream<'a>> {
         let docs: Vec<Document<'a>> = split::split(text)
             .into_iter()
             .enumerate()
-            .map(|(index, chunk)| Document {
-                index,
-                number: index,
-                text,
-                chunk,
-                parsed: OnceLock::new(),
-                tree: OnceLock::new(),
-                scanned: OnceLock::new(),
-                read_meta: OnceLock::new(),
-            })
+            .map(|(index, chunk)| Document::new(text, chunk, index))
             .collect();
-        // Kubernetes' reader rejects a `---` line with content after it (`--- {a: 1}`); the YAML
-        // parser would take it as one document when it opens a chunk, so refuse it here.
-        if let Some(doc) = docs.iter().find(|d| d.body().starts_with("---")) {
-            return Err(Error::input(format!(
-                "stream line {}: {}: `---` followed by content on the same line; Kubernetes \
-                 rejects this: put `---` on a line of its own and the content on the next line",
-                doc.chunk.body_line,
-                doc.error_source()
-            )));
+        if let Some(err) = docs.iter().find_map(Document::separator_error) {
+            return Err(err);
         }
-        if let Some(doc) = docs
-            .iter()
-            .find(|d| d.chunk.span.len() > MAX_DOCUMENT_BYTES)
-        {
-            return Err(Error::input(format!(
-                "stream line {}: document of {} bytes exceeds the limit of {} bytes; split it \
-                 or check that the input is really a manifest stream",
-                doc.chunk.first_line,
-                doc.chunk.span.len(),
-                MAX_DOCUMENT_BYTES
-            )));
+        if let Some(err) = docs.iter().find_map(Document::size_error) {
+            return Err(err);
         }
         Ok(Stream { text, docs })
+    }
+
+    /// Make document `index` and the `count - 1` after it, all empty, one empty document (how a
+    /// spooled stream's index holds a run of empty documents); the later documents move up.
+    pub(crate) fn merge_empty_run(&mut self, index: usize, count: usize) {
+        let last = (index + count).min(self.docs.len());
+        if count < 2 || last <= index + 1 || !self.docs[index..last].iter().all(|d| d.is_empty()) {
+            return;
+        }
+        let end = self.docs[last - 1].chunk.span.end;
+        let first = &mut self.docs[index].chunk;
+        first.span.end = end;
+        first.header.end = end;
+        first.body = end..end;
+        first.trailer = end..end;
+        self.docs.drain(index + 1..last);
+        for (i, doc) in self.docs.iter_mut().enumerate().skip(index + 1) {
+            doc.index = i;
+            doc.number = i;
+        }
     }
 
     /// Parse every document (an input error names the first that fails).
@@ -345,6 +419,35 @@ fn manifest_options() -> serde_saphyr::Options {
     }
 }
 
+/// The node bound of one manifest document (maps, lists and scalars; serde-saphyr's default).
+pub const MAX_NODES: usize = 250_000;
+
+/// The node bound of a KRM `ResourceList`, which holds a whole package as one YAML document:
+/// 100,000 items of 100 nodes (a small Deployment has about 40).
+pub const MAX_LIST_NODES: usize = 10_000_000;
+
+/// [`manifest_options`] with room for `max_nodes` nodes (events and scalar text in proportion),
+/// for a document that holds many objects (a `ResourceList`).
+fn options_for_nodes(max_nodes: usize) -> serde_saphyr::Options {
+    let mut options = manifest_options();
+    let mut budget = serde_saphyr::Budget::default();
+    let scale = max_nodes.div_ceil(budget.max_nodes).max(1);
+    budget.max_nodes = max_nodes;
+    budget.max_events = budget.max_events.saturating_mul(scale);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.saturating_mul(scale);
+    options.budget = Some(budget);
+    options
+}
+
+/// [`parse_general`] with a bound of `max_nodes` nodes instead of [`MAX_NODES`].
+pub fn parse_large(body: &str, first_line: usize, max_nodes: usize) -> Result<Value, String> {
+    let body = yaml11::as_kubernetes_reads(body);
+    let docs: Vec<Value> =
+        serde_saphyr::from_str_multiple_with_options(&body, options_for_nodes(max_nodes))
+            .map_err(|e| malformed(&e, &body, first_line, max_nodes))?;
+    one_document(docs, &body, first_line)
+}
+
 /// Parse `body` as exactly one YAML document. `first_line` is the stream line where it starts,
 /// so the error names a line of the stream, not of the chunk.
 pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
@@ -359,24 +462,43 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
 /// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
 /// tested against.
 pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
-    let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(body, manifest_options())
-        .map_err(|e| malformed(&e, first_line))?;
+    let body = yaml11::as_kubernetes_reads(body);
+    let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(&body, manifest_options())
+        .map_err(|e| malformed(&e, &body, first_line, MAX_NODES))?;
+    one_document(docs, &body, first_line)
+}
+
+/// The one document of a chunk, or why there is not exactly one.
+fn one_document(docs: Vec<Value>, body: &str, first_line: usize) -> Result<Value, String> {
     match docs.len() {
         1 => Ok(docs.into_iter().next().unwrap_or(Value::Null)),
         0 => Err(format!(
             "stream line {first_line}: the chunk holds no YAML document"
         )),
         n => Err(format!(
-            "stream line {first_line}: the chunk holds several YAML documents ({n}) where \
+            "stream line {}: the chunk holds several YAML documents ({n}) where \
              Kubernetes sees one; put `---` on a line of its own (column 0, nothing after it but \
-             a comment) between documents"
+             a comment) between documents",
+            first_line + second_document_line(body).unwrap_or(0)
         )),
     }
 }
 
+/// The line (0-based, within `body`) of the first document marker after the first line: a
+/// `---` or `...` at column 0 that is not a separator of the stream (`--- !tag`, `--- |`), where
+/// the YAML parser starts or ends a document that Kubernetes' splitter does not.
+fn second_document_line(body: &str) -> Option<usize> {
+    body.lines().enumerate().skip(1).find_map(|(i, line)| {
+        let marker = line.starts_with("---") || line.starts_with("...");
+        let rest = line.get(3..).unwrap_or_default();
+        (marker && (rest.is_empty() || rest.starts_with([' ', '\t', '\r']))).then_some(i)
+    })
+}
+
 /// The parser's error in stream terms. serde-saphyr counts lines from the start of the chunk
 /// (`error: line 3 column 6: ...`), which would contradict the stream line we report.
-fn malformed(e: &serde_saphyr::Error, first_line: usize) -> String {
+/// `body` is the text parsed, `max_nodes` the node bound it was parsed with.
+fn malformed(e: &serde_saphyr::Error, body: &str, first_line: usize, max_nodes: usize) -> String {
     let message = e.to_string();
     let first = message.lines().next().unwrap_or_default();
     let what = first.strip_prefix("error: ").unwrap_or(first);
@@ -392,11 +514,8 @@ fn malformed(e: &serde_saphyr::Error, first_line: usize) -> String {
         ),
         None => format!("stream line {first_line}"),
     };
-    if let Some(limit) = beyond_limits(what) {
-        return format!(
-            "{place}: the document is {limit}; aliases of aliases (a \"billion laughs\" document?) \
-             or runaway nesting: no Kubernetes manifest needs that, check the template"
-        );
+    if let Some(bound) = beyond_bounds(e, max_nodes, body.contains('*') && body.contains('&')) {
+        return format!("{place}: {bound}");
     }
     format!(
         "{place}: malformed YAML: {what}; fix the template that renders this document (run \
@@ -404,17 +523,72 @@ fn malformed(e: &serde_saphyr::Error, first_line: usize) -> String {
     )
 }
 
-/// The parser's resource limits (serde-saphyr's budget: nodes, depth, alias replays) in words.
-fn beyond_limits(what: &str) -> Option<String> {
-    let detail = what.strip_prefix("budget breached: ").or_else(|| {
-        (what.contains("recursion limit") || what.contains("alias replay")).then_some(what)
-    })?;
-    let kind = if detail.starts_with("Depth") || detail.contains("recursion") {
-        "nested too deeply"
-    } else {
-        "too large once its aliases are expanded"
-    };
-    Some(format!("{kind} (parser limit: {detail})"))
+/// Whether a parser error is the scanner's nesting limit.
+fn nesting_limit(source: &serde_saphyr::ExternalMessageSource) -> bool {
+    use serde_saphyr::granit_parser::ErrorKind;
+    matches!(source, serde_saphyr::ExternalMessageSource::Parser(scan)
+        if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded))
+}
+
+/// A breach of the parser's bounds, said as the bound it is: size and nesting as such, aliases
+/// expanding without end (in a document that has aliases) as an alias bomb.
+fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    const ALIASES: &str = "aliases of aliases (a \"billion laughs\" document?): no Kubernetes \
+                           manifest needs that, check the template";
+    let check = "no Kubernetes object needs that many: check the template, or split the object";
+    let budget = serde_saphyr::Budget::default();
+    let mut e = e.without_snippet();
+    while let serde_saphyr::Error::AliasError { error, .. } = e {
+        e = error.without_snippet();
+    }
+    Some(match e {
+        serde_saphyr::Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Nodes { .. } if has_aliases => format!(
+                "document of more than {max_nodes} nodes once its aliases are expanded exceeds \
+                 the limit of {max_nodes}; {ALIASES}"
+            ),
+            BudgetBreach::Nodes { .. } => format!(
+                "document of more than {max_nodes} nodes (maps, lists and scalars) exceeds the \
+                 limit of {max_nodes}; {check}"
+            ),
+            BudgetBreach::Depth { depth } => format!(
+                "document nested too deeply: {depth} levels exceed the limit of {} levels; no \
+                 Kubernetes object nests that deep: check the template",
+                budget.max_depth
+            ),
+            BudgetBreach::ScalarBytes { total_scalar_bytes } => format!(
+                "document of {total_scalar_bytes} bytes of scalar text exceeds the limit of \
+                 {} bytes; {check}",
+                budget.max_total_scalar_bytes
+            ),
+            BudgetBreach::Events { events } => format!(
+                "document of {events} YAML events exceeds the limit of {}; {check}",
+                budget.max_events
+            ),
+            BudgetBreach::Aliases { .. }
+            | BudgetBreach::AliasAnchorRatio { .. }
+            | BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. } => {
+                format!("document is too large once its aliases are expanded; {ALIASES}")
+            }
+            other => format!("document exceeds a parser bound ({other:?}); {check}"),
+        },
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayCounterOverflow { .. } => {
+            format!("document is too large once its aliases are expanded; {ALIASES}")
+        }
+        serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => {
+            format!("document nests aliases too deeply; {ALIASES}")
+        }
+        serde_saphyr::Error::ExternalMessage { source, .. } if nesting_limit(source) => {
+            "document nested too deeply for the parser's nesting limit; no Kubernetes object \
+             nests that deep: check the template"
+                .to_string()
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -529,6 +703,18 @@ mod tests {
             err.starts_with("c/templates/bad.yaml: stream line"),
             "{err}"
         );
+    }
+
+    /// Issue 18: a line the splitter does not take for a separator but the YAML parser does is
+    /// reported at its own line, not at the document's first.
+    #[test]
+    fn a_bad_separator_is_reported_at_its_line() {
+        for bad in ["--- !tag", "--- |"] {
+            let text = format!("---\na: 1\nb: 2\n{bad}\n  c: 3\n");
+            let stream = Stream::read(&text).unwrap();
+            let err = stream.parse_all().unwrap_err().to_string();
+            assert!(err.contains("stream line 4:"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn line_end(text: &str, start: usize) -> usize {
 ///
 /// Byte search, not a walk over the lines: a separator can only start right after a `\n`
 /// followed by `---`, which memchr's `memmem` finds at SIMD speed; the line numbers are counts of
-/// `\n` between separators; and [`cut`] looks only at a chunk's first and last lines. The split
+/// `\n` between separators; and `cut` looks only at a chunk's first and last lines. The split
 /// was a tenth of a passthrough run before (every line visited twice).
 pub fn split(text: &str) -> Vec<Chunk> {
     if text.is_empty() {

@@ -259,9 +259,24 @@ fn email(text: &str) -> Result<(), Problem> {
     )
 }
 
+/// Digits and dots with at least one dot: what a reader (and Go's `net.ParseIP`, and every URL
+/// parser) takes for an IPv4 address, so never a host name even where it is not a valid address.
+fn is_dotted_decimal(text: &str) -> bool {
+    text.contains('.') && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// The problem with a dotted-decimal string that [`is_address`] refused.
+fn not_ipv4(text: &str) -> Result<(), Problem> {
+    problem(
+        format!("\"{text}\" is not an IPv4 address (and digits and dots are not a host name)"),
+        "an IPv4 address is four numbers from 0 to 255, e.g. 10.0.0.30",
+    )
+}
+
 fn is_hostname(text: &str) -> bool {
     let text = text.strip_suffix('.').unwrap_or(text);
     !text.is_empty()
+        && !is_dotted_decimal(text)
         && text.len() <= 253
         && text.split('.').all(|label| {
             !label.is_empty()
@@ -279,6 +294,9 @@ fn is_address(text: &str) -> bool {
 fn host(text: &str) -> Result<(), Problem> {
     if is_address(text) || is_hostname(text) {
         return Ok(());
+    }
+    if is_dotted_decimal(text) {
+        return not_ipv4(text);
     }
     problem(
         format!("\"{text}\" is not a host name or an IP address"),
@@ -334,6 +352,9 @@ fn allowed_host(text: &str) -> Result<(), Problem> {
     let name = text.strip_prefix('.').unwrap_or(text);
     if is_hostname(name) {
         return Ok(());
+    }
+    if is_dotted_decimal(text) {
+        return not_ipv4(text);
     }
     problem(
         format!("\"{text}\" is not an IP address, a host name, a .domain suffix or *"),
@@ -450,6 +471,12 @@ mod tests {
             (Format::HostPort, "polyaxon.foo.com:0"),
             (Format::AllowedHost, "http://x.com"),
             (Format::AllowedHost, "a..b"),
+            (Format::AllowedHost, "10.0.0.300"),
+            (Format::AllowedHost, "10.0.0"),
+            (Format::AllowedHost, ".10.0.0.300"),
+            (Format::HostPort, "10.0.0.300"),
+            (Format::HostPort, "10.0.0.300:80"),
+            (Format::TlsHost, "256.1.1.1"),
             (Format::SecretKey, "a/b"),
             (Format::Labels, "has space"),
             (Format::Labels, "Bad_Prefix/name"),

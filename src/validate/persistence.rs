@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::formats::normalise;
+use crate::report::Topic;
 use crate::values::yaml::escape_pointer;
 
 /// The volumes with chart defaults (`null` hands them to the nfs provisioner).
@@ -193,6 +194,9 @@ fn sensitive_host_path(ctx: &mut Ctx<'_>, path: &str, pointer: &str) {
             format!("hostPath \"{path}\" exposes {root} of the node to Polyaxon's pods"),
             "use a dedicated directory for Polyaxon's data",
         );
+        if let Some(finding) = ctx.findings.last_mut() {
+            finding.topic = Topic::NodeExposure;
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 //! fails fast with a clear error instead of exhausting memory.
 //!
 //! A plain block-style file — what values files nearly always are — is read by the manifests'
-//! fast reader instead ([`fast`]), with the same value, origins and findings.
+//! fast reader instead (`fast`), with the same value, origins and findings.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -39,8 +39,10 @@ pub fn force(text: &str) -> String {
 /// Read every document of a multi-document YAML text as Kubernetes would see it in JSON. Empty
 /// documents are skipped, as Kubernetes skips them.
 pub fn read_yaml11(text: &str) -> Result<Vec<Value>, String> {
+    // A NEL is a line break for go-yaml v2, an ordinary character for granit-parser.
+    let text = text.replace('\u{85}', "\n");
     let mut events = Vec::new();
-    for event in Parser::new_from_str(text) {
+    for event in Parser::new_from_str(&text) {
         let (event, _span) = event.map_err(|e| e.to_string())?;
         events.push(event);
     }
@@ -174,7 +176,10 @@ pub fn resolve_plain(s: &str) -> Result<Value, String> {
     }
     let string = Ok(Value::String(s.to_string()));
     match s.as_bytes()[0] {
-        b'.' => Ok(go_float(s).map_or_else(|| Value::String(s.to_string()), float)),
+        // Underscores dropped here too (measured with the real decoder: `.5_0` is 0.5).
+        b'.' => {
+            Ok(go_float(&s.replace('_', "")).map_or_else(|| Value::String(s.to_string()), float))
+        }
         b'0'..=b'9' | b'+' | b'-' => {
             if is_timestamp(s) {
                 return string;
@@ -469,4 +474,11 @@ pub const TOKENS: &[&str] = &[
     "190:20:30",
     "-0b101",
     "0o",
+    "685_230.15",
+    "685.230_15e+03",
+    "-1_000.0",
+    "3.14_15",
+    "1__0",
+    ".5_0",
+    "-1e400",
 ];

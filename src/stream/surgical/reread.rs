@@ -27,8 +27,10 @@ pub(super) fn reads_back_as(text: &str, expected: &Value) -> bool {
     if let Some(value) = crate::stream::fast::value(text) {
         return value == *expected;
     }
+    // Read as Kubernetes reads it, as the document itself was (`stream::yaml11`).
+    let text = crate::stream::yaml11::as_kubernetes_reads(text);
     let docs: Result<Vec<Node<'_>>, _> =
-        serde_saphyr::from_str_multiple_with_options(text, super::super::manifest_options());
+        serde_saphyr::from_str_multiple_with_options(&text, super::super::manifest_options());
     match docs.as_deref() {
         Ok([doc]) => doc.equals(expected),
         _ => false,

@@ -358,7 +358,7 @@ struct Writer {
 impl Writer {
     fn flip(&mut self) -> bool {
         self.salt = self.salt.wrapping_mul(31).wrapping_add(7);
-        self.salt % 3 == 0
+        self.salt.is_multiple_of(3)
     }
 
     /// Sometimes a collection in flow style (JSON is YAML flow).
@@ -487,10 +487,10 @@ fn mutate(value: &mut Value, choices: &[usize], op: &Op) {
             Value::Array(a) => a.get_mut(choice % len),
             _ => None,
         };
-        if let Some(child) = child {
-            if child.is_object() || child.is_array() {
-                return mutate(child, rest, op);
-            }
+        if let Some(child) = child
+            && (child.is_object() || child.is_array())
+        {
+            return mutate(child, rest, op);
         }
     }
     match (value, op) {

@@ -1,60 +1,50 @@
-//! A big stream (over 256 KiB), post-rendered in memory proportional to the window (64 KiB of
-//! whole documents by default, one window per core) plus a small index of the documents, not to
-//! the stream.
+//! The one way through: every stream, whatever its size, is read into a spool, cut into
+//! *windows* of whole documents (64 KiB by default; a chart's usual stream is one window), and
+//! processed a window at a time by the one pipeline (`apply::inject_part`: plan,
+//! overlays, changed documents, checksums, output checks), in memory proportional to the window
+//! plus a small index of the documents. What is written of the windows is a [`View`]: the
+//! post-rendered stream, a unified diff (`diff`), or kustomize patches (`export`); `krm` reads
+//! its items back from the stream view.
 //!
-//! Design (issue 7, "a 100 MB stream is processed in memory proportional to the largest
-//! document"): the existing pipeline ([`super::inject_part`]: plan, overlays, changed documents,
-//! checksums, checks, minimal-edit writer) runs unchanged on *windows* of whole documents, with
-//! the facts that span the stream gathered first:
-//!
-//! 1. [`read`] takes stdin. A stream up to [`WHOLE_BYTES`] is returned whole and takes today's path,
-//!    byte for byte. A bigger one is spooled to a temporary file while it is cut into documents
-//!    where [`crate::stream::split`] cuts them (a separator line at column 0); the index keeps each
-//!    document's offset, length and first line, and is checked as [`crate::stream::Stream::read`]
-//!    checks a stream (UTF-8, `---` with content, the document size limit), with the same messages.
-//! 2. Pass 1 ([`Spool::index`]) reads the spool window by window, on every core: the metadata of
-//!    every document decides the profile's choice and its targets once for the whole stream (what
-//!    [`crate::profile::choose`] does on a whole stream), which documents are ConfigMaps, and,
-//!    with overlay rules, which rules each document's identifying fields take
-//!    ([`super::direct::Hint`]: pass 2 does not read them again).
-//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps alone (with the chart's config
-//!    ConfigMap as context), to learn the hash of every ConfigMap the stream changes: the
-//!    `checksum/config` of a workload in any window follows it.
-//! 4. Pass 2 runs the pipeline on each window: its own documents, plus the chart's config
-//!    ConfigMap (the plan reads it for every workload) held as context but written, counted and
-//!    reported only by its own window. Overlay rules that only add volumes, mounts and env
-//!    entries are applied to a document's text there ([`super::direct`], the general path's
-//!    output to the byte) unless `--explain` must list their operations. Each window's output
-//!    goes to an output spool file, copied to stdout only when every window succeeded (nothing
-//!    on stdout on error, as today).
+//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else an
+//!    unnamed temporary file), cut into documents where [`crate::stream::split`] cuts them (a
+//!    separator line at column 0) as it comes in. The index keeps each document's offset,
+//!    length, first line and number (a run of empty documents is one entry), and is checked as
+//!    [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with content, the document
+//!    size limit), with the same messages.
+//! 2. The index pass ([`Spool::index`]) reads every document's identifying fields, on every
+//!    core: the profile's choice and its targets for the whole stream (what
+//!    [`crate::profile::choose`] decides), the ConfigMaps, each document's Helm release (the
+//!    `release` label) and, with overlay rules, which rules each document's identifying fields
+//!    take (`direct::Hint`: the windows do not read them again).
+//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart
+//!    ConfigMaps as context), to learn the hash of every ConfigMap the stream changes: the
+//!    `checksum/config` of a workload in any window follows it. A stream of one window skips it
+//!    (the window finds its own) unless the direct edits need the hashes first.
+//! 4. Each window runs the pipeline on its own documents plus, as context, the chart ConfigMaps
+//!    of its documents' releases (the plan reads a workload's ConfigMap): held, but written,
+//!    counted and reported only by their own window. Overlay rules that only add volumes, mounts
+//!    and env entries are applied to a document's text there (`apply::direct`, the general
+//!    path's output to the byte), unless `--explain` or `export` must list their operations.
+//!    Each window's view goes to an output spool, copied to stdout only when every window
+//!    succeeded (nothing on stdout on error).
 //!
 //! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
 //! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
-//! stream's, so stream lines, findings and `--explain` read as one run over the whole stream
-//! would write them; the driver maps the window's indices to the stream's. Once the stream-wide
-//! facts are known the windows are independent: pass 2 renders one per core at a time.
+//! stream's, so stream lines, findings and `--explain` read the same at any window size; the
+//! driver maps the window's indices to the stream's. Once the stream-wide facts are known the
+//! windows are independent: they are rendered one per core at a time (`pool`).
 //!
-//! What one run reports for the whole stream, the driver adds up from the windows: the plan's
-//! findings (put back in stage order; those about no document in particular from the first
-//! window only), overlay `expect` counts (checked once at the end; when one fails, the windows are
-//! run again to find the nearest document and the hooks, as a whole run names them), conflicts,
-//! the output checks, `--explain`. Failures take the precedence one run gives them: the plan's
-//! conflicts, then the overlays' problems, then the output checks.
-//!
-//! Known differences from one run over the whole stream: when two windows each hit an input
-//! error (a document that does not parse, say), the error of the first window is the one
-//! reported, where one run reports the first its stages reach; and a plan stage that reports
-//! findings parameter by parameter, each over the documents, lists those of several windows
-//! window by window (one run lists them parameter by parameter). A custom profile whose
-//! config-ConfigMap role matches many documents makes every window hold them all.
+//! What the run reports, the driver adds up from the windows: the plan's findings (put back in
+//! stage order; those about no document in particular from the first window only), overlay
+//! `expect` counts (checked once at the end; when one fails, the windows are run again to find
+//! the nearest document and the hooks), conflicts, the output checks, `--explain`. Failures take
+//! this precedence: the plan's conflicts, then the overlays' problems, then the output checks;
+//! among input errors (a document that does not parse), the first window's.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Write};
 use std::ops::Range;
-use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
-use std::sync::{Mutex, mpsc};
 
 use crate::error::{Error, Result};
 use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
@@ -63,7 +53,18 @@ use crate::report::{Finding, Severity};
 use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
-use super::{Context, Outcome, Part};
+use crate::apply::{self, Context, Outcome, Part, direct};
+
+mod pool;
+mod store;
+mod view;
+
+use pool::{in_order, parallel_windows};
+use store::Store;
+pub use view::View;
+
+/// The label Helm charts give every object of a release (chart 0.4.2 does).
+const RELEASE_LABEL: &str = "release";
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
@@ -117,15 +118,8 @@ pub struct Budget {
     pub window: usize,
 }
 
-/// Stdin, as read by [`read`].
-pub enum Input {
-    /// A stream up to `Budget::whole` bytes: the whole-stream path.
-    Whole(String),
-    /// A bigger one, spooled and indexed.
-    Spooled(Spool),
-}
-
-/// One document of a spooled stream.
+/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
+/// lines and comments only), held as one: the index does not grow with empty documents.
 #[derive(Debug, Clone)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
@@ -133,159 +127,25 @@ struct Entry {
     len: usize,
     /// 1-based line of the stream where the chunk starts.
     first_line: usize,
+    /// The stream's number of the (first) document ([`crate::stream::Document::number`]).
+    number: usize,
+    /// How many documents the entry holds: more than one only for a run of empty ones.
+    chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
+    /// Set by pass 1 for a document with metadata: its Helm release (the `release` label, as an
+    /// id), which chooses the chart ConfigMaps it takes as context.
+    release: Option<Option<u32>>,
     /// Set by pass 1 when there are overlay rules: what the direct edits need of the
     /// document's identifying fields (pass 2 does not read them again).
-    hint: Option<Option<super::direct::Hint>>,
-}
-
-/// A temporary file, removed when dropped (and, where the platform allows, unlinked as soon as
-/// it is open, so that even a killed process leaves nothing behind).
-struct TempFile {
-    file: File,
-    path: Option<PathBuf>,
-    /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one per
-    /// document (a thousand small writes cost a millisecond and a half). [`TempFile::flush`]
-    /// empties it before the file is read.
-    pending: Vec<u8>,
-}
-
-/// The write buffer of a [`TempFile`].
-const TEMP_BUFFER: usize = 128 * 1024;
-
-impl TempFile {
-    fn new(purpose: &str) -> Result<TempFile> {
-        let dir = std::env::temp_dir();
-        let mut last = None;
-        for attempt in 0..100u32 {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos());
-            let name = format!(
-                "polyaxon-pr-{}-{nanos}-{attempt}.{purpose}",
-                std::process::id()
-            );
-            let path = dir.join(name);
-            match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => {
-                    let path = std::fs::remove_file(&path).err().map(|_| path);
-                    return Ok(TempFile {
-                        file,
-                        path,
-                        pending: Vec::new(),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(temp_error(&dir, &e)),
-            }
-        }
-        let e = last.unwrap_or_else(|| std::io::Error::other("no free name"));
-        Err(temp_error(&dir, &e))
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        if self.pending.len() + bytes.len() > TEMP_BUFFER {
-            self.flush()?;
-        }
-        if bytes.len() >= TEMP_BUFFER {
-            return self
-                .file
-                .write_all(bytes)
-                .map_err(|e| temp_error(&std::env::temp_dir(), &e));
-        }
-        self.pending.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    /// Write what is buffered; the file is complete after it.
-    fn flush(&mut self) -> Result<()> {
-        let result = self.file.write_all(&self.pending);
-        // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
-        self.pending.clear();
-        result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
-    }
-
-    /// Read `len` bytes at `start`, without moving the file's cursor (windows of pass 2 are read
-    /// from several threads at once).
-    fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut buf = vec![0; len];
-        read_exact_at(&self.file, &mut buf, start)
-            .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-        Ok(buf)
-    }
-
-    /// Copy the whole file to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
-    /// goes 8 KiB at a time, and stdout's line buffering splits each of those in two writes:
-    /// 1 ms more for a 1.8 MB output into a file).
-    fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut file = &self.file;
-        file.seek(SeekFrom::Start(0))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => out.write_all(&buf[..n])?,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// [`TempFile::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy.
-    fn copy_to_stdout(&self, stdout: &mut std::io::StdoutLock<'_>) -> std::io::Result<()> {
-        debug_assert!(self.pending.is_empty(), "read before the flush");
-        let mut file = &self.file;
-        file.seek(SeekFrom::Start(0))?;
-        std::io::copy(&mut file, stdout).map(drop)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(path) = &self.path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], start: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, start)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut start: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, start)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                start += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
-    Error::input(format!(
-        "cannot use a temporary file in {} to hold the stream: {e}; free some space there or \
-         point TMPDIR at a writable directory",
-        dir.display()
-    ))
+    hint: Option<Option<direct::Hint>>,
 }
 
 /// A stream spooled to a temporary file, with its index.
 pub struct Spool {
-    file: TempFile,
+    file: Store,
+    /// The stream fits the whole budget: it and its output are held in memory.
+    in_memory: bool,
     docs: Vec<Entry>,
     /// The stream is only whitespace (it becomes [`emit::EMPTY_OUTPUT`]).
     blank: bool,
@@ -294,30 +154,23 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// Read stdin: whole when it fits in `budget.whole` bytes, else spooled and indexed for windows
-/// of `budget.window` bytes. Errors are those [`crate::stream::Stream::read`] and the UTF-8 check
-/// give a whole stream.
-pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
+/// Read stdin into a spool, cut into documents and indexed for windows of `budget.window`
+/// bytes: held in memory when it fits in `budget.whole` bytes, else in a temporary file. Errors
+/// are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
+pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     let Budget {
         whole,
         window: budget,
     } = budget;
-    let read_error =
-        |e: std::io::Error| Error::input(format!("cannot read the stream from stdin: {e}"));
+    let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
     let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
-    stdin
-        .take(limit)
-        .read_to_end(&mut mem)
-        .map_err(read_error)?;
-    if mem.len() <= whole {
-        return String::from_utf8(mem)
-            .map(Input::Whole)
-            .map_err(|e| not_utf8(e.utf8_error().valid_up_to()));
-    }
+    crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
+    let in_memory = mem.len() <= whole;
     let mut reader = Reader {
         spool: Spool {
-            file: TempFile::new("stream")?,
+            file: Store::new(in_memory)?,
+            in_memory,
             docs: Vec::new(),
             blank: true,
             budget,
@@ -328,6 +181,8 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
         scan: 0,
         searched: 0,
         line: 1,
+        chunks: 0,
+        in_empty_run: false,
         utf8: None,
         dash: None,
         size: None,
@@ -336,10 +191,9 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Input> {
     // Up to a MiB at a time, read straight into the buffer's spare room (no zeroed block to
     // copy from; `read_to_end` retries interrupted reads).
     loop {
-        let n = (&mut *stdin)
-            .take(1 << 20)
-            .read_to_end(&mut reader.buf)
-            .map_err(read_error)?;
+        let n =
+            crate::memory::fallibly(|| (&mut *stdin).take(1 << 20).read_to_end(&mut reader.buf))
+                .map_err(read_error)?;
         if n == 0 {
             break;
         }
@@ -365,6 +219,10 @@ struct Reader {
     scan: usize,
     searched: usize,
     line: usize,
+    /// Documents cut so far.
+    chunks: usize,
+    /// The last entry is a run of empty documents, which an empty document joins.
+    in_empty_run: bool,
     /// The first problem of each kind, reported once the whole stream is read, in the order a
     /// whole stream's checks report them.
     utf8: Option<usize>,
@@ -445,40 +303,45 @@ impl Reader {
                 return Ok(());
             }
         };
-        let index = self.spool.docs.len();
-        if self.dash.is_none() || self.size.is_none() {
-            let body = dashes(text)
-                && split::split(text)
-                    .first()
-                    .is_some_and(|c| text[c.body.clone()].starts_with("---"));
-            if (body && self.dash.is_none())
-                || (bytes.len() > MAX_DOCUMENT_BYTES && self.size.is_none())
-            {
-                // The message exactly as a whole stream gives it: read this document at its
-                // place (index and line) behind empty placeholders.
-                let message = placed(index, first_line, text)
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                if body {
-                    self.dash.get_or_insert(message);
-                } else {
-                    self.size.get_or_insert(message);
-                }
+        let index = self.chunks;
+        self.chunks += 1;
+        if (self.dash.is_none() && dashes(text))
+            || (self.size.is_none() && bytes.len() > MAX_DOCUMENT_BYTES)
+        {
+            let (dash, size) = crate::stream::chunk_errors(text, index, first_line);
+            if self.dash.is_none() {
+                self.dash = dash.map(|e| e.to_string());
+            }
+            if self.size.is_none() {
+                self.size = size.map(|e| e.to_string());
             }
         }
         self.spool.blank &= text.trim().is_empty();
-        self.spool.docs.push(Entry {
-            start,
-            len: bytes.len(),
-            first_line,
-            config_map: false,
-            hint: None,
-        });
+        let empty = is_empty_chunk(text);
+        match self.spool.docs.last_mut() {
+            // A run stays within a window's budget: a window reads its documents whole.
+            Some(run)
+                if empty && self.in_empty_run && run.len + bytes.len() <= self.spool.budget =>
+            {
+                run.len += bytes.len();
+                run.chunks += 1;
+            }
+            _ => self.spool.docs.push(Entry {
+                start,
+                len: bytes.len(),
+                first_line,
+                number: index,
+                chunks: 1,
+                config_map: false,
+                release: None,
+                hint: None,
+            }),
+        }
+        self.in_empty_run = empty;
         self.spool.file.write_all(bytes)
     }
 
-    fn finish(mut self) -> Result<Input> {
+    fn finish(mut self) -> Result<Spool> {
         // A last line without a newline may be a separator too.
         let tail = &self.buf[self.scan..];
         if self.scan > 0
@@ -500,8 +363,15 @@ impl Reader {
             return Err(Error::input(message));
         }
         self.spool.file.flush()?;
-        Ok(Input::Spooled(self.spool))
+        Ok(self.spool)
     }
+}
+
+/// Whether a chunk holds no document content (its separator, blank lines and comments only).
+/// Only short chunks are looked at: a long one is never empty in practice, and its entry is
+/// small beside its text.
+fn is_empty_chunk(text: &str) -> bool {
+    text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty())
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can
@@ -515,20 +385,6 @@ fn dashes(text: &str) -> bool {
         || rest.contains("\n---")
 }
 
-/// `text` (one chunk) read as document `index` starting at stream line `first_line`, behind
-/// empty placeholder documents: what [`Stream::read`] says about it in the whole stream. Only
-/// for error messages: it costs a line per line before it.
-fn placed(index: usize, first_line: usize, text: &str) -> Result<()> {
-    let mut padded = String::new();
-    if index > 0 {
-        // Chunk 0 takes the surplus lines, each later placeholder one separator line.
-        padded.push_str(&"\n".repeat((first_line - 1).saturating_sub(index - 1).max(1)));
-        padded.push_str(&"---\n".repeat(index - 1));
-    }
-    padded.push_str(text);
-    Stream::read(&padded).map(|_| ())
-}
-
 /// What pass 1 learns about the whole stream.
 #[derive(Debug)]
 struct Facts {
@@ -538,6 +394,9 @@ struct Facts {
     meta_error: Option<Error>,
     /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::form`]).
     helm3: bool,
+    /// A stream of one window: what the line scanner read of each document's identifying
+    /// fields (by index), which the window takes instead of scanning them again.
+    scans: Vec<(usize, Option<crate::stream::Meta>)>,
 }
 
 impl Spool {
@@ -591,9 +450,15 @@ impl Spool {
         Ok((text, Layout { held }))
     }
 
-    /// Read a window's text as a stream whose documents carry their stream lines and numbers.
+    /// Read a window's text as a stream whose documents carry their stream lines and numbers,
+    /// a run of empty documents being one document, as in the index.
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
+        for (local, &index) in layout.held.iter().enumerate() {
+            if let Some(entry) = self.docs.get(index).filter(|e| e.chunks > 1) {
+                stream.merge_empty_run(local, entry.chunks);
+            }
+        }
         for &index in &layout.held {
             let Some(local) = layout.local(index) else {
                 continue;
@@ -602,7 +467,15 @@ impl Spool {
             else {
                 continue;
             };
-            doc.number = index;
+            doc.number = entry.number;
+            if let Some((_, meta)) = self.facts.as_ref().and_then(|f| {
+                f.scans
+                    .binary_search_by_key(&index, |(i, _)| *i)
+                    .ok()
+                    .map(|at| &f.scans[at])
+            }) {
+                doc.seed_scan(meta.clone());
+            }
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
             doc.chunk.body_line = (doc.chunk.body_line as isize + shift).max(1) as usize;
@@ -615,7 +488,7 @@ impl Spool {
     /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
     /// the first error is the one a sequential pass meets.
     ///
-    /// With `overlays`, each document's [`super::direct::Hint`] too.
+    /// With `overlays`, each document's `direct::Hint` too.
     pub fn index(
         &mut self,
         strict: bool,
@@ -627,15 +500,23 @@ impl Spool {
             targets: Targets::default(),
             meta_error: None,
             helm3: false,
+            scans: Vec::new(),
         };
         let windows = self.windows();
         let mut config_maps = Vec::new();
         let mut hints = Vec::new();
+        let mut releases: HashMap<String, u32> = HashMap::new();
+        let mut labelled = Vec::new();
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
-        type Read = (bool, Vec<Role>, Option<super::direct::Hint>);
-        // A window: whether it holds a Helm 3 header, and its documents.
-        type Window = (bool, Vec<(usize, Result<Option<Read>>)>);
+        type Read = (bool, Vec<Role>, Option<direct::Hint>, Option<String>);
+        let single = windows.len() == 1;
+        // A window: whether it holds a Helm 3 header, its documents, and (one window) their scans.
+        type Window = (
+            bool,
+            Vec<(usize, Result<Option<Read>>)>,
+            Vec<(usize, Option<crate::stream::Meta>)>,
+        );
         let read = |number: usize| -> Result<Window> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
@@ -657,8 +538,9 @@ impl Spool {
                                 .filter(|role| profile.is(*role, meta))
                                 .collect()
                         });
-                        let hint = overlays.and_then(|o| super::direct::hint(o, meta));
-                        (meta.kind == "ConfigMap", roles, hint)
+                        let hint = overlays.and_then(|o| direct::hint(o, meta));
+                        let release = meta.labels.get(RELEASE_LABEL).cloned();
+                        (meta.kind == "ConfigMap", roles, hint, release)
                     })
                 });
                 let failed = found.is_err();
@@ -667,24 +549,35 @@ impl Spool {
                     break;
                 }
             }
-            Ok((helm3, docs))
+            let scans = match single {
+                true => window
+                    .clone()
+                    .filter_map(|i| Some((i, stream.docs.get(layout.local(i)?)?.scan())))
+                    .collect(),
+                false => Vec::new(),
+            };
+            Ok((helm3, docs, scans))
         };
         in_order(
             windows.len(),
             parallel_windows(windows.len()),
             &read,
             |read| {
-                let (helm3, docs) = read?;
+                let (helm3, docs, scans) = read?;
                 facts.helm3 |= helm3;
+                facts.scans = scans;
                 for (index, found) in docs {
                     if facts.meta_error.is_some() {
                         break;
                     }
                     match found {
-                        Ok(Some((config_map, roles, hint))) => {
+                        Ok(Some((config_map, roles, hint, release))) => {
                             if config_map {
                                 config_maps.push(index);
                             }
+                            let next = u32::try_from(releases.len()).unwrap_or(u32::MAX);
+                            let id = release.map(|name| *releases.entry(name).or_insert(next));
+                            labelled.push((index, id));
                             if overlays.is_some() {
                                 hints.push((index, hint));
                             }
@@ -705,8 +598,40 @@ impl Spool {
         for (index, hint) in hints {
             self.docs[index].hint = Some(hint);
         }
+        for (index, release) in labelled {
+            self.docs[index].release = Some(release);
+        }
         self.facts = Some(facts);
         Ok(())
+    }
+
+    /// The chart ConfigMaps the documents `own` need beside them (the plan reads a workload's
+    /// ConfigMap): those of their Helm releases (the `release` label), so that a window of one
+    /// release holds one ConfigMap however many releases the stream holds; every one of them
+    /// when a document has no release label.
+    fn context(&self, facts: &Facts, own: &mut dyn Iterator<Item = usize>) -> Vec<usize> {
+        let config_maps = facts.targets.of(Role::ConfigMap);
+        if config_maps.len() < 2 {
+            return config_maps.to_vec();
+        }
+        let mut releases = BTreeSet::new();
+        for index in own {
+            match self.docs.get(index).and_then(|d| d.release) {
+                None => {}
+                Some(None) => return config_maps.to_vec(),
+                Some(Some(release)) => {
+                    releases.insert(release);
+                }
+            }
+        }
+        config_maps
+            .iter()
+            .copied()
+            .filter(|&cm| match self.docs[cm].release {
+                Some(Some(release)) => releases.contains(&release),
+                _ => true,
+            })
+            .collect()
     }
 
     /// Helm 3 sent the stream (known after [`Spool::index`]).
@@ -715,9 +640,8 @@ impl Spool {
     }
 
     /// Post-render the spooled stream: the whole stream's choice, the ConfigMap pass, every
-    /// window; then the findings to report (as [`super::inject_with`] returns them) and, on
-    /// success, the explanation and output spools. `report` gets the findings of a failed run
-    /// before the error is returned, as the caller reports a whole stream's.
+    /// window, written as `view` writes them; then the findings to report and, on success, the
+    /// explanation and output spools. A failed run's findings are in its error.
     pub fn inject(
         &self,
         values: &Values,
@@ -725,6 +649,7 @@ impl Spool {
         overlays: &Overlays,
         strict: bool,
         explain: bool,
+        view: View,
     ) -> Result<Injected> {
         let facts = self.facts.as_ref().ok_or_else(|| {
             Error::input("internal: the spooled stream was not indexed".to_string())
@@ -734,26 +659,39 @@ impl Spool {
         }
         // What `profile::choose` decides on a whole stream.
         let generic = facts.targets.roles.values().all(Vec::is_empty);
-        let context: Vec<usize> = if generic {
-            Vec::new()
-        } else {
-            facts.targets.of(Role::ConfigMap).to_vec()
+        let context = |own: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+            match generic {
+                true => Vec::new(),
+                false => self.context(facts, own),
+            }
         };
-        let known = self.config_map_pass(values, profile, overlays, facts, generic, &context)?;
         let windows = self.windows();
+        // The overlay rules may edit a document's text directly, except where their operations
+        // must be listed (`--explain`) or exported.
+        let direct = !explain && view != View::Export;
+        // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
+        // every window (and for the direct edits, which leave those workloads alone). One window
+        // holds them all: it finds them itself, unless direct edits need them first.
+        let known = match windows.len() == 1 && !(direct && direct::applies(overlays)) {
+            true => None,
+            false => {
+                Some(self.config_map_pass(values, profile, overlays, facts, generic, &context)?)
+            }
+        };
         let mut sum = Sum::default();
-        let mut output = TempFile::new("out")?;
-        let mut explained = TempFile::new("explain")?;
+        let mut output = Store::new(self.in_memory)?;
+        let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
-        // A window of pass 2, rendered: its part, then its output and `--explain` text (unless
-        // the part failed; rendered even when an earlier window failed, and dropped below then).
+        // A window of pass 2, rendered: its part, then what the view writes of it and its
+        // `--explain` text (unless the part failed; rendered even when an earlier window failed,
+        // and dropped below then).
         let render = |number: usize| -> Result<(Part, Rendered)> {
             let window = &windows[number];
             let mut rendered = Ok(None);
             let part = self.run_window(
                 window,
-                &context,
+                &context(&mut window.clone()),
                 values,
                 profile,
                 overlays,
@@ -761,34 +699,17 @@ impl Spool {
                 generic,
                 &Settings {
                     first: number == 0,
-                    known: Some(&known),
+                    known: known.as_deref(),
                     sweep: &none,
-                    direct: !explain,
+                    direct,
                 },
                 |stream, layout, part| {
                     if part.failed() {
                         return Ok(());
                     }
-                    rendered = (|| {
-                        let own = |i: usize| window.contains(&layout.global(i));
-                        let out = emit::write_own(
-                            stream,
-                            &part.changed,
-                            std::mem::take(&mut part.direct),
-                            &own,
-                            threads == 1,
-                        )?;
-                        let mut text = String::new();
-                        if explain {
-                            let outcome = Outcome {
-                                changed: BTreeMap::new(),
-                                patches: std::mem::take(&mut part.patches),
-                                findings: Vec::new(),
-                            };
-                            text = super::explain(stream, &outcome)?;
-                        }
-                        Ok(Some((out, text)))
-                    })();
+                    let own = |i: usize| window.contains(&layout.global(i));
+                    rendered =
+                        render_window(stream, &own, part, view, explain, threads == 1).map(Some);
                     Ok(())
                 },
             )?;
@@ -797,13 +718,23 @@ impl Spool {
         // Windows are independent once the stream-wide facts are known: a batch of them at a
         // time (one per core) is rendered in parallel and added up in stream order, so the
         // output, the findings and the first error reported are those of the sequential run.
+        let mut lines = (0, 0);
+        let mut hooks = Vec::new();
         in_order(windows.len(), threads, &render, |result| {
             let (part, rendered) = result?;
-            if !sum.failed() && !part.failed() {
-                if let Some((out, text)) = rendered? {
-                    output.write_all(out.as_bytes())?;
-                    explained.write_all(text.as_bytes())?;
+            if !sum.failed()
+                && !part.failed()
+                && let Some(window) = rendered?
+            {
+                match &window.diff {
+                    Some(diff) => {
+                        output.write_all(view::write_hunks(diff, lines.0, lines.1).as_bytes())?;
+                        lines = (lines.0 + diff.old_lines, lines.1 + diff.new_lines);
+                    }
+                    None => output.write_all(window.out.as_bytes())?,
                 }
+                explained.write_all(window.explain.as_bytes())?;
+                hooks.extend(window.hooks);
             }
             sum.add(part);
             Ok(())
@@ -822,7 +753,7 @@ impl Spool {
             for window in &windows {
                 let part = self.run_window(
                     window,
-                    &context,
+                    &context(&mut window.clone()),
                     values,
                     profile,
                     overlays,
@@ -830,9 +761,9 @@ impl Spool {
                     generic,
                     &Settings {
                         first: false,
-                        known: Some(&known),
+                        known: known.as_deref(),
                         sweep: &sweep,
-                        direct: !explain,
+                        direct,
                     },
                     |_, _, _| Ok(()),
                 )?;
@@ -842,11 +773,28 @@ impl Spool {
         let findings = sum.judge(overlays, strict)?;
         output.flush()?;
         explained.flush()?;
+        let empty = output.is_empty();
+        let prefix = match view {
+            View::Stream => String::new(),
+            View::Diff if empty => String::new(),
+            View::Diff => view::DIFF_HEADER.to_string(),
+            View::Export => crate::export::head(self.documents(), &hooks, empty),
+        };
         Ok(Injected {
             findings,
-            output: if self.blank { None } else { Some(output) },
+            prefix,
+            output: if self.blank && view == View::Stream {
+                None
+            } else {
+                Some(output)
+            },
             explained,
         })
+    }
+
+    /// How many documents the stream holds (a run of empty ones counts each).
+    fn documents(&self) -> usize {
+        self.docs.iter().map(|d| d.chunks).sum()
     }
 
     /// The ConfigMap pass: every ConfigMap the stream changes, in stream order, by name and
@@ -860,7 +808,7 @@ impl Spool {
         overlays: &Overlays,
         facts: &Facts,
         generic: bool,
-        context: &[usize],
+        context: &dyn Fn(&mut dyn Iterator<Item = usize>) -> Vec<usize>,
     ) -> Result<Vec<(String, String)>> {
         let maps: Vec<usize> = (0..self.docs.len())
             .filter(|&i| self.docs[i].config_map)
@@ -877,7 +825,11 @@ impl Spool {
                 end += 1;
             }
             let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
-            let held: BTreeSet<usize> = own.iter().chain(context).copied().collect();
+            let held: BTreeSet<usize> = own
+                .iter()
+                .copied()
+                .chain(context(&mut own.iter().copied()))
+                .collect();
             let (text, layout) = self.load(held.into_iter().collect())?;
             let stream = self.open(&text, &layout)?;
             let choice = restrict(generic, &facts.targets, &layout);
@@ -890,10 +842,10 @@ impl Spool {
                 direct: false,
                 hints: &|_| None,
             };
-            if let Ok(part) = super::inject_part(&stream, values, profile, overlays, &ctx)
+            if let Ok(part) = apply::inject_part(&stream, values, profile, overlays, &ctx)
                 && !part.failed()
             {
-                let maps = super::own_config_maps(&part)?;
+                let maps = apply::own_config_maps(&part)?;
                 found.extend(maps.into_iter().map(|(i, n, h)| (layout.global(i), n, h)));
             }
             start = end;
@@ -932,15 +884,73 @@ impl Spool {
             direct: settings.direct,
             hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
         };
-        let mut part = super::inject_part(&stream, values, profile, overlays, &ctx)?;
+        let mut part = apply::inject_part(&stream, values, profile, overlays, &ctx)?;
         then(&stream, &layout, &mut part)?;
         Ok(part)
     }
 }
 
-/// A window's output and `--explain` text (none when its part failed), or the error writing
-/// them gave.
-type Rendered = Result<Option<(String, String)>>;
+/// What a window's view wrote (none when its part failed), or the error writing it gave.
+type Rendered = Result<Option<Window>>;
+
+/// A window rendered for its view: the text to write (the stream's documents, or patch items),
+/// or its diff; its `--explain` text; the hooks an export left out.
+struct Window {
+    out: String,
+    diff: Option<view::DiffPart>,
+    explain: String,
+    hooks: Vec<String>,
+}
+
+/// Render a window's own documents (`own`) for `view`, from its part.
+fn render_window(
+    stream: &Stream<'_>,
+    own: &dyn Fn(usize) -> bool,
+    part: &mut Part,
+    view: View,
+    explain: bool,
+    parallel: bool,
+) -> Result<Window> {
+    let outcome = Outcome {
+        changed: std::mem::take(&mut part.changed),
+        patches: std::mem::take(&mut part.patches),
+        findings: Vec::new(),
+    };
+    let mut window = Window {
+        out: String::new(),
+        diff: None,
+        explain: String::new(),
+        hooks: Vec::new(),
+    };
+    if explain {
+        window.explain = apply::explain(stream, &outcome)?;
+    }
+    if view == View::Export {
+        (window.out, window.hooks) = crate::export::patch_items(&outcome)?;
+        return Ok(window);
+    }
+    let out = emit::write_own(
+        stream,
+        &outcome.changed,
+        std::mem::take(&mut part.direct),
+        own,
+        parallel,
+    )?;
+    if view == View::Stream {
+        window.out = out;
+        return Ok(window);
+    }
+    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
+    let before: String = stream
+        .docs
+        .iter()
+        .filter(|d| own(d.index))
+        .map(|d| d.raw())
+        .collect();
+    let (before, after) = crate::stream::mask::secret_values(&before, &out)?;
+    window.diff = Some(view::diff_part(&before, &after));
+    Ok(window)
+}
 
 /// The per-pass settings of [`Spool::run_window`].
 struct Settings<'s> {
@@ -949,84 +959,6 @@ struct Settings<'s> {
     sweep: &'s BTreeSet<usize>,
     /// Whether documents may be edited directly ([`super::direct`]; not for `--explain`).
     direct: bool,
-}
-
-/// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most
-/// [`MAX_PARALLEL_WINDOWS`]); one when there is only one window.
-fn parallel_windows(windows: usize) -> usize {
-    if windows < 2 {
-        return 1;
-    }
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
-}
-
-/// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
-const MAX_PARALLEL_WINDOWS: usize = 4;
-
-/// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
-/// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
-/// the one `consume` waits for (so at most that many results are held), and the first error
-/// `consume` returns stops the run (the jobs already queued, at most `2 * threads`, still run and
-/// their results are dropped). A job that panics is re-raised here, as it would have been
-/// without threads.
-fn in_order<T: Send>(
-    count: usize,
-    threads: usize,
-    job: &(impl Fn(usize) -> T + Sync),
-    mut consume: impl FnMut(T) -> Result<()>,
-) -> Result<()> {
-    if threads < 2 || count < 2 {
-        return (0..count).try_for_each(|i| consume(job(i)));
-    }
-    let (jobs, queue) = mpsc::channel::<usize>();
-    let queue = Mutex::new(queue);
-    let (done, results) = mpsc::channel();
-    std::thread::scope(|scope| {
-        // Moved in: dropped when this closure returns (also on an error), which stops the
-        // workers before the scope waits for them.
-        let jobs = jobs;
-        for _ in 0..threads {
-            let (queue, done) = (&queue, done.clone());
-            scope.spawn(move || {
-                loop {
-                    let next = match queue.lock() {
-                        Ok(queue) => queue.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(i) = next else { return };
-                    let result = panic::catch_unwind(AssertUnwindSafe(|| job(i)));
-                    if done.send((i, result)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        let ahead = 2 * threads;
-        let mut started = 0;
-        let mut held = BTreeMap::new();
-        for next in 0..count {
-            while started < count && started < next + ahead {
-                let _ = jobs.send(started);
-                started += 1;
-            }
-            let result = loop {
-                if let Some(result) = held.remove(&next) {
-                    break result;
-                }
-                match results.recv() {
-                    Ok((i, Ok(result))) => {
-                        held.insert(i, result);
-                    }
-                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
-                    Err(_) => unreachable!("the workers outlive the jobs"),
-                }
-            };
-            consume(result)?;
-        }
-        Ok(())
-    })
 }
 
 /// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a
@@ -1239,9 +1171,11 @@ fn rank(misses: &[Miss]) -> (usize, usize) {
 pub struct Injected {
     /// The warnings to report.
     pub findings: Vec<Finding>,
+    /// What the view writes before the windows' output (a diff's or an export's header).
+    prefix: String,
     /// The output (`None`: the stream was blank, write [`emit::EMPTY_OUTPUT`]).
-    output: Option<TempFile>,
-    explained: TempFile,
+    output: Option<Store>,
+    explained: Store,
 }
 
 impl Injected {
@@ -1252,6 +1186,7 @@ impl Injected {
 
     /// Copy the output stream to `out`.
     pub fn output_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self.prefix.as_bytes())?;
         match &self.output {
             Some(file) => file.copy_to(out),
             None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
@@ -1263,6 +1198,7 @@ impl Injected {
     /// Helm's case) instead of a round trip through a buffer.
     pub fn output_to_stdout(&self) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
+        stdout.write_all(self.prefix.as_bytes())?;
         match &self.output {
             Some(file) => file.copy_to_stdout(&mut stdout)?,
             None => stdout.write_all(emit::EMPTY_OUTPUT.as_bytes())?,
@@ -1275,6 +1211,80 @@ impl Injected {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    const MINI: &str = include_str!("../plan/testdata/mini-polyaxon.yaml");
+
+    /// `text` post-rendered with `values` through the driver: its findings and output, or the
+    /// error that failed the run.
+    fn post_render(
+        text: &str,
+        values: serde_json::Value,
+        strict: bool,
+    ) -> Result<(Vec<Finding>, String, String)> {
+        let budget = Budget {
+            whole: usize::MAX,
+            window: WINDOW_BYTES,
+        };
+        let mut spool = read(&mut text.as_bytes(), budget)?;
+        let profile = ChartProfile::builtin()?;
+        let overlays = Overlays::default();
+        spool.index(false, Some(&profile), Some(&overlays))?;
+        let values = Values::from_json(values);
+        let injected = spool.inject(&values, &profile, &overlays, strict, true, View::Stream)?;
+        let (mut output, mut explained) = (Vec::new(), Vec::new());
+        injected.output_to(&mut output).unwrap();
+        injected.explain_to(&mut explained).unwrap();
+        let text = |bytes| String::from_utf8(bytes).unwrap();
+        Ok((injected.findings, text(output), text(explained)))
+    }
+
+    #[test]
+    fn checksums_follow_the_config_map() {
+        let (_, output, explained) =
+            post_render(MINI, serde_json::json!({"apiHost": "h"}), false).unwrap();
+        let stream = Stream::read(&output).unwrap();
+        let cm = emit::to_yaml(stream.docs[0].value().unwrap().unwrap()).unwrap();
+        let api = stream.docs[1].value().unwrap().unwrap();
+        let hash = apply::sha256_hex(&cm);
+        assert_eq!(api["metadata"]["annotations"]["checksum/config"], hash);
+        assert_eq!(
+            api["spec"]["template"]["metadata"]["annotations"]["checksum/config"],
+            hash
+        );
+        let original = Stream::read(MINI).unwrap();
+        let changed = (0..stream.docs.len())
+            .filter(|&i| stream.docs[i].raw() != original.docs[i].raw())
+            .count();
+        assert_eq!(
+            changed, 2,
+            "documents without the annotation stay untouched"
+        );
+        assert!(explained.contains("<- checksum/config"), "{explained}");
+        assert!(
+            explained.contains("add /data/POLYAXON_API_HOST \"h\"  <- apiHost"),
+            "{explained}"
+        );
+    }
+
+    #[test]
+    fn no_op_patches_leave_documents_unchanged() {
+        let (_, output, _) =
+            post_render(MINI, serde_json::json!({"adminViewEnabled": true}), false).unwrap();
+        assert_eq!(output, MINI);
+    }
+
+    #[test]
+    fn chart_defects_warn_and_fail_with_strict() {
+        let values = serde_json::json!({"persistence": {"outputs": {"o": {"hostPath": "/h", "mountPath": "/o"}}}});
+        let (findings, _, _) = post_render(MINI, values.clone(), false).unwrap();
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.message.contains("`DUP`"))
+        );
+        let err = post_render(MINI, values, true).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+    }
 
     /// Lines that make the splitter's decisions: separators (with comments, spaces, CR), lines
     /// that only look like one, content, comments, block scalars, `...`.
@@ -1331,10 +1341,9 @@ mod tests {
             whole: budget,
             window: budget,
         };
-        match read(&mut stdin, budget)? {
-            Input::Spooled(spool) => Ok(spool),
-            Input::Whole(_) => panic!("{text:?} fits in {budget:?}"),
-        }
+        let spool = read(&mut stdin, budget)?;
+        assert!(!spool.in_memory, "{text:?} fits in {budget:?}");
+        Ok(spool)
     }
 
     proptest! {
@@ -1409,16 +1418,12 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_that_fits_is_read_whole() {
+    fn a_stream_that_fits_is_held_in_memory() {
         let budget = |whole| Budget { whole, window: 1 };
-        let Input::Whole(text) = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap() else {
-            panic!("spooled");
-        };
-        assert_eq!(text, "a: 1\n");
-        assert!(matches!(
-            read(&mut "a: 1\n".as_bytes(), budget(4)),
-            Ok(Input::Spooled(_))
-        ));
+        let spool = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap();
+        assert!(spool.in_memory);
+        assert_eq!(spool.file.read_at(0, 5).unwrap(), b"a: 1\n");
+        assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().in_memory);
     }
 
     #[test]
@@ -1464,9 +1469,8 @@ mod tests {
             whole: 22,
             window: 14,
         };
-        let Input::Spooled(spool) = read(&mut text.as_bytes(), budget).unwrap() else {
-            panic!("read whole");
-        };
+        let spool = read(&mut text.as_bytes(), budget).unwrap();
+        assert!(!spool.in_memory);
         assert_eq!(spool.windows(), vec![0..2, 2..3]);
     }
 }

@@ -1,0 +1,97 @@
+//! The worker pool of the driver: windows rendered on every core (scoped threads), their
+//! results handed on in stream order.
+
+use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, mpsc};
+
+use crate::error::Result;
+
+/// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most
+/// [`MAX_PARALLEL_WINDOWS`]); one when there is only one window.
+pub(super) fn parallel_windows(windows: usize) -> usize {
+    if windows < 2 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
+}
+
+/// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
+const MAX_PARALLEL_WINDOWS: usize = 4;
+
+/// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
+/// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
+/// the one `consume` waits for (so at most that many results are held), and the first error
+/// `consume` returns stops the run (the jobs already queued, at most `2 * threads`, still run and
+/// their results are dropped). A job that panics is re-raised here, as it would have been
+/// without threads.
+pub(super) fn in_order<T: Send>(
+    count: usize,
+    threads: usize,
+    job: &(impl Fn(usize) -> T + Sync),
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    if threads < 2 || count < 2 {
+        return (0..count).try_for_each(|i| consume(job(i)));
+    }
+    let (jobs, queue) = mpsc::channel::<usize>();
+    let queue = Mutex::new(queue);
+    let (done, results) = mpsc::channel();
+    std::thread::scope(|scope| {
+        // Moved in: dropped when this closure returns (also on an error), which stops the
+        // workers before the scope waits for them.
+        let jobs = jobs;
+        let mut spawned = 0;
+        for _ in 0..threads {
+            let (queue, done) = (&queue, done.clone());
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+                loop {
+                    let next = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(i) = next else { return };
+                    let result = panic::catch_unwind(AssertUnwindSafe(|| job(i)));
+                    if done.send((i, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+            // A thread that cannot start (a memory or process limit) leaves the jobs to those
+            // that did, or to this thread.
+            match worker {
+                Ok(_) => spawned += 1,
+                Err(_) => break,
+            }
+        }
+        if spawned == 0 {
+            drop(jobs);
+            return (0..count).try_for_each(|i| consume(job(i)));
+        }
+        let ahead = 2 * spawned;
+        let mut started = 0;
+        let mut held = BTreeMap::new();
+        for next in 0..count {
+            while started < count && started < next + ahead {
+                let _ = jobs.send(started);
+                started += 1;
+            }
+            let result = loop {
+                if let Some(result) = held.remove(&next) {
+                    break result;
+                }
+                match results.recv() {
+                    Ok((i, Ok(result))) => {
+                        held.insert(i, result);
+                    }
+                    Ok((_, Err(panic))) => panic::resume_unwind(panic),
+                    Err(_) => unreachable!("the workers outlive the jobs"),
+                }
+            };
+            consume(result)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,188 @@
+//! What the driver writes of each window: the post-rendered stream, a unified diff of the change
+//! (`polyaxon-pr diff`), or the change as kustomize patches (`polyaxon-pr export kustomize`).
+//! Every view is rendered a window at a time, so it costs time and memory in proportion to the
+//! stream, like the post-render.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use similar::{Algorithm, ChangeTag, DiffOp};
+
+use crate::stream::split;
+
+/// The driver's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The post-rendered stream.
+    Stream,
+    /// A unified diff of the stream before and after, Secret values masked.
+    Diff,
+    /// The change as a kustomize `patches:` list.
+    Export,
+}
+
+/// The unified diff header, written before the first hunk.
+pub const DIFF_HEADER: &str = "--- rendered\n+++ post-rendered\n";
+
+/// Lines of context around a change.
+const CONTEXT: usize = 3;
+
+/// One window's part of a unified diff: hunks numbered from the window's first line, and the
+/// window's lines before and after (to number the next window's hunks).
+#[derive(Debug, Default)]
+pub struct DiffPart {
+    hunks: Vec<Hunk>,
+    pub old_lines: usize,
+    pub new_lines: usize,
+}
+
+#[derive(Debug)]
+struct Hunk {
+    old: (usize, usize),
+    new: (usize, usize),
+    body: String,
+}
+
+/// The hunks of `before` → `after` (one window's documents), with [`CONTEXT`] lines of context
+/// inside the window. Each document is diffed against its own new text (the output keeps the
+/// documents in order, one for one): a line diff costs the product of the lines and the
+/// changes, so it is kept to the size of one document.
+pub fn diff_part(before: &str, after: &str) -> DiffPart {
+    let old: Vec<&str> = before.split_inclusive('\n').collect();
+    let new: Vec<&str> = after.split_inclusive('\n').collect();
+    let (old_docs, new_docs) = (
+        line_ranges(before, old.len()),
+        line_ranges(after, new.len()),
+    );
+    let pairs: Vec<(Range<usize>, Range<usize>)> = match old_docs.len() == new_docs.len() {
+        true => old_docs.into_iter().zip(new_docs).collect(),
+        false => vec![(0..old.len(), 0..new.len())],
+    };
+    let mut ops = Vec::new();
+    for (o, n) in pairs {
+        if old[o.clone()] == new[n.clone()] {
+            if !o.is_empty() {
+                ops.push(DiffOp::Equal {
+                    old_index: o.start,
+                    new_index: n.start,
+                    len: o.len(),
+                });
+            }
+            continue;
+        }
+        ops.extend(similar::capture_diff(Algorithm::Myers, &old, o, &new, n));
+    }
+    let mut hunks = Vec::new();
+    for group in similar::group_diff_ops(ops, CONTEXT) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        let from = (first.old_range().start, first.new_range().start);
+        let mut body = String::new();
+        for op in &group {
+            for change in op.iter_changes(&old, &new) {
+                let sign = match change.tag() {
+                    ChangeTag::Equal => ' ',
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                };
+                let line = change.value();
+                body.push(sign);
+                body.push_str(line);
+                if !line.ends_with('\n') {
+                    body.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+        hunks.push(Hunk {
+            old: (from.0, last.old_range().end - from.0),
+            new: (from.1, last.new_range().end - from.1),
+            body,
+        });
+    }
+    DiffPart {
+        hunks,
+        old_lines: old.len(),
+        new_lines: new.len(),
+    }
+}
+
+/// The line range of each document of `text` (of `total` lines).
+fn line_ranges(text: &str, total: usize) -> Vec<Range<usize>> {
+    let starts: Vec<usize> = split::split(text)
+        .iter()
+        .map(|c| c.first_line - 1)
+        .collect();
+    let ends = starts.iter().skip(1).copied().chain([total]);
+    starts.iter().zip(ends).map(|(&s, e)| s..e).collect()
+}
+
+/// `part`'s hunks as text, its lines numbered after `old_base` and `new_base` lines.
+pub fn write_hunks(part: &DiffPart, old_base: usize, new_base: usize) -> String {
+    let mut out = String::new();
+    for hunk in &part.hunks {
+        let _ = writeln!(
+            out,
+            "@@ -{} +{} @@",
+            range(old_base + hunk.old.0, hunk.old.1),
+            range(new_base + hunk.new.0, hunk.new.1)
+        );
+        out.push_str(&hunk.body);
+    }
+    out
+}
+
+/// A hunk's range as unified diffs write it: `start,len` (1-based), `start` alone for one
+/// line, and the line before for none.
+fn range(start: usize, len: usize) -> String {
+    match len {
+        1 => format!("{}", start + 1),
+        0 => format!("{start},0"),
+        _ => format!("{},{len}", start + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A whole text diffed window by window, the windows numbered in turn, is the diff of the
+    /// whole text where no hunk would join two windows (as `similar` writes it).
+    #[test]
+    fn windows_add_up_to_the_whole_diff() {
+        let before: Vec<String> = (0..40).map(|i| format!("line {i}\n")).collect();
+        let mut after = before.clone();
+        after[2] = "changed 2\n".to_string();
+        after.insert(25, "inserted\n".to_string());
+        after.remove(38);
+        let whole_before = before.concat();
+        let whole_after = after.concat();
+        let expected = similar::TextDiff::from_lines(&whole_before, &whole_after)
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header("rendered", "post-rendered")
+            .to_string();
+        // Windows of 20 lines before: lines 0-19 and 20-39 (after: 0-19, 20-39 with the insert
+        // and the removal).
+        let first = diff_part(&before[..20].concat(), &after[..20].concat());
+        let second = diff_part(&before[20..].concat(), &after[20..].concat());
+        let mut got = String::from(DIFF_HEADER);
+        got.push_str(&write_hunks(&first, 0, 0));
+        got.push_str(&write_hunks(&second, first.old_lines, first.new_lines));
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn missing_final_newline_and_empty_ranges() {
+        let part = diff_part("a\nb", "a\nb\nc");
+        let text = write_hunks(&part, 0, 0);
+        let expected = similar::TextDiff::from_lines("a\nb", "a\nb\nc")
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .missing_newline_hint(true)
+            .to_string();
+        assert_eq!(text, expected);
+        let removed = write_hunks(&diff_part("x\n", ""), 4, 4);
+        assert_eq!(removed, "@@ -5 +4,0 @@\n-x\n");
+    }
+}

@@ -1,0 +1,41 @@
+//! Running out of memory. The binary's allocator ends the process on a failed allocation (exit
+//! code 2, one line: `main.rs`), except inside [`fallibly`]: there a failed allocation is
+//! returned to its caller, as `Vec::try_reserve` and `Read::read_to_end` report it, so the big
+//! buffers (the stream read from stdin, the output) fail as an ordinary error, with the report
+//! file written.
+
+use std::cell::Cell;
+
+thread_local! {
+    /// Whether this thread is inside [`fallibly`]. Const-initialised without a destructor, so
+    /// the allocator can read it at any time without allocating.
+    static FALLIBLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f`, in which a failed allocation is returned to its caller instead of ending the process.
+/// Only for code that handles it: `try_reserve`, `read_to_end`.
+pub fn fallibly<T>(f: impl FnOnce() -> T) -> T {
+    let was = FALLIBLE.with(|flag| flag.replace(true));
+    let result = f();
+    FALLIBLE.with(|flag| flag.set(was));
+    result
+}
+
+/// Whether the current thread handles a failed allocation itself (see [`fallibly`]).
+pub fn failure_is_handled() -> bool {
+    FALLIBLE.try_with(Cell::get).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallibly_is_scoped_to_its_closure() {
+        assert!(!failure_is_handled());
+        assert!(fallibly(
+            || fallibly(failure_is_handled) && failure_is_handled()
+        ));
+        assert!(!failure_is_handled());
+    }
+}
