@@ -29,14 +29,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SIZES=(${BENCH_SIZES:-100 1000 10000})
+read -ra SIZES <<<"${BENCH_SIZES:-100 1000 10000}"
+read -ra GPU_SIZES <<<"${BENCH_GPU_SIZES-100 1000}"   # empty: no GPU job
+read -ra RELEASES <<<"${BENCH_RELEASES-30 300}"       # empty: no releases job
 DIR=$ROOT/.cache/bench
 
 write_report() {
     python3 scripts/bench/report.py "$DIR/results.jsonl" "$DIR/machine.txt" "$DIR/profile.md" \
         BENCHMARKS.svg scripts/bench/notes.md > BENCHMARKS.md
     echo "==> wrote BENCHMARKS.md and BENCHMARKS.svg" >&2
-    grep -A8 '^## Targets' BENCHMARKS.md >&2
+    grep -A18 '^## Targets' BENCHMARKS.md >&2
 }
 
 if [[ ${1:-} == --report-only ]]; then
@@ -44,6 +46,7 @@ if [[ ${1:-} == --report-only ]]; then
     exit 0
 fi
 KUSTOMIZE_TIMEOUT=${KUSTOMIZE_TIMEOUT:-1200}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "==> installing GNU time (apt)" >&2
@@ -60,15 +63,17 @@ else
     BIN=$(scripts/build-release.sh)
 fi
 scripts/fetch-tools.sh >&2
+# shellcheck source=/dev/null
 source <(scripts/fetch-tools.sh --env)
 PY=$TOOLS_VENV/bin/python
 mkdir -p "$DIR"
 RESULTS=$DIR/results.jsonl
 : > "$RESULTS"
 
-# One Helm 3 form stream of N Deployments.
+# One Helm 3 form stream of N Deployments; generate N gpu: the role: experiments ones (every
+# other one) ask for a GPU (resources.limits nvidia.com/gpu: 1 in both containers).
 generate() {
-    awk -v n="$1" 'BEGIN {
+    awk -v n="$1" -v gpu="${2:-0}" 'BEGIN {
         for (i = 0; i < n; i++) {
             role = (i % 2 == 0) ? "experiments" : "core"
             printf "---\n# Source: polyaxon/templates/deployment-%d.yaml\n", i
@@ -89,6 +94,7 @@ generate() {
                 printf "          value: \"{\\\"bin\\\":\\\"\\\",\\\"lib\\\":\\\"\\\"}\"\n"
                 printf "        - name: POD_IP\n          valueFrom: {fieldRef: {fieldPath: status.podIP}}\n"
                 printf "        resources:\n          requests:\n            cpu: 300m\n            memory: 312Mi\n"
+                if (gpu && i % 2 == 0) printf "          limits:\n            nvidia.com/gpu: 1\n"
             }
         }
     }'
@@ -159,6 +165,48 @@ patches:
 EOF
 }
 
+# The generic GPU job: what polyaxon-pr adds with the dirs.nvidia values to each Deployment whose
+# containers ask for nvidia.com/gpu (the role: experiments ones of a `generate N gpu` stream).
+GPU_SET=(--set dirs.nvidia.lib=/usr/lib/nvidia --set dirs.nvidia.bin=/usr/lib/nvidia/bin
+    --set dirs.nvidia.libcuda=/usr/lib/x86_64-linux-gnu/libcuda.so.1)
+
+# The same job as a kustomize patch on those Deployments.
+gpu_kustomization() {
+    cat <<'EOF'
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - stream.yaml
+patches:
+  - target:
+      kind: Deployment
+      labelSelector: role=experiments
+    patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: any
+      spec:
+        template:
+          spec:
+            volumes:
+              - {name: nvidia-lib, hostPath: {path: /usr/lib/nvidia}}
+              - {name: nvidia-bin, hostPath: {path: /usr/lib/nvidia/bin}}
+              - {name: nvidia-libcuda, hostPath: {path: /usr/lib/x86_64-linux-gnu/libcuda.so.1}}
+            containers:
+              - name: container-0
+                volumeMounts: &mounts
+                  - {name: nvidia-lib, mountPath: /usr/lib/nvidia, readOnly: true}
+                  - {name: nvidia-bin, mountPath: /usr/lib/nvidia/bin, readOnly: true}
+                  - {name: nvidia-libcuda, mountPath: /usr/lib/x86_64-linux-gnu/libcuda.so.1, readOnly: true}
+                env: &env
+                  - {name: LD_LIBRARY_PATH, value: "/usr/lib/nvidia:/usr/lib/x86_64-linux-gnu/libcuda.so.1"}
+              - name: container-1
+                volumeMounts: *mounts
+                env: *env
+EOF
+}
+
 OVERLAY_ARGS=()
 NOTE=""
 if "$BIN" --help | grep -q -- '--overlays'; then
@@ -175,12 +223,31 @@ measure() {
     local result
     result=$(python3 scripts/bench/measure.py --runs "$runs" --warmup 1 --stdin "$input" \
         --stdout "$output" "$@")
-    echo "{$fields, $(sed 's/^{//' <<<"$result")" >> "$RESULTS"
+    echo "{$fields, ${result#\{}" >> "$RESULTS"
     echo "    $fields -> $result" >&2
 }
 
 runs_for() { # fewer runs where one run is long
     case $1 in 100) echo 10 ;; 1000) echo 5 ;; *) echo 3 ;; esac
+}
+
+# kustomize_case CASE N BYTES KDIR OUT: `kubectl kustomize KDIR` timed (one run from 1,000
+# Deployments up, stopped after KUSTOMIZE_TIMEOUT), one result line; prints the result.
+kustomize_case() {
+    local case=$1 n=$2 bytes=$3 kdir=$4 out=$5 kruns kwarm result
+    kruns=$([[ $n -ge 1000 ]] && echo 1 || echo 3)
+    kwarm=$([[ $n -ge 1000 ]] && echo 0 || echo 1)
+    result=$(python3 scripts/bench/measure.py --runs "$kruns" --warmup "$kwarm" --stdin /dev/null \
+        --stdout "$out" --timeout "$KUSTOMIZE_TIMEOUT" -- "$KUBECTL" kustomize "$kdir")
+    echo "{\"case\": \"$case\", \"tool\": \"kustomize\", \"n\": $n, \"bytes\": $bytes, ${result#\{}" >> "$RESULTS"
+    echo "    kustomize -> $result" >&2
+    echo "$result"
+}
+
+# compared JOB N MESSAGE: a comparison's verdict into RESULTS.
+compared() {
+    echo "{\"case\": \"compare\", \"job\": \"$1\", \"n\": $2, \"message\": \"$2: ${3#compare: }\"}" >> "$RESULTS"
+    echo "    $3" >&2
 }
 
 for n in "${SIZES[@]}"; do
@@ -194,19 +261,38 @@ for n in "${SIZES[@]}"; do
     mkdir -p "$kdir"
     cp "$stream" "$kdir/stream.yaml"
     kustomization > "$kdir/kustomization.yaml"
-    kruns=$([[ $n -ge 1000 ]] && echo 1 || echo 3)
-    kwarm=$([[ $n -ge 1000 ]] && echo 0 || echo 1)
-    result=$(python3 scripts/bench/measure.py --runs "$kruns" --warmup "$kwarm" --stdin /dev/null \
-        --stdout "$DIR/kustomize-$n.out" --timeout "$KUSTOMIZE_TIMEOUT" -- "$KUBECTL" kustomize "$kdir")
-    echo "{\"case\": \"synthetic\", \"tool\": \"kustomize\", \"n\": $n, \"bytes\": $bytes, $(sed 's/^{//' <<<"$result")" >> "$RESULTS"
-    echo "    kustomize -> $result" >&2
+    result=$(kustomize_case synthetic "$n" "$bytes" "$kdir" "$DIR/kustomize-$n.out")
     if grep -q '"timed_out"' <<<"$result"; then
-        echo "{\"case\": \"compare\", \"n\": $n, \"message\": \"$n: kustomize stopped after ${KUSTOMIZE_TIMEOUT}s, not compared\"}" >> "$RESULTS"
+        compared synthetic "$n" "kustomize stopped after ${KUSTOMIZE_TIMEOUT}s, not compared"
     elif message=$("$PY" scripts/bench/compare.py "$DIR/polyaxon-pr-$n.out" "$DIR/kustomize-$n.out"); then
-        echo "{\"case\": \"compare\", \"n\": $n, \"message\": \"$n: ${message#compare: }\"}" >> "$RESULTS"
-        echo "    $message" >&2
+        compared synthetic "$n" "$message"
     else
         echo "bench.sh: the outputs differ at $n Deployments:" >&2
+        echo "$message" >&2
+        exit 1
+    fi
+done
+
+# The generic GPU job, by polyaxon-pr (--set dirs.nvidia.*) and by kustomize (gpu_kustomization).
+for n in "${GPU_SIZES[@]}"; do
+    stream=$DIR/gpu-deployments-$n.yaml
+    [[ -s $stream ]] || generate "$n" gpu > "$stream"
+    bytes=$(wc -c < "$stream")
+    echo "==> the generic GPU job: $n Deployments, half asking for a GPU ($bytes bytes)" >&2
+    measure "\"case\": \"gpu\", \"tool\": \"polyaxon-pr\", \"n\": $n, \"bytes\": $bytes" \
+        "$(runs_for "$n")" "$stream" "$DIR/gpu-polyaxon-pr-$n.out" -- "$BIN" "${GPU_SET[@]}"
+    kdir=$DIR/gpu-kustomize-$n
+    mkdir -p "$kdir"
+    cp "$stream" "$kdir/stream.yaml"
+    gpu_kustomization > "$kdir/kustomization.yaml"
+    result=$(kustomize_case gpu "$n" "$bytes" "$kdir" "$DIR/gpu-kustomize-$n.out")
+    if grep -q '"timed_out"' <<<"$result"; then
+        compared gpu "$n" "kustomize stopped after ${KUSTOMIZE_TIMEOUT}s, not compared"
+    elif message=$("$PY" scripts/bench/compare.py --gpu "$stream" "$DIR/gpu-polyaxon-pr-$n.out" \
+        "$DIR/gpu-kustomize-$n.out"); then
+        compared gpu "$n" "$message"
+    else
+        echo "bench.sh: the outputs of the GPU job differ at $n Deployments:" >&2
         echo "$message" >&2
         exit 1
     fi
@@ -232,13 +318,116 @@ measure '"case": "polyaxon", "tool": "polyaxon-pr"' 30 "$F/helm3/defaults.yaml" 
     -- "$BIN" -f "$F/values/gpu.values.yaml" -f "$F/values/stores.values.yaml"
 measure '"case": "polyaxon", "tool": "cat"' 30 "$F/helm3/defaults.yaml" "$DIR/cat.out" -- cat
 
+# release NAME: the Polyaxon stream as the release NAME (its objects, labels and ConfigMaps renamed).
+release() {
+    sed -e "s/polyaxon-polyaxon/$1-polyaxon/g" \
+        -e "s/polyaxon-\(postgresql\|rabbitmq\|redis\|docker-registry\)/$1-\1/g" \
+        -e "s/release: \"polyaxon\"/release: \"$1\"/" -e "s/redis-config/$1-redis-config/g" \
+        "$F/helm3/defaults.yaml"
+}
+
+# Many releases in one stream: copies of the Polyaxon stream, each its own release with its own
+# config ConfigMap, post-rendered with the GPU and stores values. The output must be the
+# releases' own post-renders, one after the other.
+POLYAXON_VALUES=(-f "$F/values/gpu.values.yaml" -f "$F/values/stores.values.yaml")
+for n in "${RELEASES[@]}"; do
+    stream=$DIR/releases-$n.yaml
+    : > "$stream"
+    : > "$DIR/releases-$n.each"
+    for i in $(seq -f '%03g' 1 "$n"); do
+        release "r$i" > "$DIR/release.yaml"
+        cat "$DIR/release.yaml" >> "$stream"
+        "$BIN" "${POLYAXON_VALUES[@]}" < "$DIR/release.yaml" >> "$DIR/releases-$n.each" 2> /dev/null
+    done
+    bytes=$(wc -c < "$stream")
+    configs=$(grep -c '^  name: r[0-9]*-polyaxon-config$' "$stream")
+    [[ $configs == "$n" ]] || { echo "bench.sh: $n releases hold $configs config ConfigMaps" >&2; exit 1; }
+    echo "==> $n Polyaxon releases in one stream ($bytes bytes)" >&2
+    measure "\"case\": \"releases\", \"tool\": \"polyaxon-pr\", \"n\": $n, \"bytes\": $bytes" \
+        "$([[ $n -ge 100 ]] && echo 3 || echo 10)" "$stream" "$DIR/releases-$n.out" \
+        --timeout "$BENCH_TIMEOUT" -- "$BIN" "${POLYAXON_VALUES[@]}"
+    if ! tail -n1 "$RESULTS" | grep -q '"timed_out"'; then
+        cmp -s "$DIR/releases-$n.out" "$DIR/releases-$n.each" || {
+            echo "bench.sh: $n releases in one stream are not post-rendered as each release alone" >&2
+            exit 1
+        }
+        compared releases "$n" "each of the $n releases post-rendered as it is alone (byte for byte)"
+    else
+        compared releases "$n" "stopped after ${BENCH_TIMEOUT}s, not compared"
+    fi
+    rm -f "$DIR/release.yaml" "$DIR/releases-$n.each"
+done
+
+# diff and export kustomize on a stream of BENCH_DIFF Deployments with the overlay, against the
+# post-render of the same stream; each run stopped after BENCH_TIMEOUT seconds. The diff, applied
+# to the input with patch(1), must give the post-render's output.
+n=${BENCH_DIFF:-8000}
+if [[ $n -gt 0 ]]; then
+    stream=$DIR/deployments-$n.yaml
+    [[ -s $stream ]] || generate "$n" > "$stream"
+    bytes=$(wc -c < "$stream")
+    echo "==> diff and export kustomize: $n Deployments ($bytes bytes)" >&2
+    measure "\"case\": \"subcommands\", \"tool\": \"post-render\", \"n\": $n, \"bytes\": $bytes" \
+        3 "$stream" "$DIR/sub-post-render.out" --timeout "$BENCH_TIMEOUT" -- "$BIN" "${OVERLAY_ARGS[@]}"
+    # One run each of the subcommands, under GNU time for the peak RSS.
+    finished=()
+    for sub in diff export; do
+        args=("$sub")
+        [[ $sub == export ]] && args=(export kustomize)
+        result=$(python3 scripts/bench/measure.py --runs 1 --warmup 0 --stdin "$stream" \
+            --stdout "$DIR/sub-$sub.out" --timeout "$BENCH_TIMEOUT" -- "$BIN" "${args[@]}" "${OVERLAY_ARGS[@]}")
+        echo "{\"case\": \"subcommands\", \"tool\": \"$sub\", \"n\": $n, \"bytes\": $bytes, ${result#\{}" >> "$RESULTS"
+        echo "    $sub -> $result" >&2
+        grep -q '"timed_out"' <<<"$result" || finished+=("$sub")
+    done
+    if [[ " ${finished[*]} " == *" diff "* ]]; then
+        # A diff that does not give the post-render is a finding of the run: reported, not fatal.
+        if failed=$(patch -s -o "$DIR/sub-patched.out" "$stream" < "$DIR/sub-diff.out" 2>&1) &&
+            cmp -s "$DIR/sub-patched.out" "$DIR/sub-post-render.out"; then
+            compared subcommands "$n" "the diff applied to the input (patch) is the post-render, byte for byte"
+        else
+            failed=$(head -n1 <<<"$failed" | sed 's/ -- saving.*//; s/"/'"'"'/g')
+            echo "bench.sh: WARNING: the diff of $n Deployments applied to the input is not the post-render" >&2
+            compared subcommands "$n" "MISMATCH: the diff applied to the input (patch) is not the post-render (patch: ${failed:-applied, output differs})"
+            sed -i '$ s/}$/, "ok": false}/' "$RESULTS"
+        fi
+        rm -f "$DIR/sub-patched.out.rej" "$DIR/sub-patched.out.orig"
+    else
+        compared subcommands "$n" "diff stopped after ${BENCH_TIMEOUT}s, not compared"
+    fi
+    rm -f "$DIR"/sub-*.out*
+fi
+
 echo "==> profile" >&2
+# profile TITLE INPUT REPEAT CMD...: perf record of CMD run REPEAT times on INPUT, grouped by stage.
+profile() {
+    local title=$1 input=$2 repeat=$3
+    shift 3
+    # shellcheck disable=SC2016 # the loop's variables are the inner shell's
+    if perf record -q -F 999 -g -o "$DIR/perf.data" -- bash -c \
+        'in=$1 k=$2; shift 2; for ((i = 0; i < k; i++)); do "$@" < "$in" > /dev/null; done' \
+        _ "$input" "$repeat" "$@" 2> "$DIR/perf.log"; then
+        { echo "### $title"; echo
+          perf report -i "$DIR/perf.data" --stdio --no-children --sort sym 2>/dev/null |
+              python3 scripts/bench/profile.py "polyaxon-pr"; echo; } >> "$DIR/profile.md"
+    else
+        echo "perf record failed on $title (see $DIR/perf.log)." >> "$DIR/profile.md"
+    fi
+}
+commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 largest=${SIZES[${#SIZES[@]}-1]}
-if command -v perf >/dev/null && perf record -q -F 999 -g -o "$DIR/perf.data" -- \
-    "$BIN" "${OVERLAY_ARGS[@]}" < "$DIR/deployments-$largest.yaml" > /dev/null 2> "$DIR/perf.log"; then
-    perf report -i "$DIR/perf.data" --stdio --no-children --sort sym 2>/dev/null |
-        python3 scripts/bench/profile.py "polyaxon-pr on $largest Deployments with the overlay" \
-            > "$DIR/profile.md"
+: > "$DIR/profile.md"
+if command -v perf >/dev/null; then
+    profile "The overlay job, $(commas "$largest") Deployments" "$DIR/deployments-$largest.yaml" 1 \
+        "$BIN" "${OVERLAY_ARGS[@]}"
+    if [[ ${#GPU_SIZES[@]} -gt 0 ]]; then
+        profile "The generic GPU job, $(commas "${GPU_SIZES[-1]}") Deployments (20 runs)" \
+            "$DIR/gpu-deployments-${GPU_SIZES[-1]}.yaml" 20 "$BIN" "${GPU_SET[@]}"
+    fi
+    if [[ ${#RELEASES[@]} -gt 0 ]]; then
+        profile "${RELEASES[-1]} Polyaxon releases in one stream, GPU and stores values" \
+            "$DIR/releases-${RELEASES[-1]}.yaml" 1 timeout "$BENCH_TIMEOUT" "$BIN" "${POLYAXON_VALUES[@]}"
+    fi
 else
     echo "perf is not available here (Debian package linux-perf), so no profile was taken." > "$DIR/profile.md"
 fi
