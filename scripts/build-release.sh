@@ -5,8 +5,8 @@
 #   POLYAXON_PR_DYNAMIC=1 scripts/build-release.sh   # a plain `cargo build --release`
 #
 # On Linux with glibc the binary is linked statically, as a static PIE (`crt-static`): no shared
-# libraries to load and relocate at start-up, which is a third of what a post-renderer run of the
-# Polyaxon stream costs beyond `cat` (BENCHMARKS.md: ~0.35 ms of ~3.9), address-space layout
+# libraries to load and relocate at start-up (about 0.35 ms of a post-renderer run of the Polyaxon
+# stream), address-space layout
 # randomisation kept, and one binary that runs on any Linux of the last decade whatever its glibc.
 # polyaxon-pr resolves no user or host names (glibc's NSS, which a static glibc cannot load).
 #
