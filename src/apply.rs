@@ -254,6 +254,8 @@ pub(crate) struct Context<'c> {
     /// Whether the overlay rules may edit documents directly ([`direct`]): not for an export,
     /// nor in the ConfigMap pass (`config_maps` is `None`).
     pub direct: bool,
+    /// Whether the operations of the documents edited directly are wanted (`--explain`).
+    pub describe: bool,
     /// What pass 1 learnt of a held document's identifying fields for them (by index in the
     /// window; [`direct::edit_window`]).
     pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
@@ -335,7 +337,10 @@ pub(crate) fn inject_part(
         ops: direct_ops,
     } = match (ctx.direct, ctx.config_maps) {
         (true, Some(known)) => {
-            direct::edit_window(stream, &drafts, overlays, ctx.own, known, ctx.hints)
+            let describe = ctx.describe;
+            direct::edit_window(
+                stream, &drafts, overlays, ctx.own, known, ctx.hints, describe,
+            )
         }
         _ => Default::default(),
     };

@@ -64,6 +64,8 @@ pub(crate) struct Rewritten {
 pub(crate) struct Direct<'o> {
     rules: &'o [Rule],
     simple: Vec<bool>,
+    /// Give each document's operations too (for `--explain`).
+    describe: bool,
     /// The lines written for the entries added to a list, by list, entries and column: most
     /// documents of a stream get the same ones (serialising them was a third of the cost).
     lines: RefCell<HashMap<LinesKey, String>>,
@@ -107,11 +109,12 @@ pub(crate) fn applies(overlays: &Overlays) -> bool {
 
 impl<'o> Direct<'o> {
     /// `None` when no rule is simple (nothing to do here).
-    pub(crate) fn new(overlays: &'o Overlays) -> Option<Self> {
+    pub(crate) fn new(overlays: &'o Overlays, describe: bool) -> Option<Self> {
         let simple: Vec<bool> = overlays.rules.iter().map(simple).collect();
         simple.iter().any(|s| *s).then_some(Direct {
             rules: &overlays.rules,
             simple,
+            describe,
             lines: RefCell::new(HashMap::new()),
         })
     }
@@ -136,6 +139,7 @@ impl<'o> Direct<'o> {
             depth += 1;
         }
         let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
+        pod.describe = self.describe;
         let mut rules = Vec::new();
         for p in candidates {
             if pod.apply(p, &self.rules[p])? {
@@ -321,6 +325,8 @@ struct Pod<'n, 't, 'o> {
     regular: usize,
     /// The pod spec's JSON pointer in the document.
     pointer: &'static str,
+    /// Whether to record `ops` (only `--explain` lists them).
+    describe: bool,
     /// The operations of the entries added, as the general path gives them, by rule position.
     ops: Vec<(usize, PatchOperation)>,
 }
@@ -361,6 +367,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             containers,
             regular,
             pointer,
+            describe: false,
             ops: Vec::new(),
         };
         pod.defect_free().then_some(pod)
@@ -404,7 +411,9 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         let edits = &rule.edits;
         let pod = self.pointer;
         for (i, volume) in edits.volumes.iter().enumerate() {
-            record(&mut self.ops, position, pod, &self.volumes, volume);
+            if self.describe {
+                record(&mut self.ops, position, pod, &self.volumes, volume);
+            }
             self.volumes.add((position, i), volume)?;
         }
         for i in targets {
@@ -418,7 +427,9 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                         Field::Mounts => &mut container.mounts,
                         _ => &mut container.env,
                     };
-                    record(&mut self.ops, position, &container.pointer, list, item);
+                    if self.describe {
+                        record(&mut self.ops, position, &container.pointer, list, item);
+                    }
                     list.add((position, k), item)?;
                     if list.items.is_none() && !container.created.contains(&field) {
                         container.created.push(field);
@@ -577,9 +588,10 @@ pub(crate) fn edit_window(
     own: &dyn Fn(usize) -> bool,
     config_maps: &[(String, String)],
     hints: &dyn Fn(usize) -> Option<Option<Hint>>,
+    describe: bool,
 ) -> Edited {
     let mut edited = Edited::default();
-    let Some(direct) = Direct::new(overlays) else {
+    let Some(direct) = Direct::new(overlays, describe) else {
         return edited;
     };
     for doc in &stream.docs {
@@ -602,11 +614,13 @@ pub(crate) fn edit_window(
         if let Some(done) = direct.edit(doc, hint) {
             edited.texts.insert(doc.index, done.text);
             edited.matched.insert(doc.index, done.rules);
-            let ops = done.ops.into_iter().map(|(p, op)| TaggedOp {
-                op,
-                parameter: overlays.rules[p].id.to_string(),
-            });
-            edited.ops.insert(doc.index, ops.collect());
+            if describe {
+                let ops = done.ops.into_iter().map(|(p, op)| TaggedOp {
+                    op,
+                    parameter: overlays.rules[p].id.to_string(),
+                });
+                edited.ops.insert(doc.index, ops.collect());
+            }
         }
     }
     edited
@@ -643,13 +657,13 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
         return Ok(Compared::Failed);
     };
     let none = BTreeMap::new();
-    let edited = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None);
+    let edited = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None, true);
     // With the hints pass 1 gives (the identifying fields read once, for every rule).
     let hints = |i: usize| {
         let meta = stream.docs[i].meta_ref().ok().flatten();
         Some(meta.and_then(|meta| hint(overlays, meta)))
     };
-    let hinted = edit_window(&stream, &none, overlays, &|_| true, &[], &hints);
+    let hinted = edit_window(&stream, &none, overlays, &|_| true, &[], &hints, true);
     if hinted != edited {
         return Err("the hints change what the direct edits do".to_string());
     }

@@ -703,6 +703,7 @@ impl Spool {
                     known: known.as_deref(),
                     sweep: &none,
                     direct,
+                    describe: explain,
                 },
                 |stream, layout, part| {
                     if part.failed() {
@@ -767,6 +768,7 @@ impl Spool {
                         known: known.as_deref(),
                         sweep: &sweep,
                         direct,
+                        describe: explain,
                     },
                     |_, _, _| Ok(()),
                 )?;
@@ -843,6 +845,7 @@ impl Spool {
                 config_maps: None,
                 sweep: &none,
                 direct: false,
+                describe: false,
                 hints: &|_| None,
             };
             if let Ok(part) = apply::inject_part(&stream, values, profile, overlays, &ctx)
@@ -885,6 +888,7 @@ impl Spool {
             config_maps: settings.known,
             sweep: settings.sweep,
             direct: settings.direct,
+            describe: settings.describe,
             hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
         };
         let mut part = apply::inject_part(&stream, values, profile, overlays, &ctx)?;
@@ -962,6 +966,8 @@ struct Settings<'s> {
     first: bool,
     known: Option<&'s [(String, String)]>,
     sweep: &'s BTreeSet<usize>,
+    /// Whether the documents edited directly give their operations (`--explain`).
+    describe: bool,
     /// Whether documents may be edited directly ([`super::direct`]; not for `--explain`).
     direct: bool,
 }

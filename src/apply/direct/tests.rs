@@ -234,7 +234,16 @@ fn what_is_not_certain_is_left_to_the_general_path() {
 fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
     let rules = overlays("  - volumeMounts: [{name: nowhere, mountPath: /n}]\n");
     let stream = Stream::read(POD).unwrap();
-    let texts = edit_window(&stream, &BTreeMap::new(), &rules, &|_| true, &[], &|_| None).texts;
+    let texts = edit_window(
+        &stream,
+        &BTreeMap::new(),
+        &rules,
+        &|_| true,
+        &[],
+        &|_| None,
+        false,
+    )
+    .texts;
     assert!(texts.is_empty());
 }
 
@@ -245,18 +254,18 @@ fn documents_the_caller_excludes_are_not_taken() {
     let none = BTreeMap::new();
     let drafts = BTreeMap::from([(0, json!({}))]);
     assert!(
-        edit_window(&stream, &drafts, &rules, &|_| true, &[], &|_| None)
+        edit_window(&stream, &drafts, &rules, &|_| true, &[], &|_| None, false)
             .texts
             .is_empty()
     );
     assert!(
-        edit_window(&stream, &none, &rules, &|_| false, &[], &|_| None)
+        edit_window(&stream, &none, &rules, &|_| false, &[], &|_| None, false)
             .texts
             .is_empty()
     );
     let config = [("polyaxon-config".to_string(), "0".repeat(64))];
     assert_eq!(
-        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
+        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None, false)
             .texts
             .len(),
         1
@@ -267,7 +276,7 @@ fn documents_the_caller_excludes_are_not_taken() {
     );
     let stream = Stream::read(&loads).unwrap();
     assert!(
-        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None)
+        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None, false)
             .texts
             .is_empty()
     );
