@@ -118,10 +118,11 @@ fetch_venv() {
 }
 
 # From Debian when missing: gpg signs and verifies the Helm 4 plugin packages in the release tests
-# (gnupg), and the install hook's download is tested with wget as well as curl.
+# (gnupg), the install hook's download is tested with wget as well as curl, and the bench applies
+# `polyaxon-pr diff` with patch.
 fetch_debian_tools() {
     local missing=() tool package
-    for tool in gpg:gnupg wget:wget curl:curl; do
+    for tool in gpg:gnupg wget:wget curl:curl patch:patch; do
         package=${tool#*:}
         tool=${tool%%:*}
         command -v "$tool" >/dev/null 2>&1 || missing+=("$package")

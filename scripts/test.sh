@@ -17,6 +17,13 @@ scripts/oracle.sh || {
 }
 # Required from here on: tests/yaml11.rs fails instead of skipping when it is missing.
 export POLYAXON_PR_ORACLE="$PWD/.cache/oracle/k8s-yaml-oracle"
+echo "==> GNU patch (tests/window.rs applies \`polyaxon-pr diff\` with it; Debian patch)"
+if ! command -v patch >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patch >/dev/null; } || {
+        echo "test.sh: FAILED to install patch (apt-get install patch, as root)" >&2
+        exit 1
+    }
+fi
 echo "==> cargo test"
 cargo test --all-targets
 echo "==> fetch the pinned tools (Helm 3.17.0, 3.18.0 and 4.1.4, pre-commit, kubernetes-validate, actionlint, gpg; cached in .cache/)"
