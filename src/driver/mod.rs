@@ -1249,6 +1249,36 @@ mod tests {
         Ok((injected.findings, text(output), text(explained)))
     }
 
+    /// A window takes as context the chart ConfigMaps of its own documents' releases only (the
+    /// `release` label), so many releases in one stream do not make every window hold them all.
+    #[test]
+    fn a_window_takes_its_own_releases_config_map() {
+        let one = include_str!("../../tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml");
+        let release = |n: usize| {
+            one.replace("polyaxon-polyaxon", &format!("r{n}-polyaxon"))
+                .replace("release: polyaxon", &format!("release: r{n}"))
+                .replace("release: \"polyaxon\"", &format!("release: \"r{n}\""))
+        };
+        let text = format!("{}{}", release(0), release(1));
+        let budget = Budget {
+            whole: usize::MAX,
+            window: WINDOW_BYTES,
+        };
+        let mut spool = read(&mut text.as_bytes(), budget).unwrap();
+        let profile = ChartProfile::builtin().unwrap();
+        spool.index(false, Some(&profile), None).unwrap();
+        let facts = spool.facts.as_ref().unwrap();
+        let config_maps = facts.targets.of(Role::ConfigMap).to_vec();
+        assert_eq!(config_maps.len(), 2, "one config ConfigMap per release");
+        let half = spool.docs.len() / 2;
+        let second = spool.context(facts, &mut (half..spool.docs.len()));
+        assert_eq!(second, [config_maps[1]]);
+        let first = spool.context(facts, &mut (0..half));
+        assert_eq!(first, [config_maps[0]]);
+        let both = spool.context(facts, &mut (0..spool.docs.len()));
+        assert_eq!(both, config_maps);
+    }
+
     #[test]
     fn checksums_follow_the_config_map() {
         let (_, output, explained) =
