@@ -50,8 +50,15 @@ fn or_exit(ptr: *mut u8, size: usize) -> *mut u8 {
 
 /// Say that `size` bytes could not be allocated and exit with code 2, allocating nothing (the
 /// number is written into a stack buffer) and flushing nothing (`_exit`: no buffered output
-/// is written late).
+/// is written late). Windows are edited on several threads, which can run out together: only
+/// the first says so; the others sleep (which allocates nothing) until the process ends, so the
+/// message is one line.
 fn out_of_memory(size: usize) -> ! {
+    if !polyaxon_pr::memory::first_failure() {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
+    }
     let mut line = [0u8; 200];
     let mut len = 0;
     let mut put = |bytes: &[u8]| {

@@ -5,6 +5,7 @@
 //! file written.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 thread_local! {
     /// Whether this thread is inside [`fallibly`]. Const-initialised without a destructor, so
@@ -26,6 +27,16 @@ pub fn failure_is_handled() -> bool {
     FALLIBLE.try_with(Cell::get).unwrap_or(false)
 }
 
+/// Set by the first allocation failure that ends the process.
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// Whether this is the first failed allocation of the process, on any thread: the one whose
+/// thread says so and ends the process. Windows are edited on several threads, which can run
+/// out of memory together; the message is still one line. Allocates nothing.
+pub fn first_failure() -> bool {
+    !ENDING.swap(true, Ordering::SeqCst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +48,18 @@ mod tests {
             || fallibly(failure_is_handled) && failure_is_handled()
         ));
         assert!(!failure_is_handled());
+    }
+
+    #[test]
+    fn only_the_first_failure_of_the_process_is_first() {
+        let firsts: usize = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..8).map(|_| scope.spawn(first_failure)).collect();
+            threads
+                .into_iter()
+                .map(|t| usize::from(t.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(firsts, 1);
+        assert!(!first_failure());
     }
 }
