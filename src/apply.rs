@@ -297,7 +297,30 @@ pub(crate) fn inject_part(
     ctx: &Context<'_>,
 ) -> Result<Part> {
     let mut part = Part::default();
-    let staged = plan::plan(stream, values, profile, ctx.choice)?;
+    // The direct edits first: the documents they take, the plan leaves alone.
+    let gpu = match ctx.choice {
+        Choice::Generic => plan::gpu::Generic::from(values),
+        Choice::Chart(_) => None,
+    };
+    let direct::Edited {
+        texts: rewritten,
+        matched,
+        ops: direct_ops,
+    } = match (ctx.direct, ctx.config_maps) {
+        (true, Some(known)) => direct::edit_window(
+            stream,
+            &plan::reserved(stream, ctx.choice)?,
+            gpu.as_ref(),
+            overlays,
+            ctx.own,
+            known,
+            ctx.hints,
+            ctx.describe,
+        ),
+        _ => Default::default(),
+    };
+    let taken = |index: usize| rewritten.contains_key(&index);
+    let staged = plan::plan(stream, values, profile, ctx.choice, &taken)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {
             let findings = std::mem::take(&mut plan.findings);
@@ -330,19 +353,6 @@ pub(crate) fn inject_part(
     else {
         part.plan_failed = true;
         return Ok(part);
-    };
-    let direct::Edited {
-        texts: rewritten,
-        matched,
-        ops: direct_ops,
-    } = match (ctx.direct, ctx.config_maps) {
-        (true, Some(known)) => {
-            let describe = ctx.describe;
-            direct::edit_window(
-                stream, &drafts, overlays, ctx.own, known, ctx.hints, describe,
-            )
-        }
-        _ => Default::default(),
     };
     let extended = overlay::extend_plan(
         stream,

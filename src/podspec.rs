@@ -203,7 +203,7 @@ pub fn uses_resource(container: &Value, name: &str) -> bool {
 
 /// Whether a Kubernetes quantity (a number, or a string such as `"2"`, `"500m"`, `"1k"`) is
 /// more than zero: its leading number holds a digit other than 0 and no minus sign.
-fn is_positive_quantity(quantity: &Value) -> bool {
+pub fn is_positive_quantity(quantity: &Value) -> bool {
     match quantity {
         Value::Number(n) => n.as_f64().is_some_and(|n| n > 0.0),
         Value::String(text) => {

@@ -60,7 +60,7 @@ fn fast_yaml() {
 
 /// Streams on which the direct edits (src/apply/direct.rs) once disagreed with the general path
 /// in the `direct_edits` fuzz target, replayed with its check: the first byte picks the rule set
-/// (fuzz/direct_edits/rules-N.yaml). Both finds so far were the comparison's own, not the
+/// (fuzz/direct_edits/rules-N.yaml) and, with its high bit, the GPU values (values-gpu.json). Both finds so far were the comparison's own, not the
 /// edits': an empty stream's placeholder written by one side only, and a stream where another
 /// document fails (the run fails either way; the comparison now checks the documents taken
 /// alone).
@@ -76,6 +76,7 @@ fn direct_edits() {
                 .0
         })
         .collect();
+    let gpu = std::fs::read_to_string(repo_path("fuzz/direct_edits/values-gpu.json")).unwrap();
     let found = inputs("direct_edits");
     assert!(!found.is_empty());
     for (path, _) in found {
@@ -87,7 +88,12 @@ fn direct_edits() {
             continue;
         };
         let overlays = &rules[usize::from(pick) % rules.len()];
-        let compared = polyaxon_pr::apply::compare_direct_edits(text, overlays);
+        let values = match pick & 0x80 {
+            0 => serde_json::json!({}),
+            _ => serde_json::from_str(&gpu).unwrap(),
+        };
+        let values = polyaxon_pr::values::Values::from_json(values);
+        let compared = polyaxon_pr::apply::compare_direct_edits(text, &values, overlays);
         assert!(compared.is_ok(), "{}: {compared:?}", path.display());
     }
 }

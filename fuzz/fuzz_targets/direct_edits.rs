@@ -1,6 +1,7 @@
-//! The direct edits (src/apply/direct.rs: overlay rules applied to a document's text) against
-//! the general path on arbitrary streams: never a panic, the same output byte for byte, and
-//! nothing taken where the general path fails. The first byte picks one of a few rule sets.
+//! The direct edits (src/apply/direct.rs: the generic GPU injection and overlay rules applied
+//! to a document's text) against the general path on arbitrary streams: never a panic, the same
+//! output byte for byte, and nothing taken where the general path fails. The first byte picks
+//! one of a few rule sets, and, with its high bit, the GPU values.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -8,6 +9,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use polyaxon_pr::apply::compare_direct_edits;
 use polyaxon_pr::overlay::{Overlays, parse_str};
+use polyaxon_pr::values::Values;
 
 /// The rule sets, shared with the regression test that replays this target's crashes
 /// (tests/regressions.rs).
@@ -31,6 +33,20 @@ fn rules() -> &'static [Overlays] {
     })
 }
 
+/// The values of a first byte with its high bit set (the GPU injection); else none.
+fn values(pick: u8) -> &'static Values {
+    static VALUES: OnceLock<[Values; 2]> = OnceLock::new();
+    let [none, gpu] = VALUES.get_or_init(|| {
+        let gpu = serde_json::from_str(include_str!("../direct_edits/values-gpu.json"))
+            .expect("fixed values");
+        [
+            Values::from_json(serde_json::json!({})),
+            Values::from_json(gpu),
+        ]
+    });
+    if pick & 0x80 != 0 { gpu } else { none }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -39,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let overlays = &rules()[usize::from(pick) % RULES.len()];
-    if let Err(disagreement) = compare_direct_edits(text, overlays) {
+    if let Err(disagreement) = compare_direct_edits(text, values(pick), overlays) {
         panic!("{disagreement}");
     }
 });

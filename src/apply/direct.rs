@@ -34,14 +34,14 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use json_patch::PatchOperation;
 use serde_json::Value;
 
 use crate::checks::valid_env_name;
 use crate::overlay::{Overlays, Rule};
 use crate::plan::TaggedOp;
+use crate::plan::gpu::Generic;
 use crate::podspec;
 use crate::stream::fast;
 use crate::stream::surgical;
@@ -55,15 +55,71 @@ pub(crate) struct Rewritten {
     pub text: String,
     /// The positions of the rules that matched it (in rule order).
     pub rules: Vec<usize>,
-    /// The operations the general path gives these edits (for `--explain`), with the position
-    /// of the rule behind each.
-    pub ops: Vec<(usize, PatchOperation)>,
+    /// The operations the general path gives these edits (for `--explain`).
+    pub ops: Vec<TaggedOp>,
 }
 
-/// The overlay rules, each judged once: whether it is simple.
+/// What one unit of the direct edits adds to a pod spec: the plan's generic GPU injection, or
+/// an overlay rule's entries. Each entry carries what `--explain` names as its cause.
+pub(crate) struct Adds<'o> {
+    /// The containers the mounts and env entries go into.
+    reach: Reach<'o>,
+    volumes: Vec<(&'o Value, String)>,
+    mounts: Vec<(&'o Value, String)>,
+    env: Vec<(&'o Value, String)>,
+}
+
+/// Which containers of a pod spec a unit reaches.
+enum Reach<'o> {
+    /// An overlay rule's: containers by name (`None`: every one), init containers too when
+    /// `init`. A pattern that reaches no container does not match the document.
+    Named {
+        pattern: Option<&'o regex::Regex>,
+        init: bool,
+    },
+    /// The plan's: the containers and init containers that request or limit more than zero of
+    /// the resource ([`podspec::uses_resource`]); none, and the unit adds nothing.
+    Requesting(&'static str),
+}
+
+impl<'o> Adds<'o> {
+    /// The generic GPU injection ([`crate::plan::gpu::Generic`]).
+    pub(crate) fn gpu(gpu: &'o crate::plan::gpu::Generic) -> Self {
+        let entries =
+            |list: &'o [(Value, String)]| list.iter().map(|(v, p)| (v, p.clone())).collect();
+        Adds {
+            reach: Reach::Requesting(crate::plan::gpu::GPU_RESOURCE),
+            volumes: entries(&gpu.volumes),
+            mounts: entries(&gpu.mounts),
+            env: entries(&gpu.env),
+        }
+    }
+
+    /// A simple rule's entries (`None` for a rule that is not simple).
+    fn rule(rule: &'o Rule) -> Option<Self> {
+        if !simple(rule) {
+            return None;
+        }
+        let id = rule.id.to_string();
+        let entries = |list: &'o [Value]| list.iter().map(|v| (v, id.clone())).collect();
+        Some(Adds {
+            reach: Reach::Named {
+                pattern: rule.select.containers.as_ref(),
+                init: rule.select.init_containers,
+            },
+            volumes: entries(&rule.edits.volumes),
+            mounts: entries(&rule.edits.volume_mounts),
+            env: entries(&rule.edits.env),
+        })
+    }
+}
+
+/// The units of the direct edits: the plan's, then the overlay rules', each rule judged once.
 pub(crate) struct Direct<'o> {
-    rules: &'o [Rule],
-    simple: Vec<bool>,
+    /// The plan's unit, for the documents whose text may name its resource.
+    plan: Option<Adds<'o>>,
+    /// By rule position; `None` for a rule that is not simple.
+    rules: Vec<Option<Adds<'o>>>,
     /// Give each document's operations too (for `--explain`).
     describe: bool,
     /// The lines written for the entries added to a list, by list, entries and column: most
@@ -71,7 +127,8 @@ pub(crate) struct Direct<'o> {
     lines: RefCell<HashMap<LinesKey, String>>,
 }
 
-/// An added entry: the rule's position and the entry's index in the rule's list.
+/// An added entry: its unit (0 for the plan's, 1 + the position of a rule) and its index in the
+/// unit's list.
 type EntryId = (usize, usize);
 
 /// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
@@ -102,31 +159,43 @@ impl Field {
     }
 }
 
-/// Whether any overlay rule is simple: only then can documents be edited directly.
-pub(crate) fn applies(overlays: &Overlays) -> bool {
-    overlays.rules.iter().any(simple)
+/// Whether documents can be edited directly: the plan has a unit for them (`gpu`), or an
+/// overlay rule is simple.
+pub(crate) fn applies(overlays: &Overlays, gpu: bool) -> bool {
+    gpu || overlays.rules.iter().any(simple)
 }
 
 impl<'o> Direct<'o> {
-    /// `None` when no rule is simple (nothing to do here).
-    pub(crate) fn new(overlays: &'o Overlays, describe: bool) -> Option<Self> {
-        let simple: Vec<bool> = overlays.rules.iter().map(simple).collect();
-        simple.iter().any(|s| *s).then_some(Direct {
-            rules: &overlays.rules,
-            simple,
+    /// `None` when there is nothing to do here: no unit of the plan, no simple rule.
+    pub(crate) fn new(
+        overlays: &'o Overlays,
+        plan: Option<Adds<'o>>,
+        describe: bool,
+    ) -> Option<Self> {
+        let rules: Vec<Option<Adds<'o>>> = overlays.rules.iter().map(Adds::rule).collect();
+        (plan.is_some() || rules.iter().any(Option::is_some)).then_some(Direct {
+            plan,
+            rules,
             describe,
             lines: RefCell::new(HashMap::new()),
         })
     }
 
-    /// The document rewritten by every rule that matches it, or `None` to leave it to the
-    /// general path (no rule matches, or the outcome is not certain here). `hint` is what
-    /// [`hint`] says of the document's identifying fields.
+    /// The document rewritten by the plan's unit and every rule that matches it, or `None` to
+    /// leave it to the general path (nothing matches, or the outcome is not certain here).
+    /// `hint` is what [`hint`] says of the document's identifying fields.
     pub(crate) fn edit(&self, doc: &Document<'_>, hint: Hint) -> Option<Rewritten> {
         let candidates: Vec<usize> = (0..self.rules.len())
             .filter(|&p| hint.rules & (1 << p) != 0)
             .collect();
-        if candidates.is_empty() || candidates.iter().any(|&p| !self.simple[p]) {
+        if candidates.iter().any(|&p| self.rules[p].is_none()) {
+            return None;
+        }
+        let plan = self.plan.as_ref().filter(|unit| match unit.reach {
+            Reach::Requesting(resource) => doc.may_hold(resource),
+            Reach::Named { .. } => true,
+        });
+        if candidates.is_empty() && plan.is_none() {
             return None;
         }
         let pointer = hint.pointer;
@@ -140,9 +209,12 @@ impl<'o> Direct<'o> {
         }
         let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
         pod.describe = self.describe;
+        if let Some(unit) = plan {
+            pod.apply(0, unit)?;
+        }
         let mut rules = Vec::new();
         for p in candidates {
-            if pod.apply(p, &self.rules[p])? {
+            if pod.apply(p + 1, self.rules[p].as_ref()?)? {
                 rules.push(p);
             }
         }
@@ -327,8 +399,8 @@ struct Pod<'n, 't, 'o> {
     pointer: &'static str,
     /// Whether to record `ops` (only `--explain` lists them).
     describe: bool,
-    /// The operations of the entries added, as the general path gives them, by rule position.
-    ops: Vec<(usize, PatchOperation)>,
+    /// The operations of the entries added, as the general path gives them.
+    ops: Vec<TaggedOp>,
 }
 
 impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
@@ -388,49 +460,57 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             })
     }
 
-    /// Apply one rule whose selector took the document by its identifying fields: `false` when
-    /// its container pattern reaches no container (the rule does not match), `None` when the
-    /// outcome is the general path's to judge.
-    fn apply(&mut self, position: usize, rule: &'o Rule) -> Option<bool> {
-        let select = &rule.select;
-        let reach = match select.init_containers {
-            true => self.containers.len(),
-            false => self.regular,
-        };
-        let targets: Vec<usize> = (0..reach)
-            .filter(|&i| {
-                select
-                    .containers
-                    .as_ref()
-                    .is_none_or(|re| re.is_match(&self.containers[i].name))
-            })
-            .collect();
-        if select.containers.is_some() && targets.is_empty() {
-            return Some(false);
-        }
-        let edits = &rule.edits;
-        let pod = self.pointer;
-        for (i, volume) in edits.volumes.iter().enumerate() {
-            if self.describe {
-                record(&mut self.ops, position, pod, &self.volumes, volume);
+    /// Apply one unit (`id`: see [`EntryId`]) whose selector took the document by its
+    /// identifying fields: `false` when it does not match (its containers are not there),
+    /// `None` when the outcome is the general path's to judge.
+    fn apply(&mut self, id: usize, unit: &'o Adds<'o>) -> Option<bool> {
+        let targets: Vec<usize> = match unit.reach {
+            Reach::Named { pattern, init } => {
+                let reach = if init {
+                    self.containers.len()
+                } else {
+                    self.regular
+                };
+                let targets: Vec<usize> = (0..reach)
+                    .filter(|&i| pattern.is_none_or(|re| re.is_match(&self.containers[i].name)))
+                    .collect();
+                if pattern.is_some() && targets.is_empty() {
+                    return Some(false);
+                }
+                targets
             }
-            self.volumes.add((position, i), volume)?;
+            Reach::Requesting(resource) => {
+                let mut targets = Vec::new();
+                for (i, c) in self.containers.iter().enumerate() {
+                    if requests(self.text, c.map, resource)? {
+                        targets.push(i);
+                    }
+                }
+                if targets.is_empty() {
+                    return Some(false);
+                }
+                targets
+            }
+        };
+        let pod = self.pointer;
+        for (i, (volume, tag)) in unit.volumes.iter().enumerate() {
+            if self.describe {
+                record(&mut self.ops, tag, pod, &self.volumes, volume);
+            }
+            self.volumes.add((id, i), volume)?;
         }
         for i in targets {
             let container = &mut self.containers[i];
-            for (field, items) in [
-                (Field::Mounts, &edits.volume_mounts),
-                (Field::Env, &edits.env),
-            ] {
-                for (k, item) in items.iter().enumerate() {
+            for (field, items) in [(Field::Mounts, &unit.mounts), (Field::Env, &unit.env)] {
+                for (k, (item, tag)) in items.iter().enumerate() {
                     let list = match field {
                         Field::Mounts => &mut container.mounts,
                         _ => &mut container.env,
                     };
                     if self.describe {
-                        record(&mut self.ops, position, &container.pointer, list, item);
+                        record(&mut self.ops, tag, &container.pointer, list, item);
                     }
-                    list.add((position, k), item)?;
+                    list.add((id, k), item)?;
                     if list.items.is_none() && !container.created.contains(&field) {
                         container.created.push(field);
                     }
@@ -501,21 +581,54 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
 
 /// The operations the general path ([`podspec::upsert_by_key`]) gives the addition of `item` to
 /// `list` of the object at `at`: the list created first when it is not there yet.
-fn record(
-    ops: &mut Vec<(usize, PatchOperation)>,
-    position: usize,
-    at: &str,
-    list: &List<'_, '_, '_>,
-    item: &Value,
-) {
+fn record(ops: &mut Vec<TaggedOp>, tag: &str, at: &str, list: &List<'_, '_, '_>, item: &Value) {
     let pointer = podspec::join(at, list.field.list());
+    let mut push = |op| {
+        ops.push(TaggedOp {
+            op,
+            parameter: tag.to_string(),
+        })
+    };
     if list.items.is_none() && list.added.is_empty() {
-        ops.push((position, podspec::add(&pointer, Value::Array(Vec::new()))));
+        push(podspec::add(&pointer, Value::Array(Vec::new())));
     }
-    ops.push((
-        position,
-        podspec::add(&format!("{pointer}/-"), item.clone()),
-    ));
+    push(podspec::add(&format!("{pointer}/-"), item.clone()));
+}
+
+/// Whether a container (its mapping's entries) requests or limits more than zero of
+/// `resource`, read from the text as [`podspec::uses_resource`] reads the value; `None` when
+/// the text does not say with certainty (another shape, a scalar the fast reader does not
+/// resolve).
+fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
+    let Some(resources) = container.iter().find(|e| e.key == "resources") else {
+        return Some(false);
+    };
+    if lacks(text, &resources.value, resource) {
+        return Some(false);
+    }
+    let kinds = entries(&resources.value)?;
+    for kind in ["requests", "limits"] {
+        let Some(amounts) = kinds.iter().find(|e| e.key == kind) else {
+            continue;
+        };
+        if lacks(text, &amounts.value, resource) {
+            continue;
+        }
+        let amount = entries(&amounts.value)?.iter().find(|e| e.key == resource);
+        if let Some(amount) = amount
+            && podspec::is_positive_quantity(&fast::scalar_at(text, &amount.value)?)
+        {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// Whether a node's text cannot hold the key `name`: neither the name nor an escape (which
+/// could spell it) is in it. For flow collections, which the position tree does not open.
+fn lacks(text: &str, node: &Node, name: &str) -> bool {
+    text.get(node.start..node.end)
+        .is_some_and(|t| !t.contains(name) && !t.contains('\\'))
 }
 
 /// The entries added to `list`, written at column `col` as the minimal-edit writer writes them:
@@ -576,14 +689,17 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
     Some(Some((at, depth, lines, keep)))
 }
 
-/// The direct edits of a window's own documents (`own`), except those the built-in injection
-/// edited (`drafts`) and those that may reference a ConfigMap whose checksum changes
-/// (`config_maps`): each document's new text, and the rules that matched it. `hints` gives
-/// what an earlier pass learnt of a document's identifying fields (`Some(None)`: not one the
-/// direct edits take; `None`: not known, read them).
+/// The direct edits of a window's own documents (`own`): the plan's generic GPU injection
+/// (`gpu`) and the simple overlay rules, except in the documents the plan keeps for itself
+/// (`reserved`, [`crate::plan::reserved`]) and those that may reference a ConfigMap whose
+/// checksum changes (`config_maps`): each document's new text, and the rules that matched it.
+/// `hints` gives what an earlier pass learnt of a document's identifying fields (`Some(None)`:
+/// not one the direct edits take; `None`: not known, read them).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn edit_window(
     stream: &Stream<'_>,
-    drafts: &BTreeMap<usize, Value>,
+    reserved: &BTreeSet<usize>,
+    gpu: Option<&Generic>,
     overlays: &Overlays,
     own: &dyn Fn(usize) -> bool,
     config_maps: &[(String, String)],
@@ -591,11 +707,11 @@ pub(crate) fn edit_window(
     describe: bool,
 ) -> Edited {
     let mut edited = Edited::default();
-    let Some(direct) = Direct::new(overlays, describe) else {
+    let Some(direct) = Direct::new(overlays, gpu.map(Adds::gpu), describe) else {
         return edited;
     };
     for doc in &stream.docs {
-        if !own(doc.index) || drafts.contains_key(&doc.index) || doc.is_empty() {
+        if !own(doc.index) || reserved.contains(&doc.index) || doc.is_empty() {
             continue;
         }
         if config_maps.iter().any(|(name, _)| doc.may_hold(name)) {
@@ -615,11 +731,7 @@ pub(crate) fn edit_window(
             edited.texts.insert(doc.index, done.text);
             edited.matched.insert(doc.index, done.rules);
             if describe {
-                let ops = done.ops.into_iter().map(|(p, op)| TaggedOp {
-                    op,
-                    parameter: overlays.rules[p].id.to_string(),
-                });
-                edited.ops.insert(doc.index, ops.collect());
+                edited.ops.insert(doc.index, done.ops);
             }
         }
     }
@@ -646,24 +758,41 @@ pub enum Compared {
     Same { output: String, taken: usize },
 }
 
-/// The direct edits held to the general path on a whole stream (the overlay rules on values,
-/// then the minimal-edit writer), for the tests and the `direct_edits` fuzz target: the same
-/// output byte for byte, the same rules on every document taken, the same result with and
-/// without pass 1's hints, and, where the general path fails, no document taken whose own edits
-/// fail. `Err` describes a disagreement.
+/// The direct edits held to the general path on a whole stream (the generic plan of `values`
+/// and the overlay rules on values, then the minimal-edit writer), for the tests and the
+/// `direct_edits` fuzz target: the same output byte for byte, the same operations and rules on
+/// every document taken, the same result with and without pass 1's hints, and, where the
+/// general path fails, no document taken whose own edits fail. `Err` describes a disagreement.
 #[doc(hidden)]
-pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared, String> {
+pub fn compare(
+    text: &str,
+    values: &crate::values::Values,
+    overlays: &Overlays,
+) -> std::result::Result<Compared, String> {
     let Ok(stream) = Stream::read(text) else {
         return Ok(Compared::Failed);
     };
-    let none = BTreeMap::new();
-    let edited = edit_window(&stream, &none, overlays, &|_| true, &[], &|_| None, true);
+    let gpu = Generic::from(values);
+    let none = BTreeSet::new();
+    let run = |hints: &dyn Fn(usize) -> Option<Option<Hint>>| {
+        let own = |_| true;
+        edit_window(
+            &stream,
+            &none,
+            gpu.as_ref(),
+            overlays,
+            &own,
+            &[],
+            hints,
+            true,
+        )
+    };
+    let edited = run(&|_| None);
     // With the hints pass 1 gives (the identifying fields read once, for every rule).
-    let hints = |i: usize| {
+    let hinted = run(&|i: usize| {
         let meta = stream.docs[i].meta_ref().ok().flatten();
         Some(meta.and_then(|meta| hint(overlays, meta)))
-    };
-    let hinted = edit_window(&stream, &none, overlays, &|_| true, &[], &hints, true);
+    });
     if hinted != edited {
         return Err("the hints change what the direct edits do".to_string());
     }
@@ -672,27 +801,13 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
         matched,
         ops: direct_ops,
     } = edited;
-    let general = (|| {
-        let applied = crate::overlay::apply(&stream, &none, overlays).ok()?;
-        let mut changed = BTreeMap::new();
-        for (index, value) in &applied.docs {
-            if stream.docs[*index].value().ok()? != Some(value) {
-                changed.insert(*index, value.clone());
-            }
-        }
-        // Written as the windows write (an empty stream's placeholder is the driver's).
-        let all = BTreeMap::new();
-        let output = crate::stream::emit::write_own(&stream, &changed, all, &|_| true, false);
-        let output = output.ok()?;
-        Some((applied, changed, output))
-    })();
-    let Some((applied, changed, general)) = general else {
+    let Some((general_ops, changed, general)) = general_path(&stream, values, overlays) else {
         // The run fails on this stream whatever the direct edits do (the general path meets
         // the other documents), unless they took a document whose own edits fail there: that
         // failure would be hidden.
         for index in texts.keys() {
             let alone = Stream::read(stream.docs[*index].raw()).map_err(|e| e.to_string())?;
-            if crate::overlay::apply(&alone, &none, overlays).is_err() {
+            if general_path(&alone, values, overlays).is_none() {
                 return Err(format!(
                     "document {index} taken, and its own edits fail on the general path"
                 ));
@@ -702,18 +817,10 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
     };
     for (index, ops) in &direct_ops {
         // The operations `--explain` lists: those of the general path, in its order.
-        let general: Vec<(String, &PatchOperation)> = applied
-            .ops
-            .get(index)
-            .into_iter()
-            .flatten()
-            .map(|r| (r.rule.clone(), &r.op))
-            .collect();
-        let direct: Vec<(String, &PatchOperation)> =
-            ops.iter().map(|t| (t.parameter.clone(), &t.op)).collect();
-        if general != direct {
+        let general = general_ops.get(index).map_or(&[][..], Vec::as_slice);
+        if general != ops.as_slice() {
             return Err(format!(
-                "document {index}: the operations differ:\n--- direct\n{direct:?}\n--- general\n{general:?}"
+                "document {index}: the operations differ:\n--- direct\n{ops:?}\n--- general\n{general:?}"
             ));
         }
     }
@@ -724,11 +831,17 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
             .iter()
             .map(|&p| overlays.rules[p].id.to_string())
             .collect();
-        let ops = applied.ops.get(index).into_iter().flatten();
-        if let Some(op) = ops.into_iter().find(|op| !labels.contains(&op.rule)) {
+        let ops = general_ops.get(index).into_iter().flatten();
+        let rule = |op: &&TaggedOp| {
+            overlays
+                .rules
+                .iter()
+                .any(|r| r.id.to_string() == op.parameter)
+        };
+        if let Some(op) = ops.filter(rule).find(|op| !labels.contains(&op.parameter)) {
             return Err(format!(
                 "document {index}: {} edited it on the general path, not matched here ({labels:?})",
-                op.rule
+                op.parameter
             ));
         }
     }
@@ -754,6 +867,47 @@ pub fn compare(text: &str, overlays: &Overlays) -> std::result::Result<Compared,
         output: direct,
         taken,
     })
+}
+
+/// The reference for [`compare`]: the generic plan, then [`crate::overlay::apply`], on values;
+/// each changed document's operations and value, and the stream written as the windows write
+/// it. `None` where the run fails.
+#[allow(clippy::type_complexity)]
+fn general_path(
+    stream: &Stream<'_>,
+    values: &crate::values::Values,
+    overlays: &Overlays,
+) -> Option<(
+    BTreeMap<usize, Vec<TaggedOp>>,
+    BTreeMap<usize, Value>,
+    String,
+)> {
+    let profile = crate::profile::ChartProfile::builtin().ok()?;
+    let choice = crate::profile::Choice::Generic;
+    let plan = crate::plan::plan(stream, values, &profile, &choice, &|_| false).ok()?;
+    let plan = plan.plan.ok()?;
+    let applied = crate::overlay::apply(stream, &plan.drafts, overlays).ok()?;
+    let mut ops = plan.patches;
+    for (index, rule_ops) in applied.ops {
+        let tagged = rule_ops.into_iter().map(|r| TaggedOp {
+            op: r.op,
+            parameter: r.rule,
+        });
+        ops.entry(index).or_default().extend(tagged);
+    }
+    let mut docs = plan.drafts;
+    docs.extend(applied.docs);
+    let mut changed = BTreeMap::new();
+    for (index, value) in docs {
+        if stream.docs[index].value().ok()? != Some(&value) {
+            changed.insert(index, value);
+        }
+    }
+    ops.retain(|index, _| changed.contains_key(index));
+    // Written as the windows write (an empty stream's placeholder is the driver's).
+    let output =
+        crate::stream::emit::write_own(stream, &changed, BTreeMap::new(), &|_| true, false);
+    Some((ops, changed, output.ok()?))
 }
 
 #[cfg(test)]

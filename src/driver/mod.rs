@@ -673,7 +673,8 @@ impl Spool {
         // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
         // every window (and for the direct edits, which leave those workloads alone). One window
         // holds them all: it finds them itself, unless direct edits need them first.
-        let known = match windows.len() == 1 && !(direct && direct::applies(overlays)) {
+        let gpu = generic && crate::plan::gpu::Generic::from(values).is_some();
+        let known = match windows.len() == 1 && !(direct && direct::applies(overlays, gpu)) {
             true => None,
             false => {
                 Some(self.config_map_pass(values, profile, overlays, facts, generic, &context)?)

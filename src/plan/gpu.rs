@@ -19,6 +19,7 @@ use super::{Planner, Which};
 use crate::error::Result;
 use crate::podspec::{self, OnConflict};
 use crate::profile::{Role, Targets};
+use crate::values::Values;
 
 /// The resource that marks a GPU container.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
@@ -33,10 +34,10 @@ struct Gpu {
 }
 
 impl Gpu {
-    fn from(planner: &Planner<'_>) -> Option<Gpu> {
+    fn from(values: &Values) -> Option<Gpu> {
         let text = |p: String| {
-            planner
-                .value(&p)
+            values
+                .get(&super::to_pointer(&p))
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
         };
@@ -105,7 +106,7 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
             "dirs.nvidia",
         )?;
     }
-    let Some(gpu) = Gpu::from(planner) else {
+    let Some(gpu) = Gpu::from(planner.values) else {
         return Ok(());
     };
     let paths = gpu.mount_paths_json();
@@ -133,14 +134,48 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     Ok(())
 }
 
-/// The generic profile: every container or init container asking for more than zero
-/// `nvidia.com/gpu`, in any pod-bearing document.
+/// The generic profile's injection, as data: what goes into a pod spec with a container that
+/// requests or limits `nvidia.com/gpu`, each entry with the parameter behind it. The plan
+/// applies it to values ([`plan_generic`]); the direct edits (`apply::direct`) write it into
+/// the text of the documents they can take, which the plan then leaves alone.
+pub struct Generic {
+    /// The three hostPath volumes, for every such pod spec.
+    pub volumes: Vec<(Value, String)>,
+    /// The three read-only mounts, then the `LD_LIBRARY_PATH` env entry, for every such
+    /// container (init containers too).
+    pub mounts: Vec<(Value, String)>,
+    pub env: Vec<(Value, String)>,
+}
+
+impl Generic {
+    /// `None` unless all three `dirs.nvidia` libraries are set.
+    pub fn from(values: &Values) -> Option<Generic> {
+        let gpu = Gpu::from(values)?;
+        Some(Generic {
+            volumes: (0..KEYS.len())
+                .map(|i| (gpu.volume(i), format!("dirs.nvidia.{}", KEYS[i])))
+                .collect(),
+            mounts: (0..KEYS.len())
+                .map(|i| (gpu.mount(i), gpu.mount_params[i].clone()))
+                .collect(),
+            env: vec![(
+                json!({"name": "LD_LIBRARY_PATH", "value": gpu.ld_library_path()}),
+                "dirs.nvidia".to_string(),
+            )],
+        })
+    }
+}
+
+/// With the generic profile: [`Generic`] into every pod spec with a GPU container, except in
+/// the documents the direct edits took (`planner.taken`).
 pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
-    let Some(gpu) = Gpu::from(planner) else {
+    let Some(gpu) = Generic::from(planner.values) else {
         return Ok(());
     };
-    let env = json!({"name": "LD_LIBRARY_PATH", "value": gpu.ld_library_path()});
     for index in 0..planner.stream.docs.len() {
+        if (planner.taken)(index) {
+            continue;
+        }
         let Some(meta) = planner.stream.docs[index].meta_ref()? else {
             continue;
         };
@@ -150,17 +185,14 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
         if !planner.may_hold_any(index, &[GPU_RESOURCE]) {
             continue;
         }
-        inject_gpu_containers(planner, index, &gpu, &env)?;
+        inject_gpu_containers(planner, index, &gpu)?;
     }
     Ok(())
 }
 
-fn inject_gpu_containers(
-    planner: &mut Planner<'_>,
-    index: usize,
-    gpu: &Gpu,
-    env: &Value,
-) -> Result<()> {
+/// [`Generic`] into the pod specs of a document that have a GPU container: the volumes, then
+/// each such container's mounts and env (the order the direct edits write them in).
+fn inject_gpu_containers(planner: &mut Planner<'_>, index: usize, gpu: &Generic) -> Result<()> {
     for spec in planner.pod_specs(index)? {
         let doc = planner.doc(index)?;
         let gpu_containers: Vec<_> = podspec::all_containers(doc, &spec)
@@ -173,23 +205,20 @@ fn inject_gpu_containers(
         if gpu_containers.is_empty() {
             continue;
         }
-        for (i, key) in KEYS.iter().enumerate() {
-            let volume = gpu.volume(i);
-            let parameter = format!("dirs.nvidia.{key}");
-            planner.edit(index, &parameter, |doc| {
-                podspec::upsert_volume(doc, &spec, &volume)
+        for (volume, parameter) in &gpu.volumes {
+            planner.edit(index, parameter, |doc| {
+                podspec::upsert_volume(doc, &spec, volume)
             })?;
-            for c in &gpu_containers {
-                let mount = gpu.mount(i);
-                planner.edit(index, &gpu.mount_params[i], |doc| {
-                    podspec::upsert_mount(doc, c, &mount)
-                })?;
-            }
         }
         for c in &gpu_containers {
-            planner.edit(index, "dirs.nvidia", |doc| {
-                podspec::upsert_env(doc, c, env, OnConflict::Error)
-            })?;
+            for (mount, parameter) in &gpu.mounts {
+                planner.edit(index, parameter, |doc| podspec::upsert_mount(doc, c, mount))?;
+            }
+            for (env, parameter) in &gpu.env {
+                planner.edit(index, parameter, |doc| {
+                    podspec::upsert_env(doc, c, env, OnConflict::Error)
+                })?;
+            }
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ pub mod hosts;
 pub mod persistence;
 pub mod scheduling;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use json_patch::PatchOperation;
 use serde_json::Value;
@@ -59,13 +59,18 @@ pub struct Staged {
 /// and plans each window of it with that choice (its targets restricted to the documents the
 /// window holds). The stage of each finding lets it put the findings of all windows back in the
 /// order one plan of the whole stream reports them: stage by stage, each stage's in stream order.
+///
+/// `taken` are the documents the direct edits wrote the plan's edits into already (the generic
+/// GPU injection, [`gpu::Generic`]); the plan leaves them alone, and edits none of them (an
+/// internal error otherwise: see [`reserved`]).
 pub fn plan(
     stream: &Stream<'_>,
     values: &Values,
     profile: &ChartProfile,
     choice: &Choice,
+    taken: &dyn Fn(usize) -> bool,
 ) -> Result<Staged> {
-    let mut planner = Planner::new(stream, values, profile);
+    let mut planner = Planner::new(stream, values, profile, taken);
     match choice {
         Choice::Chart(targets) => {
             configmap::plan(&mut planner, targets)?;
@@ -84,11 +89,40 @@ pub fn plan(
             warn_without_effect(&mut planner);
         }
     }
+    if let Some(index) = planner.drafts.keys().find(|&&i| taken(i)) {
+        return Err(Error::input(format!(
+            "internal: {} was edited directly and by the plan",
+            stream.docs[*index].source()
+        )));
+    }
     let stages = std::mem::take(&mut planner.stages);
     Ok(Staged {
         plan: planner.finish(),
         stages,
     })
+}
+
+/// The documents the plan may edit with the chart profile's `choice`, which the direct edits
+/// must leave to it: the documents of a role, and those whose text may name a role's ConfigMap
+/// (`timeZone` adds env to the containers that load it). None with the generic profile: its
+/// one edit, the GPU injection, is the direct edits' own where they can make it.
+pub fn reserved(stream: &Stream<'_>, choice: &Choice) -> Result<BTreeSet<usize>> {
+    let Choice::Chart(targets) = choice else {
+        return Ok(BTreeSet::new());
+    };
+    let mut reserved: BTreeSet<usize> = targets.roles.values().flatten().copied().collect();
+    let mut names = Vec::new();
+    for &index in targets.of(Role::ConfigMap) {
+        if let Some(meta) = stream.docs[index].meta_ref()? {
+            names.push(meta.name.clone());
+        }
+    }
+    for doc in &stream.docs {
+        if names.iter().any(|name| doc.may_hold(name)) {
+            reserved.insert(doc.index);
+        }
+    }
+    Ok(reserved)
 }
 
 /// The parameters the generic profile injects; every other value needs the chart's ConfigMap.
@@ -148,6 +182,8 @@ pub struct Planner<'a> {
     pub stream: &'a Stream<'a>,
     pub values: &'a Values,
     pub profile: &'a ChartProfile,
+    /// The documents the direct edits took (see [`plan`]).
+    pub taken: &'a dyn Fn(usize) -> bool,
     drafts: BTreeMap<usize, Draft>,
     findings: Vec<Finding>,
     /// The current stage, and the stage of each finding (see [`Staged`]).
@@ -156,11 +192,17 @@ pub struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub fn new(stream: &'a Stream<'a>, values: &'a Values, profile: &'a ChartProfile) -> Self {
+    pub fn new(
+        stream: &'a Stream<'a>,
+        values: &'a Values,
+        profile: &'a ChartProfile,
+        taken: &'a dyn Fn(usize) -> bool,
+    ) -> Self {
         Planner {
             stream,
             values,
             profile,
+            taken,
             drafts: BTreeMap::new(),
             findings: Vec::new(),
             stage: 0,
@@ -394,7 +436,7 @@ pub(crate) mod testing {
         let profile = ChartProfile::builtin()?;
         let values = Values::from_json(values);
         let choice = crate::profile::choose(&stream, &profile)?;
-        let plan = plan(&stream, &values, &profile, &choice)?.plan?;
+        let plan = plan(&stream, &values, &profile, &choice, &|_| false)?.plan?;
         let mut docs = Vec::new();
         for doc in &stream.docs {
             let mut value = doc.value()?.cloned().unwrap_or(Value::Null);

@@ -102,6 +102,16 @@ pub(crate) fn string_at<'t>(text: &'t str, node: &Node) -> Option<std::borrow::C
     }
 }
 
+/// The value a scalar node of [`tree`]`(text)` holds, when this reader resolves it with
+/// certainty: a plain scalar it resolves (a string, an integer, a boolean, a null), or a string
+/// [`string_at`] reads. `None` for anything else.
+pub(crate) fn scalar_at(text: &str, node: &Node) -> Option<Value> {
+    match node.kind {
+        Kind::Scalar(ScalarStyle::Plain) => resolve_plain(text.get(node.start..node.end)?),
+        _ => string_at(text, node).map(|s| Value::String(s.into_owned())),
+    }
+}
+
 struct Reader<'t> {
     text: &'t str,
     b: &'t [u8],

@@ -2,7 +2,7 @@
 //! minimal-edit writer): the same stream, byte for byte, on every document they take — and they
 //! must take the documents they are for.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::json;
@@ -18,9 +18,21 @@ fn overlays(rules: &str) -> Overlays {
     overlays
 }
 
+/// No values: the plan's unit is not there, only the overlay rules.
+fn no_values() -> crate::values::Values {
+    crate::values::Values::from_json(json!({}))
+}
+
+/// All three GPU libraries, and one mount path of its own.
+fn gpu_values() -> crate::values::Values {
+    crate::values::Values::from_json(json!({"dirs": {"nvidia": {
+        "lib": "/usr/lib/nvidia", "bin": "/usr/lib/nvidia/bin", "libcuda": "/usr/lib/libcuda.so.1"}},
+        "mountPaths": {"nvidia": {"bin": "/nvidia/bin"}}}))
+}
+
 /// Both paths agree, and the direct edits took `taken` documents; the output.
 fn agree(rules: &str, text: &str, taken: usize) -> String {
-    match compare(text, &overlays(rules)) {
+    match compare(text, &no_values(), &overlays(rules)) {
         Ok(Compared::Same { output, taken: t }) => {
             assert_eq!(
                 t, taken,
@@ -236,7 +248,8 @@ fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
     let stream = Stream::read(POD).unwrap();
     let texts = edit_window(
         &stream,
-        &BTreeMap::new(),
+        &BTreeSet::new(),
+        None,
         &rules,
         &|_| true,
         &[],
@@ -251,23 +264,50 @@ fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
 fn documents_the_caller_excludes_are_not_taken() {
     let rules = overlays(BENCH);
     let stream = Stream::read(DEPLOYMENT).unwrap();
-    let none = BTreeMap::new();
-    let drafts = BTreeMap::from([(0, json!({}))]);
+    let none = BTreeSet::new();
+    let drafts = BTreeSet::from([0]);
     assert!(
-        edit_window(&stream, &drafts, &rules, &|_| true, &[], &|_| None, false)
-            .texts
-            .is_empty()
+        edit_window(
+            &stream,
+            &drafts,
+            None,
+            &rules,
+            &|_| true,
+            &[],
+            &|_| None,
+            false
+        )
+        .texts
+        .is_empty()
     );
     assert!(
-        edit_window(&stream, &none, &rules, &|_| false, &[], &|_| None, false)
-            .texts
-            .is_empty()
+        edit_window(
+            &stream,
+            &none,
+            None,
+            &rules,
+            &|_| false,
+            &[],
+            &|_| None,
+            false
+        )
+        .texts
+        .is_empty()
     );
     let config = [("polyaxon-config".to_string(), "0".repeat(64))];
     assert_eq!(
-        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None, false)
-            .texts
-            .len(),
+        edit_window(
+            &stream,
+            &none,
+            None,
+            &rules,
+            &|_| true,
+            &config,
+            &|_| None,
+            false
+        )
+        .texts
+        .len(),
         1
     );
     let loads = DEPLOYMENT.replace(
@@ -276,20 +316,42 @@ fn documents_the_caller_excludes_are_not_taken() {
     );
     let stream = Stream::read(&loads).unwrap();
     assert!(
-        edit_window(&stream, &none, &rules, &|_| true, &config, &|_| None, false)
-            .texts
-            .is_empty()
+        edit_window(
+            &stream,
+            &none,
+            None,
+            &rules,
+            &|_| true,
+            &config,
+            &|_| None,
+            false
+        )
+        .texts
+        .is_empty()
     );
 }
 
-/// A generated pod-bearing document: lists indented or not, containers with or without env and
-/// mounts, volumes before or after the containers, comments after items.
+/// The `resources` a generated container may have (index 0: none): GPUs requested, limited,
+/// not asked for (`0`), in another spelling, or in shapes the direct edits leave to the
+/// general path.
+const RESOURCES: [&str; 6] = [
+    "",
+    "resources:\n  limits: {cpu: 1}\n",
+    "resources:\n  limits:\n    nvidia.com/gpu: 1\n",
+    "resources:\n  requests:\n    cpu: 100m\n    nvidia.com/gpu: \"0\"\n  limits:\n    nvidia.com/gpu: '2'\n",
+    "resources:\n  requests:\n    nvidia.com/gpu: 0\n",
+    "resources:\n  limits:\n    nvidia.com/gpu: 500m\n",
+];
+
+/// A generated pod-bearing document: lists indented or not, containers with or without env,
+/// mounts and resources (GPUs among them), volumes before or after the containers, comments
+/// after items.
 fn document() -> impl Strategy<Value = String> {
     let container = (
         prop::bool::ANY,
         0..3usize,
         0..3usize,
-        prop::bool::ANY,
+        0..RESOURCES.len(),
         prop::bool::ANY,
     );
     (
@@ -344,9 +406,7 @@ fn document() -> impl Strategy<Value = String> {
                 if !mounts.is_empty() {
                     c.push_str(&list("", "volumeMounts", &mounts));
                 }
-                if *resources {
-                    c.push_str("resources:\n  limits: {cpu: 1}\n");
-                }
+                c.push_str(RESOURCES[*resources]);
                 if *image_last {
                     c.push_str("image: busybox\n");
                 }
@@ -422,12 +482,45 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn generated_documents_and_rules_agree(doc in document(), rules in rules()) {
+    fn generated_documents_and_rules_agree(doc in document(), rules in rules(), gpu in prop::bool::ANY) {
         // Rules that fail on the general path (a conflict, a mount of a volume nowhere) must
         // have left the document alone here: `compare` says so too.
-        let compared = compare(&doc, &overlays(&rules));
+        let values = if gpu { gpu_values() } else { no_values() };
+        let compared = compare(&doc, &values, &overlays(&rules));
         prop_assert!(compared.is_ok(), "{:?}\nrules:\n{}\ndoc:\n{}", compared, rules, doc);
     }
+
+    #[test]
+    fn generated_documents_and_the_gpu_injection_agree(doc in document()) {
+        let compared = compare(&doc, &gpu_values(), &Overlays::default());
+        prop_assert!(compared.is_ok(), "{:?}\ndoc:\n{}", compared, doc);
+    }
+}
+
+/// The generated GPU cases are not vacuous: the documents with a GPU container are taken, and
+/// changed.
+#[test]
+fn generated_gpu_documents_are_taken() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut gpu, mut taken) = (0, 0);
+    for _ in 0..300 {
+        let doc = document().new_tree(&mut runner).unwrap().current();
+        let asks = ["nvidia.com/gpu: 1", "nvidia.com/gpu: '2'"];
+        if asks.iter().any(|a| doc.contains(a)) {
+            gpu += 1;
+            if let Ok(Compared::Same { taken: t, output }) =
+                compare(&doc, &gpu_values(), &Overlays::default())
+            {
+                assert!(
+                    t == 0 || output.contains("name: nvidia-libcuda"),
+                    "{output}"
+                );
+                taken += t;
+            }
+        }
+    }
+    assert!(gpu > 50 && taken * 10 >= gpu * 9, "{taken} of {gpu} taken");
 }
 
 /// The generated cases above are not vacuous: most of those the general path applies are taken
@@ -440,10 +533,112 @@ fn most_generated_cases_are_taken() {
     for _ in 0..300 {
         let doc = document().new_tree(&mut runner).unwrap().current();
         let rules = rules().new_tree(&mut runner).unwrap().current();
-        if let Ok(Compared::Same { taken: t, .. }) = compare(&doc, &overlays(&rules)) {
+        if let Ok(Compared::Same { taken: t, .. }) = compare(&doc, &no_values(), &overlays(&rules))
+        {
             applied += 1;
             taken += t;
         }
     }
     assert!(taken * 2 >= applied, "{taken} of {applied} taken");
+}
+
+/// The plan's GPU injection with `rules` (may be none) on `text`: both paths agree, and the
+/// direct edits took `taken` documents; the output.
+fn agree_gpu(rules: &str, text: &str, taken: usize) -> String {
+    let rules = match rules {
+        "" => Overlays::default(),
+        rules => overlays(rules),
+    };
+    match compare(text, &gpu_values(), &rules) {
+        Ok(Compared::Same { output, taken: t }) => {
+            assert_eq!(t, taken, "documents taken, stream:\n{text}");
+            output
+        }
+        other => panic!("{other:?}\nstream:\n{text}"),
+    }
+}
+
+/// A pod with a GPU container, another container and a GPU init container.
+const GPU_POD: &str = "\
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: train
+spec:
+  initContainers:
+  - name: warm
+    image: cuda
+    resources: {limits: {nvidia.com/gpu: 1}}
+  containers:
+  - name: main
+    image: cuda
+    resources:
+      requests:
+        cpu: 1
+      limits:
+        nvidia.com/gpu: \"2\"
+  - name: side
+    image: busybox
+    resources:
+      limits: {cpu: 100m}
+";
+
+#[test]
+fn the_gpu_injection_writes_what_the_plan_writes() {
+    // The GPU init container's limits are a flow mapping that names the resource: the general
+    // path's.
+    agree_gpu("", GPU_POD, 0);
+    let block = GPU_POD.replace(
+        "    resources: {limits: {nvidia.com/gpu: 1}}\n",
+        "    resources:\n      limits:\n        nvidia.com/gpu: 1\n",
+    );
+    let out = agree_gpu("", &block, 1);
+    assert_eq!(out.matches("name: nvidia-bin\n").count(), 3, "{out}");
+    assert_eq!(out.matches("mountPath: /nvidia/bin\n").count(), 2, "{out}");
+    assert!(!out.contains(
+        "side\n    image: busybox\n    resources:\n      limits: {cpu: 100m}\n    volumeMounts"
+    ));
+    // With an overlay rule after it, in one edit of the text.
+    let out = agree_gpu(
+        BENCH,
+        &DEPLOYMENT.replace("kind: Deployment", "kind: Deployment\n# nvidia.com/gpu"),
+        1,
+    );
+    assert!(!out.contains("nvidia-lib"), "no GPU container: {out}");
+    let asks = DEPLOYMENT.replace(
+        "      - name: side\n        image: busybox\n",
+        "      - name: side\n        image: busybox\n        resources:\n          limits:\n            nvidia.com/gpu: 1\n",
+    );
+    let out = agree_gpu(BENCH, &asks, 1);
+    let gpu = out
+        .find("- name: nvidia-libcuda\n        hostPath")
+        .unwrap();
+    let scratch = out.find("- name: scratch\n        hostPath").unwrap();
+    assert!(gpu < scratch, "the plan's entries come first: {out}");
+    // Zero GPUs, in either spelling, ask for none.
+    for zero in ["0", "\"0\"", "0.0", "0m"] {
+        let none = block.replace("nvidia.com/gpu: 1", &format!("nvidia.com/gpu: {zero}"));
+        let none = none.replace("nvidia.com/gpu: \"2\"", &format!("nvidia.com/gpu: {zero}"));
+        let out = agree_gpu("", &none, 0);
+        assert!(!out.contains("nvidia-lib"), "{out}");
+    }
+    // Left to the general path: a volume of that name there already (a conflict), a quantity
+    // the fast reader does not resolve, an escape that may spell the resource.
+    let conflict = block.replace(
+        "  containers:\n",
+        "  volumes:\n  - name: nvidia-lib\n    emptyDir: {}\n  containers:\n",
+    );
+    let compared = compare(&conflict, &gpu_values(), &Overlays::default());
+    assert_eq!(compared, Ok(Compared::Failed));
+    agree_gpu(
+        "",
+        &block.replace("nvidia.com/gpu: \"2\"", "nvidia.com/gpu: 0x2"),
+        0,
+    );
+    agree_gpu(
+        "",
+        &block.replace("limits: {cpu: 100m}", "limits: {\"nvidia.com\\/gpu\": 1}"),
+        0,
+    );
 }
