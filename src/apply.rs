@@ -304,6 +304,7 @@ pub(crate) fn inject_part(
     };
     let direct::Edited {
         texts: rewritten,
+        untouched,
         matched,
         ops: direct_ops,
     } = match (ctx.direct, ctx.config_maps) {
@@ -319,7 +320,7 @@ pub(crate) fn inject_part(
         ),
         _ => Default::default(),
     };
-    let taken = |index: usize| rewritten.contains_key(&index);
+    let taken = |index: usize| rewritten.contains_key(&index) || untouched.contains(&index);
     let staged = plan::plan(stream, values, profile, ctx.choice, &taken)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {

@@ -48,11 +48,12 @@ use crate::stream::surgical;
 use crate::stream::tree::{Entry, Item, Kind, Node};
 use crate::stream::{Document, Meta, Stream};
 
-/// A document the direct edits rewrote.
+/// A document the direct edits rewrote, or found that the plan's unit adds nothing to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Rewritten {
-    /// Its body and trailer, as [`surgical::rewrite`] would have written them.
-    pub text: String,
+    /// Its body and trailer, as [`surgical::rewrite`] would have written them; `None` when
+    /// nothing is added (the overlay rules are then the general path's to apply).
+    pub text: Option<String>,
     /// The positions of the rules that matched it (in rule order).
     pub rules: Vec<usize>,
     /// The operations the general path gives these edits (for `--explain`).
@@ -221,7 +222,13 @@ impl<'o> Direct<'o> {
         pod.added_mounts_resolve()?;
         let inserts = pod.inserts(&self.lines)?;
         if inserts.is_empty() {
-            return None;
+            // Nothing to write: certain for the plan's unit (it reaches no container here),
+            // which the plan then need not read the document for.
+            return plan.map(|_| Rewritten {
+                text: None,
+                rules,
+                ops: Vec::new(),
+            });
         }
         if inserts
             .iter()
@@ -232,7 +239,7 @@ impl<'o> Direct<'o> {
         let crlf = doc.raw().contains("\r\n");
         let text = surgical::insert_lines(text, inserts, crlf)?;
         Some(Rewritten {
-            text,
+            text: Some(text),
             rules,
             ops: pod.ops,
         })
@@ -728,7 +735,11 @@ pub(crate) fn edit_window(
             continue;
         };
         if let Some(done) = direct.edit(doc, hint) {
-            edited.texts.insert(doc.index, done.text);
+            let Some(text) = done.text else {
+                edited.untouched.insert(doc.index);
+                continue;
+            };
+            edited.texts.insert(doc.index, text);
             edited.matched.insert(doc.index, done.rules);
             if describe {
                 edited.ops.insert(doc.index, done.ops);
@@ -739,10 +750,13 @@ pub(crate) fn edit_window(
 }
 
 /// What [`edit_window`] did: each document's new text, the rules that matched it, and its
-/// operations (tagged with their rule, as the general path tags them).
+/// operations (tagged with their rule, as the general path tags them); the documents the
+/// plan's unit was judged to add nothing to.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Edited {
     pub texts: BTreeMap<usize, String>,
+    /// The documents the plan's unit adds nothing to, with certainty (no GPU container).
+    pub untouched: BTreeSet<usize>,
     pub matched: BTreeMap<usize, Vec<usize>>,
     pub ops: BTreeMap<usize, Vec<TaggedOp>>,
 }
@@ -798,6 +812,7 @@ pub fn compare(
     }
     let Edited {
         texts,
+        untouched,
         matched,
         ops: direct_ops,
     } = edited;
@@ -821,6 +836,21 @@ pub fn compare(
         if general != ops.as_slice() {
             return Err(format!(
                 "document {index}: the operations differ:\n--- direct\n{ops:?}\n--- general\n{general:?}"
+            ));
+        }
+    }
+    let is_rule = |op: &&TaggedOp| {
+        overlays
+            .rules
+            .iter()
+            .any(|r| r.id.to_string() == op.parameter)
+    };
+    for index in &untouched {
+        // The plan's unit was judged to add nothing: the plan adds nothing either.
+        let mut ops = general_ops.get(index).into_iter().flatten();
+        if let Some(op) = ops.find(|op| !is_rule(op)) {
+            return Err(format!(
+                "document {index}: judged untouched, and the plan edits it: {op:?}"
             ));
         }
     }

@@ -622,6 +622,28 @@ fn the_gpu_injection_writes_what_the_plan_writes() {
         let none = none.replace("nvidia.com/gpu: \"2\"", &format!("nvidia.com/gpu: {zero}"));
         let out = agree_gpu("", &none, 0);
         assert!(!out.contains("nvidia-lib"), "{out}");
+        // Judged here (but for a float, which the fast reader leaves to the event parser): the
+        // plan need not read the document.
+        if zero == "0.0" {
+            continue;
+        }
+        let stream = Stream::read(&none).unwrap();
+        let gpu = Generic::from(&gpu_values()).unwrap();
+        let rules = Overlays::default();
+        let edited = edit_window(
+            &stream,
+            &BTreeSet::new(),
+            Some(&gpu),
+            &rules,
+            &|_| true,
+            &[],
+            &|_| None,
+            false,
+        );
+        assert!(
+            edited.texts.is_empty() && edited.untouched.contains(&0),
+            "{none}"
+        );
     }
     // Left to the general path: a volume of that name there already (a conflict), a quantity
     // the fast reader does not resolve, an escape that may spell the resource.
