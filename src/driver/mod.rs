@@ -685,39 +685,39 @@ impl Spool {
         let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
         let threads = parallel_windows(windows.len());
+        // Pass 2 on one window: its part, handed to `then` with its stream first.
+        let pass =
+            |window: &Range<usize>,
+             first: bool,
+             sweep: &BTreeSet<usize>,
+             then: &mut dyn FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>| {
+                let settings = Settings {
+                    first,
+                    known: known.as_deref(),
+                    sweep,
+                    direct,
+                    describe: explain,
+                };
+                let context = context(&mut window.clone());
+                let run = (window, context.as_slice(), generic, &settings);
+                self.run_window(run, values, profile, overlays, facts, then)
+            };
         // A window of pass 2, rendered: its part, then what the view writes of it and its
         // `--explain` text (unless the part failed; rendered even when an earlier window failed,
         // and dropped below then).
         let render = |number: usize| -> Result<(Part, Rendered)> {
             let window = &windows[number];
             let mut rendered = Ok(None);
-            let part = self.run_window(
-                window,
-                &context(&mut window.clone()),
-                values,
-                profile,
-                overlays,
-                facts,
-                generic,
-                &Settings {
-                    first: number == 0,
-                    known: known.as_deref(),
-                    sweep: &none,
-                    direct,
-                    describe: explain,
-                },
-                |stream, layout, part| {
-                    if part.failed() {
-                        return Ok(());
-                    }
-                    let own = |i: usize| window.contains(&layout.global(i));
-                    let edges = (number == 0, number + 1 == windows.len());
-                    rendered =
-                        render_window(stream, &own, part, view, explain, threads == 1, edges)
-                            .map(Some);
-                    Ok(())
-                },
-            )?;
+            let part = pass(window, number == 0, &none, &mut |stream, layout, part| {
+                if part.failed() {
+                    return Ok(());
+                }
+                let own = |i: usize| window.contains(&layout.global(i));
+                let edges = (number == 0, number + 1 == windows.len());
+                rendered =
+                    render_window(stream, &own, part, view, explain, threads == 1, edges).map(Some);
+                Ok(())
+            })?;
             Ok((part, rendered))
         };
         // Windows are independent once the stream-wide facts are known: a batch of them at a
@@ -756,24 +756,7 @@ impl Spool {
             .collect();
         if !sweep.is_empty() && !sum.plan_failed && sum.overlay_error.is_none() {
             for window in &windows {
-                let part = self.run_window(
-                    window,
-                    &context(&mut window.clone()),
-                    values,
-                    profile,
-                    overlays,
-                    facts,
-                    generic,
-                    &Settings {
-                        first: false,
-                        known: known.as_deref(),
-                        sweep: &sweep,
-                        direct,
-                        describe: explain,
-                    },
-                    |_, _, _| Ok(()),
-                )?;
-                sum.add_sweep(part);
+                sum.add_sweep(pass(window, false, &sweep, &mut |_, _, _| Ok(()))?);
             }
         }
         let findings = sum.judge(overlays, strict)?;
@@ -864,19 +847,17 @@ impl Spool {
             .collect())
     }
 
-    /// Run the pipeline on one window of pass 2 and hand the stream and its part to `then`.
-    #[allow(clippy::too_many_arguments)]
+    /// Run the pipeline on one window of pass 2 (its documents, the context it holds beside
+    /// them, whether the profile is the generic one, the pass's settings) and hand the stream
+    /// and its part to `then`.
     fn run_window(
         &self,
-        window: &Range<usize>,
-        context: &[usize],
+        (window, context, generic, settings): (&Range<usize>, &[usize], bool, &Settings<'_>),
         values: &Values,
         profile: &ChartProfile,
         overlays: &Overlays,
         facts: &Facts,
-        generic: bool,
-        settings: &Settings<'_>,
-        mut then: impl FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>,
+        then: &mut dyn FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>,
     ) -> Result<Part> {
         let held: BTreeSet<usize> = window.clone().chain(context.iter().copied()).collect();
         let (text, layout) = self.load(held.into_iter().collect())?;
