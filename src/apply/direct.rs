@@ -1,8 +1,11 @@
-//! Direct edits: the overlay rules that only add entries to a pod spec's `volumes` and to its
-//! containers' `volumeMounts` and `env` — the common case, and the benchmark's — applied to a
-//! document's text without building its value.
+//! Direct edits: the edits that only add entries to a pod spec's `volumes` and to its
+//! containers' `volumeMounts` and `env`, applied to a document's text without building its
+//! value. They come in units ([`Adds`]): the generic profile's GPU injection, which the plan
+//! describes as data ([`crate::plan::gpu::Generic`]) for the containers that ask for a GPU, then
+//! the overlay rules whose edits are of that kind (the common case, and the benchmark's), in
+//! the order the general path applies them.
 //!
-//! The general path ([`crate::overlay`], then the minimal-edit writer of
+//! The general path (the plan and [`crate::overlay`] on values, then the minimal-edit writer of
 //! [`crate::stream::surgical`]) reads an edited document three times (its value, its positions,
 //! and the writer's output, checked against the intended value), copies and patches the value,
 //! compares old and new values level by level, and checks the result. Here a document is read
@@ -16,6 +19,9 @@
 //! otherwise (which then gives the same output, findings and messages it always gave):
 //! - every rule whose selector takes the document is *simple*: its edits are `volumes`,
 //!   `volumeMounts` and `env` only, with names that are plain strings, and valid env names;
+//! - the GPU injection's containers are known from the text: each container's
+//!   `resources.requests` and `resources.limits` are absent, block mappings, or text that cannot
+//!   name the resource, and the amount is a scalar the fast reader resolves;
 //! - the document is a pod-bearing kind whose pod spec is at a fixed place (not a `List`, not a
 //!   StatefulSet, whose claim templates are volumes too), read by the fast reader
 //!   ([`crate::stream::fast`]: block style, single-line scalars; anything else declines);
@@ -25,8 +31,11 @@
 //! - no entry a rule adds is there already (by name, or mount path): no conflict, replacement or
 //!   no-op to judge — a second run on the output goes through the general path, which changes
 //!   nothing;
-//! - the caller excludes documents that an export must name, that the built-in injection
-//!   edited, or that may reference a ConfigMap whose checksum changes.
+//! - the caller excludes documents that an export must name, that the chart profile's plan may
+//!   edit ([`crate::plan::reserved`]), or that may reference a ConfigMap whose checksum changes.
+//!
+//! The direct edits run before the plan, which leaves the documents they took alone, and those
+//! they found the GPU injection adds nothing to (no container asks for a GPU).
 //!
 //! A document edited here also gets the operations the general path would give its edits, in
 //! its order, for `--explain` (the tests and the fuzz target hold them to it too).
