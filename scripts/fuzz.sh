@@ -17,8 +17,9 @@
 #                       serde-saphyr: whatever it accepts reads to the same value, which
 #                       fast::matches (the writer's safety net) accepts
 #   direct_edits        the direct edits (src/apply/direct.rs) against the general path, with
-#                       three rule sets (the first byte picks one): the same output byte for
-#                       byte, nothing taken where the general path fails
+#                       three rule sets (the first byte picks one; its high bit adds the GPU
+#                       values, fuzz/direct_edits/values-gpu.json): the same output byte for
+#                       byte and operations, nothing taken where the general path fails
 #
 # Only a stable toolchain can be installed here, and cargo-fuzz needs nightly flags
 # (-Zsanitizer=address and friends): RUSTC_BOOTSTRAP=1 lets stable rustc accept them. This is
