@@ -141,9 +141,9 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
 pub struct Generic {
     /// The three hostPath volumes, for every such pod spec.
     pub volumes: Vec<(Value, String)>,
-    /// The three read-only mounts, then the `LD_LIBRARY_PATH` env entry, for every such
-    /// container (init containers too).
+    /// The three read-only mounts, for every such container (init containers too).
     pub mounts: Vec<(Value, String)>,
+    /// The `LD_LIBRARY_PATH` entry, for every such container.
     pub env: Vec<(Value, String)>,
 }
 
