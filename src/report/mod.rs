@@ -127,11 +127,6 @@ impl Finding {
         self.hint = hint.into();
         self
     }
-
-    pub fn with_topic(mut self, topic: Topic) -> Self {
-        self.topic = topic;
-        self
-    }
 }
 
 impl fmt::Display for Finding {

@@ -125,15 +125,6 @@ impl Values {
         }
     }
 
-    /// Load and merge values files in order (findings of reading them are dropped; see [`load`]).
-    pub fn load_files(files: &[impl AsRef<Path>]) -> Result<Values> {
-        let sources = files
-            .iter()
-            .map(|f| Source::read(f.as_ref()))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Values::from_sources(&sources, &Sets::default())?.0)
-    }
-
     /// Merge files in order, then apply the value flags as Helm does. The findings are what
     /// reading found (duplicate keys).
     pub fn from_sources(sources: &[Source], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
