@@ -487,6 +487,23 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_profile_reserves_its_documents_and_those_that_load_its_config_map() {
+        let stream = crate::stream::Stream::read(STREAM).unwrap();
+        let profile = crate::profile::ChartProfile::builtin().unwrap();
+        let choice = crate::profile::choose(&stream, &profile).unwrap();
+        let reserved = super::reserved(&stream, &choice).unwrap();
+        let name = |i: &usize| stream.docs[*i].meta().unwrap().unwrap().name;
+        let names: Vec<String> = reserved.iter().map(name).collect();
+        // Every document but the subchart's Redis: a role's, or (the hook Job) one that loads
+        // the config ConfigMap.
+        assert!(names.contains(&"rel-migrate".to_string()), "{names:?}");
+        assert!(!names.contains(&"rel-redis".to_string()), "{names:?}");
+        assert_eq!(names.len(), stream.docs.len() - 1, "{names:?}");
+        let generic = crate::profile::Choice::Generic;
+        assert!(super::reserved(&stream, &generic).unwrap().is_empty());
+    }
+
+    #[test]
     fn parameters_become_pointers() {
         assert_eq!(
             super::to_pointer("persistence.data.d1"),
