@@ -68,16 +68,15 @@ const RELEASE_LABEL: &str = "release";
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
-/// edits, per window in flight) while the time hardly does. Measured with the bench overlay
-/// editing every Deployment, two windows at a time (2 cores, mimalloc without huge pages):
-/// 1,000 Deployments take 50-60 ms with windows of 32 KiB to 256 KiB and peak at 10, 13, 18 and
-/// 26 MiB; 10,000 take 0.53-0.57 s and peak at 12, 15, 18 and 33 MiB. A chart's usual stream
-/// (the Polyaxon one is 56 KB) stays within one window and takes the whole-stream path unchanged.
+/// edits, per window in flight) while the time hardly does (measured with the bench overlay
+/// editing every Deployment, windows of 32 KiB to 256 KiB). A chart's usual stream (the Polyaxon
+/// one is 56 KB) is one window.
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
-/// A stream up to this many bytes is read whole and takes the whole-stream path (no spool, no
-/// pass 1): up to here that is as fast, and the memory stays small (100 Deployments, 160 KB:
-/// 16 ms whole, 19 ms in 64 KiB windows).
+/// A stream up to this many bytes is held in memory, with its output, and processed on one
+/// thread (starting threads costs more than they save there); a bigger one is spooled to a temporary file, so that memory
+/// follows the window, not the stream (a temporary file in the page cache was also faster than
+/// memory for 1.6 MB and 16 MB streams).
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
 /// The environment variable that sets the window size in bytes, and the size up to which a
@@ -400,6 +399,16 @@ struct Facts {
 }
 
 impl Spool {
+    /// How many windows to process at once: one for a stream held in memory (up to
+    /// [`WHOLE_BYTES`]), where starting threads costs more than they save (100 Deployments,
+    /// 160 KB in three windows: 4.3 ms on two threads, 3.8 ms on one); else one per core.
+    fn threads(&self, windows: usize) -> usize {
+        match self.in_memory {
+            true => 1,
+            false => parallel_windows(windows),
+        }
+    }
+
     /// The windows of pass 2: consecutive documents up to the budget, at least one each.
     fn windows(&self) -> Vec<Range<usize>> {
         let mut out = Vec::new();
@@ -558,40 +567,35 @@ impl Spool {
             };
             Ok((helm3, docs, scans))
         };
-        in_order(
-            windows.len(),
-            parallel_windows(windows.len()),
-            &read,
-            |read| {
-                let (helm3, docs, scans) = read?;
-                facts.helm3 |= helm3;
-                facts.scans = scans;
-                for (index, found) in docs {
-                    if facts.meta_error.is_some() {
-                        break;
-                    }
-                    match found {
-                        Ok(Some((config_map, roles, hint, release))) => {
-                            if config_map {
-                                config_maps.push(index);
-                            }
-                            let next = u32::try_from(releases.len()).unwrap_or(u32::MAX);
-                            let id = release.map(|name| *releases.entry(name).or_insert(next));
-                            labelled.push((index, id));
-                            if overlays.is_some() {
-                                hints.push((index, hint));
-                            }
-                            for role in roles {
-                                facts.targets.roles.entry(role).or_default().push(index);
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(e) => facts.meta_error = Some(e),
-                    }
+        in_order(windows.len(), self.threads(windows.len()), &read, |read| {
+            let (helm3, docs, scans) = read?;
+            facts.helm3 |= helm3;
+            facts.scans = scans;
+            for (index, found) in docs {
+                if facts.meta_error.is_some() {
+                    break;
                 }
-                Ok(())
-            },
-        )?;
+                match found {
+                    Ok(Some((config_map, roles, hint, release))) => {
+                        if config_map {
+                            config_maps.push(index);
+                        }
+                        let next = u32::try_from(releases.len()).unwrap_or(u32::MAX);
+                        let id = release.map(|name| *releases.entry(name).or_insert(next));
+                        labelled.push((index, id));
+                        if overlays.is_some() {
+                            hints.push((index, hint));
+                        }
+                        for role in roles {
+                            facts.targets.roles.entry(role).or_default().push(index);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => facts.meta_error = Some(e),
+                }
+            }
+            Ok(())
+        })?;
         for index in config_maps {
             self.docs[index].config_map = true;
         }
@@ -684,7 +688,7 @@ impl Spool {
         let mut output = Store::new(self.in_memory)?;
         let mut explained = Store::new(self.in_memory)?;
         let none = BTreeSet::new();
-        let threads = parallel_windows(windows.len());
+        let threads = self.threads(windows.len());
         // Pass 2 on one window: its part, handed to `then` with its stream first.
         let pass =
             |window: &Range<usize>,
