@@ -263,72 +263,32 @@ fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
 #[test]
 fn documents_the_caller_excludes_are_not_taken() {
     let rules = overlays(BENCH);
-    let stream = Stream::read(DEPLOYMENT).unwrap();
-    let none = BTreeSet::new();
-    let drafts = BTreeSet::from([0]);
-    assert!(
-        edit_window(
+    // How many documents of `text` are taken, with those `reserved`, those `own`ed and the
+    // changed ConfigMaps `config`.
+    let taken = |text: &str, reserved: &[usize], own: bool, config: &[(String, String)]| {
+        let stream = Stream::read(text).unwrap();
+        let reserved = reserved.iter().copied().collect();
+        let edited = edit_window(
             &stream,
-            &drafts,
+            &reserved,
             None,
             &rules,
-            &|_| true,
-            &[],
+            &|_| own,
+            config,
             &|_| None,
-            false
-        )
-        .texts
-        .is_empty()
-    );
-    assert!(
-        edit_window(
-            &stream,
-            &none,
-            None,
-            &rules,
-            &|_| false,
-            &[],
-            &|_| None,
-            false
-        )
-        .texts
-        .is_empty()
-    );
+            false,
+        );
+        edited.texts.len()
+    };
+    assert_eq!(taken(DEPLOYMENT, &[0], true, &[]), 0);
+    assert_eq!(taken(DEPLOYMENT, &[], false, &[]), 0);
     let config = [("polyaxon-config".to_string(), "0".repeat(64))];
-    assert_eq!(
-        edit_window(
-            &stream,
-            &none,
-            None,
-            &rules,
-            &|_| true,
-            &config,
-            &|_| None,
-            false
-        )
-        .texts
-        .len(),
-        1
-    );
+    assert_eq!(taken(DEPLOYMENT, &[], true, &config), 1);
     let loads = DEPLOYMENT.replace(
         "        resources:",
         "        envFrom:\n        - configMapRef: {name: polyaxon-config}\n        resources:",
     );
-    let stream = Stream::read(&loads).unwrap();
-    assert!(
-        edit_window(
-            &stream,
-            &none,
-            None,
-            &rules,
-            &|_| true,
-            &config,
-            &|_| None,
-            false
-        )
-        .texts
-        .is_empty()
-    );
+    assert_eq!(taken(&loads, &[], true, &config), 0);
 }
 
 /// The `resources` a generated container may have (index 0: none): GPUs requested, limited,
