@@ -135,8 +135,8 @@ struct Entry {
     /// Set by pass 1 for a document with metadata: its Helm release (the `release` label, as an
     /// id), which chooses the chart ConfigMaps it takes as context.
     release: Option<Option<u32>>,
-    /// Set by pass 1 when there are overlay rules: what the direct edits need of the
-    /// document's identifying fields (pass 2 does not read them again).
+    /// Set by pass 1 when the overlays loaded (with or without rules): what the direct edits
+    /// need of the document's identifying fields (pass 2 does not read them again).
     hint: Option<Option<direct::Hint>>,
 }
 
@@ -497,14 +497,15 @@ impl Spool {
     /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
     /// the first error is the one a sequential pass meets.
     ///
-    /// With `overlays`, each document's `direct::Hint` too.
+    /// With `overlays` (when they loaded, even without rules: the GPU injection is a direct
+    /// edit too), each document's `direct::Hint` too, so that pass 2 does not scan its
+    /// metadata again.
     pub fn index(
         &mut self,
         strict: bool,
         profile: Option<&ChartProfile>,
         overlays: Option<&Overlays>,
     ) -> Result<()> {
-        let overlays = overlays.filter(|o| !o.is_empty());
         let mut facts = Facts {
             targets: Targets::default(),
             meta_error: None,
