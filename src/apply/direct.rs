@@ -93,8 +93,8 @@ enum Reach<'o> {
 }
 
 impl<'o> Adds<'o> {
-    /// The generic GPU injection ([`crate::plan::gpu::Generic`]).
-    pub(crate) fn gpu(gpu: &'o crate::plan::gpu::Generic) -> Self {
+    /// The generic GPU injection ([`Generic`]).
+    pub(crate) fn gpu(gpu: &'o Generic) -> Self {
         let entries =
             |list: &'o [(Value, String)]| list.iter().map(|(v, p)| (v, p.clone())).collect();
         Adds {
