@@ -203,6 +203,70 @@ fn bench_like_streams_with_an_overlay() {
     );
 }
 
+/// The generic GPU injection (`dirs.nvidia` on a stream without the chart's ConfigMap), written
+/// by the direct edits where they can and by the plan elsewhere (a flow `resources` naming the
+/// GPU, a conflicting volume), alone and with an overlay rule: the same at every window size.
+#[test]
+fn the_gpu_injection_at_every_window_size() {
+    let mut stream = String::new();
+    let all = deployments(24);
+    for (i, doc) in all.split("---\n").filter(|d| !d.is_empty()).enumerate() {
+        let doc = match i % 4 {
+            // A GPU in a block mapping: the direct edits.
+            0 => doc.replace(
+                "      - name: container-1\n",
+                "        resources:\n          limits:\n            nvidia.com/gpu: 1\n      - name: container-1\n",
+            ),
+            // In a flow mapping: the plan.
+            1 => doc.replace(
+                "      - name: container-1\n",
+                "        resources: {limits: {nvidia.com/gpu: 2}}\n      - name: container-1\n",
+            ),
+            // A GPU init container.
+            2 => doc.replace(
+                "      containers:\n",
+                "      initContainers:\n      - name: warm\n        image: x\n        resources:\n          requests:\n            nvidia.com/gpu: \"1\"\n      containers:\n",
+            ),
+            _ => doc.to_string(),
+        };
+        stream.push_str("---\n");
+        stream.push_str(&doc);
+    }
+    assert_eq!(stream.matches("kind: Deployment").count(), 24);
+    let dir = tempfile::tempdir().unwrap();
+    let values = write(
+        dir.path(),
+        "v.yaml",
+        "dirs: {nvidia: {lib: /l, bin: /b, libcuda: /c}}\n",
+    );
+    let overlay = write(dir.path(), "overlay.yaml", BENCH_OVERLAY);
+    let run = same(&["-f", &values], stream.as_bytes());
+    assert!(run.success(), "{}", run.stderr());
+    let out = run.stdout_utf8();
+    // 18 Deployments ask for a GPU (6 of each kind), each gets the three volumes once.
+    assert_eq!(
+        out.matches("- name: nvidia-libcuda\n        hostPath:")
+            .count(),
+        18,
+        "{out}"
+    );
+    assert_eq!(out.matches("name: LD_LIBRARY_PATH").count(), 18, "{out}");
+    let explained = same(&["-f", &values, "--explain"], stream.as_bytes());
+    assert_eq!(explained.stdout(), run.stdout());
+    assert_eq!(
+        explained.stderr().matches("<- dirs.nvidia.bin").count(),
+        18 * 2
+    );
+    let both = same(&["-f", &values, "--overlays", &overlay], stream.as_bytes());
+    assert!(both.success(), "{}", both.stderr());
+    let second = same(&["-f", &values], run.stdout());
+    assert_eq!(
+        second.stdout(),
+        run.stdout(),
+        "a second run changes nothing"
+    );
+}
+
 /// An overlay that changes a ConfigMap the Deployments load: their `checksum/config` follows it,
 /// from any window.
 const CONFIG_OVERLAY: &str = "\
