@@ -703,8 +703,9 @@ impl Spool {
                     direct,
                     describe: explain,
                 };
-                let context = context(&mut window.clone());
-                let run = (window, context.as_slice(), generic, &settings);
+                let held = window.clone().chain(context(&mut window.clone()));
+                let owns: &dyn Fn(usize) -> bool = &|i| window.contains(&i);
+                let run = (held.collect(), owns, generic, &settings);
                 self.run_window(run, values, profile, overlays, facts, then)
             };
         // A window of pass 2, rendered: its part, then what the view writes of it and its
@@ -819,29 +820,35 @@ impl Spool {
                 end += 1;
             }
             let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
-            let held: BTreeSet<usize> = own
-                .iter()
-                .copied()
-                .chain(context(&mut own.iter().copied()))
-                .collect();
-            let (text, layout) = self.load(held.into_iter().collect())?;
-            let stream = self.open(&text, &layout)?;
-            let choice = restrict(generic, &facts.targets, &layout);
-            let ctx = Context {
-                choice: &choice,
-                own: &|i| own.contains(&layout.global(i)),
+            let held = own.iter().copied().chain(context(&mut own.iter().copied()));
+            let settings = Settings {
                 first: false,
-                config_maps: None,
+                known: None,
                 sweep: &none,
                 direct: false,
                 describe: false,
-                hints: &|_| None,
             };
-            if let Ok(part) = apply::inject_part(&stream, values, profile, overlays, &ctx)
-                && !part.failed()
-            {
-                let maps = apply::own_config_maps(&part)?;
-                found.extend(maps.into_iter().map(|(i, n, h)| (layout.global(i), n, h)));
+            let owns: &dyn Fn(usize) -> bool = &|i| own.contains(&i);
+            let mut hashes = Ok(Vec::new());
+            let ran = self.run_window(
+                (held.collect(), owns, generic, &settings),
+                values,
+                profile,
+                overlays,
+                facts,
+                &mut |_, layout, part| {
+                    if !part.failed() {
+                        hashes = apply::own_config_maps(part).map(|own| {
+                            let global = |(i, n, h)| (layout.global(i), n, h);
+                            own.into_iter().map(global).collect()
+                        });
+                    }
+                    Ok(())
+                },
+            );
+            // Errors are pass 2's to report (see above).
+            if ran.is_ok() {
+                found.extend(hashes?);
             }
             start = end;
         }
@@ -852,25 +859,29 @@ impl Spool {
             .collect())
     }
 
-    /// Run the pipeline on one window of pass 2 (its documents, the context it holds beside
-    /// them, whether the profile is the generic one, the pass's settings) and hand the stream
-    /// and its part to `then`.
+    /// Run the pipeline on one window (the documents it holds, those of them it owns — the
+    /// others are context — by stream index, whether the profile is the generic one, the pass's
+    /// settings) and hand the stream and its part to `then`.
     fn run_window(
         &self,
-        (window, context, generic, settings): (&Range<usize>, &[usize], bool, &Settings<'_>),
+        (held, own, generic, settings): (
+            BTreeSet<usize>,
+            &dyn Fn(usize) -> bool,
+            bool,
+            &Settings<'_>,
+        ),
         values: &Values,
         profile: &ChartProfile,
         overlays: &Overlays,
         facts: &Facts,
         then: &mut dyn FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>,
     ) -> Result<Part> {
-        let held: BTreeSet<usize> = window.clone().chain(context.iter().copied()).collect();
         let (text, layout) = self.load(held.into_iter().collect())?;
         let stream = self.open(&text, &layout)?;
         let choice = restrict(generic, &facts.targets, &layout);
         let ctx = Context {
             choice: &choice,
-            own: &|i| window.contains(&layout.global(i)),
+            own: &|i| own(layout.global(i)),
             first: settings.first,
             config_maps: settings.known,
             sweep: settings.sweep,
