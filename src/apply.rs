@@ -71,22 +71,19 @@ fn changed_documents(
     Ok(changed)
 }
 
-/// The changed ConfigMaps among `changed`, in stream order: name and the sha256 of the patched
-/// ConfigMap's canonical YAML.
-fn changed_config_maps(changed: &BTreeMap<usize, Value>) -> Result<Vec<(String, String)>> {
-    changed
-        .values()
-        .filter(|v| v["kind"] == "ConfigMap")
-        .map(|v| {
-            Ok((
-                v["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                sha256_hex(&emit::to_yaml(v)?),
-            ))
-        })
-        .collect()
+/// The changed ConfigMaps among `changed`, in stream order: index, name and the sha256 of the
+/// patched ConfigMap's canonical YAML (also the driver's ConfigMap pass, on a window's part).
+pub(crate) fn changed_config_maps(
+    changed: &BTreeMap<usize, Value>,
+) -> Result<Vec<(usize, String, String)>> {
+    let mut out = Vec::new();
+    for (&index, value) in changed {
+        if value["kind"] == "ConfigMap" {
+            let name = value["metadata"]["name"].as_str().unwrap_or_default();
+            out.push((index, name.to_string(), sha256_hex(&emit::to_yaml(value)?)));
+        }
+    }
+    Ok(out)
 }
 
 /// Point the `checksum/config` of the workloads at the changed ConfigMaps: those of `changed`,
@@ -99,7 +96,10 @@ fn recompute_checksums(
 ) -> Result<()> {
     let config_maps = match known {
         Some(known) => known.to_vec(),
-        None => changed_config_maps(changed)?,
+        None => changed_config_maps(changed)?
+            .into_iter()
+            .map(|(_, name, hash)| (name, hash))
+            .collect(),
     };
     if config_maps.is_empty() {
         return Ok(());
@@ -393,19 +393,6 @@ pub(crate) fn inject_part(
         Err(err) => part.late_error = Some(err),
     }
     Ok(part)
-}
-
-/// The ConfigMaps a window changes among those it owns: stream index, name and hash (the
-/// driver's ConfigMap pass).
-pub(crate) fn own_config_maps(part: &Part) -> Result<Vec<(usize, String, String)>> {
-    let mut out = Vec::new();
-    for (&index, value) in &part.changed {
-        if value["kind"] == "ConfigMap" {
-            let name = value["metadata"]["name"].as_str().unwrap_or_default();
-            out.push((index, name.to_string(), sha256_hex(&emit::to_yaml(value)?)));
-        }
-    }
-    Ok(out)
 }
 
 /// `--explain`: per changed document, each operation and the parameter behind it. Values in

@@ -838,7 +838,7 @@ impl Spool {
                 facts,
                 &mut |_, layout, part| {
                     if !part.failed() {
-                        hashes = apply::own_config_maps(part).map(|own| {
+                        hashes = apply::changed_config_maps(&part.changed).map(|own| {
                             let global = |(i, n, h)| (layout.global(i), n, h);
                             own.into_iter().map(global).collect()
                         });
