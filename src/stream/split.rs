@@ -1,7 +1,10 @@
 //! Splitting a manifest stream into documents, exactly where Kubernetes splits it.
 //!
-//! A separator is a line that starts with `---` at column 0 followed only by spaces, a comment or
-//! the end of the line (k8s.io/apimachinery `YAMLReader`). Everything else — including `--- {a: 1}`
+//! A separator is a line that starts with `---` at column 0 followed only by white space, a
+//! comment or the end of the line: what is left after `---` is trimmed with Go's
+//! `strings.TrimSpace` (Unicode white space, `\r`, `\v` and no-break space included) by both
+//! k8s.io/apimachinery's `YAMLReader` and kyaml's splitter (Helm 4), and Rust's `trim_start`
+//! trims the same set. Everything else — including `--- {a: 1}`
 //! or a `---` inside an indented block scalar — stays inside the current chunk, and the YAML parser
 //! later rejects a chunk that holds more or less than one document, so a mis-split is never silent.
 //!
@@ -34,8 +37,8 @@ pub fn is_separator(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("---") else {
         return false;
     };
-    let rest = rest.trim_start_matches([' ', '\t']);
-    rest.is_empty() || rest.starts_with('#') || rest == "\r"
+    let rest = rest.trim_start();
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// Whether a line of `text` is a separator: `text.lines().any(is_separator)`, looking only at
@@ -47,8 +50,7 @@ pub fn holds_separator(text: &str) -> bool {
         .filter(|&start| text[start..].starts_with("---"))
         .any(|start| {
             let rest = &text[start..];
-            let line = rest.split('\n').next().unwrap_or(rest);
-            is_separator(line.strip_suffix('\r').unwrap_or(line))
+            is_separator(rest.split('\n').next().unwrap_or(rest))
         })
 }
 
@@ -182,6 +184,13 @@ mod tests {
         assert!(is_separator("---   "));
         assert!(is_separator("--- # comment"));
         assert!(is_separator("---\r"));
+        // Go's TrimSpace: any Unicode white space, several carriage returns included (the last
+        // line of a stream has no `\n` for `lines()` to strip one `\r` with).
+        assert!(is_separator("---\r\r"));
+        assert!(is_separator("---\u{b}"));
+        assert!(is_separator("--- \u{a0}# c"));
+        assert!(holds_separator("-\n---\r\r"));
+        assert!(!is_separator("--- \u{a0}x"));
         assert!(!is_separator(" ---"));
         assert!(!is_separator("--- {a: 1}"));
         assert!(!is_separator("----"));
@@ -402,7 +411,7 @@ mod tests {
         #[test]
         fn holds_separator_is_any_line_a_separator(
             bits in proptest::collection::vec(
-                proptest::sample::select(vec!["---", "-", "\n", "\r", "\r\n", " ", "\t", "#", "a", "..."]),
+                proptest::sample::select(vec!["---", "-", "\n", "\r", "\r\n", " ", "\t", "\u{b}", "\u{a0}", "#", "a", "..."]),
                 0..24,
             ),
         ) {
