@@ -187,19 +187,35 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
         size: None,
     };
     reader.cut_complete()?;
-    // Up to a MiB at a time, read straight into the buffer's spare room (no zeroed block to
-    // copy from; `read_to_end` retries interrupted reads).
+    // A block at a time into the same buffer, which keeps only the chunk still being read
+    // between blocks: its memory is touched once, not grown (and faulted in) with the stream.
     loop {
-        let n =
-            crate::memory::fallibly(|| (&mut *stdin).take(1 << 20).read_to_end(&mut reader.buf))
-                .map_err(read_error)?;
-        if n == 0 {
+        let filled = reader.buf.len();
+        crate::memory::fallibly(|| reader.buf.try_reserve(READ_BLOCK))
+            .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
+        let end = filled + READ_BLOCK;
+        reader.buf.resize(end, 0);
+        // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
+        let mut at = filled;
+        while at < end {
+            match stdin.read(&mut reader.buf[at..end]) {
+                Ok(0) => break,
+                Ok(n) => at += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_error(e)),
+            }
+        }
+        reader.buf.truncate(at);
+        if at == filled {
             break;
         }
         reader.cut_complete()?;
     }
     reader.finish()
 }
+
+/// How much of a stream bigger than the whole budget is read from stdin at a time.
+const READ_BLOCK: usize = 256 * 1024;
 
 fn not_utf8(offset: usize) -> Error {
     Error::input(format!(
@@ -234,10 +250,10 @@ impl Reader {
     /// `---` can be separators: they are found with one substring search (`\n---`) over the
     /// block, not line by line.
     fn cut_complete(&mut self) -> Result<()> {
-        // The chunks cut off are dropped from `buf` once per call, not once per chunk.
+        // The chunks cut off are spooled with one write and dropped from `buf` once per call,
+        // not once per chunk.
         let buf = std::mem::take(&mut self.buf);
         let mut chunk_start = 0;
-        let mut result = Ok(());
         loop {
             // Resume where the last block's search ended (a line may be megabytes long); a
             // `\n---` may straddle that end.
@@ -270,36 +286,34 @@ impl Reader {
             if start > chunk_start
                 && std::str::from_utf8(&buf[start..end - 1]).is_ok_and(split::is_separator)
             {
-                result = self.chunk(&buf[chunk_start..start]);
-                if result.is_err() {
-                    break;
-                }
+                self.record(&buf[chunk_start..start]);
                 chunk_start = start;
             }
             self.scan = end;
         }
+        let written = self.spool.file.write_all(&buf[..chunk_start]);
         self.buf = buf;
         self.buf.drain(..chunk_start);
         self.scan -= chunk_start;
         self.searched = self.searched.saturating_sub(chunk_start);
-        result
+        written
     }
 
-    /// Record one chunk and spool it.
-    fn chunk(&mut self, bytes: &[u8]) -> Result<()> {
+    /// Record one chunk (the caller spools it).
+    fn record(&mut self, bytes: &[u8]) {
         let start = self.base;
         let first_line = self.line;
         self.base += bytes.len() as u64;
         self.line += memchr::memchr_iter(b'\n', bytes).count();
         if self.utf8.is_some() {
-            return Ok(());
+            return;
         }
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
                 let offset = usize::try_from(start).unwrap_or(usize::MAX);
                 self.utf8 = Some(offset.saturating_add(e.valid_up_to()));
-                return Ok(());
+                return;
             }
         };
         let index = self.chunks;
@@ -337,24 +351,22 @@ impl Reader {
             }),
         }
         self.in_empty_run = empty;
-        self.spool.file.write_all(bytes)
     }
 
     fn finish(mut self) -> Result<Spool> {
+        let buf = std::mem::take(&mut self.buf);
+        let tail = &buf[self.scan..];
         // A last line without a newline may be a separator too.
-        let tail = &self.buf[self.scan..];
         if self.scan > 0
             && !tail.is_empty()
             && std::str::from_utf8(tail).is_ok_and(split::is_separator)
         {
-            let rest = self.buf.split_off(self.scan);
-            let chunk = std::mem::replace(&mut self.buf, rest);
-            self.chunk(&chunk)?;
+            self.record(&buf[..self.scan]);
+            self.record(tail);
+        } else if !buf.is_empty() {
+            self.record(&buf);
         }
-        let last = std::mem::take(&mut self.buf);
-        if !last.is_empty() {
-            self.chunk(&last)?;
-        }
+        self.spool.file.write_all(&buf)?;
         if let Some(offset) = self.utf8 {
             return Err(not_utf8(offset));
         }
