@@ -699,7 +699,8 @@ impl Spool {
         };
         let mut sum = Sum::default();
         let mut output = Store::new(self.in_memory)?;
-        let mut explained = Store::new(self.in_memory)?;
+        // Without `--explain` nothing is written to it: no temporary file is opened for it.
+        let mut explained = Store::new(self.in_memory || !explain)?;
         let none = BTreeSet::new();
         let threads = self.threads(windows.len());
         // Pass 2 on one window: its part, handed to `then` with its stream first.
