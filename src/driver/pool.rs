@@ -13,9 +13,10 @@ pub(super) fn parallel_windows(windows: usize) -> usize {
     if windows < 2 {
         return 1;
     }
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
+    // Asked once a run: it reads the cgroup files (a dozen system calls), and both passes ask.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.clamp(1, MAX_PARALLEL_WINDOWS.min(windows))
 }
 
 /// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
