@@ -162,8 +162,15 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
         window: budget,
     } = budget;
     let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
-    let mut mem = Vec::new();
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
+    // Room for a block from the start (reserved, not yet touched): no regrowth and copy of a
+    // stream that fits it.
+    let mut mem = Vec::new();
+    let first = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(READ_BLOCK + 1);
+    crate::memory::fallibly(|| mem.try_reserve(first))
+        .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
     crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
     let in_memory = mem.len() <= whole;
     let mut reader = Reader {
@@ -176,6 +183,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
             facts: None,
         },
         buf: mem,
+        cut: 0,
         base: 0,
         scan: 0,
         searched: 0,
@@ -187,9 +195,11 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
         size: None,
     };
     reader.cut_complete()?;
-    // A block at a time into the same buffer, which keeps only the chunk still being read
-    // between blocks: its memory is touched once, not grown (and faulted in) with the stream.
-    loop {
+    // A stream held in memory was read to its end. A bigger one: a block at a time into the
+    // same buffer, which keeps only the chunk still being read between blocks, so its memory is
+    // touched once, not grown (and faulted in) with the stream.
+    while !in_memory {
+        reader.compact();
         let filled = reader.buf.len();
         crate::memory::fallibly(|| reader.buf.try_reserve(READ_BLOCK))
             .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
@@ -230,6 +240,9 @@ fn not_utf8(offset: usize) -> Error {
 struct Reader {
     spool: Spool,
     buf: Vec<u8>,
+    /// Where the current chunk starts in `buf`: what is before it is recorded (and spooled,
+    /// unless the stream is held in memory, where `buf` becomes the spool).
+    cut: usize,
     base: u64,
     scan: usize,
     searched: usize,
@@ -250,10 +263,9 @@ impl Reader {
     /// `---` can be separators: they are found with one substring search (`\n---`) over the
     /// block, not line by line.
     fn cut_complete(&mut self) -> Result<()> {
-        // The chunks cut off are spooled with one write and dropped from `buf` once per call,
-        // not once per chunk.
+        // The chunks cut off are spooled with one write per call, not one per chunk.
         let buf = std::mem::take(&mut self.buf);
-        let mut chunk_start = 0;
+        let mut chunk_start = self.cut;
         loop {
             // Resume where the last block's search ended (a line may be megabytes long); a
             // `\n---` may straddle that end.
@@ -291,12 +303,21 @@ impl Reader {
             }
             self.scan = end;
         }
-        let written = self.spool.file.write_all(&buf[..chunk_start]);
+        let written = match self.spool.in_memory {
+            true => Ok(()),
+            false => self.spool.file.write_all(&buf[self.cut..chunk_start]),
+        };
         self.buf = buf;
-        self.buf.drain(..chunk_start);
-        self.scan -= chunk_start;
-        self.searched = self.searched.saturating_sub(chunk_start);
+        self.cut = chunk_start;
         written
+    }
+
+    /// Drop what is recorded from `buf`, before the next block is read into it.
+    fn compact(&mut self) {
+        self.buf.drain(..self.cut);
+        self.scan -= self.cut;
+        self.searched = self.searched.saturating_sub(self.cut);
+        self.cut = 0;
     }
 
     /// Record one chunk (the caller spools it).
@@ -355,18 +376,22 @@ impl Reader {
 
     fn finish(mut self) -> Result<Spool> {
         let buf = std::mem::take(&mut self.buf);
-        let tail = &buf[self.scan..];
+        let (cut, scan) = (self.cut, self.scan);
+        let tail = &buf[scan..];
         // A last line without a newline may be a separator too.
-        if self.scan > 0
+        if scan > cut
             && !tail.is_empty()
             && std::str::from_utf8(tail).is_ok_and(split::is_separator)
         {
-            self.record(&buf[..self.scan]);
+            self.record(&buf[cut..scan]);
             self.record(tail);
-        } else if !buf.is_empty() {
-            self.record(&buf);
+        } else if cut < buf.len() {
+            self.record(&buf[cut..]);
         }
-        self.spool.file.write_all(&buf)?;
+        match self.spool.in_memory {
+            true => self.spool.file = Store::Memory(buf),
+            false => self.spool.file.write_all(&buf[cut..])?,
+        }
         if let Some(offset) = self.utf8 {
             return Err(not_utf8(offset));
         }
