@@ -161,7 +161,6 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
         whole,
         window: budget,
     } = budget;
-    let read_error = |e: std::io::Error| Error::io("cannot read the stream from stdin", e);
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
     // Room for a block from the start (reserved, not yet touched): no regrowth and copy of a
     // stream that fits it.
@@ -195,37 +194,19 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
         size: None,
     };
     reader.cut_complete()?;
-    // A stream held in memory was read to its end. A bigger one: a block at a time into the
-    // same buffer, which keeps only the chunk still being read between blocks, so its memory is
-    // touched once, not grown (and faulted in) with the stream.
-    while !in_memory {
-        reader.compact();
-        let filled = reader.buf.len();
-        crate::memory::fallibly(|| reader.buf.try_reserve(READ_BLOCK))
-            .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
-        let end = filled + READ_BLOCK;
-        reader.buf.resize(end, 0);
-        // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
-        let mut at = filled;
-        while at < end {
-            match stdin.read(&mut reader.buf[at..end]) {
-                Ok(0) => break,
-                Ok(n) => at += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(read_error(e)),
-            }
-        }
-        reader.buf.truncate(at);
-        if at == filled {
-            break;
-        }
-        reader.cut_complete()?;
+    // A stream held in memory was read to its end.
+    if !in_memory {
+        reader.read_blocks(stdin)?;
     }
     reader.finish()
 }
 
 /// How much of a stream bigger than the whole budget is read from stdin at a time.
 const READ_BLOCK: usize = 256 * 1024;
+
+fn read_error(e: std::io::Error) -> Error {
+    Error::io("cannot read the stream from stdin", e)
+}
 
 fn not_utf8(offset: usize) -> Error {
     Error::input(format!(
@@ -259,6 +240,35 @@ struct Reader {
 }
 
 impl Reader {
+    /// Read the rest of the stream a block at a time into the same buffer, which keeps only
+    /// the chunk still being read between blocks: its memory is touched once, not grown (and
+    /// faulted in) with the stream.
+    fn read_blocks(&mut self, stdin: &mut dyn Read) -> Result<()> {
+        loop {
+            self.compact();
+            let filled = self.buf.len();
+            crate::memory::fallibly(|| self.buf.try_reserve(READ_BLOCK))
+                .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
+            let end = filled + READ_BLOCK;
+            self.buf.resize(end, 0);
+            // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
+            let mut at = filled;
+            while at < end {
+                match stdin.read(&mut self.buf[at..end]) {
+                    Ok(0) => break,
+                    Ok(n) => at += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(read_error(e)),
+                }
+            }
+            self.buf.truncate(at);
+            if at == filled {
+                return Ok(());
+            }
+            self.cut_complete()?;
+        }
+    }
+
     /// Cut off every chunk that a separator line in `buf` ends. Only lines that start with
     /// `---` can be separators: they are found with one substring search (`\n---`) over the
     /// block, not line by line.
