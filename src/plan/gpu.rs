@@ -173,16 +173,15 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
         return Ok(());
     };
     for index in 0..planner.stream.docs.len() {
-        if (planner.taken)(index) {
+        // The text first: most documents do not name the resource, and their metadata is not
+        // read again (pass 1 read it, and failed the run on an error in it).
+        if (planner.taken)(index) || !planner.may_hold_any(index, &[GPU_RESOURCE]) {
             continue;
         }
         let Some(meta) = planner.stream.docs[index].meta_ref()? else {
             continue;
         };
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
-            continue;
-        }
-        if !planner.may_hold_any(index, &[GPU_RESOURCE]) {
             continue;
         }
         inject_gpu_containers(planner, index, &gpu)?;
