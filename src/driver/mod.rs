@@ -6,8 +6,9 @@
 //! post-rendered stream, a unified diff (`diff`), or kustomize patches (`export`); `krm` reads
 //! its items back from the stream view.
 //!
-//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else an
-//!    unnamed temporary file), cut into documents where [`crate::stream::split`] cuts them (a
+//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], where the
+//!    buffer read is the spool, else an unnamed temporary file, filled a block at a time through
+//!    one reused buffer), cut into documents where [`crate::stream::split`] cuts them (a
 //!    separator line at column 0) as it comes in. The index keeps each document's offset,
 //!    length, first line and number (a run of empty documents is one entry), and is checked as
 //!    [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with content, the document
@@ -74,9 +75,9 @@ const RELEASE_LABEL: &str = "release";
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
 /// A stream up to this many bytes is held in memory, with its output, and processed on one
-/// thread (starting threads costs more than they save there); a bigger one is spooled to a temporary file, so that memory
-/// follows the window, not the stream (a temporary file in the page cache was also faster than
-/// memory for 1.6 MB and 16 MB streams).
+/// thread (starting threads costs more than they save there); a bigger one is spooled to a
+/// temporary file, so that memory follows the window, not the stream (a temporary file in the
+/// page cache was also faster than memory for 1.6 MB and 16 MB streams).
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
 /// The environment variable that sets the window size in bytes, and the size up to which a
