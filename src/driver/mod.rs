@@ -158,6 +158,12 @@ pub struct Spool {
 /// bytes: held in memory when it fits in `budget.whole` bytes, else in a temporary file. Errors
 /// are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
 pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
+    read_in_blocks(stdin, budget, READ_BLOCK)
+}
+
+/// [`read`], a stream bigger than the whole budget `block` bytes at a time (the tests cut
+/// streams into blocks of a few bytes, so that separators and lines straddle blocks).
+fn read_in_blocks(stdin: &mut dyn Read, budget: Budget, block: usize) -> Result<Spool> {
     let Budget {
         whole,
         window: budget,
@@ -168,7 +174,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     let mut mem = Vec::new();
     let first = usize::try_from(limit)
         .unwrap_or(usize::MAX)
-        .min(READ_BLOCK + 1);
+        .min(block.saturating_add(1));
     crate::memory::fallibly(|| mem.try_reserve(first))
         .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
     crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
@@ -197,7 +203,7 @@ pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     reader.cut_complete()?;
     // A stream held in memory was read to its end.
     if !in_memory {
-        reader.read_blocks(stdin)?;
+        reader.read_blocks(stdin, block)?;
     }
     reader.finish()
 }
@@ -241,16 +247,16 @@ struct Reader {
 }
 
 impl Reader {
-    /// Read the rest of the stream a block at a time into the same buffer, which keeps only
+    /// Read the rest of the stream `block` bytes at a time into the same buffer, which keeps only
     /// the chunk still being read between blocks: its memory is touched once, not grown (and
     /// faulted in) with the stream.
-    fn read_blocks(&mut self, stdin: &mut dyn Read) -> Result<()> {
+    fn read_blocks(&mut self, stdin: &mut dyn Read, block: usize) -> Result<()> {
         loop {
             self.compact();
             let filled = self.buf.len();
-            crate::memory::fallibly(|| self.buf.try_reserve(READ_BLOCK))
+            crate::memory::fallibly(|| self.buf.try_reserve(block))
                 .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
-            let end = filled + READ_BLOCK;
+            let end = filled + block;
             self.buf.resize(end, 0);
             // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
             let mut at = filled;
@@ -1421,6 +1427,11 @@ mod tests {
     }
 
     fn spooled_in_steps(text: &str, budget: usize, step: usize) -> Result<Spool> {
+        spooled_in_blocks(text, budget, step, READ_BLOCK)
+    }
+
+    /// `text` read `step` bytes a read, `block` bytes a block.
+    fn spooled_in_blocks(text: &str, budget: usize, step: usize, block: usize) -> Result<Spool> {
         let mut stdin = Trickle {
             bytes: text.as_bytes(),
             step,
@@ -1429,7 +1440,7 @@ mod tests {
             whole: budget,
             window: budget,
         };
-        let spool = read(&mut stdin, budget)?;
+        let spool = read_in_blocks(&mut stdin, budget, block)?;
         assert!(!spool.in_memory, "{text:?} fits in {budget:?}");
         Ok(spool)
     }
@@ -1442,14 +1453,17 @@ mod tests {
             lines in proptest::collection::vec(line(), 1..24),
             newline in any::<bool>(),
             step in 1usize..9,
+            block in 1usize..12,
         ) {
             let mut text = lines.join("\n");
             if newline {
                 text.push('\n');
             }
             prop_assume!(text.len() > 1);
-            match (Stream::read(&text), spooled_in_steps(&text, 1, step)) {
+            match (Stream::read(&text), spooled_in_blocks(&text, 1, step, block)) {
                 (Ok(stream), Ok(spool)) => {
+                    // Spooled whole, byte for byte, whatever the blocks.
+                    prop_assert_eq!(spool.file.read_at(0, text.len())?, text.as_bytes());
                     prop_assert_eq!(stream.docs.len(), spool.docs.len());
                     for (doc, entry) in stream.docs.iter().zip(&spool.docs) {
                         prop_assert_eq!(doc.chunk.span.start as u64, entry.start);
