@@ -3,7 +3,8 @@
 //! about 3 ms for the whole `cat` of a Polyaxon stream):
 //!
 //! - `chart-overlays/polyaxon/parameters.yaml` becomes static Rust data (`$OUT_DIR/parameters.rs`,
-//!   included by `src/params/mod.rs`): no parsing and no allocation at run time;
+//!   included by `src/params/mod.rs`), and so does the tree of its paths that validation walks
+//!   (`$OUT_DIR/tree.rs`): no parsing and no allocation at run time;
 //! - `chart-overlays/polyaxon-0.4.yaml` (the built-in chart profile) becomes JSON
 //!   (`$OUT_DIR/polyaxon-0.4.json`), which `src/profile.rs` reads with serde_json in microseconds
 //!   and with the same typed, `deny_unknown_fields` structs as a `--profile` file.
@@ -43,10 +44,11 @@ fn main() {
     }
     println!("cargo::rustc-env=POLYAXON_PR_COMMIT={}", git_commit());
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("Cargo sets OUT_DIR"));
-    write(
-        &out.join("parameters.rs"),
-        &parameters_rs(&read(PARAMETERS)),
-    );
+    let table: file::TableFile = serde_saphyr::from_str(&read(PARAMETERS)).unwrap_or_else(|e| {
+        panic!("{PARAMETERS}: not a valid parameter table: {e}; fix the file (see its comments)")
+    });
+    write(&out.join("parameters.rs"), &parameters_rs(&table));
+    write(&out.join("tree.rs"), &tree_rs(&table));
     write(
         &out.join("polyaxon-0.4.json"),
         &profile_json(&read(PROFILE)),
@@ -89,10 +91,7 @@ fn write(path: &Path, text: &str) {
 }
 
 /// The parameter table as a Rust expression of type `&'static [Section]`.
-fn parameters_rs(yaml: &str) -> String {
-    let table: file::TableFile = serde_saphyr::from_str(yaml).unwrap_or_else(|e| {
-        panic!("{PARAMETERS}: not a valid parameter table: {e}; fix the file (see its comments)")
-    });
+fn parameters_rs(table: &file::TableFile) -> String {
     let mut rs = String::from("&[\n");
     for section in &table.sections {
         let _ = writeln!(
@@ -120,6 +119,76 @@ fn parameters_rs(yaml: &str) -> String {
         rs.push_str("        ],\n    },\n");
     }
     rs.push_str("]\n");
+    rs
+}
+
+/// A node of the parameter tree being built: the parameter there (section and position in it),
+/// the children by key in table order, and the child for user-chosen names (`<name>`).
+#[derive(Default)]
+struct TreeNode {
+    param: Option<(usize, usize)>,
+    children: Vec<(String, TreeNode)>,
+    named: Option<Box<TreeNode>>,
+}
+
+impl TreeNode {
+    fn insert(&mut self, segments: &[&str], param: (usize, usize)) {
+        let Some((first, rest)) = segments.split_first() else {
+            self.param = Some(param);
+            return;
+        };
+        let child = if *first == "<name>" {
+            self.named.get_or_insert_with(Default::default).as_mut()
+        } else {
+            let i = match self.children.iter().position(|(k, _)| k == first) {
+                Some(i) => i,
+                None => {
+                    self.children.push((first.to_string(), TreeNode::default()));
+                    self.children.len() - 1
+                }
+            };
+            &mut self.children[i].1
+        };
+        child.insert(rest, param);
+    }
+
+    /// As a Rust expression of type `Node`, its parameters referring into `SECTIONS`.
+    fn rs(&self, rs: &mut String) {
+        match self.param {
+            Some((s, p)) => {
+                let _ = write!(rs, "Node {{ param: Some(&SECTIONS[{s}].params[{p}]), ");
+            }
+            None => rs.push_str("Node { param: None, "),
+        }
+        rs.push_str("children: &[");
+        for (key, child) in &self.children {
+            let _ = write!(rs, "({key:?}, ");
+            child.rs(rs);
+            rs.push_str("), ");
+        }
+        rs.push_str("], named: ");
+        match &self.named {
+            Some(named) => {
+                rs.push_str("Some(&");
+                named.rs(rs);
+                rs.push_str(") }");
+            }
+            None => rs.push_str("None }"),
+        }
+    }
+}
+
+/// The parameter tree (each path split at its dots) as a Rust expression of type `Node`.
+fn tree_rs(table: &file::TableFile) -> String {
+    let mut root = TreeNode::default();
+    for (s, section) in table.sections.iter().enumerate() {
+        for (p, param) in section.params.iter().enumerate() {
+            let segments: Vec<&str> = param.path.split('.').collect();
+            root.insert(&segments, (s, p));
+        }
+    }
+    let mut rs = String::new();
+    root.rs(&mut rs);
     rs
 }
 

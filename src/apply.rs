@@ -30,7 +30,7 @@ use crate::plan::{self, Plan, TaggedOp};
 use crate::podspec;
 use crate::profile::{ChartProfile, Choice};
 use crate::report::{Finding, Origin};
-use crate::stream::{Stream, emit};
+use crate::stream::{Document, Stream, emit};
 use crate::values::Values;
 
 /// The annotation the chart uses to roll pods when its ConfigMap changes.
@@ -120,8 +120,9 @@ fn recompute_checksums(
         }
         let ops = match changed.get(&doc.index) {
             Some(v) => checksum_ops(v, &config_maps, &order),
-            // A workload whose text names no ConfigMap is not parsed.
-            None if !doc.may_hold("configMap") => continue,
+            // A workload whose text names no ConfigMap that changed is not parsed (of many
+            // releases' ConfigMaps, only whether it names a ConfigMap at all is looked at).
+            None if !may_reference(doc, &config_maps) => continue,
             None => doc
                 .value()?
                 .map_or_else(Vec::new, |v| checksum_ops(v, &config_maps, &order)),
@@ -143,6 +144,17 @@ fn recompute_checksums(
     }
     Ok(())
 }
+
+/// Whether a workload's text may reference one of the changed `config_maps` (by name; more
+/// than [`NAMES_LOOKED_FOR`] of them, whether it names any ConfigMap).
+fn may_reference(doc: &Document<'_>, config_maps: &[(String, String)]) -> bool {
+    doc.may_hold("configMap")
+        && (config_maps.len() > NAMES_LOOKED_FOR
+            || config_maps.iter().any(|(name, _)| doc.may_hold(name)))
+}
+
+/// How many changed ConfigMaps [`may_reference`] looks for by name in a workload's text.
+const NAMES_LOOKED_FOR: usize = 8;
 
 /// The operations that point a workload's `checksum/config` annotations at the new hash of each
 /// changed ConfigMap (`config_maps`, in stream order; `order` finds one by name) its pods
@@ -438,6 +450,31 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_workloads_naming_a_changed_config_map_are_read() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: new\n\
+            ---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  template:\n    \
+            spec:\n      volumes:\n      - name: c\n        configMap:\n          name: unrelated\n\
+            ---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: user\nspec:\n  template:\n    \
+            metadata:\n      annotations:\n        checksum/config: old\n    spec:\n      volumes:\n      \
+            - name: c\n        configMap:\n          name: cm\n";
+        let stream = Stream::read(text).unwrap();
+        let mut changed =
+            BTreeMap::from([(0, json!({"kind": "ConfigMap", "metadata": {"name": "cm"}}))]);
+        let mut patches = BTreeMap::new();
+        recompute_checksums(&stream, &mut changed, &mut patches, None).unwrap();
+        assert_eq!(changed.keys().copied().collect::<Vec<_>>(), [0, 2]);
+        assert!(
+            !stream.docs[1].is_parsed(),
+            "a workload naming another ConfigMap was read"
+        );
+        let many: Vec<(String, String)> = (0..=NAMES_LOOKED_FOR)
+            .map(|i| (format!("cm{i}"), String::new()))
+            .collect();
+        assert!(may_reference(&stream.docs[1], &many));
+        assert!(!may_reference(&stream.docs[1], &many[..1]));
+    }
 
     #[test]
     fn secrets_are_masked_in_explanations() {

@@ -10,7 +10,6 @@ mod kinds;
 pub mod schema;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 pub use kinds::{Format, Kind};
 
@@ -62,14 +61,14 @@ pub fn all() -> impl Iterator<Item = &'static Param> {
 }
 
 /// A node of the parameter tree: a parameter (or an implicit container) and what is below it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Node {
     /// The documented parameter here; `None` for a container implied by deeper paths.
     pub param: Option<&'static Param>,
     /// Named children, in the order of the table.
-    pub children: Vec<(&'static str, Node)>,
+    pub children: &'static [(&'static str, Node)],
     /// The children of a map of user-chosen names (`persistence.data.<name>`).
-    pub named: Option<Box<Node>>,
+    pub named: Option<&'static Node>,
 }
 
 impl Node {
@@ -88,46 +87,22 @@ impl Node {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, n)| n)
-            .or(self.named.as_deref())
+            .or(self.named)
     }
 
     /// The child names, for "did you mean".
     pub fn child_names(&self) -> impl Iterator<Item = &str> {
         self.children.iter().map(|(k, _)| *k)
     }
-
-    fn insert(&mut self, segments: &[&'static str], param: &'static Param) {
-        let Some((first, rest)) = segments.split_first() else {
-            self.param = Some(param);
-            return;
-        };
-        let child = if *first == NAME {
-            self.named.get_or_insert_with(Default::default).as_mut()
-        } else {
-            let i = match self.children.iter().position(|(k, _)| k == first) {
-                Some(i) => i,
-                None => {
-                    self.children.push((first, Node::default()));
-                    self.children.len() - 1
-                }
-            };
-            &mut self.children[i].1
-        };
-        child.insert(rest, param);
-    }
 }
 
-/// The tree of all parameters (the root is the values file).
+/// The tree of all parameters (the root is the values file): their paths split at the dots,
+/// [`NAME`] standing for a map of user-chosen names. `build.rs` builds it from the table.
+pub static TREE: Node = include!(concat!(env!("OUT_DIR"), "/tree.rs"));
+
+/// The tree of all parameters ([`TREE`]).
 pub fn tree() -> &'static Node {
-    static TREE: OnceLock<Node> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let mut root = Node::default();
-        for param in all() {
-            let segments: Vec<&'static str> = param.path.split('.').collect();
-            root.insert(&segments, param);
-        }
-        root
-    })
+    &TREE
 }
 
 /// Words that make a key a credential, whose value no message or output shows.
@@ -247,6 +222,42 @@ mod tests {
             assert!(p.noun.is_some(), "{}", p.path);
             assert_eq!(p.kind, Kind::String, "{}", p.path);
         }
+    }
+
+    /// Every parameter where its path leads, and nothing else in the tree.
+    #[test]
+    fn the_tree_holds_every_parameter_at_its_path() {
+        fn walk(node: &Node, path: &str, seen: &mut Vec<String>) {
+            if let Some(param) = node.param {
+                assert_eq!(param.path, path);
+                seen.push(path.to_string());
+            }
+            let join = |key: &str| match path {
+                "" => key.to_string(),
+                _ => format!("{path}.{key}"),
+            };
+            for (key, child) in node.children {
+                assert_ne!(*key, NAME);
+                walk(child, &join(key), seen);
+            }
+            if let Some(named) = node.named {
+                walk(named, &join(NAME), seen);
+            }
+        }
+        let mut seen = Vec::new();
+        walk(tree(), "", &mut seen);
+        let mut paths: Vec<String> = all().map(|p| p.path.to_string()).collect();
+        assert_eq!(seen.len(), paths.len());
+        seen.sort();
+        paths.sort();
+        assert_eq!(seen, paths);
+        // The root's keys in the order the table first names them.
+        let first = |key: &str| all().position(|p| p.path.split('.').next() == Some(key));
+        let order: Vec<_> = tree().children.iter().map(|(k, _)| first(k)).collect();
+        assert!(
+            order.is_sorted(),
+            "the root's children are not in table order"
+        );
     }
 
     #[test]

@@ -156,6 +156,12 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.body.start..self.chunk.span.end]
     }
 
+    /// Whether [`Document::value`] has read the document.
+    #[cfg(test)]
+    pub(crate) fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+
     /// The position tree of [`Document::yaml`], if [`Document::value`] read it on the fast path.
     pub(crate) fn tree(&self) -> Option<&tree::Node> {
         self.tree.get()
