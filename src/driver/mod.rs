@@ -43,6 +43,7 @@
 //! this precedence: the plan's conflicts, then the overlays' problems, then the output checks;
 //! among input errors (a document that does not parse), the first window's.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::ops::Range;
@@ -484,8 +485,8 @@ impl Spool {
 
     /// The text of a window holding the documents `held` (sorted, packed one after the other),
     /// and how it numbers them.
-    fn load(&self, held: Vec<usize>) -> Result<(String, Layout)> {
-        let mut text = String::new();
+    fn load(&self, held: Vec<usize>) -> Result<(Cow<'_, str>, Layout)> {
+        let mut text = Cow::Borrowed("");
         let mut next = 0;
         while next < held.len() {
             // A run of consecutive documents is one read.
@@ -498,15 +499,18 @@ impl Spool {
             let bytes = self
                 .file
                 .read_at(docs[0].start, docs.iter().map(|d| d.len).sum())?;
-            let part = String::from_utf8(bytes).map_err(|e| {
-                not_utf8(
-                    usize::try_from(docs[0].start).unwrap_or(usize::MAX)
-                        + e.utf8_error().valid_up_to(),
-                )
-            })?;
+            let invalid = |e: std::str::Utf8Error| {
+                not_utf8(usize::try_from(docs[0].start).unwrap_or(usize::MAX) + e.valid_up_to())
+            };
+            let part = match bytes {
+                Cow::Borrowed(bytes) => Cow::Borrowed(std::str::from_utf8(bytes).map_err(invalid)?),
+                Cow::Owned(bytes) => {
+                    Cow::Owned(String::from_utf8(bytes).map_err(|e| invalid(e.utf8_error()))?)
+                }
+            };
             match text.is_empty() {
                 true => text = part,
-                false => text.push_str(&part),
+                false => text.to_mut().push_str(&part),
             }
             next = end;
         }
@@ -1524,7 +1528,7 @@ mod tests {
         let budget = |whole| Budget { whole, window: 1 };
         let spool = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap();
         assert!(spool.in_memory);
-        assert_eq!(spool.file.read_at(0, 5).unwrap(), b"a: 1\n");
+        assert_eq!(*spool.file.read_at(0, 5).unwrap(), *b"a: 1\n");
         assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().in_memory);
     }
 

@@ -2,6 +2,7 @@
 //! the whole budget, else in an unnamed temporary file (the `tempfile` crate: the OS removes it
 //! even when the process is killed), read back window by window from any thread.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 
@@ -76,13 +77,13 @@ impl Store {
     }
 
     /// Read `len` bytes at `start`, without moving a file's cursor (windows of pass 2 are read
-    /// from several threads at once).
-    pub(super) fn read_at(&self, start: u64, len: usize) -> Result<Vec<u8>> {
+    /// from several threads at once); in memory, the bytes themselves.
+    pub(super) fn read_at(&self, start: u64, len: usize) -> Result<Cow<'_, [u8]>> {
         match self {
             Store::Memory(buf) => {
                 let start = usize::try_from(start).unwrap_or(usize::MAX);
                 buf.get(start..start.saturating_add(len))
-                    .map(<[u8]>::to_vec)
+                    .map(Cow::Borrowed)
                     .ok_or_else(|| Error::input("internal: a read past the spooled stream"))
             }
             Store::File { file, pending } => {
@@ -90,7 +91,7 @@ impl Store {
                 let mut buf = vec![0; len];
                 read_exact_at(file, &mut buf, start)
                     .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-                Ok(buf)
+                Ok(Cow::Owned(buf))
             }
         }
     }
