@@ -44,9 +44,10 @@
 //! among input errors (a document that does not parse), the first window's.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
@@ -449,8 +450,8 @@ struct Facts {
     /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::form`]).
     helm3: bool,
     /// A stream of one window: what the line scanner read of each document's identifying
-    /// fields (by index), which the window takes instead of scanning them again.
-    scans: Vec<(usize, Option<crate::stream::Meta>)>,
+    /// fields (by index), which the first window opened takes instead of scanning them again.
+    scans: Mutex<BTreeMap<usize, Option<crate::stream::Meta>>>,
 }
 
 impl Spool {
@@ -535,13 +536,11 @@ impl Spool {
                 continue;
             };
             doc.number = entry.number;
-            if let Some((_, meta)) = self.facts.as_ref().and_then(|f| {
-                f.scans
-                    .binary_search_by_key(&index, |(i, _)| *i)
-                    .ok()
-                    .map(|at| &f.scans[at])
+            if let Some(scan) = self.facts.as_ref().and_then(|f| {
+                let mut scans = f.scans.lock().unwrap_or_else(PoisonError::into_inner);
+                scans.remove(&index)
             }) {
-                doc.seed_scan(meta.clone());
+                doc.seed_scan(scan);
             }
             let shift = entry.first_line as isize - doc.chunk.first_line as isize;
             doc.chunk.first_line = entry.first_line;
@@ -568,7 +567,7 @@ impl Spool {
             targets: Targets::default(),
             meta_error: None,
             helm3: false,
-            scans: Vec::new(),
+            scans: Mutex::default(),
         };
         let windows = self.windows();
         let mut config_maps = Vec::new();
@@ -583,12 +582,12 @@ impl Spool {
         type Window = (
             bool,
             Vec<(usize, Result<Option<Read>>)>,
-            Vec<(usize, Option<crate::stream::Meta>)>,
+            BTreeMap<usize, Option<crate::stream::Meta>>,
         );
         let read = |number: usize| -> Result<Window> {
             let window = &windows[number];
             let (text, layout) = self.load(window.clone().collect())?;
-            let stream = self.open(&text, &layout)?;
+            let mut stream = self.open(&text, &layout)?;
             if strict {
                 stream.parse_all()?;
             }
@@ -620,16 +619,16 @@ impl Spool {
             let scans = match single {
                 true => window
                     .clone()
-                    .filter_map(|i| Some((i, stream.docs.get(layout.local(i)?)?.scan())))
+                    .filter_map(|i| Some((i, stream.docs.get_mut(layout.local(i)?)?.take_scan())))
                     .collect(),
-                false => Vec::new(),
+                false => BTreeMap::new(),
             };
             Ok((helm3, docs, scans))
         };
         in_order(windows.len(), self.threads(windows.len()), &read, |read| {
             let (helm3, docs, scans) = read?;
             facts.helm3 |= helm3;
-            facts.scans = scans;
+            facts.scans = Mutex::new(scans);
             for (index, found) in docs {
                 if facts.meta_error.is_some() {
                     break;

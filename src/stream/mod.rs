@@ -313,10 +313,11 @@ impl<'a> Document<'a> {
         Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
-    /// What the line scanner reads of the identifying fields (`None` where it cannot), for
-    /// another [`Stream`] of the same text ([`Document::seed_scan`]).
-    pub(crate) fn scan(&self) -> Option<Meta> {
-        self.scanned().cloned()
+    /// What the line scanner reads of the identifying fields (`None` where it cannot), moved
+    /// out for another [`Stream`] of the same text ([`Document::seed_scan`]).
+    pub(crate) fn take_scan(&mut self) -> Option<Meta> {
+        self.scanned();
+        self.scanned.take().flatten()
     }
 
     /// Take what [`Document::scan`] read of this same document in another [`Stream`] of its
