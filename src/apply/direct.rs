@@ -214,7 +214,10 @@ impl<'o> Direct<'o> {
         let mut node = &root;
         let mut depth = 0;
         for segment in pointer.split('/').skip(1) {
-            node = &entries(node)?.iter().find(|e| e.key == segment)?.value;
+            node = &entries(node)?
+                .iter()
+                .find(|e| e.key(text) == segment)?
+                .value;
             depth += 1;
         }
         let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
@@ -316,7 +319,7 @@ fn entries(node: &Node) -> Option<&[Entry]> {
 
 /// The string at `key` of a block mapping's entries.
 fn string<'t>(text: &'t str, entries: &[Entry], key: &str) -> Option<Cow<'t, str>> {
-    let entry = entries.iter().find(|e| e.key == key)?;
+    let entry = entries.iter().find(|e| e.key(text) == key)?;
     fast::string_at(text, &entry.value)
 }
 
@@ -344,7 +347,7 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
             volumes: Vec::new(),
             added: Vec::new(),
         };
-        let Some(entry) = map.iter().find(|e| e.key == field.list()) else {
+        let Some(entry) = map.iter().find(|e| e.key(text) == field.list()) else {
             return Some(list);
         };
         let Kind::Seq(items) = &entry.value.kind else {
@@ -427,7 +430,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         let mut containers = Vec::new();
         let mut regular = 0;
         for list in ["containers", "initContainers"] {
-            if let Some(entry) = map.iter().find(|e| e.key == list) {
+            if let Some(entry) = map.iter().find(|e| e.key(text) == list) {
                 let Kind::Seq(items) = &entry.value.kind else {
                     return None;
                 };
@@ -616,7 +619,7 @@ fn record(ops: &mut Vec<TaggedOp>, tag: &str, at: &str, list: &List<'_, '_, '_>,
 /// the text does not say with certainty (another shape, a scalar the fast reader does not
 /// resolve).
 fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
-    let Some(resources) = container.iter().find(|e| e.key == "resources") else {
+    let Some(resources) = container.iter().find(|e| e.key(text) == "resources") else {
         return Some(false);
     };
     if lacks(text, &resources.value, resource) {
@@ -624,13 +627,15 @@ fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
     }
     let kinds = entries(&resources.value)?;
     for kind in ["requests", "limits"] {
-        let Some(amounts) = kinds.iter().find(|e| e.key == kind) else {
+        let Some(amounts) = kinds.iter().find(|e| e.key(text) == kind) else {
             continue;
         };
         if lacks(text, &amounts.value, resource) {
             continue;
         }
-        let amount = entries(&amounts.value)?.iter().find(|e| e.key == resource);
+        let amount = entries(&amounts.value)?
+            .iter()
+            .find(|e| e.key(text) == resource);
         if let Some(amount) = amount
             && podspec::is_positive_quantity(&fast::scalar_at(text, &amount.value)?)
         {

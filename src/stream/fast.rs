@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
-use super::tree::{Entry, Item, Kind, Node};
+use super::tree::{Entry, Item, Key, Kind, Node};
 
 /// Deeper nesting is left to the general parser (and its budget: 64 levels).
 pub const MAX_DEPTH: usize = 48;
@@ -355,11 +355,12 @@ impl<'t> Reader<'t> {
             let (value, node) = self.map_value(colon, col, child)?;
             // Duplicate keys are the general parser's (it applies last-wins).
             if self.tree {
-                if !self.values && entries.iter().any(|e: &Entry| e.key == name) {
+                if !self.values && entries.iter().any(|e: &Entry| e.key(self.text) == name) {
                     return None;
                 }
+                let at = name.as_ptr().addr() - self.text.as_ptr().addr();
                 entries.push(Entry {
-                    key: name.to_string(),
+                    key: Key::At(at..at + name.len()),
                     key_start: start,
                     colon,
                     value: node?,

@@ -177,34 +177,42 @@ pub(crate) fn same(a: &Value, b: &Value) -> bool {
 /// The old value of each entry of a mapping's tree, in the tree's order: the parsed mapping's
 /// own order when its keys line up with the tree's (a document read once gives both), else by
 /// key. An error when the keys differ (duplicate or merge keys).
-fn in_order<'v>(entries: &[Entry], old: &'v Map<String, Value>) -> Res<Vec<&'v Value>> {
+fn in_order<'v>(text: &str, entries: &[Entry], old: &'v Map<String, Value>) -> Res<Vec<&'v Value>> {
     let differ = Unsupported("keys differ from the parsed value (duplicates, merge keys)");
     if entries.len() != old.len() {
         return Err(differ);
     }
-    if entries.iter().zip(old.keys()).all(|(e, key)| e.key == *key) {
+    if entries
+        .iter()
+        .zip(old.keys())
+        .all(|(e, key)| e.key(text) == key)
+    {
         return Ok(old.values().collect());
     }
     entries
         .iter()
-        .map(|e| old.get(&e.key).ok_or_else(|| differ.clone()))
+        .map(|e| old.get(e.key(text)).ok_or_else(|| differ.clone()))
         .collect()
 }
 
 /// The new value of each entry of a mapping's tree, `None` for a removed key. The new mapping
 /// is an edited copy of the old one, its surviving keys mostly in the old order: each is looked
 /// for where the previous one was found first, and by key only when it is not there.
-fn kept_values<'v>(entries: &[Entry], new: &'v Map<String, Value>) -> Vec<Option<&'v Value>> {
+fn kept_values<'v>(
+    text: &str,
+    entries: &[Entry],
+    new: &'v Map<String, Value>,
+) -> Vec<Option<&'v Value>> {
     let mut rest = new.iter().peekable();
     entries
         .iter()
         .map(|e| match rest.peek() {
-            Some((key, value)) if **key == e.key => {
+            Some((key, value)) if *key == e.key(text) => {
                 let value = *value;
                 rest.next();
                 Some(value)
             }
-            _ => new.get(&e.key),
+            _ => new.get(e.key(text)),
         })
         .collect()
 }
@@ -259,8 +267,8 @@ impl Editor<'_> {
         old: &Map<String, Value>,
         new: &Map<String, Value>,
     ) -> Res<bool> {
-        let olds = in_order(entries, old)?;
-        let news = kept_values(entries, new);
+        let olds = in_order(self.text, entries, old)?;
+        let news = kept_values(self.text, entries, new);
         let Some(first_kept) = news.iter().position(Option::is_some) else {
             return Ok(false);
         };
@@ -292,7 +300,7 @@ impl Editor<'_> {
                 Some(value) => {
                     keep = ends_in_kept_breaks(value);
                     let ctx = Ctx::Value {
-                        key: &entry.key,
+                        key: entry.key(self.text),
                         colon: entry.colon,
                         col,
                     };

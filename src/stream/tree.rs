@@ -5,6 +5,7 @@
 //! writers use it: the minimal-edit writer ([`super::surgical`]) and the direct edits
 //! (`apply::direct`).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span, StrInput, StructureStyle};
@@ -34,15 +35,32 @@ pub(crate) enum Kind {
 
 #[derive(Debug, PartialEq)]
 pub(crate) struct Entry {
-    pub(crate) key: String,
+    pub(crate) key: Key,
     pub(crate) key_start: usize,
     pub(crate) colon: usize,
     pub(crate) value: Node,
 }
 
+/// A mapping key: the bytes of the text that spell it (a plain key, or a quoted one without
+/// escapes, between its quotes), or, for a key its text does not spell as is, the key itself.
+/// Most keys are the first kind, which costs no allocation.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Key {
+    At(Range<usize>),
+    Owned(Box<str>),
+}
+
 impl Entry {
     pub(crate) fn end(&self) -> usize {
         self.value.end.max(self.colon + 1)
+    }
+
+    /// The key, in `text`, the text the tree was read from.
+    pub(crate) fn key<'a>(&'a self, text: &'a str) -> &'a str {
+        match &self.key {
+            Key::At(range) => &text[range.clone()],
+            Key::Owned(key) => key,
+        }
     }
 }
 
@@ -55,6 +73,21 @@ pub(crate) struct Item {
 impl Item {
     pub(crate) fn end(&self) -> usize {
         self.value.end.max(self.dash + 1)
+    }
+}
+
+/// A key read from the events, as the text spells it when it does.
+fn spelled(text: &str, span: Range<usize>, style: ScalarStyle, key: Cow<'_, str>) -> Key {
+    let inner = match style {
+        ScalarStyle::Plain => span,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
+            span.start + 1..span.end - 1
+        }
+        _ => return Key::Owned(key.into()),
+    };
+    match text.get(inner.clone()) == Some(&*key) {
+        true => Key::At(inner),
+        false => Key::Owned(key.into()),
     }
 }
 
@@ -172,13 +205,14 @@ impl<'t> Builder<'t> {
         let mut entries = Vec::new();
         loop {
             let (event, span) = self.next()?;
-            let (key, anchor, tagged) = match event {
+            let (key, style, anchor, tagged) = match event {
                 Event::MappingEnd => break,
-                Event::Scalar(key, _, anchor, tag) => (key.into_owned(), anchor, tag.is_some()),
+                Event::Scalar(key, style, anchor, tag) => (key, style, anchor, tag.is_some()),
                 _ => return Err(Unsupported("complex key")),
             };
             plain_node(anchor, tagged)?;
             let key_range = bytes(&span)?;
+            let key = spelled(self.text, key_range.clone(), style, key);
             let colon = self.colon_after(key_range.clone())?;
             let value = self.next()?;
             let value = self.node(value, colon + 1)?;

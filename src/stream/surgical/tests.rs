@@ -546,9 +546,9 @@ proptest! {
         let Kind::Map(entries) = tree::read(&text).unwrap().kind else {
             return Err(TestCaseError::fail("root is not a mapping"));
         };
-        for entry in entries.iter().filter(|e| kept.contains(&&e.key)) {
+        for entry in entries.iter().filter(|e| kept.iter().any(|k| **k == e.key(&text))) {
             let lines = &text[line_start(&text, entry.key_start)..line_after(&text, entry.end())];
-            prop_assert!(out.contains(lines), "{:?} lost\n{}\n---\n{}", entry.key, text, out);
+            prop_assert!(out.contains(lines), "{:?} lost\n{}\n---\n{}", entry.key(&text), text, out);
         }
     }
 }

@@ -95,21 +95,17 @@ impl Walk<'_> {
             (Kind::Flow { .. }, Value::Object(map)) => map.is_empty().then_some(()),
             (Kind::Map(entries), Value::Object(map)) => {
                 for entry in entries {
+                    let key = entry.key(self.text);
                     // A plain key is resolved too: one that YAML 1.1 reads as something else
                     // (and JSON then writes as other text) is the event reader's.
                     let plain = self.text.as_bytes().get(entry.key_start) != Some(&b'"')
                         && self.text.as_bytes().get(entry.key_start) != Some(&b'\'');
-                    if plain && key_string(&entry.key, ScalarStyle::Plain) != entry.key {
+                    if plain && key_string(key, ScalarStyle::Plain) != key {
                         return None;
                     }
                     pointer.push('/');
-                    pointer.push_str(&escape_pointer(&entry.key));
-                    self.node(
-                        &entry.value,
-                        map.get(&entry.key)?,
-                        pointer,
-                        Some(entry.key_start),
-                    )?;
+                    pointer.push_str(&escape_pointer(key));
+                    self.node(&entry.value, map.get(key)?, pointer, Some(entry.key_start))?;
                     pointer.truncate(base);
                 }
                 Some(())
