@@ -339,7 +339,9 @@ impl<'t> Reader<'t> {
             Some(_) => return None,
             None => None,
         };
-        let mut map = Map::new();
+        // Without values (a tree, or a check) no map is built, not even an empty one: its hasher
+        // costs as much as reading a short key.
+        let mut map = self.values.then(Map::new);
         let mut entries = Vec::new();
         let mut at = first;
         loop {
@@ -366,7 +368,9 @@ impl<'t> Reader<'t> {
                     value: node?,
                 });
             }
-            if self.values && map.insert(name.to_string(), value).is_some() {
+            if let Some(map) = map.as_mut()
+                && map.insert(name.to_string(), value).is_some()
+            {
                 return None;
             }
             match self.next {
@@ -396,7 +400,7 @@ impl<'t> Reader<'t> {
             }
             false => None,
         };
-        Some((Value::Object(map), node))
+        Some((map.map_or(Value::Null, Value::Object), node))
     }
 
     fn is_dash(&self, p: usize) -> bool {
