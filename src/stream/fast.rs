@@ -305,7 +305,20 @@ impl<'t> Reader<'t> {
                 })
             }
             _ => {
-                // One pass to the first `:` followed by a space or the line's end; a comment
+                // The common key, simple characters right up to its `:`, in one pass.
+                let end = p + b[p..].iter().take_while(|&&c| simple_char(c)).count();
+                if end > p && b.get(end) == Some(&b':') && is_break_or_space(b.get(end + 1)) {
+                    let name = &self.text[p..end];
+                    if end - p > MAX_KEY {
+                        return None;
+                    }
+                    return simple_head(name).then_some(Start::Key {
+                        name,
+                        start: p,
+                        colon: end,
+                    });
+                }
+                // Else one pass to the first `:` followed by a space or the line's end; a comment
                 // (` #`) or the line's end before it: not a key.
                 let mut i = p;
                 let colon = loop {
@@ -827,11 +840,19 @@ fn starts_plain(c: u8) -> bool {
 /// A key the fast path can take as written: a Kubernetes-like name that YAML does not resolve
 /// to anything but that string.
 fn simple_key(key: &str) -> bool {
-    let b = key.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || matches!(b[0], b'_' | b'/'))
-        && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/'))
+    key.bytes().all(simple_char) && simple_head(key)
+}
+
+/// A character a simple key may hold.
+fn simple_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/')
+}
+
+/// Whether a key of [`simple_char`]s is simple: it starts as one does and is no special word.
+fn simple_head(key: &str) -> bool {
+    key.as_bytes()
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'/'))
         && !special_word(key)
 }
 
