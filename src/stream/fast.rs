@@ -843,9 +843,19 @@ fn simple_key(key: &str) -> bool {
     key.bytes().all(simple_char) && simple_head(key)
 }
 
-/// A character a simple key may hold.
+/// A character a simple key may hold (a table: every key of every document is read through it).
 fn simple_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/')
+    const SIMPLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            table[c] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/');
+            c += 1;
+        }
+        table
+    };
+    SIMPLE[usize::from(c)]
 }
 
 /// Whether a key of [`simple_char`]s is simple: it starts as one does and is no special word.

@@ -621,3 +621,46 @@ fn matches_mappings_in_any_order_each_key_once() {
         assert_eq!(value(text).is_some_and(|v| v == expected), equal, "{text}");
     }
 }
+
+/// The words some YAML schema resolves to a boolean, null or float, in any case, and nothing
+/// else; and the simple-key characters.
+#[test]
+fn special_words_and_simple_characters() {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+    ];
+    for word in WORDS {
+        let upper = word.to_ascii_uppercase();
+        let mixed: String = word
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i % 2 == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        for spelling in [word, &upper, &mixed] {
+            assert!(special_word(spelling), "{spelling}");
+        }
+    }
+    for other in [
+        "",
+        "ye",
+        "yess",
+        "nulls",
+        "infinit",
+        "infinity1",
+        "name",
+        "onn",
+        "x",
+    ] {
+        assert!(!special_word(other), "{other}");
+    }
+    for c in 0..=u8::MAX {
+        let simple = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/');
+        assert_eq!(simple_char(c), simple, "{c}");
+    }
+}
