@@ -9,8 +9,6 @@ pub mod k8s;
 mod kinds;
 pub mod schema;
 
-use std::collections::BTreeMap;
-
 pub use kinds::{Format, Kind};
 
 /// The data file, as committed. `build.rs` compiles it into [`SECTIONS`]; the text is kept for
@@ -139,11 +137,6 @@ pub fn is_credential(key: &str) -> bool {
     })
 }
 
-/// Parameters by path, for lookups in tests and docs.
-pub fn by_path() -> BTreeMap<&'static str, &'static Param> {
-    all().map(|p| (p.path, p)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,8 +144,10 @@ mod tests {
     #[test]
     fn table_loads_and_paths_are_unique() {
         let count = all().count();
+        let by_path: std::collections::BTreeMap<&str, &Param> =
+            all().map(|p| (p.path, p)).collect();
         assert!(count > 80, "{count}");
-        assert_eq!(by_path().len(), count, "duplicate paths in parameters.yaml");
+        assert_eq!(by_path.len(), count, "duplicate paths in parameters.yaml");
     }
 
     /// `build.rs` transcodes `parameters.yaml` into [`SECTIONS`]; a run-time parse of the same

@@ -867,7 +867,7 @@ fn simple_head(key: &str) -> bool {
 }
 
 /// Words that some YAML schema reads as a boolean, null or float in some spelling.
-fn special_word(s: &str) -> bool {
+pub(super) fn special_word(s: &str) -> bool {
     const WORDS: [&str; 12] = [
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
     ];

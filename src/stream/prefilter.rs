@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Meta;
+use super::fast::special_word;
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
 ///
@@ -312,7 +313,7 @@ fn plain_key(key: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
-        && !is_special_word(key)
+        && !special_word(key)
 }
 
 /// A value that needs no look at the following lines: anything but an unclosed quote, flow
@@ -403,7 +404,7 @@ fn plain_string(value: &str) -> bool {
         || first == b'/'
         || (first.is_ascii_digit() && not_a_number(value)))
         && previous != b':'
-        && !is_special_word(value)
+        && !special_word(value)
 }
 
 /// A scalar starting with a digit is a string when it has no radix prefix (`0x`, `0o`, `0b`) and
@@ -416,16 +417,6 @@ fn not_a_number(value: &str) -> bool {
         && value
             .chars()
             .any(|c| c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&'e'))
-}
-
-fn is_special_word(value: &str) -> bool {
-    if value.len() > "infinity".len() {
-        return false;
-    }
-    const WORDS: [&str; 12] = [
-        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf", "infinity",
-    ];
-    WORDS.iter().any(|w| w.eq_ignore_ascii_case(value))
 }
 
 #[cfg(test)]

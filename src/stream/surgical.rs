@@ -40,6 +40,7 @@ pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
 
 /// [`rewrite`] on text: `text` parses to `old`; the result is kept only if it parses to exactly
 /// `new` (`reread`) and introduces no document separator.
+#[cfg(test)]
 pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<String> {
     checked(edit(text, old, new, crlf), new)
 }
