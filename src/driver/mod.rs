@@ -800,7 +800,7 @@ impl Spool {
                         output.write_all(view::write_hunks(diff, lines.0, lines.1).as_bytes())?;
                         lines = (lines.0 + diff.old_lines, lines.1 + diff.new_lines);
                     }
-                    None => output.write_all(window.out.as_bytes())?,
+                    None => output.write_owned(window.out)?,
                 }
                 explained.write_all(window.explain.as_bytes())?;
                 hooks.extend(window.hooks);
