@@ -348,3 +348,25 @@ pub(crate) fn read(text: &str) -> Res<Node> {
 pub(crate) fn event_tree(text: &str) -> Option<Node> {
     Builder::new(text).document().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key the text spells as is is its range (between a quoted key's quotes); a key written
+    /// with escapes is the key itself. Both read back as the key.
+    #[test]
+    fn keys_are_ranges_of_the_text_unless_escaped() {
+        let text = "plain: 1\n'single': 2\n\"double\": 3\n\"esc\\u0061ped\": 4\n'it''s': 5\n";
+        let Kind::Map(entries) = read(text).unwrap().kind else {
+            panic!("not a mapping");
+        };
+        let keys: Vec<&str> = entries.iter().map(|e| e.key(text)).collect();
+        assert_eq!(keys, ["plain", "single", "double", "escaped", "it's"]);
+        let spelled: Vec<bool> = entries
+            .iter()
+            .map(|e| matches!(e.key, Key::At(_)))
+            .collect();
+        assert_eq!(spelled, [true, true, true, false, false]);
+    }
+}
