@@ -177,8 +177,7 @@ fn read_in_blocks(stdin: &mut dyn Read, budget: Budget, block: usize) -> Result<
     let first = usize::try_from(limit)
         .unwrap_or(usize::MAX)
         .min(block.saturating_add(1));
-    crate::memory::fallibly(|| mem.try_reserve(first))
-        .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
+    reserve(&mut mem, first)?;
     crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut mem)).map_err(read_error)?;
     let in_memory = mem.len() <= whole;
     let mut reader = Reader {
@@ -215,6 +214,12 @@ const READ_BLOCK: usize = 256 * 1024;
 
 fn read_error(e: std::io::Error) -> Error {
     Error::io("cannot read the stream from stdin", e)
+}
+
+/// Room for `bytes` more of the stream in `buf`, or the error of a read out of memory.
+fn reserve(buf: &mut Vec<u8>, bytes: usize) -> Result<()> {
+    crate::memory::fallibly(|| buf.try_reserve(bytes))
+        .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))
 }
 
 fn not_utf8(offset: usize) -> Error {
@@ -256,8 +261,7 @@ impl Reader {
         loop {
             self.compact();
             let filled = self.buf.len();
-            crate::memory::fallibly(|| self.buf.try_reserve(block))
-                .map_err(|_| read_error(std::io::ErrorKind::OutOfMemory.into()))?;
+            reserve(&mut self.buf, block)?;
             let end = filled + block;
             self.buf.resize(end, 0);
             // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
@@ -797,12 +801,12 @@ impl Spool {
             {
                 match &window.diff {
                     Some(diff) => {
-                        output.write_all(view::write_hunks(diff, lines.0, lines.1).as_bytes())?;
+                        output.write_owned(view::write_hunks(diff, lines.0, lines.1))?;
                         lines = (lines.0 + diff.old_lines, lines.1 + diff.new_lines);
                     }
                     None => output.write_owned(window.out)?,
                 }
-                explained.write_all(window.explain.as_bytes())?;
+                explained.write_owned(window.explain)?;
                 hooks.extend(window.hooks);
             }
             sum.add(part);
