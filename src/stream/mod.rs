@@ -131,7 +131,7 @@ impl<'a> Document<'a> {
     pub fn may_hold(&self, name: &str) -> bool {
         let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/');
         let raw = self.raw();
-        !name.chars().all(plain) || raw.contains(name) || raw.contains('\\')
+        !name.chars().all(plain) || raw.contains(name) || may_escape_a_name(raw)
     }
 
     /// The separator line and the comments before the content.
@@ -598,6 +598,24 @@ fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -
     })
 }
 
+/// Whether a double-quoted escape in `raw` may write a character of a name (see
+/// [`Document::may_hold`]). `\"` and `\\` write only a quote and a backslash, which no such name
+/// holds: the JSON that charts put in env values (`"{\"bin\":\"\"}"`) escapes nothing else.
+/// Taking backslashes in pairs is exact inside a double-quoted scalar; elsewhere a backslash is
+/// literal, and no escape can follow one directly (a double-quoted scalar opens after a space,
+/// an indicator or a line break).
+fn may_escape_a_name(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'\\', &bytes[at..]) {
+        match bytes.get(at + i + 1) {
+            Some(b'"' | b'\\') => at += i + 2,
+            _ => return true,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,6 +646,16 @@ mod tests {
             (gpu, "limits:\n  ? nvidia.com/gpu\n  : 1\n", true, true),
             (gpu, "limits:\n  nvidia.com/gpus: 1\n", true, false),
             (gpu, "limits:\n  amd.com/gpu: 1\n", false, false),
+            // Escaped quotes and backslashes write no name's character.
+            (gpu, "env: \"{\\\"gpu\\\": \\\"\\\\\\\"}\"\n", false, false),
+            (gpu, "a: 'C:\\'\nb: \"nvidia.com\\/gpu\"\n", true, true),
+            (
+                gpu,
+                "a: \"\\\\\\u002e\"\nb: \"nvidia\\u002ecom/gpu\"\n",
+                true,
+                true,
+            ),
+            (gpu, "a: \"x\\\\\"\nb: \"\\\"\"\n", false, false),
         ] {
             let doc = &Stream::read(text).unwrap().docs[0];
             assert_eq!(doc.may_hold(name), held, "{text}");
@@ -641,6 +669,32 @@ mod tests {
         let folded = "a: my\n  map\n";
         assert!(mentions(&parse_one(folded, 1).unwrap(), "my map"));
         assert!(Stream::read(folded).unwrap().docs[0].may_hold("my map"));
+    }
+
+    proptest::proptest! {
+        /// A document whose value holds the name is never judged not to hold it, however its
+        /// characters are escaped and whatever literal backslashes come before them.
+        #[test]
+        fn a_name_written_through_escapes_may_be_held(
+            spelling in proptest::collection::vec(0..4usize, 14),
+            before in proptest::sample::select(vec!["", "'C:\\'", "a\\\\", "\"\\\\\"", "\"\\\"\""]),
+        ) {
+            let name = "nvidia.com/gpu";
+            let escaped: String = name
+                .chars()
+                .zip(spelling)
+                .map(|(c, how)| match how {
+                    1 => format!("\\u{:04x}", c as u32),
+                    2 => format!("\\x{:02x}", c as u32),
+                    3 => format!("\\\n  {c}"),
+                    _ => c.to_string(),
+                })
+                .collect();
+            let text = format!("a: {before}\nb: \"{escaped}\"\n");
+            let doc = &Stream::read(&text).unwrap().docs[0];
+            proptest::prop_assert!(mentions(&parse_one(&text, 1).unwrap(), name), "{}", text);
+            proptest::prop_assert!(doc.may_hold(name), "{}", text);
+        }
     }
 
     #[test]
