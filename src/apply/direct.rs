@@ -242,13 +242,7 @@ impl<'o> Direct<'o> {
                 ops: Vec::new(),
             });
         }
-        if inserts
-            .iter()
-            .any(|(_, lines, _)| lines.lines().any(crate::stream::split::is_separator))
-        {
-            return None;
-        }
-        let crlf = doc.raw().contains("\r\n");
+        let crlf = doc.crlf();
         let text = surgical::insert_lines(text, inserts, crlf)?;
         Some(Rewritten {
             text: Some(text),
@@ -682,6 +676,11 @@ fn written(
             lines
         }
     };
+    // A line the stream would take for a document separator (a string value starting `---`
+    // written as a block scalar) declines the document: the general path judges it.
+    if lines.lines().any(crate::stream::split::is_separator) {
+        return None;
+    }
     cache.borrow_mut().insert(id, lines.clone());
     Some(lines)
 }

@@ -441,7 +441,7 @@ fn dashes(text: &str) -> bool {
     let rest = &text[first.len()..];
     (opening.starts_with("---") && !split::is_separator(opening))
         || rest.starts_with("---")
-        || rest.contains("\n---")
+        || memchr::memmem::find(rest.as_bytes(), b"\n---").is_some()
 }
 
 /// What pass 1 learns about the whole stream.

@@ -126,7 +126,7 @@ fn write_selected(
             out.push_str(doc.raw());
             continue;
         }
-        let crlf = doc.raw().contains("\r\n");
+        let crlf = doc.crlf();
         let header = doc.header();
         out.push_str(header);
         // A header that does not end a line is a final `---` without a newline (a lone BOM

@@ -131,7 +131,14 @@ impl<'a> Document<'a> {
     pub fn may_hold(&self, name: &str) -> bool {
         let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/');
         let raw = self.raw();
-        !name.chars().all(plain) || raw.contains(name) || may_escape_a_name(raw)
+        !name.chars().all(plain)
+            || memchr::memmem::find(raw.as_bytes(), name.as_bytes()).is_some()
+            || may_escape_a_name(raw)
+    }
+
+    /// Whether the document's lines end in CRLF (the writers keep them so).
+    pub fn crlf(&self) -> bool {
+        memchr::memmem::find(self.raw().as_bytes(), b"\r\n").is_some()
     }
 
     /// The separator line and the comments before the content.

@@ -34,7 +34,7 @@ pub(crate) use super::tree::{column, line_after};
 /// `None` when only a full re-serialisation is safe.
 pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
     let old = doc.value().ok()??;
-    let crlf = doc.raw().contains("\r\n");
+    let crlf = doc.crlf();
     checked(edit_with(doc.yaml(), doc.tree(), old, new, crlf), new)
 }
 
