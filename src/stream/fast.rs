@@ -355,7 +355,7 @@ impl<'t> Reader<'t> {
         // Without values (a tree, or a check) no map is built, not even an empty one: its hasher
         // costs as much as reading a short key.
         let mut map = self.values.then(Map::new);
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(if self.tree { 8 } else { 0 });
         let mut at = first;
         loop {
             let Start::Key { name, start, colon } = self.key_at(at)? else {
