@@ -87,12 +87,15 @@ pub(crate) fn changed_config_maps(
 }
 
 /// Point the `checksum/config` of the workloads at the changed ConfigMaps: those of `changed`,
-/// or, for a window of a bigger stream, `known` (every ConfigMap the whole stream changes).
+/// or, for a window of a bigger stream, `known` (every ConfigMap the whole stream changes). A
+/// workload nothing else changed has its annotations rewritten in its text where that is certain
+/// (`direct`, when given: [`direct::checksum`]), else goes the general path.
 fn recompute_checksums(
     stream: &Stream<'_>,
     changed: &mut BTreeMap<usize, Value>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
     known: Option<&[(String, String)]>,
+    mut direct: Option<&mut BTreeMap<usize, String>>,
 ) -> Result<()> {
     let config_maps = match known {
         Some(known) => known.to_vec(),
@@ -123,9 +126,25 @@ fn recompute_checksums(
             // A workload whose text names no ConfigMap that changed is not parsed (of many
             // releases' ConfigMaps, only whether it names a ConfigMap at all is looked at).
             None if !may_reference(doc, &config_maps) => continue,
-            None => doc
-                .value()?
-                .map_or_else(Vec::new, |v| checksum_ops(v, &config_maps, &order)),
+            None => {
+                let rewritten = match direct.as_deref_mut() {
+                    Some(texts) if !texts.contains_key(&doc.index) => {
+                        direct::checksum::rewrite(doc, &config_maps).map(|done| (texts, done))
+                    }
+                    _ => None,
+                };
+                match rewritten {
+                    Some((_, None)) => continue,
+                    Some((texts, Some((text, ops)))) => {
+                        texts.insert(doc.index, text);
+                        patches.insert(doc.index, ops);
+                        continue;
+                    }
+                    None => doc
+                        .value()?
+                        .map_or_else(Vec::new, |v| checksum_ops(v, &config_maps, &order)),
+                }
+            }
         };
         if ops.is_empty() {
             continue;
@@ -315,7 +334,7 @@ pub(crate) fn inject_part(
         Choice::Chart(_) => None,
     };
     let direct::Edited {
-        texts: rewritten,
+        texts: mut rewritten,
         untouched,
         matched,
         ops: direct_ops,
@@ -388,9 +407,11 @@ pub(crate) fn inject_part(
     };
     let late = (|| -> Result<_> {
         let mut changed = changed_documents(stream, drafts, &mut patches)?;
-        recompute_checksums(stream, &mut changed, &mut patches, ctx.config_maps)?;
+        let texts = ctx.direct.then_some(&mut rewritten);
+        recompute_checksums(stream, &mut changed, &mut patches, ctx.config_maps, texts)?;
         changed.retain(|&index, _| (ctx.own)(index));
         patches.retain(|&index, _| (ctx.own)(index));
+        rewritten.retain(|&index, _| (ctx.own)(index));
         let findings = check_changed(stream, &changed)?;
         Ok((changed, findings))
     })();
@@ -463,7 +484,7 @@ mod tests {
         let mut changed =
             BTreeMap::from([(0, json!({"kind": "ConfigMap", "metadata": {"name": "cm"}}))]);
         let mut patches = BTreeMap::new();
-        recompute_checksums(&stream, &mut changed, &mut patches, None).unwrap();
+        recompute_checksums(&stream, &mut changed, &mut patches, None, None).unwrap();
         assert_eq!(changed.keys().copied().collect::<Vec<_>>(), [0, 2]);
         assert!(
             !stream.docs[1].is_parsed(),
@@ -475,6 +496,179 @@ mod tests {
         assert!(may_reference(&stream.docs[1], &many));
         assert!(!may_reference(&stream.docs[1], &many[..1]));
     }
+
+    /// The stream's ConfigMaps changed, and the checksums of its workloads written on the general
+    /// path and with the direct rewrite: the same output, operations and findings both ways.
+    /// Returns how many documents the direct rewrite took.
+    fn checksums_both_ways(text: &str) -> usize {
+        let stream = Stream::read(text).unwrap();
+        let mut changed = BTreeMap::new();
+        for doc in &stream.docs {
+            if let Some(value) = doc.value().unwrap()
+                && value["kind"] == "ConfigMap"
+            {
+                let mut value = value.clone();
+                value["data"] = json!({"k": format!("changed {}", doc.index)});
+                changed.insert(doc.index, value);
+            }
+        }
+        let run = |direct: bool| {
+            let (mut changed, mut patches, mut texts) =
+                (changed.clone(), BTreeMap::new(), BTreeMap::new());
+            let to = direct.then_some(&mut texts);
+            recompute_checksums(&stream, &mut changed, &mut patches, None, to).unwrap();
+            let findings = check_changed(&stream, &changed).unwrap();
+            let taken = texts.len();
+            let out = emit::write_own(&stream, &changed, texts, &|_| true, false).unwrap();
+            (out, patches, findings, taken)
+        };
+        let (general, direct) = (run(false), run(true));
+        assert_eq!(general.3, 0);
+        assert_eq!(direct.0, general.0, "output\n{text}");
+        assert_eq!(direct.1, general.1, "operations\n{text}");
+        assert_eq!(direct.2, general.2, "findings\n{text}");
+        direct.3
+    }
+
+    #[test]
+    fn checksums_rewritten_in_the_text_are_the_general_paths() {
+        let polyaxon = include_str!("../tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml");
+        assert!(checksums_both_ways(polyaxon) >= 5);
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: v\n";
+        let deployment = |annotation: &str, refs: &str| {
+            format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  \
+                 annotations:\n    checksum/config: {annotation}\nspec:\n  template:\n    \
+                 metadata:\n      annotations:\n        checksum/config: {annotation}\n    \
+                 spec:\n      containers:\n      - name: c\n{refs}"
+            )
+        };
+        let env = "        env:\n        - name: A\n          valueFrom:\n            \
+                   configMapKeyRef:\n              name: cm\n              key: k\n";
+        let flow = "        env:\n        - name: A\n          valueFrom: {configMapKeyRef: \
+                    {name: cm, key: k}}\n";
+        let twice = "        env:\n        - name: A\n          value: x\n        - name: A\n          \
+                     value: y\n        envFrom:\n        - configMapRef:\n            name: cm\n";
+        for (annotation, refs, taken) in [
+            ("old", env, 1),
+            ("'old' # a comment", env, 1),
+            ("\"old\"", env, 1),
+            (
+                "old",
+                "        envFrom:\n        - configMapRef:\n            name: cm\n",
+                1,
+            ),
+            ("old", flow, 0),
+            (
+                "old",
+                "        envFrom:\n        - configMapRef: {name: cm}\n",
+                0,
+            ),
+            (
+                "old",
+                "        env:\n        - name: A\n          valueFrom: {fieldRef: {fieldPath: x}}\n        \
+                 envFrom:\n        - configMapRef:\n            name: cm\n",
+                1,
+            ),
+            ("1234", env, 0),
+            ("old", twice, 0),
+            ("old", "        image: x\n", 0),
+        ] {
+            let text = format!("{cm}{}", deployment(annotation, refs));
+            assert_eq!(checksums_both_ways(&text), taken, "{text}");
+        }
+        // Two changed ConfigMaps, one by env and one by a volume: the later one's hash wins.
+        let both = format!(
+            "{cm}---\n{}{}",
+            cm.replace("name: cm", "name: cm2"),
+            deployment(
+                "old",
+                &format!(
+                    "{env}      volumes:\n      - name: v\n        configMap:\n          name: cm2\n"
+                )
+            )
+        );
+        assert_eq!(checksums_both_ways(&both), 1);
+        // A volume, a Pod (one set of annotations), a CronJob.
+        let pod = format!(
+            "{cm}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    \
+             checksum/config: old\nspec:\n  containers:\n  - name: c\n  volumes:\n  - name: v\n    \
+             configMap:\n      name: cm\n"
+        );
+        assert_eq!(checksums_both_ways(&pod), 1);
+        let cron = format!(
+            "{cm}---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: j\nspec:\n  \
+             jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations:\n            \
+             checksum/config: old\n        spec:\n          containers:\n          - name: c\n            \
+             envFrom:\n            - configMapRef:\n                name: cm\n"
+        );
+        assert_eq!(checksums_both_ways(&cron), 1);
+        // CRLF text is the general parser's (the fast reader reads none).
+        assert_eq!(checksums_both_ways(&pod.replace('\n', "\r\n")), 0);
+    }
+
+    proptest::proptest! {
+        /// Workloads built from references in every style (block, flow, to one ConfigMap or
+        /// the other, or none), annotations in every style: the same both ways.
+        #[test]
+        fn checksums_rewritten_in_the_text_hold_to_the_general_path(
+            refs in proptest::collection::vec(0..REFS.len(), 0..4),
+            volumes in proptest::collection::vec(0..VOLUMES.len(), 0..3),
+            annotations in proptest::collection::vec(0..ANNOTATIONS.len(), 2),
+        ) {
+            let mut text = String::new();
+            for name in ["cm", "cm2"] {
+                let _ = write!(text, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+            }
+            let annotation = |i: usize| ANNOTATIONS[annotations[i]];
+            let _ = write!(
+                text,
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n{}spec:\n  \
+                 template:\n    metadata:\n      labels: {{a: b}}\n{}    spec:\n      containers:\n      \
+                 - name: c\n        image: x\n",
+                annotation(0).replace('@', "  "),
+                annotation(1).replace('@', "      "),
+            );
+            for (i, r) in refs.iter().enumerate() {
+                text.push_str(&REFS[*r].replace("{i}", &i.to_string()));
+            }
+            if !volumes.is_empty() {
+                text.push_str("      volumes:\n");
+            }
+            for (i, v) in volumes.iter().enumerate() {
+                text.push_str(&VOLUMES[*v].replace("{i}", &i.to_string()));
+            }
+            checksums_both_ways(&text);
+        }
+    }
+
+    /// A container's references, one list each (`{i}` keeps env names and volumes unique).
+    const REFS: &[&str] = &[
+        "        env:\n        - name: A{i}\n          valueFrom:\n            configMapKeyRef:\n              name: cm\n              key: k\n",
+        "        env:\n        - name: A{i}\n          valueFrom: {configMapKeyRef: {name: cm2, key: k}}\n",
+        "        env:\n        - name: A{i}\n          valueFrom: {fieldRef: {fieldPath: x}}\n",
+        "        env:\n        - {name: A{i}, valueFrom: {configMapKeyRef: {name: cm, key: k}}}\n",
+        "        envFrom:\n        - configMapRef:\n            name: cm2\n",
+        "        envFrom:\n        - configMapRef: {name: cm}\n",
+        "        envFrom: [{configMapRef: {name: cm2}}]\n",
+        "        envFrom:\n        - secretRef:\n            name: cm\n",
+    ];
+    const VOLUMES: &[&str] = &[
+        "      - name: v{i}\n        configMap:\n          name: cm\n",
+        "      - name: v{i}\n        configMap: {name: cm2}\n",
+        "      - {name: v{i}, configMap: {name: cm}}\n",
+        "      - name: v{i}\n        emptyDir: {}\n",
+    ];
+    /// The object's (indented by `@`) or the template's annotations.
+    const ANNOTATIONS: &[&str] = &[
+        "",
+        "@annotations:\n@  checksum/config: old\n",
+        "@annotations:\n@  checksum/config: \"old\"\n@  other: x\n",
+        "@annotations:\n@  checksum/config: 'old' # kept\n",
+        "@annotations: {checksum/config: old}\n",
+        "@annotations:\n@  checksum/config: 12\n",
+        "@annotations:\n@  other: x\n",
+    ];
 
     #[test]
     fn secrets_are_masked_in_explanations() {

@@ -39,6 +39,9 @@
 //!
 //! A document edited here also gets the operations the general path would give its edits, in
 //! its order, for `--explain` (the tests and the fuzz target hold them to it too).
+//!
+//! The `checksum/config` annotations of a workload that nothing else edits are rewritten the
+//! same way, on the same conditions ([`checksum`]).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -56,6 +59,8 @@ use crate::stream::fast;
 use crate::stream::surgical;
 use crate::stream::tree::{Entry, Item, Kind, Node};
 use crate::stream::{Document, Meta, Stream};
+
+pub(crate) mod checksum;
 
 /// A document the direct edits rewrote, or found that the plan's unit adds nothing to.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,15 +216,7 @@ impl<'o> Direct<'o> {
         let pointer = hint.pointer;
         let text = doc.yaml();
         let root = fast::tree(text)?;
-        let mut node = &root;
-        let mut depth = 0;
-        for segment in pointer.split('/').skip(1) {
-            node = &entries(node)?
-                .iter()
-                .find(|e| e.key(text) == segment)?
-                .value;
-            depth += 1;
-        }
+        let (node, depth) = descend(text, &root, pointer)?;
         let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
         pod.describe = self.describe;
         if let Some(unit) = plan {
@@ -301,6 +298,21 @@ fn simple(rule: &Rule) -> bool {
         && named(&e.volumes, Field::Volumes)
         && named(&e.volume_mounts, Field::Mounts)
         && named(&e.env, Field::Env)
+}
+
+/// The node at `pointer` (keys only) below `root`, and its depth; `None` unless every step is a
+/// block mapping holding the key.
+fn descend<'n>(text: &str, root: &'n Node, pointer: &str) -> Option<(&'n Node, usize)> {
+    let mut node = root;
+    let mut depth = 0;
+    for segment in pointer.split('/').skip(1) {
+        node = &entries(node)?
+            .iter()
+            .find(|e| e.key(text) == segment)?
+            .value;
+        depth += 1;
+    }
+    Some((node, depth))
 }
 
 /// The entries of a block mapping node.

@@ -584,6 +584,28 @@ pub(crate) fn insert_lines(
     editor.apply(crlf).ok()
 }
 
+/// `text` (body and trailer) with each of `scalars` (a scalar node, the colon of its key, its new
+/// value) written over as this writer writes a changed scalar, in its own style; `None` where it
+/// would not write one in place.
+pub(crate) fn replace_scalars(
+    text: &str,
+    scalars: &[(&Node, usize, Value)],
+    crlf: bool,
+) -> Option<String> {
+    let mut editor = Editor {
+        text,
+        edits: Vec::with_capacity(scalars.len()),
+    };
+    for (node, colon, new) in scalars {
+        editor.edits.push(Edit {
+            range: node.start..node.end,
+            text: inline_scalar(node, new, *colon).ok()??,
+            keep: false,
+        });
+    }
+    editor.apply(crlf).ok()
+}
+
 /// A new sequence item as this writer inserts it at dash column `col`.
 pub(crate) fn item_lines(item: &Value, col: usize) -> Option<String> {
     let item = yaml(&Value::Array(vec![item.clone()])).ok()?;

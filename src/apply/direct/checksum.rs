@@ -1,0 +1,155 @@
+//! The `checksum/config` annotations of a workload that nothing else edits, pointed at the new
+//! hashes of the changed ConfigMaps its pod spec references, written over the old values in its
+//! text: the general path ([`crate::apply`]) would read the document's value, copy and patch it,
+//! write it with the minimal-edit writer and read that back, to change one scalar or two.
+//!
+//! The same conditions hold as for the other direct edits (see [`super`]): the document is read
+//! by the fast reader, its pod spec is at a fixed place and has none of the output checks'
+//! defects, and each reference and annotation is where the position tree shows it. The scalar is
+//! written as the minimal-edit writer writes a changed scalar, in its own style.
+
+use std::borrow::Cow;
+
+use serde_json::{Value, json};
+
+use super::{Pod, descend, entries};
+use crate::apply::CHECKSUM_CONFIG;
+use crate::plan::TaggedOp;
+use crate::podspec;
+use crate::stream::tree::{Entry, Kind, Node};
+use crate::stream::{Document, fast, surgical};
+
+/// The workload `doc` with its `checksum/config` annotations pointed at the hashes of the changed
+/// ConfigMaps it references (`config_maps`: name and hash, in stream order), and the operations
+/// the general path gives that change: `Some(None)` when nothing changes, `None` to leave the
+/// document to the general path.
+pub(crate) fn rewrite(
+    doc: &Document<'_>,
+    config_maps: &[(String, String)],
+) -> Option<Option<(String, Vec<TaggedOp>)>> {
+    let meta = doc.meta_ref().ok()??;
+    if meta.kind == "StatefulSet" {
+        return None;
+    }
+    let pointer = podspec::spec_pointer(&meta.api_version, &meta.kind)?;
+    let text = doc.yaml();
+    let root = fast::tree(text)?;
+    let (node, depth) = descend(text, &root, pointer)?;
+    let pod = Pod::read(text, entries(node)?, depth, pointer)?;
+    let mut referenced = Vec::new();
+    for name in referenced_names(&pod)? {
+        referenced.extend(config_maps.iter().position(|(n, _)| *n == name));
+    }
+    referenced.sort_unstable();
+    referenced.dedup();
+    // The annotations of the object and of its pod template (one place for a Pod).
+    let template = pointer.strip_suffix("/spec").unwrap_or(pointer);
+    let mut places = vec![""];
+    if !template.is_empty() {
+        places.push(template);
+    }
+    let mut annotations = Vec::new();
+    for object in places {
+        let Some(entry) = annotation(text, &root, object)? else {
+            continue;
+        };
+        let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
+        annotations.push((pointer, entry, fast::string_at(text, &entry.value)?));
+    }
+    // As the general path sets them: each referenced ConfigMap in stream order, the object's
+    // annotation before the template's, an operation wherever the value changes.
+    let mut ops: Vec<TaggedOp> = Vec::new();
+    let mut current: Vec<Cow<'_, str>> = annotations.iter().map(|(_, _, v)| v.clone()).collect();
+    for &i in &referenced {
+        let hash = &config_maps[i].1;
+        for ((pointer, _, _), value) in annotations.iter().zip(current.iter_mut()) {
+            if *value != hash.as_str() {
+                ops.push(TaggedOp {
+                    op: podspec::replace(pointer, json!(hash)),
+                    parameter: CHECKSUM_CONFIG.to_string(),
+                });
+                *value = Cow::Borrowed(hash.as_str());
+            }
+        }
+    }
+    let mut scalars = Vec::new();
+    for ((_, entry, old), new) in annotations.iter().zip(&current) {
+        if old != new {
+            scalars.push((&entry.value, entry.colon, Value::String(new.to_string())));
+        }
+    }
+    if scalars.is_empty() {
+        return Some(None);
+    }
+    let text = surgical::replace_scalars(text, &scalars, doc.crlf())?;
+    Some(Some((text, ops)))
+}
+
+/// The names of the ConfigMaps a pod spec references where the general path looks
+/// (`apply::config_map_names`): `envFrom[].configMapRef`, `env[].valueFrom.configMapKeyRef`
+/// (containers and init containers) and `volumes[].configMap`; `None` when one may be inside what
+/// the tree does not show.
+fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
+    let text = pod.text;
+    let mut names = Vec::new();
+    let mut from_list = |map: &[Entry], list: &str, path: &[&str]| -> Option<()> {
+        let Some(entry) = map.iter().find(|e| e.key(text) == list) else {
+            return Some(());
+        };
+        let Kind::Seq(items) = &entry.value.kind else {
+            return unseen(text, &entry.value, path[0]);
+        };
+        for item in items {
+            names.extend(string_under(text, &item.value, path)?);
+        }
+        Some(())
+    };
+    for c in &pod.containers {
+        from_list(c.map, "envFrom", &["configMapRef", "name"])?;
+        from_list(c.map, "env", &["valueFrom", "configMapKeyRef", "name"])?;
+    }
+    from_list(pod.map, "volumes", &["configMap", "name"])?;
+    Some(names)
+}
+
+/// The string at `path` below `node`: `Some(None)` when a key on the way is absent, `None` when
+/// it may be there unseen or is not a string.
+fn string_under<'t>(text: &'t str, node: &Node, path: &[&str]) -> Option<Option<Cow<'t, str>>> {
+    let Some((key, rest)) = path.split_first() else {
+        return fast::string_at(text, node).map(Some);
+    };
+    let Kind::Map(map) = &node.kind else {
+        return unseen(text, node, key).map(|()| None);
+    };
+    match map.iter().find(|e| e.key(text) == *key) {
+        Some(entry) => string_under(text, &entry.value, rest),
+        None => Some(None),
+    }
+}
+
+/// `Some` when a node the tree shows as a whole (a scalar, a flow collection) cannot hold `key`,
+/// the next key on the way to a reference: its text does not spell it and escapes nothing.
+fn unseen(text: &str, node: &Node, key: &str) -> Option<()> {
+    let inner = &text[node.start..node.end];
+    (!inner.contains(key) && !inner.contains('\\')).then_some(())
+}
+
+/// The `checksum/config` entry of the annotations of the object at `object` (a pointer, `""`
+/// for the document): `Some(None)` when it is absent, `None` when it may be there unseen.
+fn annotation<'n>(text: &str, root: &'n Node, object: &str) -> Option<Option<&'n Entry>> {
+    let mut node = root;
+    let path = object.split('/').skip(1).chain(["metadata", "annotations"]);
+    for key in path {
+        let Kind::Map(map) = &node.kind else {
+            return None;
+        };
+        match map.iter().find(|e| e.key(text) == key) {
+            Some(entry) => node = &entry.value,
+            None => return Some(None),
+        }
+    }
+    match &node.kind {
+        Kind::Map(map) => Some(map.iter().find(|e| e.key(text) == CHECKSUM_CONFIG)),
+        _ => None,
+    }
+}
