@@ -844,7 +844,7 @@ fn simple_key(key: &str) -> bool {
 }
 
 /// A character a simple key may hold (a table: every key of every document is read through it).
-fn simple_char(c: u8) -> bool {
+pub(super) fn simple_char(c: u8) -> bool {
     const SIMPLE: [bool; 256] = {
         let mut table = [false; 256];
         let mut c = 0;
@@ -859,7 +859,7 @@ fn simple_char(c: u8) -> bool {
 }
 
 /// Whether a key of [`simple_char`]s is simple: it starts as one does and is no special word.
-fn simple_head(key: &str) -> bool {
+pub(super) fn simple_head(key: &str) -> bool {
     key.as_bytes()
         .first()
         .is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'/'))

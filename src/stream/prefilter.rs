@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Meta;
-use super::fast::special_word;
+use super::fast::{simple_char, simple_head, special_word};
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
 ///
@@ -296,24 +296,16 @@ fn split_key(line: &str) -> Option<(Cow<'_, str>, &str)> {
     let (key, after) = if line.starts_with(['\'', '"']) {
         quoted(line)?
     } else {
-        let bytes = line.as_bytes();
-        let end = memchr::memchr_iter(b':', bytes)
-            .find(|&i| bytes.get(i + 1) == Some(&b' '))
-            .or_else(|| line.ends_with(':').then(|| line.len() - 1))?;
+        // A plain key is simple characters up to its colon (a `:` in a key makes it not plain).
+        let end = line
+            .bytes()
+            .position(|c| !simple_char(c))
+            .unwrap_or(line.len());
         let key = &line[..end];
-        plain_key(key).then_some((Cow::Borrowed(key), &line[end..]))?
+        simple_head(key).then_some((Cow::Borrowed(key), &line[end..]))?
     };
     let rest = after.strip_prefix(':')?;
     (rest.is_empty() || rest.starts_with(' ')).then(|| (key, rest.trim_start_matches(' ')))
-}
-
-fn plain_key(key: &str) -> bool {
-    let mut bytes = key.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
-        && !special_word(key)
 }
 
 /// A value that needs no look at the following lines: anything but an unclosed quote, flow
@@ -375,10 +367,11 @@ fn strip_comment(rest: &str) -> &str {
     if rest.starts_with('#') {
         return "";
     }
-    let bytes = rest.as_bytes();
-    let end = memchr::memchr_iter(b'#', bytes)
-        .find(|&i| i > 0 && bytes[i - 1] == b' ')
-        .map_or(bytes.len(), |i| i - 1);
+    let end = rest
+        .as_bytes()
+        .windows(2)
+        .position(|pair| pair == b" #")
+        .unwrap_or(rest.len());
     rest[..end].trim_end_matches(' ')
 }
 
