@@ -20,6 +20,9 @@
 #                       three rule sets (the first byte picks one; its high bit adds the GPU
 #                       values, fuzz/direct_edits/values-gpu.json): the same output byte for
 #                       byte and operations, nothing taken where the general path fails
+#   checksums           the checksum/config annotations rewritten in a workload's text
+#                       (src/apply/direct/checksum.rs) against the general path, every
+#                       ConfigMap of the stream changed: the same output, operations, findings
 #
 # Only a stable toolchain can be installed here, and cargo-fuzz needs nightly flags
 # (-Zsanitizer=address and friends): RUSTC_BOOTSTRAP=1 lets stable rustc accept them. This is
@@ -35,7 +38,8 @@
 # tests/regressions.rs): overlay, a rule with `volumes: [{}]`; fast_yaml, a comment run longer than
 # the general parser buffers (the fast path stays inside that parser's limits); direct_edits, two
 # disagreements in its own comparison (an empty stream's placeholder; a stream where another
-# document fails). Run it after changing a reader, the writer, the direct edits or the values.
+# document fails); checksums, two ConfigMaps of one name (the later one counts, as on the general
+# path). Run it after changing a reader, the writer, the direct edits or the values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,7 +47,7 @@ ROOT=$PWD
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render fast_yaml direct_edits)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(stream_passthrough values overlay post_render fast_yaml direct_edits checksums)
 JOBS=${FUZZ_JOBS:-1}
 export RUSTC_BOOTSTRAP=1
 
@@ -69,6 +73,9 @@ for name in sys.argv[2:]:
         if part.strip() and len(part) <= 65536:
             # direct_edits: the first byte picks the rule set.
             prefixes = [b"\0", b"\1", b"\2"] if out.name == "direct_edits" else [b""]
+            # checksums: each workload after the chart ConfigMap its pods load.
+            if out.name == "checksums":
+                prefixes = [b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: polyaxon-polyaxon-config\n---\n"]
             for prefix in prefixes:
                 data = prefix + part.encode()
                 (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
@@ -81,6 +88,7 @@ seed "$CORPUS/stream_passthrough" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
 seed "$CORPUS/fast_yaml" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml tests/golden/stream/*.yaml
 seed "$CORPUS/direct_edits" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/defaults.yaml
+seed "$CORPUS/checksums" tests/fixtures/polyaxon-0.4.2/helm3/*.yaml
 seed "$CORPUS/post_render" tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml \
     tests/fixtures/polyaxon-0.4.2/helm4/gpu.yaml
 mkdir -p "$CORPUS/values" "$CORPUS/overlay"

@@ -1,8 +1,8 @@
 //! Every input a fuzz target (fuzz/, scripts/fuzz.sh) once crashed on, replayed with the check
 //! that target makes. A new crash goes into tests/regressions/TARGET/ under a name saying what
-//! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml` and
-//! `direct_edits` have crashed: the 10-minute campaigns of stream_passthrough, values and
-//! post_render found nothing).
+//! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml`,
+//! `direct_edits` and `checksums` have crashed: the 10-minute campaigns of stream_passthrough,
+//! values and post_render found nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -94,6 +94,18 @@ fn direct_edits() {
         };
         let values = polyaxon_pr::values::Values::from_json(values);
         let compared = polyaxon_pr::apply::compare_direct_edits(text, &values, overlays);
+        assert!(compared.is_ok(), "{}: {compared:?}", path.display());
+    }
+}
+
+/// Streams on which the `checksum/config` annotations rewritten in a workload's text once
+/// differed from the general path's (the `checksums` target: every ConfigMap changed).
+#[test]
+fn checksums() {
+    let found = inputs("checksums");
+    assert!(!found.is_empty());
+    for (path, text) in found {
+        let compared = polyaxon_pr::apply::compare_checksums(&text);
         assert!(compared.is_ok(), "{}: {compared:?}", path.display());
     }
 }

@@ -36,9 +36,10 @@ pub(crate) fn rewrite(
     let root = fast::tree(text)?;
     let (node, depth) = descend(text, &root, pointer)?;
     let pod = Pod::read(text, entries(node)?, depth, pointer)?;
+    // By name, the last ConfigMap of that name, as the general path finds them.
     let mut referenced = Vec::new();
     for name in referenced_names(&pod)? {
-        referenced.extend(config_maps.iter().position(|(n, _)| *n == name));
+        referenced.extend(config_maps.iter().rposition(|(n, _)| *n == name));
     }
     referenced.sort_unstable();
     referenced.dedup();
