@@ -39,7 +39,9 @@
 # the general parser buffers (the fast path stays inside that parser's limits); direct_edits, two
 # disagreements in its own comparison (an empty stream's placeholder; a stream where another
 # document fails); checksums, two ConfigMaps of one name (the later one counts, as on the general
-# path). Run it after changing a reader, the writer, the direct edits or the values.
+# path); stream_passthrough, carriage returns inside a quoted label (the metadata scanner took
+# them as they are, the parser folds them). Run it after changing a reader, the writer, the
+# direct edits or the values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -1,8 +1,8 @@
 //! Every input a fuzz target (fuzz/, scripts/fuzz.sh) once crashed on, replayed with the check
 //! that target makes. A new crash goes into tests/regressions/TARGET/ under a name saying what
 //! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml`,
-//! `direct_edits` and `checksums` have crashed: the 10-minute campaigns of stream_passthrough,
-//! values and post_render found nothing).
+//! `direct_edits`, `checksums` and `stream_passthrough` have crashed: the campaigns of values
+//! and post_render found nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -107,5 +107,27 @@ fn checksums() {
     for (path, text) in found {
         let compared = polyaxon_pr::apply::compare_checksums(&text);
         assert!(compared.is_ok(), "{}: {compared:?}", path.display());
+    }
+}
+
+/// Streams on which the metadata scanner once answered differently from the parser (the
+/// `stream_passthrough` target's check): each document's scan, when it answers, is the parser's.
+#[test]
+fn stream_passthrough() {
+    let found = inputs("stream_passthrough");
+    assert!(!found.is_empty());
+    for (path, text) in found {
+        let Ok(stream) = polyaxon_pr::stream::Stream::read(&text) else {
+            continue;
+        };
+        for doc in &stream.docs {
+            let scanned = polyaxon_pr::stream::prefilter::scan(doc.body());
+            if let (Some(meta), Ok(Some(value))) = (scanned, doc.value())
+                && value.is_object()
+            {
+                let parsed = polyaxon_pr::stream::Meta::of(value);
+                assert_eq!(meta, parsed, "{} document {}", path.display(), doc.index);
+            }
+        }
     }
 }

@@ -334,23 +334,30 @@ fn scalar(rest: &str) -> Option<String> {
 }
 
 /// A single- or double-quoted scalar closed on this line (double-quoted without escapes), and
-/// what follows it. Borrowed unless a single-quoted `''` had to be unescaped.
+/// what follows it. Borrowed unless a single-quoted `''` had to be unescaped. Its text is taken
+/// as is only without control characters or what YAML may take for a line break (a carriage
+/// return inside quotes is folded by the parser).
 fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.chars().next()?;
     let inner = &text[1..];
+    let end = memchr::memchr(quote as u8, inner.as_bytes())?;
+    let odd = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}');
+    if inner[..end].chars().any(odd) {
+        return None;
+    }
     if quote == '"' {
-        let end = memchr::memchr(b'"', inner.as_bytes())?;
         let value = &inner[..end];
         return (!value.contains('\\')).then_some((Cow::Borrowed(value), &inner[end + 1..]));
     }
-    let end = memchr::memchr(b'\'', inner.as_bytes())?;
     if inner.as_bytes().get(end + 1) != Some(&b'\'') {
         return Some((Cow::Borrowed(&inner[..end]), &inner[end + 1..]));
     }
     let mut value = String::new();
     let mut chars = inner.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c != '\'' {
+        if odd(c) {
+            return None;
+        } else if c != '\'' {
             value.push(c);
         } else if chars.peek().is_some_and(|&(_, next)| next == '\'') {
             value.push('\'');
@@ -441,6 +448,10 @@ mod tests {
             "kind: A\nmetadata:\n  labels:\n    a: yes\n",
             "kind: A\nmetadata:\n  labels:\n    a: 0644\n",
             "kind: A\nmetadata:\n  labels:\n    a: \"x\\ty\"\n",
+            "kind: A\nmetadata:\n  labels:\n    a: \"x\ry\"\n",
+            "kind: A\nmetadata:\n  labels:\n    a: 'x\r\ry'\n",
+            "kind: A\nmetadata:\n  labels:\n    a: 'it''s\r'\n",
+            "kind: A\nmetadata:\n  name: \"x\u{2028}y\"\n",
             "kind: A\nmetadata:\n  name: a\n  name: b\n",
             "kind: A\nmetadata:\n  name: &n a\n",
             "kind: A\nmetadata:\n  name: multi\n    line\n",
