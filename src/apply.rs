@@ -690,6 +690,8 @@ mod tests {
         "@annotations:\n@  checksum/config: \"old\"\n@  other: x\n",
         "@annotations:\n@  checksum/config: 'old' # kept\n",
         "@annotations: {checksum/config: old}\n",
+        "@annotations: {other: x}\n",
+        "@annotations:\n",
         "@annotations:\n@  checksum/config: 12\n",
         "@annotations:\n@  other: x\n",
     ];

@@ -51,7 +51,9 @@ pub(crate) fn rewrite(
     }
     let mut annotations = Vec::new();
     for object in places {
-        let Some(entry) = annotation(text, &root, object)? else {
+        let path: Vec<&str> = object.split('/').skip(1).collect();
+        let path = [&path[..], &["metadata", "annotations", CHECKSUM_CONFIG]].concat();
+        let Some(entry) = entry_at(text, &root, &path)? else {
             continue;
         };
         let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
@@ -113,44 +115,33 @@ fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
     Some(names)
 }
 
-/// The string at `path` below `node`: `Some(None)` when a key on the way is absent, `None` when
-/// it may be there unseen or is not a string.
+/// The string at `path` below `node`: `Some(None)` when it is not there, `None` when it may be
+/// there unseen or is not a string.
 fn string_under<'t>(text: &'t str, node: &Node, path: &[&str]) -> Option<Option<Cow<'t, str>>> {
-    let Some((key, rest)) = path.split_first() else {
-        return fast::string_at(text, node).map(Some);
-    };
-    let Kind::Map(map) = &node.kind else {
-        return unseen(text, node, key).map(|()| None);
-    };
-    match map.iter().find(|e| e.key(text) == *key) {
-        Some(entry) => string_under(text, &entry.value, rest),
+    match entry_at(text, node, path)? {
+        Some(entry) => fast::string_at(text, &entry.value).map(Some),
         None => Some(None),
     }
 }
 
+/// The entry at `path` (keys, at least one) below `node`: `Some(None)` when a key on the way is
+/// absent, or where the tree shows a node as a whole (a scalar, a flow collection) whose text
+/// cannot hold the next key; `None` when it may be there unseen.
+fn entry_at<'n>(text: &str, node: &'n Node, path: &[&str]) -> Option<Option<&'n Entry>> {
+    let (key, rest) = path.split_first()?;
+    let Kind::Map(map) = &node.kind else {
+        return unseen(text, node, key).map(|()| None);
+    };
+    match map.iter().find(|e| e.key(text) == *key) {
+        None => Some(None),
+        Some(entry) if rest.is_empty() => Some(Some(entry)),
+        Some(entry) => entry_at(text, &entry.value, rest),
+    }
+}
+
 /// `Some` when a node the tree shows as a whole (a scalar, a flow collection) cannot hold `key`,
-/// the next key on the way to a reference: its text does not spell it and escapes nothing.
+/// the next key on the way: its text does not spell it and escapes nothing.
 fn unseen(text: &str, node: &Node, key: &str) -> Option<()> {
     let inner = &text[node.start..node.end];
     (!inner.contains(key) && !inner.contains('\\')).then_some(())
-}
-
-/// The `checksum/config` entry of the annotations of the object at `object` (a pointer, `""`
-/// for the document): `Some(None)` when it is absent, `None` when it may be there unseen.
-fn annotation<'n>(text: &str, root: &'n Node, object: &str) -> Option<Option<&'n Entry>> {
-    let mut node = root;
-    let path = object.split('/').skip(1).chain(["metadata", "annotations"]);
-    for key in path {
-        let Kind::Map(map) = &node.kind else {
-            return None;
-        };
-        match map.iter().find(|e| e.key(text) == key) {
-            Some(entry) => node = &entry.value,
-            None => return Some(None),
-        }
-    }
-    match &node.kind {
-        Kind::Map(map) => Some(map.iter().find(|e| e.key(text) == CHECKSUM_CONFIG)),
-        _ => None,
-    }
 }
