@@ -254,28 +254,25 @@ struct Reader {
 }
 
 impl Reader {
-    /// Read the rest of the stream `block` bytes at a time into the same buffer, which keeps only
+    /// Read the rest of the stream up to `block` bytes at a time into the same buffer, which keeps only
     /// the chunk still being read between blocks: its memory is touched once, not grown (and
     /// faulted in) with the stream.
     fn read_blocks(&mut self, stdin: &mut dyn Read, block: usize) -> Result<()> {
         loop {
             self.compact();
             let filled = self.buf.len();
-            reserve(&mut self.buf, block)?;
-            let end = filled + block;
-            self.buf.resize(end, 0);
-            // Filled whole (a pipe gives at most its buffer a read), unless the stream ends.
-            let mut at = filled;
-            while at < end {
-                match stdin.read(&mut self.buf[at..end]) {
-                    Ok(0) => break,
-                    Ok(n) => at += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(read_error(e)),
-                }
+            // Up to a block into the room the buffer has once compacted; it grows only for a
+            // document longer than half a block (the first read filled it: a regrowth copies).
+            if self.buf.capacity() - filled < block.div_ceil(2) {
+                reserve(&mut self.buf, block)?;
             }
-            self.buf.truncate(at);
-            if at == filled {
+            let room = block.min(self.buf.capacity() - filled);
+            // Filled whole (a pipe gives at most its buffer a read), unless the stream ends; read
+            // into the reserved room as it is (`read_to_end` does not zero it first).
+            let limit = u64::try_from(room).unwrap_or(u64::MAX);
+            crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut self.buf))
+                .map_err(read_error)?;
+            if self.buf.len() == filled {
                 return Ok(());
             }
             self.cut_complete()?;

@@ -342,7 +342,9 @@ fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let inner = &text[1..];
     let end = memchr::memchr(quote as u8, inner.as_bytes())?;
     let odd = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}');
-    if inner[..end].chars().any(odd) {
+    // Printable ASCII has none of those: the characters are decoded only past it.
+    let plain_ascii = |b: &u8| (b' '..=b'~').contains(b);
+    if !inner.as_bytes()[..end].iter().all(plain_ascii) && inner[..end].chars().any(odd) {
         return None;
     }
     if quote == '"' {
@@ -374,11 +376,16 @@ fn strip_comment(rest: &str) -> &str {
     if rest.starts_with('#') {
         return "";
     }
-    let end = rest
-        .as_bytes()
-        .windows(2)
-        .position(|pair| pair == b" #")
-        .unwrap_or(rest.len());
+    let bytes = rest.as_bytes();
+    let mut end = rest.len();
+    let mut from = 1;
+    while let Some(i) = bytes.get(from..).and_then(|b| memchr::memchr(b'#', b)) {
+        if bytes[from + i - 1] == b' ' {
+            end = from + i - 1;
+            break;
+        }
+        from += i + 1;
+    }
     rest[..end].trim_end_matches(' ')
 }
 
