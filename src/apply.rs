@@ -285,8 +285,11 @@ pub(crate) struct Context<'c> {
     /// Whether the overlay rules may edit documents directly ([`direct`]): not for an export,
     /// nor in the ConfigMap pass (`config_maps` is `None`).
     pub direct: bool,
-    /// Whether the operations of the documents edited directly are wanted (`--explain`).
-    pub describe: bool,
+    /// The generic profile's GPU injection, made once a run from the values (`None` with the
+    /// chart profile, or without `dirs.nvidia`).
+    pub gpu: Option<&'c plan::gpu::Generic>,
+    /// The direct edits' units, made once a run (`None`: nothing is edited directly).
+    pub units: Option<&'c direct::Direct<'c>>,
     /// What pass 1 learnt of a held document's identifying fields for them (by index in the
     /// window; [`direct::edit_window`]).
     pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
@@ -329,30 +332,24 @@ pub(crate) fn inject_part(
 ) -> Result<Part> {
     let mut part = Part::default();
     // The direct edits first: the documents they take, the plan leaves alone.
-    let gpu = match ctx.choice {
-        Choice::Generic => plan::gpu::Generic::from(values),
-        Choice::Chart(_) => None,
-    };
     let direct::Edited {
         texts: mut rewritten,
         untouched,
         matched,
         ops: direct_ops,
-    } = match (ctx.direct, ctx.config_maps) {
-        (true, Some(known)) => direct::edit_window(
+    } = match (ctx.direct, ctx.units, ctx.config_maps) {
+        (true, Some(units), Some(known)) => direct::edit_window(
             stream,
             &plan::reserved(stream, ctx.choice)?,
-            gpu.as_ref(),
-            overlays,
+            units,
             ctx.own,
             known,
             ctx.hints,
-            ctx.describe,
         ),
         _ => Default::default(),
     };
     let taken = |index: usize| rewritten.contains_key(&index) || untouched.contains(&index);
-    let staged = plan::plan(stream, values, profile, ctx.choice, &taken)?;
+    let staged = plan::plan(stream, values, profile, ctx.choice, ctx.gpu, &taken)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {
             let findings = std::mem::take(&mut plan.findings);

@@ -35,7 +35,8 @@
 //!   edit ([`crate::plan::reserved`]), or that may reference a ConfigMap whose checksum changes.
 //!
 //! The direct edits run before the plan, which leaves the documents they took alone, and those
-//! they found the GPU injection adds nothing to (no container asks for a GPU).
+//! they found the GPU injection adds nothing to (no container asks for a GPU, or the text cannot
+//! name the resource). Their units ([`Direct`]) are made once a run and shared by its windows.
 //!
 //! A document edited here also gets the operations the general path would give its edits, in
 //! its order, for `--explain` (the tests and the fuzz target hold them to it too).
@@ -44,9 +45,9 @@
 //! same way, on the same conditions ([`checksum`]).
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
 
@@ -130,7 +131,9 @@ impl<'o> Adds<'o> {
 }
 
 /// The units of the direct edits: the plan's, then the overlay rules', each rule judged once.
+/// Made once a run and shared by its windows (and their threads).
 pub(crate) struct Direct<'o> {
+    overlays: &'o Overlays,
     /// The plan's unit, for the documents whose text may name its resource.
     plan: Option<Adds<'o>>,
     /// By rule position; `None` for a rule that is not simple.
@@ -139,7 +142,7 @@ pub(crate) struct Direct<'o> {
     describe: bool,
     /// The lines written for the entries added to a list, by list, entries and column: most
     /// documents of a stream get the same ones (serialising them was a third of the cost).
-    lines: RefCell<HashMap<LinesKey, String>>,
+    lines: Lines,
 }
 
 /// An added entry: its unit (0 for the plan's, 1 + the position of a rule) and its index in the
@@ -148,6 +151,9 @@ type EntryId = (usize, usize);
 
 /// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
 type LinesKey = (Field, Vec<EntryId>, usize, bool);
+
+/// [`Direct`]'s lines, by what they write.
+type Lines = Mutex<HashMap<LinesKey, String>>;
 
 /// The lists a rule adds to, with the field that identifies their entries.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -174,12 +180,6 @@ impl Field {
     }
 }
 
-/// Whether documents can be edited directly: the plan has a unit for them (`gpu`), or an
-/// overlay rule is simple.
-pub(crate) fn applies(overlays: &Overlays, gpu: bool) -> bool {
-    gpu || overlays.rules.iter().any(simple)
-}
-
 impl<'o> Direct<'o> {
     /// `None` when there is nothing to do here: no unit of the plan, no simple rule.
     pub(crate) fn new(
@@ -189,10 +189,11 @@ impl<'o> Direct<'o> {
     ) -> Option<Self> {
         let rules: Vec<Option<Adds<'o>>> = overlays.rules.iter().map(Adds::rule).collect();
         (plan.is_some() || rules.iter().any(Option::is_some)).then_some(Direct {
+            overlays,
             plan,
             rules,
             describe,
-            lines: RefCell::new(HashMap::new()),
+            lines: Mutex::new(HashMap::new()),
         })
     }
 
@@ -211,7 +212,13 @@ impl<'o> Direct<'o> {
             Reach::Named { .. } => true,
         });
         if candidates.is_empty() && plan.is_none() {
-            return None;
+            // The plan's unit adds nothing to a document whose text cannot name its resource:
+            // the plan's own test (`plan::gpu`), which then need not make it again.
+            return self.plan.as_ref().map(|_| Rewritten {
+                text: None,
+                rules: Vec::new(),
+                ops: Vec::new(),
+            });
         }
         let pointer = hint.pointer;
         let text = doc.yaml();
@@ -557,10 +564,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
 
     /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
     /// position, a deeper node's before its parent's.
-    fn inserts(
-        &self,
-        cache: &RefCell<HashMap<LinesKey, String>>,
-    ) -> Option<Vec<(usize, String, bool)>> {
+    fn inserts(&self, cache: &Lines) -> Option<Vec<(usize, String, bool)>> {
         let text = self.text;
         let mut edits: Vec<(usize, usize, String, bool)> = Vec::new();
         let mut items_of = |list: &List<'_, '_, '_>, depth: usize| -> Option<()> {
@@ -660,19 +664,18 @@ fn lacks(text: &str, node: &Node, name: &str) -> bool {
 
 /// The entries added to `list`, written at column `col` as the minimal-edit writer writes them:
 /// as new items of the list, or (`key`) as the list's new key with its items.
-fn written(
-    cache: &RefCell<HashMap<LinesKey, String>>,
-    list: &List<'_, '_, '_>,
-    col: usize,
-    key: bool,
-) -> Option<String> {
+fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Option<String> {
     let id = (
         list.field,
         list.added.iter().map(|(id, _)| *id).collect(),
         col,
         key,
     );
-    if let Some(lines) = cache.borrow().get(&id) {
+    if let Some(lines) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+    {
         return Some(lines.clone());
     }
     let lines = match key {
@@ -693,13 +696,16 @@ fn written(
     if lines.lines().any(crate::stream::split::is_separator) {
         return None;
     }
-    cache.borrow_mut().insert(id, lines.clone());
+    cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(id, lines.clone());
     Some(lines)
 }
 
 /// The lists a mapping gains as new keys, appended after its last entry at its column.
 fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
-    cache: &RefCell<HashMap<LinesKey, String>>,
+    cache: &Lines,
     text: &str,
     map: &[Entry],
     lists: impl IntoIterator<Item = &'l List<'n, 't, 'o>>,
@@ -721,27 +727,21 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
     Some(Some((at, depth, lines, keep)))
 }
 
-/// The direct edits of a window's own documents (`own`): the plan's generic GPU injection
-/// (`gpu`) and the simple overlay rules, except in the documents the plan keeps for itself
+/// The direct edits (`direct`'s units: the plan's generic GPU injection and the simple overlay
+/// rules) of a window's own documents (`own`), except in the documents the plan keeps for itself
 /// (`reserved`, [`crate::plan::reserved`]) and those that may reference a ConfigMap whose
 /// checksum changes (`config_maps`): each document's new text, and the rules that matched it.
 /// `hints` gives what an earlier pass learnt of a document's identifying fields (`Some(None)`:
 /// not one the direct edits take; `None`: not known, read them).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn edit_window(
     stream: &Stream<'_>,
     reserved: &BTreeSet<usize>,
-    gpu: Option<&Generic>,
-    overlays: &Overlays,
+    direct: &Direct<'_>,
     own: &dyn Fn(usize) -> bool,
     config_maps: &[(String, String)],
     hints: &dyn Fn(usize) -> Option<Option<Hint>>,
-    describe: bool,
 ) -> Edited {
     let mut edited = Edited::default();
-    let Some(direct) = Direct::new(overlays, gpu.map(Adds::gpu), describe) else {
-        return edited;
-    };
     for doc in &stream.docs {
         if !own(doc.index) || reserved.contains(&doc.index) || doc.is_empty() {
             continue;
@@ -752,7 +752,7 @@ pub(crate) fn edit_window(
         let hint = match hints(doc.index) {
             Some(hint) => hint,
             None => match doc.meta_ref() {
-                Ok(Some(meta)) => hint(overlays, meta),
+                Ok(Some(meta)) => hint(direct.overlays, meta),
                 _ => None,
             },
         };
@@ -766,7 +766,7 @@ pub(crate) fn edit_window(
             };
             edited.texts.insert(doc.index, text);
             edited.matched.insert(doc.index, done.rules);
-            if describe {
+            if direct.describe {
                 edited.ops.insert(doc.index, done.ops);
             }
         }
@@ -812,19 +812,11 @@ pub fn compare(
         return Ok(Compared::Failed);
     };
     let gpu = Generic::from(values);
+    let direct = Direct::new(overlays, gpu.as_ref().map(Adds::gpu), true);
     let none = BTreeSet::new();
-    let run = |hints: &dyn Fn(usize) -> Option<Option<Hint>>| {
-        let own = |_| true;
-        edit_window(
-            &stream,
-            &none,
-            gpu.as_ref(),
-            overlays,
-            &own,
-            &[],
-            hints,
-            true,
-        )
+    let run = |hints: &dyn Fn(usize) -> Option<Option<Hint>>| match &direct {
+        Some(direct) => edit_window(&stream, &none, direct, &|_| true, &[], hints),
+        None => Edited::default(),
     };
     let edited = run(&|_| None);
     // With the hints pass 1 gives (the identifying fields read once, for every rule).
@@ -939,7 +931,9 @@ fn general_path(
 )> {
     let profile = crate::profile::ChartProfile::builtin().ok()?;
     let choice = crate::profile::Choice::Generic;
-    let plan = crate::plan::plan(stream, values, &profile, &choice, &|_| false).ok()?;
+    let gpu = Generic::from(values);
+    let plan = crate::plan::plan(stream, values, &profile, &choice, gpu.as_ref(), &|_| false);
+    let plan = plan.ok()?;
     let plan = plan.plan.ok()?;
     let applied = crate::overlay::apply(stream, &plan.drafts, overlays).ok()?;
     let mut ops = plan.patches;

@@ -733,14 +733,21 @@ impl Spool {
         // for `--explain` as the general path gives them), except for an export, whose patches
         // name the changed objects.
         let direct = view != View::Export;
+        // What the windows share, made once: the generic GPU injection, the direct edits' units.
+        let gpu = generic
+            .then(|| crate::plan::gpu::Generic::from(values))
+            .flatten();
+        let units = direct
+            .then(|| direct::Direct::new(overlays, gpu.as_ref().map(direct::Adds::gpu), explain))
+            .flatten();
         // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
         // every window (and for the direct edits, which leave those workloads alone). One window
         // holds them all: it finds them itself, unless direct edits need them first.
-        let gpu = generic && crate::plan::gpu::Generic::from(values).is_some();
-        let known = match windows.len() == 1 && !(direct && direct::applies(overlays, gpu)) {
+        let known = match windows.len() == 1 && units.is_none() {
             true => None,
             false => {
-                Some(self.config_map_pass(values, profile, overlays, facts, generic, &context)?)
+                let shared = (generic, gpu.as_ref());
+                Some(self.config_map_pass(values, profile, overlays, facts, shared, &context)?)
             }
         };
         let mut sum = Sum::default();
@@ -760,7 +767,8 @@ impl Spool {
                     known: known.as_deref(),
                     sweep,
                     direct,
-                    describe: explain,
+                    gpu: gpu.as_ref(),
+                    units: units.as_ref(),
                 };
                 let held = window.clone().chain(context(&mut window.clone()));
                 let owns: &dyn Fn(usize) -> bool = &|i| window.contains(&i);
@@ -861,7 +869,7 @@ impl Spool {
         profile: &ChartProfile,
         overlays: &Overlays,
         facts: &Facts,
-        generic: bool,
+        (generic, gpu): (bool, Option<&crate::plan::gpu::Generic>),
         context: &dyn Fn(&mut dyn Iterator<Item = usize>) -> Vec<usize>,
     ) -> Result<Vec<(String, String)>> {
         let maps: Vec<usize> = (0..self.docs.len())
@@ -885,7 +893,8 @@ impl Spool {
                 known: None,
                 sweep: &none,
                 direct: false,
-                describe: false,
+                gpu,
+                units: None,
             };
             let owns: &dyn Fn(usize) -> bool = &|i| own.contains(&i);
             let mut hashes = Ok(Vec::new());
@@ -945,7 +954,8 @@ impl Spool {
             config_maps: settings.known,
             sweep: settings.sweep,
             direct: settings.direct,
-            describe: settings.describe,
+            gpu: settings.gpu,
+            units: settings.units,
             hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
         };
         let mut part = apply::inject_part(&stream, values, profile, overlays, &ctx)?;
@@ -1023,10 +1033,10 @@ struct Settings<'s> {
     first: bool,
     known: Option<&'s [(String, String)]>,
     sweep: &'s BTreeSet<usize>,
-    /// Whether the documents edited directly give their operations (`--explain`).
-    describe: bool,
-    /// Whether documents may be edited directly ([`super::direct`]; not for `--explain`).
+    /// Whether documents may be edited directly ([`super::direct`]; not for an export).
     direct: bool,
+    gpu: Option<&'s crate::plan::gpu::Generic>,
+    units: Option<&'s direct::Direct<'s>>,
 }
 
 /// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a

@@ -168,10 +168,7 @@ impl Generic {
 
 /// With the generic profile: [`Generic`] into every pod spec with a GPU container, except in
 /// the documents the direct edits took (`planner.taken`).
-pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
-    let Some(gpu) = Generic::from(planner.values) else {
-        return Ok(());
-    };
+pub fn plan_generic(planner: &mut Planner<'_>, gpu: &Generic) -> Result<()> {
     for index in 0..planner.stream.docs.len() {
         // The text first: most documents do not name the resource, and their metadata is not
         // read again (pass 1 read it, and failed the run on an error in it).
@@ -184,7 +181,7 @@ pub fn plan_generic(planner: &mut Planner<'_>) -> Result<()> {
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        inject_gpu_containers(planner, index, &gpu)?;
+        inject_gpu_containers(planner, index, gpu)?;
     }
     Ok(())
 }

@@ -60,14 +60,16 @@ pub struct Staged {
 /// window holds). The stage of each finding lets it put the findings of all windows back in the
 /// order one plan of the whole stream reports them: stage by stage, each stage's in stream order.
 ///
-/// `taken` are the documents the direct edits wrote the plan's edits into already (the generic
-/// GPU injection, [`gpu::Generic`]); the plan leaves them alone, and edits none of them (an
-/// internal error otherwise: see [`reserved`]).
+/// `gpu` is the generic profile's GPU injection ([`gpu::Generic::from`] the values), which the
+/// caller makes once a run. `taken` are the documents the direct edits wrote it into already, or
+/// found it adds nothing to; the plan leaves them alone, and edits none of them (an internal
+/// error otherwise: see [`reserved`]).
 pub fn plan(
     stream: &Stream<'_>,
     values: &Values,
     profile: &ChartProfile,
     choice: &Choice,
+    gpu: Option<&gpu::Generic>,
     taken: &dyn Fn(usize) -> bool,
 ) -> Result<Staged> {
     let mut planner = Planner::new(stream, values, profile, taken);
@@ -84,7 +86,9 @@ pub fn plan(
             scheduling::plan(&mut planner, targets)?;
         }
         Choice::Generic => {
-            gpu::plan_generic(&mut planner)?;
+            if let Some(gpu) = gpu {
+                gpu::plan_generic(&mut planner, gpu)?;
+            }
             planner.next_stage();
             warn_without_effect(&mut planner);
         }
@@ -436,7 +440,11 @@ pub(crate) mod testing {
         let profile = ChartProfile::builtin()?;
         let values = Values::from_json(values);
         let choice = crate::profile::choose(&stream, &profile)?;
-        let plan = plan(&stream, &values, &profile, &choice, &|_| false)?.plan?;
+        let gpu = gpu::Generic::from(&values);
+        let plan = plan(&stream, &values, &profile, &choice, gpu.as_ref(), &|_| {
+            false
+        })?
+        .plan?;
         let mut docs = Vec::new();
         for doc in &stream.docs {
             let mut value = doc.value()?.cloned().unwrap_or(Value::Null);

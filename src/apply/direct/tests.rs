@@ -246,16 +246,10 @@ fn what_is_not_certain_is_left_to_the_general_path() {
 fn a_mount_of_a_volume_nowhere_is_left_to_the_checks() {
     let rules = overlays("  - volumeMounts: [{name: nowhere, mountPath: /n}]\n");
     let stream = Stream::read(POD).unwrap();
-    let texts = edit_window(
-        &stream,
-        &BTreeSet::new(),
-        None,
-        &rules,
-        &|_| true,
-        &[],
-        &|_| None,
-        false,
-    )
+    let direct = Direct::new(&rules, None, false).unwrap();
+    let texts = edit_window(&stream, &BTreeSet::new(), &direct, &|_| true, &[], &|_| {
+        None
+    })
     .texts;
     assert!(texts.is_empty());
 }
@@ -268,16 +262,8 @@ fn documents_the_caller_excludes_are_not_taken() {
     let taken = |text: &str, reserved: &[usize], own: bool, config: &[(String, String)]| {
         let stream = Stream::read(text).unwrap();
         let reserved = reserved.iter().copied().collect();
-        let edited = edit_window(
-            &stream,
-            &reserved,
-            None,
-            &rules,
-            &|_| own,
-            config,
-            &|_| None,
-            false,
-        );
+        let direct = Direct::new(&rules, None, false).unwrap();
+        let edited = edit_window(&stream, &reserved, &direct, &|_| own, config, &|_| None);
         edited.texts.len()
     };
     assert_eq!(taken(DEPLOYMENT, &[0], true, &[]), 0);
@@ -590,21 +576,26 @@ fn the_gpu_injection_writes_what_the_plan_writes() {
         let stream = Stream::read(&none).unwrap();
         let gpu = Generic::from(&gpu_values()).unwrap();
         let rules = Overlays::default();
-        let edited = edit_window(
-            &stream,
-            &BTreeSet::new(),
-            Some(&gpu),
-            &rules,
-            &|_| true,
-            &[],
-            &|_| None,
-            false,
-        );
+        let direct = Direct::new(&rules, Some(Adds::gpu(&gpu)), false).unwrap();
+        let edited = edit_window(&stream, &BTreeSet::new(), &direct, &|_| true, &[], &|_| {
+            None
+        });
         assert!(
             edited.texts.is_empty() && edited.untouched.contains(&0),
             "{none}"
         );
     }
+    // A document whose text cannot name the resource is judged without being read, and the
+    // plan then leaves it alone too (a rule that does not match it changes nothing of that).
+    let stream = Stream::read(DEPLOYMENT).unwrap();
+    let gpu = Generic::from(&gpu_values()).unwrap();
+    let rules = overlays("  - match: {kinds: [Job]}\n    env: [{name: A, value: b}]\n");
+    let direct = Direct::new(&rules, Some(Adds::gpu(&gpu)), false).unwrap();
+    let edited = edit_window(&stream, &BTreeSet::new(), &direct, &|_| true, &[], &|_| {
+        None
+    });
+    assert!(edited.texts.is_empty() && edited.untouched.contains(&0));
+    agree_gpu("", DEPLOYMENT, 0);
     // Left to the general path: a volume of that name there already (a conflict), a quantity
     // the fast reader does not resolve, an escape that may spell the resource.
     let conflict = block.replace(
