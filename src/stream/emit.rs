@@ -110,10 +110,19 @@ fn write_selected(
         false => BTreeMap::new(),
     };
     rewritten.extend(direct.into_iter().map(|(index, text)| (index, Some(text))));
-    // Edits add a tenth or so (the bench's TZ and scratch volume: 14%); growing the string
-    // once more would copy the whole window.
+    // Reserved once: growing the string would copy the whole window. The rewritten documents'
+    // sizes are known; one re-serialised whole is taken to grow by a quarter at most.
     let mut out = String::new();
-    let capacity = stream.text.len() + stream.text.len() / 4;
+    let capacity = stream
+        .docs
+        .iter()
+        .filter(|d| own(d.index))
+        .map(|doc| match rewritten.get(&doc.index) {
+            Some(Some(text)) => doc.header().len() + 2 + text.len(),
+            _ if changed.contains_key(&doc.index) => doc.raw().len() + doc.raw().len() / 4,
+            _ => doc.raw().len(),
+        })
+        .sum::<usize>();
     crate::memory::fallibly(|| out.try_reserve(capacity)).map_err(|_| {
         Error::input(format!(
             "out of memory: cannot hold the output ({capacity} bytes); raise the memory limit \
