@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 
@@ -18,6 +19,9 @@ pub(super) enum Store {
         /// per document (a thousand small writes cost a millisecond and a half).
         /// [`Store::flush`] empties it before the file is read.
         pending: Vec<u8>,
+        /// Held while a window is read (a seek, then a read): windows are read from several
+        /// threads at once.
+        reading: Mutex<()>,
     },
 }
 
@@ -35,6 +39,7 @@ impl Store {
             file,
             // Reserved whole: it is not regrown (and its pages touched twice) as it fills.
             pending: Vec::with_capacity(TEMP_BUFFER),
+            reading: Mutex::new(()),
         })
     }
 
@@ -57,7 +62,7 @@ impl Store {
                     .map(|()| buf.extend_from_slice(bytes))
                     .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}")));
             }
-            Store::File { file, pending } => (file, pending),
+            Store::File { file, pending, .. } => (file, pending),
         };
         if pending.len() + bytes.len() > TEMP_BUFFER {
             flush_into(file, pending)?;
@@ -75,7 +80,7 @@ impl Store {
     pub(super) fn is_empty(&self) -> bool {
         match self {
             Store::Memory(buf) => buf.is_empty(),
-            Store::File { file, pending } => {
+            Store::File { file, pending, .. } => {
                 pending.is_empty() && file.metadata().map_or(true, |m| m.len() == 0)
             }
         }
@@ -85,12 +90,12 @@ impl Store {
     pub(super) fn flush(&mut self) -> Result<()> {
         match self {
             Store::Memory(_) => Ok(()),
-            Store::File { file, pending } => flush_into(file, pending),
+            Store::File { file, pending, .. } => flush_into(file, pending),
         }
     }
 
-    /// Read `len` bytes at `start`, without moving a file's cursor (windows of pass 2 are read
-    /// from several threads at once); in memory, the bytes themselves.
+    /// Read `len` bytes at `start` (from a file into memory it does not zero first); in
+    /// memory, the bytes themselves.
     pub(super) fn read_at(&self, start: u64, len: usize) -> Result<Cow<'_, [u8]>> {
         match self {
             Store::Memory(buf) => {
@@ -99,12 +104,31 @@ impl Store {
                     .map(Cow::Borrowed)
                     .ok_or_else(|| Error::input("internal: a read past the spooled stream"))
             }
-            Store::File { file, pending } => {
+            Store::File {
+                file,
+                pending,
+                reading,
+            } => {
                 debug_assert!(pending.is_empty(), "read before the flush");
-                let mut buf = vec![0; len];
-                read_exact_at(file, &mut buf, start)
-                    .map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
-                Ok(Cow::Owned(buf))
+                let mut buf = Vec::new();
+                crate::memory::fallibly(|| buf.try_reserve_exact(len))
+                    .map_err(|e| Error::input(format!("cannot hold a window in memory: {e}")))?;
+                let read = {
+                    let _held = reading.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut file = file;
+                    file.seek(SeekFrom::Start(start)).and_then(|_| {
+                        let limit = u64::try_from(len).unwrap_or(u64::MAX);
+                        file.take(limit).read_to_end(&mut buf)
+                    })
+                };
+                match read {
+                    Ok(n) if n == len => Ok(Cow::Owned(buf)),
+                    Ok(_) => Err(temp_error(
+                        &std::env::temp_dir(),
+                        &std::io::ErrorKind::UnexpectedEof.into(),
+                    )),
+                    Err(e) => Err(temp_error(&std::env::temp_dir(), &e)),
+                }
             }
         }
     }
@@ -115,7 +139,7 @@ impl Store {
     pub(super) fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let mut file = match self {
             Store::Memory(buf) => return out.write_all(buf),
-            Store::File { file, pending } => {
+            Store::File { file, pending, .. } => {
                 debug_assert!(pending.is_empty(), "read before the flush");
                 file
             }
@@ -152,25 +176,6 @@ fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
     // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
     pending.clear();
     result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], start: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, start)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut start: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, start)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                start += n as u64;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
