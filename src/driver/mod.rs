@@ -292,7 +292,7 @@ impl Reader {
             let from = self.scan.max(self.searched.saturating_sub(3));
             let found = match buf[self.scan..].starts_with(b"---") {
                 true => Some(self.scan),
-                false => memchr::memmem::find(&buf[from..], b"\n---").map(|i| from + i + 1),
+                false => split::DASH_LINES.find(&buf[from..]).map(|i| from + i + 1),
             };
             let Some(start) = found else {
                 // Every complete line is examined; the last one may still grow into a `---`.
@@ -438,7 +438,7 @@ fn dashes(text: &str) -> bool {
     let rest = &text[first.len()..];
     (opening.starts_with("---") && !split::is_separator(opening))
         || rest.starts_with("---")
-        || memchr::memmem::find(rest.as_bytes(), b"\n---").is_some()
+        || split::DASH_LINES.find(rest.as_bytes()).is_some()
 }
 
 /// What pass 1 learns about the whole stream.

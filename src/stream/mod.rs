@@ -138,7 +138,8 @@ impl<'a> Document<'a> {
 
     /// Whether the document's lines end in CRLF (the writers keep them so).
     pub fn crlf(&self) -> bool {
-        memchr::memmem::find(self.raw().as_bytes(), b"\r\n").is_some()
+        let raw = self.raw().as_bytes();
+        memchr::memchr_iter(b'\r', raw).any(|at| raw.get(at + 1) == Some(&b'\n'))
     }
 
     /// The separator line and the comments before the content.

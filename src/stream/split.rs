@@ -32,6 +32,11 @@ pub struct Chunk {
     pub body_line: usize,
 }
 
+/// The search for lines that start with `---` (`\n---`), made once: the setup of a substring
+/// search costs more than searching a short text, and every document is searched.
+pub(crate) static DASH_LINES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n---"));
+
 /// Is this line (without its line ending) a document separator?
 pub fn is_separator(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("---") else {
@@ -44,7 +49,7 @@ pub fn is_separator(line: &str) -> bool {
 /// Whether a line of `text` is a separator: `text.lines().any(is_separator)`, looking only at
 /// the lines that start with `---` (the writer asks it of every document it edits).
 pub fn holds_separator(text: &str) -> bool {
-    let after_breaks = memchr::memmem::find_iter(text.as_bytes(), b"\n---").map(|at| at + 1);
+    let after_breaks = DASH_LINES.find_iter(text.as_bytes()).map(|at| at + 1);
     std::iter::once(0)
         .chain(after_breaks)
         .filter(|&start| text[start..].starts_with("---"))
@@ -103,7 +108,7 @@ pub fn split(text: &str) -> Vec<Chunk> {
     let (mut start, mut first_line) = (0, 1);
     // Lines counted up to `counted`: `line_no` is the line number of the line starting there.
     let (mut counted, mut line_no) = (0, 1);
-    for newline in memchr::memmem::find_iter(bytes, b"\n---") {
+    for newline in DASH_LINES.find_iter(bytes) {
         let line_start = newline + 1;
         let end = line_end(text, line_start);
         if !is_separator(strip_eol(&text[line_start..end])) {
