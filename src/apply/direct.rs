@@ -330,6 +330,12 @@ fn entries(node: &Node) -> Option<&[Entry]> {
     }
 }
 
+/// The string at `key` of an entry to add (a few keys: read in order, not hashed).
+fn field<'v>(item: &'v Value, key: &str) -> Option<&'v str> {
+    let (_, value) = item.as_object()?.iter().find(|(k, _)| *k == key)?;
+    value.as_str()
+}
+
 /// The string at `key` of a block mapping's entries.
 fn string<'t>(text: &'t str, entries: &[Entry], key: &str) -> Option<Cow<'t, str>> {
     let entry = entries.iter().find(|e| e.key(text) == key)?;
@@ -382,15 +388,17 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
 
     /// Add `item` unless its identity is there already (`None`: a conflict or a no-op, the
     /// general path's to judge).
-    fn add(&mut self, id: EntryId, item: &'o Value) -> Option<()> {
-        let key = item.get(self.field.key()).and_then(Value::as_str)?;
+    fn add(&mut self, id: EntryId, item: &'o Value) -> Option<()>
+    where
+        'o: 't,
+    {
+        let key = field(item, self.field.key())?;
         if self.keys.iter().any(|k| k == key) {
             return None;
         }
-        self.keys.push(Cow::Owned(key.to_string()));
+        self.keys.push(Cow::Borrowed(key));
         if self.field == Field::Mounts {
-            let volume = item.get("name").and_then(Value::as_str)?;
-            self.volumes.push(Cow::Owned(volume.to_string()));
+            self.volumes.push(Cow::Borrowed(field(item, "name")?));
         }
         self.added.push((id, item));
         Some(())
@@ -495,7 +503,10 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
     /// Apply one unit (`id`: see [`EntryId`]) whose selector took the document by its
     /// identifying fields: `false` when it does not match (its containers are not there),
     /// `None` when the outcome is the general path's to judge.
-    fn apply(&mut self, id: usize, unit: &'o Adds<'o>) -> Option<bool> {
+    fn apply(&mut self, id: usize, unit: &'o Adds<'o>) -> Option<bool>
+    where
+        'o: 't,
+    {
         let targets: Vec<usize> = match unit.reach {
             Reach::Named { pattern, init } => {
                 let reach = if init {
@@ -558,7 +569,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         self.containers
             .iter()
             .flat_map(|c| &c.mounts.added)
-            .all(|(_, m)| m.get("name").and_then(Value::as_str).is_some_and(defined))
+            .all(|(_, m)| field(m, "name").is_some_and(defined))
             .then_some(())
     }
 
