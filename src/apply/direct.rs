@@ -46,7 +46,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
@@ -152,8 +152,13 @@ type EntryId = (usize, usize);
 /// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
 type LinesKey = (Field, Vec<EntryId>, usize, bool);
 
-/// [`Direct`]'s lines, by what they write.
-type Lines = Mutex<HashMap<LinesKey, String>>;
+/// [`Direct`]'s lines, by what they write: a few kinds a run (the units' lists at a stream's
+/// columns), looked up in order, up to [`MAX_LINES`] of them.
+type Lines = Mutex<Vec<(LinesKey, String)>>;
+
+/// More kinds of lines than this are written anew each time (a stream with every document
+/// indented differently, many rules matching in different combinations).
+const MAX_LINES: usize = 64;
 
 /// The lists a rule adds to, with the field that identifies their entries.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -193,7 +198,7 @@ impl<'o> Direct<'o> {
             plan,
             rules,
             describe,
-            lines: Mutex::new(HashMap::new()),
+            lines: Mutex::new(Vec::new()),
         })
     }
 
@@ -676,16 +681,15 @@ fn lacks(text: &str, node: &Node, name: &str) -> bool {
 /// The entries added to `list`, written at column `col` as the minimal-edit writer writes them:
 /// as new items of the list, or (`key`) as the list's new key with its items.
 fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Option<String> {
-    let id = (
-        list.field,
-        list.added.iter().map(|(id, _)| *id).collect(),
-        col,
-        key,
-    );
-    if let Some(lines) = cache
+    let added = || list.added.iter().map(|(id, _)| *id);
+    let same = |(field, ids, at, as_key): &LinesKey| {
+        (*field, *at, *as_key) == (list.field, col, key) && ids.iter().copied().eq(added())
+    };
+    if let Some((_, lines)) = cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(&id)
+        .iter()
+        .find(|(id, _)| same(id))
     {
         return Some(lines.clone());
     }
@@ -707,10 +711,10 @@ fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Opt
     if lines.lines().any(crate::stream::split::is_separator) {
         return None;
     }
-    cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(id, lines.clone());
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() < MAX_LINES {
+        cache.push(((list.field, added().collect(), col, key), lines.clone()));
+    }
     Some(lines)
 }
 
