@@ -10,7 +10,12 @@ that belonged to neither tool). Without warmup runs (the slow cases), the timed 
 memory too. The last run's stdout is kept in OUT, its stderr in OUT.err. Debian bookworm's
 hyperfine (1.15) has neither --input nor memory figures, hence this small runner.
 
-    measure.py --runs 5 --warmup 1 --stdin IN --stdout OUT [--timeout S] -- CMD ARGS...
+    measure.py --runs 5 --warmup 1 --stdin IN --stdout OUT [--timeout S] [--against PROG] \
+        -- CMD ARGS...
+
+With `--against PROG` (a program run without arguments on the same stdin, `cat`), the two are
+run in turns, CMD then PROG, so that both meet the machine in the same state (its speed drifts
+by tens of percent over minutes on a shared VM); PROG's figures are printed as "against".
 
 Needs GNU time at /usr/bin/time (Debian package `time`).
 
@@ -78,36 +83,47 @@ def main():
     ap.add_argument("--stdin", required=True)
     ap.add_argument("--stdout", required=True)
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--against")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         sys.exit("measure.py: no command")
-    peak = 0
+    cmds = [(cmd, args.stdout)]
+    if args.against:
+        cmds.append(([args.against], args.stdout + ".against"))
+    peaks, codes = [0] * len(cmds), [0] * len(cmds)
     for _ in range(args.warmup):
-        _, rss, code = run_once(cmd, args.stdin, args.stdout, args.timeout, memory=True)
-        peak = max(peak, rss)
-        if code != 0:
-            break
-    walls, code = [], 0
+        for i, (c, out) in enumerate(cmds):
+            _, rss, codes[i] = run_once(c, args.stdin, out, args.timeout, memory=True)
+            peaks[i] = max(peaks[i], rss)
+    walls = [[] for _ in cmds]
     for _ in range(args.runs):
-        wall, rss, code = run_once(
-            cmd, args.stdin, args.stdout, args.timeout, memory=args.warmup == 0
-        )
-        walls.append(wall)
-        peak = max(peak, rss)
-        if code != 0:
+        for i, (c, out) in enumerate(cmds):
+            if walls[i] and codes[i] != 0:
+                continue
+            wall, rss, codes[i] = run_once(
+                c, args.stdin, out, args.timeout, memory=args.warmup == 0
+            )
+            walls[i].append(wall)
+            peaks[i] = max(peaks[i], rss)
+        if codes[0] != 0:
             break
-    result = {
-        "median_s": statistics.median(walls),
-        "min_s": min(walls),
-        "max_s": max(walls),
-        "runs": len(walls),
-        "peak_rss_kib": peak,
-        "exit": code,
-    }
-    if code is None:
-        result["timed_out"] = True
+    results = [
+        {
+            "median_s": statistics.median(w),
+            "min_s": min(w),
+            "max_s": max(w),
+            "runs": len(w),
+            "peak_rss_kib": peak,
+            "exit": code,
+            **({"timed_out": True} if code is None else {}),
+        }
+        for w, peak, code in zip(walls, peaks, codes)
+    ]
+    result = results[0]
+    if args.against:
+        result["against"] = results[1]
     print(json.dumps(result))
 
 

@@ -320,7 +320,7 @@ def main():
 
 `polyaxon-pr -f gpu.values.yaml -f stores.values.yaml < tests/fixtures/polyaxon-0.4.2/helm3/defaults.yaml`
 (the chart's 56 KB Helm 3 stream, GPU and stores injected) against `cat` of the same file, both
-including process start: polyaxon-pr {fmt_s(pr['median_s'])} ({fmt_mib(pr['peak_rss_kib'])}),
+including process start, run in turns (30 each, medians): polyaxon-pr {fmt_s(pr['median_s'])} ({fmt_mib(pr['peak_rss_kib'])}),
 `cat` {fmt_s(cat['median_s'])} ({fmt_mib(cat['peak_rss_kib'])}): {pr['median_s'] / cat['median_s']:.1f}×."""
     gpu = ""
     if gpu_ns:
