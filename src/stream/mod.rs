@@ -639,6 +639,19 @@ mod tests {
     }
 
     #[test]
+    fn crlf_is_a_carriage_return_before_a_line_feed() {
+        for (text, crlf) in [
+            ("a: 1\n", false),
+            ("a: 1\r\nb: 2\r\n", true),
+            ("a: 1\nb: 2\r\n", true),
+            ("a: \"x\ry\"\n", false),
+            ("a: 1\r", false),
+        ] {
+            assert_eq!(Stream::read(text).unwrap().docs[0].crlf(), crlf, "{text:?}");
+        }
+    }
+
+    #[test]
     fn a_name_is_held_only_where_its_text_is_or_an_escape_may_write_it() {
         let (config, gpu) = ("polyaxon-config", "nvidia.com/gpu");
         // Every way YAML writes the name: the text holds it, or a backslash does. `reads`: the
