@@ -254,9 +254,9 @@ struct Reader {
 }
 
 impl Reader {
-    /// Read the rest of the stream up to `block` bytes at a time into the same buffer, which keeps only
-    /// the chunk still being read between blocks: its memory is touched once, not grown (and
-    /// faulted in) with the stream.
+    /// Read the rest of the stream up to `block` bytes at a time into the same buffer, which
+    /// keeps only the chunk still being read between blocks: its memory is touched once, not
+    /// grown (and faulted in) with the stream.
     fn read_blocks(&mut self, stdin: &mut dyn Read, block: usize) -> Result<()> {
         loop {
             self.compact();

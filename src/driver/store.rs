@@ -111,8 +111,12 @@ impl Store {
             } => {
                 debug_assert!(pending.is_empty(), "read before the flush");
                 let mut buf = Vec::new();
-                crate::memory::fallibly(|| buf.try_reserve_exact(len))
-                    .map_err(|e| Error::input(format!("cannot hold a window in memory: {e}")))?;
+                crate::memory::fallibly(|| buf.try_reserve_exact(len)).map_err(|_| {
+                    Error::input(format!(
+                        "out of memory: cannot hold a window of the stream ({len} bytes); raise \
+                         the memory limit (ulimit -v, the container's limit)"
+                    ))
+                })?;
                 let read = {
                     let _held = reading.lock().unwrap_or_else(PoisonError::into_inner);
                     let mut file = file;
