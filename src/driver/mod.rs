@@ -752,6 +752,11 @@ impl Spool {
         };
         let mut sum = Sum::default();
         let mut output = Store::new(self.in_memory)?;
+        if windows.len() > 1 {
+            // A stream's edits add a tenth to a half of it (the GPU job: about a third).
+            let bytes: usize = self.docs.iter().map(|d| d.len).sum();
+            output.reserve(bytes + bytes / 2)?;
+        }
         // Without `--explain` nothing is written to it: no temporary file is opened for it.
         let mut explained = Store::new(self.in_memory || !explain)?;
         let none = BTreeSet::new();

@@ -43,11 +43,22 @@ impl Store {
         })
     }
 
+    /// A memory store that several windows write: room for `bytes` at once, so that it is not
+    /// regrown (and copied) at each window. A file store has its own buffer.
+    pub(super) fn reserve(&mut self, bytes: usize) -> Result<()> {
+        match self {
+            Store::Memory(buf) => crate::memory::fallibly(|| buf.try_reserve(bytes))
+                .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}"))),
+            Store::File { .. } => Ok(()),
+        }
+    }
+
     /// [`Store::write_all`] of a buffer the caller is done with: the first one written to an
-    /// empty memory store becomes its buffer (a stream of one window is not copied again).
+    /// empty memory store with no room reserved becomes its buffer (a stream of one window is
+    /// not copied again).
     pub(super) fn write_owned(&mut self, text: String) -> Result<()> {
         match self {
-            Store::Memory(buf) if buf.is_empty() => {
+            Store::Memory(buf) if buf.capacity() == 0 => {
                 *buf = text.into_bytes();
                 Ok(())
             }
