@@ -288,7 +288,8 @@ pub(crate) struct Context<'c> {
     /// The generic profile's GPU injection, made once a run from the values (`None` with the
     /// chart profile, or without `dirs.nvidia`).
     pub gpu: Option<&'c plan::gpu::Generic>,
-    /// The direct edits' units, made once a run (`None`: nothing is edited directly).
+    /// The direct edits' units, made once a run (`None`: nothing is edited directly; always
+    /// `None` when `direct` is false).
     pub units: Option<&'c direct::Direct<'c>>,
     /// What pass 1 learnt of a held document's identifying fields for them (by index in the
     /// window; [`direct::edit_window`]).
@@ -337,8 +338,8 @@ pub(crate) fn inject_part(
         untouched,
         matched,
         ops: direct_ops,
-    } = match (ctx.direct, ctx.units, ctx.config_maps) {
-        (true, Some(units), Some(known)) => direct::edit_window(
+    } = match (ctx.units, ctx.config_maps) {
+        (Some(units), Some(known)) => direct::edit_window(
             stream,
             &plan::reserved(stream, ctx.choice)?,
             units,

@@ -102,6 +102,8 @@ def main():
         for i, (c, out) in enumerate(cmds):
             _, rss, codes[i] = run_once(c, args.stdin, out, args.timeout, memory=True)
             peaks[i] = max(peaks[i], rss)
+        if codes[0] != 0:
+            break
     walls = [[] for _ in cmds]
     for _ in range(args.runs):
         for i, (c, out) in enumerate(cmds):

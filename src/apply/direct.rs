@@ -298,7 +298,7 @@ fn simple(rule: &Rule) -> bool {
         && e.patch.is_empty();
     let named = |items: &[Value], field: Field| {
         items.iter().all(|item| {
-            let name = |key: &str| item.get(key).and_then(Value::as_str);
+            let name = |key: &str| self::field(item, key);
             name(field.key()).is_some()
                 && (field != Field::Mounts || name("name").is_some())
                 && (field != Field::Env || name("name").is_some_and(valid_env_name))

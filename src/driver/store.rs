@@ -47,8 +47,7 @@ impl Store {
     /// regrown (and copied) at each window. A file store has its own buffer.
     pub(super) fn reserve(&mut self, bytes: usize) -> Result<()> {
         match self {
-            Store::Memory(buf) => crate::memory::fallibly(|| buf.try_reserve(bytes))
-                .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}"))),
+            Store::Memory(buf) => room(buf, bytes),
             Store::File { .. } => Ok(()),
         }
     }
@@ -69,9 +68,7 @@ impl Store {
     pub(super) fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         let (file, pending) = match self {
             Store::Memory(buf) => {
-                return crate::memory::fallibly(|| buf.try_reserve(bytes.len()))
-                    .map(|()| buf.extend_from_slice(bytes))
-                    .map_err(|e| Error::input(format!("cannot hold the output in memory: {e}")));
+                return room(buf, bytes.len()).map(|()| buf.extend_from_slice(bytes));
             }
             Store::File { file, pending, .. } => (file, pending),
         };
@@ -184,6 +181,17 @@ impl Store {
         file.seek(SeekFrom::Start(0))?;
         std::io::copy(&mut file, stdout).map(drop)
     }
+}
+
+/// Room for `bytes` more in a memory store, or the error that says how much did not fit.
+fn room(buf: &mut Vec<u8>, bytes: usize) -> Result<()> {
+    crate::memory::fallibly(|| buf.try_reserve(bytes)).map_err(|_| {
+        Error::input(format!(
+            "out of memory: cannot hold the output ({} bytes); raise the memory limit \
+             (ulimit -v, the container's limit)",
+            buf.len().saturating_add(bytes)
+        ))
+    })
 }
 
 fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
