@@ -696,19 +696,19 @@ fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Opt
     let lines = match key {
         true => {
             let items = list.added.iter().map(|(_, v)| (*v).clone()).collect();
-            surgical::entry_lines(list.field.list(), &Value::Array(items), col)?
+            surgical::entry_lines(list.field.list(), &Value::Array(items), col).ok()?
         }
         false => {
             let mut lines = String::new();
             for (_, item) in &list.added {
-                lines.push_str(&surgical::item_lines(item, col)?);
+                lines.push_str(&surgical::item_lines(item, col).ok()?);
             }
             lines
         }
     };
     // A line the stream would take for a document separator (a string value starting `---`
     // written as a block scalar) declines the document: the general path judges it.
-    if lines.lines().any(crate::stream::split::is_separator) {
+    if crate::stream::split::holds_separator(&lines) {
         return None;
     }
     let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);

@@ -21,18 +21,16 @@
 //! `true`/`false` in their three spellings, decimal integers, strings): the differential tests
 //! below and in `tests/stream_props.rs` hold it to that.
 //!
-//! Beside the value it can build the minimal-edit writer's position tree (`tree::Node`),
-//! with the same positions the event-based builder computes, so a changed document is read once
-//! for its value, once for its positions, and once more to check the writer's output — each time
-//! here when the document allows it; the check (`matches`) compares while it reads, without
-//! building the value.
+//! In the same pass it can build the minimal-edit writer's position tree (`tree::Node`), with
+//! the positions the event-based builder computes; and it checks the writer's output against
+//! the intended value while it reads it (`matches`), without building a value.
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
-use super::tree::{Entry, Item, Key, Kind, Node};
+use super::tree::{self, Entry, Item, Key, Kind, Node};
 
 /// Deeper nesting is left to the general parser (and its budget: 64 levels).
 pub const MAX_DEPTH: usize = 48;
@@ -49,12 +47,14 @@ const MAX_KEY: usize = 512;
 
 /// The document's value, or `None` when the fast path does not model it.
 pub fn value(text: &str) -> Option<Value> {
-    Reader::new(text, false, true)?.document().map(|(v, _)| v)
+    Reader::new(text, false, true)?
+        .document(None)
+        .map(|(v, _)| v)
 }
 
 /// The value and the writer's position tree, or `None` when the fast path does not model it.
 pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
-    let (value, node) = Reader::new(text, true, true)?.document()?;
+    let (value, node) = Reader::new(text, true, true)?.document(None)?;
     Some((value, node?))
 }
 
@@ -64,14 +64,14 @@ pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
 /// always is within the fast path).
 pub fn matches(text: &str, expected: &Value) -> bool {
     Reader::new(text, false, false)
-        .and_then(|reader| reader.document_as(expected))
+        .and_then(|reader| reader.document(Some(expected)))
         .is_some()
 }
 
 /// The writer's position tree alone (no value is built: the same checks, a third of the cost),
 /// or `None` when the fast path does not model the document.
 pub(crate) fn tree(text: &str) -> Option<Node> {
-    Reader::new(text, true, false)?.document()?.1
+    Reader::new(text, true, false)?.document(None)?.1
 }
 
 /// The string a scalar node of [`tree`]`(text)` holds, when it is one this reader resolves with
@@ -185,16 +185,8 @@ impl<'t> Reader<'t> {
         Some(reader)
     }
 
-    fn document(self) -> Option<Parsed> {
-        self.read_document(None)
-    }
-
-    /// [`Self::document`], every node held to `expected` (see [`matches`]).
-    fn document_as(self, expected: &Value) -> Option<Parsed> {
-        self.read_document(Some(expected))
-    }
-
-    fn read_document(mut self, expect: Expect<'_>) -> Option<Parsed> {
+    /// The document, every node held to `expect` when there is one (see [`matches`]).
+    fn document(mut self, expect: Expect<'_>) -> Option<Parsed> {
         let (start, indent) = self.next?;
         let parsed = match self.key_at(start + indent)? {
             Start::Key { .. } => self.block_map(start + indent, indent, expect)?,
@@ -222,7 +214,7 @@ impl<'t> Reader<'t> {
                     if comments > MAX_COMMENT_RUN {
                         return None;
                     }
-                    from = self.line_end(at) + 1;
+                    from = tree::line_after(self.text, at);
                 }
                 Some(_) => {
                     if indent == 0
@@ -239,25 +231,15 @@ impl<'t> Reader<'t> {
         Some(None)
     }
 
-    fn line_end(&self, pos: usize) -> usize {
-        self.b[pos..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |i| pos + i)
-    }
-
     /// Move past the rest of a line whose content ended at `pos` (spaces, then maybe a comment),
     /// to the next content line.
     fn finish_line(&mut self, pos: usize) -> Option<()> {
         let b = self.b;
-        let mut p = pos;
-        while b.get(p) == Some(&b' ') {
-            p += 1;
-        }
+        let mut p = skip_spaces(b, pos);
         match b.get(p) {
             None => {}
             Some(b'\n') => {}
-            Some(b'#') if p > pos => p = self.line_end(p),
+            Some(b'#') if p > pos => p = tree::line_after(self.text, p) - 1,
             Some(_) => return None,
         }
         self.next = self.content_line((p + 1).min(b.len()))?;
@@ -283,10 +265,7 @@ impl<'t> Reader<'t> {
                 if b[close] != *quote {
                     return None;
                 }
-                let mut q = close + 1;
-                while b.get(q) == Some(&b' ') {
-                    q += 1;
-                }
+                let q = skip_spaces(b, close + 1);
                 if b.get(q) != Some(&b':') || !is_break_or_space(b.get(q + 1)) {
                     return Some(Start::NotKey);
                 }
@@ -423,10 +402,7 @@ impl<'t> Reader<'t> {
     /// The value after a mapping key's `colon`, in a mapping at column `col`.
     fn map_value(&mut self, colon: usize, col: usize, expect: Expect<'_>) -> Option<Parsed> {
         let b = self.b;
-        let mut p = colon + 1;
-        while b.get(p) == Some(&b' ') {
-            p += 1;
-        }
+        let p = skip_spaces(b, colon + 1);
         if !matches!(b.get(p), None | Some(b'\n' | b'#')) {
             let (value, node, end) = self.inline(p, expect)?;
             self.finish_line(end)?;
@@ -478,10 +454,7 @@ impl<'t> Reader<'t> {
         let mut items = Vec::new();
         let mut dash = first;
         loop {
-            let mut p = dash + 1;
-            while b.get(p) == Some(&b' ') {
-                p += 1;
-            }
+            let p = skip_spaces(b, dash + 1);
             let child = match expected.as_mut() {
                 Some(items) => Some(items.next()?),
                 None => None,
@@ -500,9 +473,11 @@ impl<'t> Reader<'t> {
                     }
                 }
                 Some(b'#') => return None,
-                Some(_) if self.is_dash(p) => self.block_seq(p, p - self.line_start(p), child)?,
+                Some(_) if self.is_dash(p) => {
+                    self.block_seq(p, tree::column(self.text, p), child)?
+                }
                 Some(_) => match self.key_at(p)? {
-                    Start::Key { .. } => self.block_map(p, p - self.line_start(p), child)?,
+                    Start::Key { .. } => self.block_map(p, tree::column(self.text, p), child)?,
                     Start::NotKey => {
                         let (value, node, end) = self.inline(p, child)?;
                         self.finish_line(end)?;
@@ -541,13 +516,6 @@ impl<'t> Reader<'t> {
             false => None,
         };
         Some((Value::Array(values), node))
-    }
-
-    fn line_start(&self, pos: usize) -> usize {
-        self.b[..pos]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1)
     }
 
     /// A single-line scalar or flow collection at `p`; returns its end.

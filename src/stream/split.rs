@@ -85,11 +85,6 @@ fn strip_eol(line: &str) -> &str {
     line.strip_suffix('\n').unwrap_or(line)
 }
 
-/// The end of the line starting at `start` (after its `\n`, or the end of `text`).
-fn line_end(text: &str, start: usize) -> usize {
-    memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i + 1)
-}
-
 /// Split `text` (a whole stream; a leading BOM is part of the first chunk) into chunks.
 ///
 /// A chunk starts at a separator line or at the start of the stream; an empty stream gives no
@@ -97,8 +92,7 @@ fn line_end(text: &str, start: usize) -> usize {
 ///
 /// Byte search, not a walk over the lines: a separator can only start right after a `\n`
 /// followed by `---`, which memchr's `memmem` finds at SIMD speed; the line numbers are counts of
-/// `\n` between separators; and `cut` looks only at a chunk's first and last lines. The split
-/// was a tenth of a passthrough run before (every line visited twice).
+/// `\n` between separators; and `cut` looks only at a chunk's first and last lines.
 pub fn split(text: &str) -> Vec<Chunk> {
     if text.is_empty() {
         return Vec::new();
@@ -110,7 +104,7 @@ pub fn split(text: &str) -> Vec<Chunk> {
     let (mut counted, mut line_no) = (0, 1);
     for newline in DASH_LINES.find_iter(bytes) {
         let line_start = newline + 1;
-        let end = line_end(text, line_start);
+        let end = super::tree::line_after(text, line_start);
         if !is_separator(strip_eol(&text[line_start..end])) {
             continue;
         }
@@ -138,7 +132,7 @@ fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
     let mut body_line = first_line;
     let mut line_idx = 0;
     while header_end < chunk.len() {
-        let end = line_end(chunk, header_end);
+        let end = super::tree::line_after(chunk, header_end);
         let content = strip_eol(&chunk[header_end..end]);
         if !(is_trivia(content) || (line_idx == 0 && is_separator(content))) {
             break;

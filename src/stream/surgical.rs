@@ -26,16 +26,23 @@ use serde_saphyr::granit_parser::ScalarStyle;
 use super::Document;
 use super::emit::to_yaml;
 use super::split::holds_separator;
-pub use super::tree::Unsupported;
-use super::tree::{self, Entry, Item, Kind, Node, Res, line_start};
+use super::tree::{self, Entry, Item, Kind, Node, Res, Unsupported, line_start};
 pub(crate) use super::tree::{column, line_after};
 
 /// The changed document's new text (body and trailer), written with the fewest changed lines, or
 /// `None` when only a full re-serialisation is safe.
 pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
     let old = doc.value().ok()??;
-    let crlf = doc.crlf();
-    checked(edit_with(doc.yaml(), doc.tree(), old, new, crlf), new)
+    // The fast reader built the tree while it read the value; the event parser reads the rest.
+    let read;
+    let root = match doc.tree() {
+        Some(root) => root,
+        None => {
+            read = tree::read(doc.yaml()).ok()?;
+            &read
+        }
+    };
+    checked(edit_with(doc.yaml(), root, old, new, doc.crlf()), new)
 }
 
 /// [`rewrite`] on text: `text` parses to `old`; the result is kept only if it parses to exactly
@@ -62,24 +69,18 @@ fn reads_back_as(text: &str, expected: &Value) -> bool {
         || super::parse_one(text, 1).is_ok_and(|value| value == *expected)
 }
 
-/// The edited text, without the safety net (exposed for tests that check the edits themselves).
+/// The edited text, without the safety net (for tests that check the edits themselves).
+#[cfg(test)]
 pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
-    edit_with(text, None, old, new, crlf)
+    let root = match super::fast::tree(text) {
+        Some(root) => root,
+        None => tree::read(text)?,
+    };
+    edit_with(text, &root, old, new, crlf)
 }
 
-/// [`edit`], with the position tree of `text` when it was read already.
-fn edit_with(text: &str, tree: Option<&Node>, old: &Value, new: &Value, crlf: bool) -> Res<String> {
-    let read;
-    let root = match tree {
-        Some(root) => root,
-        None => {
-            read = match super::fast::tree(text) {
-                Some(root) => root,
-                None => tree::read(text)?,
-            };
-            &read
-        }
-    };
+/// The edited text of `text`, whose position tree is `root`.
+fn edit_with(text: &str, root: &Node, old: &Value, new: &Value, crlf: bool) -> Res<String> {
     let mut editor = Editor {
         text,
         edits: Vec::new(),
@@ -320,7 +321,7 @@ impl Editor<'_> {
         }
         let mut added = String::new();
         for (key, value) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
-            added.push_str(&shift(&yaml(&single(key, value))?, col, true));
+            added.push_str(&entry_lines(key, value, col)?);
             keep = ends_in_kept_breaks(value);
         }
         if let Some(last) = entries.last() {
@@ -393,8 +394,7 @@ impl Editor<'_> {
         }
         let mut lines = String::new();
         for value in extra {
-            let item = yaml(&Value::Array(vec![value.clone()]))?;
-            lines.push_str(&shift(&item, gap.col, true));
+            lines.push_str(&item_lines(value, gap.col)?);
         }
         let keep = extra.last().is_some_and(ends_in_kept_breaks);
         match (gap.old.start + paired).checked_sub(1) {
@@ -440,37 +440,31 @@ impl Editor<'_> {
         if let Kind::Flow { multi_line: true } = node.kind {
             return Err(Unsupported("changed multi-line flow collection"));
         }
-        let (from, text) = match ctx {
+        let from = match ctx {
             Ctx::Root => return Err(Unsupported("replaced root")),
-            Ctx::Value { key, colon, col } => {
-                if let Some(text) = inline_scalar(node, new, colon)? {
-                    self.edits.push(Edit {
-                        range: node.start..node.end,
-                        text,
-                        keep: false,
-                    });
-                    return Ok(());
-                }
+            Ctx::Value { colon, .. } => colon,
+            Ctx::Item { dash, .. } => dash,
+        };
+        if let Some(text) = inline_scalar(node, new, from)? {
+            self.edits.push(Edit {
+                range: node.start..node.end,
+                text,
+                keep: false,
+            });
+            return Ok(());
+        }
+        let text = match ctx {
+            Ctx::Root => return Err(Unsupported("replaced root")),
+            Ctx::Value { key, col, .. } => {
                 let key_text = rendered_key(key)?;
                 let entry = shift(&yaml(&single(key, new))?, col, false);
                 let rest = entry
                     .strip_prefix(key_text.as_str())
                     .filter(|rest| rest.starts_with(':'))
                     .ok_or(Unsupported("key rendered differently"))?;
-                (colon, rest.to_string())
+                rest.to_string()
             }
-            Ctx::Item { dash, col } => {
-                if let Some(text) = inline_scalar(node, new, dash)? {
-                    self.edits.push(Edit {
-                        range: node.start..node.end,
-                        text,
-                        keep: false,
-                    });
-                    return Ok(());
-                }
-                let item = yaml(&Value::Array(vec![new.clone()]))?;
-                (dash, shift(&item, col, false))
-            }
+            Ctx::Item { col, .. } => shift(&yaml(&Value::Array(vec![new.clone()]))?, col, false),
         };
         let keep = ends_in_kept_breaks(new);
         let mut end = node.end.max(from + 1);
@@ -616,14 +610,13 @@ pub(crate) fn replace_scalars(
 }
 
 /// A new sequence item as this writer inserts it at dash column `col`.
-pub(crate) fn item_lines(item: &Value, col: usize) -> Option<String> {
-    let item = yaml(&Value::Array(vec![item.clone()])).ok()?;
-    Some(shift(&item, col, true))
+pub(crate) fn item_lines(item: &Value, col: usize) -> Res<String> {
+    Ok(shift(&yaml(&Value::Array(vec![item.clone()]))?, col, true))
 }
 
 /// A new mapping entry as this writer appends it at column `col`.
-pub(crate) fn entry_lines(key: &str, value: &Value, col: usize) -> Option<String> {
-    Some(shift(&yaml(&single(key, value)).ok()?, col, true))
+pub(crate) fn entry_lines(key: &str, value: &Value, col: usize) -> Res<String> {
+    Ok(shift(&yaml(&single(key, value))?, col, true))
 }
 
 /// Whether the text of `value` ends in a string with trailing blank lines, which [`to_yaml`]

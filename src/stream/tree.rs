@@ -331,7 +331,7 @@ pub(crate) fn line_start(text: &str, pos: usize) -> usize {
 /// The start of the line after the one holding `pos` (a content end: the line may be a block
 /// scalar's blank last line).
 pub(crate) fn line_after(text: &str, pos: usize) -> usize {
-    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+    memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i + 1)
 }
 
 pub(crate) fn column(text: &str, pos: usize) -> usize {
