@@ -477,10 +477,7 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
 /// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
 /// tested against.
 pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
-    let body = yaml11::as_kubernetes_reads(body);
-    let docs: Vec<Value> = serde_saphyr::from_str_multiple_with_options(&body, manifest_options())
-        .map_err(|e| malformed(&e, &body, first_line, MAX_NODES))?;
-    one_document(docs, &body, first_line)
+    parse_large(body, first_line, MAX_NODES)
 }
 
 /// The one document of a chunk, or why there is not exactly one.
