@@ -6,8 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::builder::StyledStr;
-use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::driver::View;
 use crate::error::{Error, Result};
@@ -73,7 +72,8 @@ pub struct Cli {
     pub report: Option<PathBuf>,
 }
 
-/// Options shared by everything that reads values.
+// Options shared by everything that reads values (a `//` comment: clap would make a doc comment
+// the help text of the command it is flattened into).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ValuesArgs {
     /// A Polyaxon values file, the same as given to helm (repeatable; later files win).
@@ -114,7 +114,7 @@ impl ValuesArgs {
     }
 }
 
-/// The post-renderer's options.
+// The post-renderer's options.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -133,10 +133,14 @@ pub struct RenderArgs {
     pub overlays: Vec<PathBuf>,
 }
 
+// The subcommands (a `//` comment: clap would make a doc comment help text). Each one's arguments
+// are built only when it is used (`defer`): building them all at each start was ~50 µs of a
+// post-render run, which uses none of them.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Validate values files against the chart's documented parameters.
-    Lint(Deferred<LintArgs>),
+    Lint(LintArgs),
     /// Print the parameter tables as Markdown.
     Docs,
     /// Print a JSON Schema (draft-07) for the values, usable as values.schema.json.
@@ -144,86 +148,19 @@ pub enum Command {
     /// Print the values as polyaxon-pr reads them: the -f files and value flags merged as Helm
     /// merges them (before the chart's defaults, so a `null` is still there), as JSON, with
     /// every credential's value masked.
-    Values(Deferred<ValuesArgs>),
+    Values(ValuesArgs),
     /// Print a unified diff of what post-rendering the stream on stdin would change.
-    Diff(Deferred<RenderArgs>),
+    Diff(RenderArgs),
     /// Run as a KRM function (kustomize or kpt exec function): a ResourceList on stdin, values
     /// from -f and the functionConfig (a ConfigMap's `data.values`, or a `values` map), the
     /// injected ResourceList with `results` on stdout.
-    Krm(Deferred<RenderArgs>),
+    Krm(RenderArgs),
     /// Export the injection into the stream on stdin in another tool's format
     /// (`kustomize`: patches for a kustomization or Flux's postRenderers).
-    Export(Deferred<ExportArgs>),
+    Export(ExportArgs),
 }
 
-/// A subcommand's arguments, which clap builds only when that subcommand is used
-/// (`Command::defer`): building every subcommand's arguments at each start was ~50 µs of a
-/// post-render run, which uses none of them. Help, errors and parsing are clap's, unchanged.
-#[derive(Debug, Clone)]
-pub struct Deferred<T>(pub T);
-
-impl<T: Args> Args for Deferred<T> {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.defer(augment_later::<T>)
-    }
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        cmd.defer(augment_later_for_update::<T>)
-    }
-    fn group_id() -> Option<clap::Id> {
-        T::group_id()
-    }
-}
-
-/// `T`'s arguments, added when clap builds the subcommand. The subcommand's help text (its
-/// variant's doc comment, set before) is kept: `T`'s derive would replace it with the struct's.
-fn augment_later<T: Args>(cmd: clap::Command) -> clap::Command {
-    let about = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
-    with_about(T::augment_args(cmd), about)
-}
-
-/// [`augment_later`] for `update_from_arg_matches`.
-fn augment_later_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
-    let about = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
-    with_about(T::augment_args_for_update(cmd), about)
-}
-
-/// Put the subcommand's help texts back (`None` clears one `T`'s derive set).
-fn with_about(
-    cmd: clap::Command,
-    (about, long_about): (Option<StyledStr>, Option<StyledStr>),
-) -> clap::Command {
-    let cmd = match about {
-        Some(about) => cmd.about(about),
-        None => cmd.about(None::<&str>),
-    };
-    match long_about {
-        Some(long_about) => cmd.long_about(long_about),
-        None => cmd.long_about(None::<&str>),
-    }
-}
-
-impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
-    fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
-        T::from_arg_matches(matches).map(Deferred)
-    }
-    fn from_arg_matches_mut(matches: &mut ArgMatches) -> std::result::Result<Self, clap::Error> {
-        T::from_arg_matches_mut(matches).map(Deferred)
-    }
-    fn update_from_arg_matches(
-        &mut self,
-        matches: &ArgMatches,
-    ) -> std::result::Result<(), clap::Error> {
-        self.0.update_from_arg_matches(matches)
-    }
-    fn update_from_arg_matches_mut(
-        &mut self,
-        matches: &mut ArgMatches,
-    ) -> std::result::Result<(), clap::Error> {
-        self.0.update_from_arg_matches_mut(matches)
-    }
-}
-
-/// Options of `lint`.
+// Options of `lint`.
 #[derive(Debug, Clone, Args)]
 pub struct LintArgs {
     /// Values files to lint, each on its own (`-` for stdin). Without FILE, the `-f` files
@@ -267,7 +204,7 @@ fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
             "a ResourceList on stdin, which is a terminal: run it from kustomize or kpt, or pipe \
              one in",
         ),
-        Some(Command::Lint(Deferred(args))) if args.files.iter().any(|f| f.as_os_str() == "-") => {
+        Some(Command::Lint(args)) if args.files.iter().any(|f| f.as_os_str() == "-") => {
             Some("values on stdin (`-`), which is a terminal: pipe a values file in")
         }
         _ => None,
@@ -278,13 +215,13 @@ fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
         None => post_render(&cli.render, io),
-        Some(Command::Diff(Deferred(args))) => diff(&args, io),
-        Some(Command::Lint(Deferred(args))) => lint::lint(&args, io),
+        Some(Command::Diff(args)) => diff(&args, io),
+        Some(Command::Lint(args)) => lint::lint(&args, io),
         Some(Command::Docs) => lint::docs(io),
         Some(Command::Schema) => lint::schema(io),
-        Some(Command::Values(Deferred(args))) => lint::values(&args, io),
-        Some(Command::Krm(Deferred(args))) => gitops::krm(&args, io),
-        Some(Command::Export(Deferred(args))) => gitops::export(&args, io),
+        Some(Command::Values(args)) => lint::values(&args, io),
+        Some(Command::Krm(args)) => gitops::krm(&args, io),
+        Some(Command::Export(args)) => gitops::export(&args, io),
     }
 }
 
@@ -545,8 +482,8 @@ mod tests {
         assert!(cli.render.values.strict);
     }
 
-    /// Subcommands' arguments are built late ([`Deferred`]): they parse as before, the global
-    /// `--report` reaches them, and each keeps its own help text, not its arguments struct's.
+    /// Subcommands' arguments are built late (`defer`): they parse, the global `--report` reaches
+    /// them, and each keeps its own help text, not its arguments struct's.
     #[test]
     fn deferred_subcommands_parse_and_keep_their_help() {
         let cli = Cli::try_parse_from([
@@ -560,7 +497,7 @@ mod tests {
             "v.yaml",
         ])
         .unwrap();
-        let Some(Command::Lint(Deferred(lint))) = cli.command else {
+        let Some(Command::Lint(lint)) = cli.command else {
             panic!("not lint: {cli:?}");
         };
         assert!(lint.quiet && lint.format == OutputFormat::Json);
@@ -568,7 +505,7 @@ mod tests {
         assert_eq!(cli.report, Some(PathBuf::from("r.txt")));
         let cli =
             Cli::try_parse_from(["polyaxon-pr", "diff", "-f", "a.yaml", "--explain"]).unwrap();
-        let Some(Command::Diff(Deferred(render))) = cli.command else {
+        let Some(Command::Diff(render)) = cli.command else {
             panic!("not diff: {cli:?}");
         };
         assert!(render.explain && render.values.values == [PathBuf::from("a.yaml")]);

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::profile::ChartProfile;
 use crate::values::{self, Source};
 
-/// Options of `export`.
+// Options of `export`.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// The format to export the injection in.
