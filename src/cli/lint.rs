@@ -8,7 +8,7 @@ use clap::ValueEnum;
 
 use super::{Io, LintArgs, ValuesArgs};
 use crate::error::{Error, Result};
-use crate::report::lint::{self, Linted, Options, Reporter};
+use crate::report::lint::{Linted, Options};
 use crate::report::{Finding, Origin, github, json, sarif, text};
 use crate::validate;
 use crate::values::{self, Source, Values};
@@ -81,10 +81,14 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         results.push(Linted { name, findings });
     }
     unreadable |= lint_overlays(args, &mut results);
-    let mut reporter = reporter(args.format, options);
+    let write = match args.format {
+        OutputFormat::Text => text::write,
+        OutputFormat::Json => json::write,
+        OutputFormat::Github => github::write,
+        OutputFormat::Sarif => sarif::write,
+    };
     let mut out = Vec::new();
-    lint::write_all(reporter.as_mut(), &mut out, &results, options)
-        .map_err(|e| Error::io("cannot write the report", e))?;
+    write(&mut out, &results, options).map_err(|e| Error::io("cannot write the report", e))?;
     super::write_out(io, &out)?;
     let failed = results.iter().any(|r| r.failed(options));
     Ok(match (unreadable, failed) {
@@ -154,15 +158,6 @@ fn input_finding(err: &Error) -> Finding {
         Some(Finding::error("", origin, c[4].to_string()))
     });
     located.unwrap_or_else(|| Finding::error("", Origin::None, text))
-}
-
-fn reporter(format: OutputFormat, options: Options) -> Box<dyn Reporter> {
-    match format {
-        OutputFormat::Text => Box::new(text::Text::new(options)),
-        OutputFormat::Json => Box::new(json::Json::new(options)),
-        OutputFormat::Github => Box::new(github::Github { options }),
-        OutputFormat::Sarif => Box::new(sarif::Sarif::new(options)),
-    }
 }
 
 type Loaded = Result<(Values, Vec<Finding>)>;

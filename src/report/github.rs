@@ -3,12 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::lint::{Linted, Options, Reporter, Summary};
+use super::lint::{Linted, Options, Summary};
 use super::{Finding, Origin, Severity};
-
-pub struct Github {
-    pub options: Options,
-}
 
 /// Escape a message (GitHub's `escapeData`).
 fn data(text: &str) -> String {
@@ -52,21 +48,17 @@ fn annotation(finding: &Finding) -> String {
     format!("::{command} {}::{}", props.join(","), data(&message))
 }
 
-impl Reporter for Github {
-    fn file(&mut self, out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
-        for finding in linted.shown(self.options) {
-            writeln!(out, "{}", annotation(finding))?;
-        }
-        Ok(())
+/// Write the report of `files`.
+pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
+    for finding in files.iter().flat_map(|linted| linted.shown(options)) {
+        writeln!(out, "{}", annotation(finding))?;
     }
-
-    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()> {
-        writeln!(
-            out,
-            "{} file(s) linted, {} file(s) failed",
-            summary.files, summary.failed
-        )
-    }
+    let summary = Summary::of(files, options);
+    writeln!(
+        out,
+        "{} file(s) linted, {} file(s) failed",
+        summary.files, summary.failed
+    )
 }
 
 #[cfg(test)]

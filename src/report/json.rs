@@ -2,38 +2,24 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::lint::{Linted, Options, Reporter, Summary};
+use super::lint::{Linted, Options, Summary};
 
-pub struct Json {
-    pub options: Options,
-    files: Vec<Value>,
-}
-
-impl Json {
-    pub fn new(options: Options) -> Json {
-        Json {
-            options,
-            files: Vec::new(),
-        }
-    }
-}
-
-impl Reporter for Json {
-    fn file(&mut self, _out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
-        let findings: Vec<_> = linted.shown(self.options).collect();
-        self.files.push(json!({
-            "file": linted.name,
-            "failed": linted.failed(self.options),
-            "findings": findings,
-        }));
-        Ok(())
-    }
-
-    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()> {
-        let doc = json!({"files": std::mem::take(&mut self.files), "summary": summary});
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
-    }
+/// Write the report of `files`.
+pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
+    let files_json: Vec<_> = files
+        .iter()
+        .map(|linted| {
+            let findings: Vec<_> = linted.shown(options).collect();
+            json!({
+                "file": linted.name,
+                "failed": linted.failed(options),
+                "findings": findings,
+            })
+        })
+        .collect();
+    let doc = json!({"files": files_json, "summary": Summary::of(files, options)});
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
 }

@@ -1,7 +1,5 @@
-//! What `lint` reports and the small trait every output format implements: one call per linted
-//! file, then `finish` (streaming formats write as they go, document formats at the end).
-
-use std::io::{self, Write};
+//! What `lint` reports, which each output format ([`super::text`], [`super::json`],
+//! [`super::github`], [`super::sarif`]) writes with its `write(out, files, options)`.
 
 use super::{Finding, Severity};
 
@@ -62,25 +60,4 @@ impl Summary {
         }
         s
     }
-}
-
-/// An output format.
-pub trait Reporter {
-    /// Report one linted file.
-    fn file(&mut self, out: &mut dyn Write, linted: &Linted) -> io::Result<()>;
-    /// Write whatever comes last (the summary, the document).
-    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()>;
-}
-
-/// Write all files with `reporter`.
-pub fn write_all(
-    reporter: &mut dyn Reporter,
-    out: &mut dyn Write,
-    files: &[Linted],
-    options: Options,
-) -> io::Result<()> {
-    for linted in files {
-        reporter.file(out, linted)?;
-    }
-    reporter.finish(out, Summary::of(files, options))
 }

@@ -4,25 +4,11 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::lint::{Linted, Options, Reporter, Summary};
+use super::lint::{Linted, Options};
 use super::{Finding, Origin, Severity};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const RULE: &str = "polyaxon-values";
-
-pub struct Sarif {
-    pub options: Options,
-    results: Vec<Value>,
-}
-
-impl Sarif {
-    pub fn new(options: Options) -> Sarif {
-        Sarif {
-            options,
-            results: Vec::new(),
-        }
-    }
-}
 
 fn result(finding: &Finding) -> Value {
     let level = match finding.severity {
@@ -61,29 +47,28 @@ fn result(finding: &Finding) -> Value {
     result
 }
 
-impl Reporter for Sarif {
-    fn file(&mut self, _out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
-        self.results.extend(linted.shown(self.options).map(result));
-        Ok(())
-    }
-
-    fn finish(&mut self, out: &mut dyn Write, _summary: Summary) -> io::Result<()> {
-        let doc = json!({
-            "$schema": SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "polyaxon-pr",
-                    "rules": [{
-                        "id": RULE,
-                        "name": "PolyaxonValues",
-                        "shortDescription": {"text": "Polyaxon chart values follow the documented parameters"}
-                    }]
-                }},
-                "results": std::mem::take(&mut self.results),
-            }]
-        });
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
-    }
+/// Write the report of `files`.
+pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
+    let results: Vec<Value> = files
+        .iter()
+        .flat_map(|linted| linted.shown(options))
+        .map(result)
+        .collect();
+    let doc = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "polyaxon-pr",
+                "rules": [{
+                    "id": RULE,
+                    "name": "PolyaxonValues",
+                    "shortDescription": {"text": "Polyaxon chart values follow the documented parameters"}
+                }]
+            }},
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
 }

@@ -5,23 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::lint::{Linted, Options, Reporter, Summary};
+use super::lint::{Linted, Options, Summary};
 use super::{Finding, Origin, Severity, Topic};
-
-pub struct Text {
-    pub options: Options,
-    /// The node-exposing host paths seen so far, as summary lines.
-    exposures: Vec<String>,
-}
-
-impl Text {
-    pub fn new(options: Options) -> Self {
-        Text {
-            options,
-            exposures: Vec::new(),
-        }
-    }
-}
 
 /// One finding as a line (and its hint line).
 pub fn line(finding: &Finding) -> String {
@@ -44,11 +29,14 @@ pub fn line(finding: &Finding) -> String {
     text
 }
 
-impl Reporter for Text {
-    fn file(&mut self, out: &mut dyn Write, linted: &Linted) -> io::Result<()> {
-        let shown: Vec<&Finding> = linted.shown(self.options).collect();
-        if self.options.quiet && shown.is_empty() {
-            return Ok(());
+/// Write the report of `files`.
+pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
+    // The node-exposing host paths of the files shown, as summary lines.
+    let mut exposures = Vec::new();
+    for linted in files {
+        let shown: Vec<&Finding> = linted.shown(options).collect();
+        if options.quiet && shown.is_empty() {
+            continue;
         }
         for finding in &linted.findings {
             if finding.topic == Topic::NodeExposure {
@@ -57,33 +45,30 @@ impl Reporter for Text {
                     where_ = linted.name.clone();
                 }
                 let (path, message) = (&finding.path, &finding.message);
-                self.exposures
-                    .push(format!("  {where_}: {path}: {message}"));
+                exposures.push(format!("  {where_}: {path}: {message}"));
             }
         }
         writeln!(out, "==> Linting {}", linted.name)?;
         for finding in shown {
             writeln!(out, "{}", line(finding))?;
         }
-        writeln!(out)
+        writeln!(out)?;
     }
-
-    fn finish(&mut self, out: &mut dyn Write, summary: Summary) -> io::Result<()> {
+    let summary = Summary::of(files, options);
+    writeln!(
+        out,
+        "{} file(s) linted, {} file(s) failed",
+        summary.files, summary.failed
+    )?;
+    if !exposures.is_empty() {
         writeln!(
             out,
-            "{} file(s) linted, {} file(s) failed",
-            summary.files, summary.failed
+            "[WARNING] {} host path(s) expose the node to Polyaxon's pods:",
+            exposures.len()
         )?;
-        if !self.exposures.is_empty() {
-            writeln!(
-                out,
-                "[WARNING] {} host path(s) expose the node to Polyaxon's pods:",
-                self.exposures.len()
-            )?;
-            for line in &self.exposures {
-                writeln!(out, "{line}")?;
-            }
+        for line in &exposures {
+            writeln!(out, "{line}")?;
         }
-        Ok(())
     }
+    Ok(())
 }
