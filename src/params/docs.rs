@@ -1,7 +1,7 @@
 //! `polyaxon-pr docs`: the parameter table as Markdown. The README's "Parameters" section is this
 //! output verbatim (a test keeps it so).
 
-use super::{Format, Kind, Param, sections};
+use super::{Format, Kind, Param, SECTIONS};
 
 /// The whole parameter reference as Markdown.
 pub fn markdown() -> String {
@@ -10,7 +10,7 @@ pub fn markdown() -> String {
          (the same table `lint` and `schema` use). `<name>` is a name you choose: a DNS-1123 \
          label, since it becomes a volume name.\n",
     );
-    for section in sections() {
+    for section in SECTIONS {
         out.push_str(&format!("\n### {}\n\n", section.title));
         out.push_str("| Parameter | Type | Default | Description |\n");
         out.push_str("| --- | --- | --- | --- |\n");
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn every_parameter_has_a_row() {
         let md = markdown();
-        for param in super::super::all() {
+        for param in super::super::tests::all() {
             assert!(
                 md.contains(&format!("| `{}` |", param.path)),
                 "{}",

@@ -1,5 +1,5 @@
 //! The chart's documented parameters, as data: `chart-overlays/polyaxon/parameters.yaml`, compiled
-//! into the binary. Validation walks the [`tree`] built from it; [`docs`] prints it as Markdown and
+//! into the binary. Validation walks the [`TREE`] built from it; [`docs`] prints it as Markdown and
 //! [`schema`] as a JSON Schema, so the three can never disagree.
 
 pub mod docs;
@@ -10,13 +10,6 @@ mod kinds;
 pub mod schema;
 
 pub use kinds::{Format, Kind};
-
-/// The data file, as committed. `build.rs` compiles it into [`SECTIONS`]; the text is kept for
-/// the test that holds the two to each other.
-pub const PARAMETERS_YAML: &str = include_str!("../../chart-overlays/polyaxon/parameters.yaml");
-
-/// The path segment that stands for a user-chosen name.
-pub const NAME: &str = "<name>";
 
 /// One documented parameter (see the comments of `parameters.yaml` for each field).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,19 +37,9 @@ pub struct Section {
 }
 
 /// The parameter sections, in the reference's order: `parameters.yaml` transcoded by `build.rs`
-/// into static data, so that no run parses the table (it took about 1.5 ms at every start) and
-/// the file is still checked field by field (unknown keys, types, formats) when the crate builds.
+/// into static data, so no run parses the table, and the file is checked field by field (unknown
+/// keys, types, formats) when the crate builds.
 pub static SECTIONS: &[Section] = include!(concat!(env!("OUT_DIR"), "/parameters.rs"));
-
-/// The parameter sections, in the reference's order.
-pub fn sections() -> &'static [Section] {
-    SECTIONS
-}
-
-/// Every parameter, in order.
-pub fn all() -> impl Iterator<Item = &'static Param> {
-    sections().iter().flat_map(|s| s.params.iter())
-}
 
 /// A node of the parameter tree: a parameter (or an implicit container) and what is below it.
 #[derive(Debug)]
@@ -95,13 +78,8 @@ impl Node {
 }
 
 /// The tree of all parameters (the root is the values file): their paths split at the dots,
-/// [`NAME`] standing for a map of user-chosen names. `build.rs` builds it from the table.
+/// `<name>` standing for a map of user-chosen names. `build.rs` builds it from the table.
 pub static TREE: Node = include!(concat!(env!("OUT_DIR"), "/tree.rs"));
-
-/// The tree of all parameters ([`TREE`]).
-pub fn tree() -> &'static Node {
-    &TREE
-}
 
 /// Words that make a key a credential, whose value no message or output shows.
 const CREDENTIAL_WORDS: [&str; 5] = ["password", "passwd", "secret", "token", "credential"];
@@ -140,6 +118,21 @@ pub fn is_credential(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The data file, as committed, which `build.rs` compiles into [`SECTIONS`].
+    const PARAMETERS_YAML: &str = include_str!("../../chart-overlays/polyaxon/parameters.yaml");
+
+    /// The path segment that stands for a user-chosen name.
+    const NAME: &str = "<name>";
+
+    /// Every parameter, in order.
+    pub(super) fn all() -> impl Iterator<Item = &'static Param> {
+        SECTIONS.iter().flat_map(|s| s.params.iter())
+    }
+
+    fn tree() -> &'static Node {
+        &TREE
+    }
 
     #[test]
     fn table_loads_and_paths_are_unique() {

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::k8s::{self, Shape};
-use super::{Format, Kind, Node, tree};
+use super::{Format, Kind, Node, TREE};
 
 pub const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 pub const DNS_SUBDOMAIN: &str =
@@ -19,7 +19,7 @@ const PATH_OR_EMPTY: &str = "^(/.*)?$";
 
 /// The schema document.
 pub fn schema() -> Value {
-    let mut root = node_schema(tree());
+    let mut root = node_schema(&TREE);
     if let Value::Object(map) = &mut root {
         let mut head = Map::new();
         head.insert(

@@ -14,7 +14,7 @@ pub fn walk(ctx: &mut Ctx<'_>) {
     // The values are borrowed for 'a, not from `ctx`: no copy of the tree to walk it.
     let values = ctx.values;
     if let Value::Object(map) = &values.root {
-        object(ctx, params::tree(), map, "");
+        object(ctx, &params::TREE, map, "");
     }
 }
 
