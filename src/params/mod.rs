@@ -209,6 +209,8 @@ mod tests {
         for p in all().filter(|p| !p.allowed.is_empty()) {
             assert!(p.noun.is_some(), "{}", p.path);
             assert_eq!(p.kind, Kind::String, "{}", p.path);
+            // The values walk accepts an empty string for these lists alone.
+            assert!(!k8s::empty_allowed(p.allowed), "{}", p.path);
         }
     }
 

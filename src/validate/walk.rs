@@ -144,22 +144,8 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
         return;
     }
     if !param.allowed.is_empty() {
-        if !param.allowed.contains(&text) {
-            let noun = param.noun.unwrap_or("a valid value");
-            let mut hint = String::new();
-            if let Some(near) = suggest(text, param.allowed.iter().copied()) {
-                hint = format!("did you mean \"{near}\"?");
-            }
-            ctx.error(
-                pointer,
-                format!(
-                    "\"{text}\" is not {noun}; expected one of {}",
-                    param.allowed.join(", ")
-                ),
-                hint,
-            );
-        }
-        return;
+        let noun = param.noun.unwrap_or("a valid value");
+        return enumerated(ctx, noun, param.allowed, text, pointer);
     }
     if let Some(format) = param.format
         && let Err(p) = formats::check(format, text)
@@ -282,6 +268,8 @@ fn weight(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
     }
 }
 
+/// `text` is one of `allowed`, or empty where Kubernetes gives empty a meaning
+/// ([`k8s::empty_allowed`]: a toleration's operator or effect, never a parameter's enum).
 fn enumerated(ctx: &mut Ctx<'_>, noun: &str, allowed: &[&str], text: &str, pointer: &str) {
     if allowed.contains(&text) || (text.is_empty() && k8s::empty_allowed(allowed)) {
         return;
