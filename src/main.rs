@@ -1,5 +1,6 @@
 //! The `polyaxon-pr` binary: parse the command line, run, map the result to an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -60,26 +61,15 @@ fn out_of_memory(size: usize) -> ! {
         }
     }
     let mut line = [0u8; 200];
-    let mut len = 0;
-    let mut put = |bytes: &[u8]| {
-        let n = bytes.len().min(line.len() - len);
-        line[len..len + n].copy_from_slice(&bytes[..n]);
-        len += n;
-    };
-    put(b"polyaxon-pr: error: out of memory: an allocation of ");
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = size;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    put(&digits[at..]);
-    put(b" bytes failed; raise the memory limit (ulimit -v, the container's limit)\n");
+    let mut rest = &mut line[..];
+    // Formatting an integer into a slice allocates nothing.
+    let _ = writeln!(
+        rest,
+        "polyaxon-pr: error: out of memory: an allocation of {size} bytes failed; raise the \
+         memory limit (ulimit -v, the container's limit)"
+    );
+    let unused = rest.len();
+    let len = line.len() - unused;
     #[cfg(unix)]
     // SAFETY: writes `len` initialised bytes of `line` to fd 2, then ends the process.
     unsafe {
