@@ -297,13 +297,9 @@ fn report_overlays(
     io: &mut Io<'_>,
 ) -> Result<crate::overlay::Overlays> {
     let (overlays, findings) = loaded?;
-    report_findings(io, &findings)?;
-    if crate::validate::fails(&findings, args.values.strict) {
-        return Err(Error::Validation {
-            summary: "the overlay files have problems; nothing was written".to_string(),
-            findings,
-        });
-    }
+    report_or_fail(io, findings, args.values.strict, |_| {
+        "the overlay files have problems; nothing was written".to_string()
+    })?;
     Ok(overlays)
 }
 
@@ -319,12 +315,23 @@ fn helm3_advice(
         return Ok(());
     }
     let findings = crate::validate::rules::helm3_hooks(values);
+    report_or_fail(io, findings, args.values.strict, |_| {
+        "the values have warnings (--strict); nothing was rendered".to_string()
+    })
+}
+
+/// Report `findings` on stderr; when they fail the run (errors, or warnings under `strict`), a
+/// validation error with the summary `summary` makes of them.
+fn report_or_fail(
+    io: &mut Io<'_>,
+    findings: Vec<crate::report::Finding>,
+    strict: bool,
+    summary: impl FnOnce(&[crate::report::Finding]) -> String,
+) -> Result<()> {
     report_findings(io, &findings)?;
-    if crate::validate::fails(&findings, args.values.strict) {
-        return Err(Error::Validation {
-            summary: "the values have warnings (--strict); nothing was rendered".to_string(),
-            findings,
-        });
+    if crate::report::fails(&findings, strict) {
+        let summary = summary(&findings);
+        return Err(Error::Validation { summary, findings });
     }
     Ok(())
 }

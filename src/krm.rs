@@ -67,7 +67,7 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut findings = validate::sorted(findings);
     let strict = settings.strict;
     let mut explained = None;
-    let failed = if validate::fails(&findings, strict) {
+    let failed = if crate::report::fails(&findings, strict) {
         true
     } else {
         let injected = inject_items(&mut list, &values, settings.profile, &overlays, strict);

@@ -33,22 +33,16 @@ pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
     let (values, findings) = values::load(&args.values, &args.sets)?;
     let mut findings = findings;
     findings.extend(validate::validate(&values));
-    let findings = validate::sorted(findings);
-    for finding in &findings {
-        writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
-    }
-    if validate::fails(&findings, args.strict) {
+    super::report_or_fail(io, validate::sorted(findings), args.strict, |findings| {
         let errors = findings
             .iter()
             .filter(|f| f.severity == crate::report::Severity::Error)
             .count();
-        let summary = if errors == 0 {
-            "the values have warnings (--strict); nothing was rendered".to_string()
-        } else {
-            format!("the values have {errors} error(s); nothing was rendered")
-        };
-        return Err(Error::Validation { summary, findings });
-    }
+        match errors {
+            0 => "the values have warnings (--strict); nothing was rendered".to_string(),
+            _ => format!("the values have {errors} error(s); nothing was rendered"),
+        }
+    })?;
     Ok(values)
 }
 

@@ -21,9 +21,7 @@ pub struct Options {
 
 impl Linted {
     pub fn failed(&self, options: Options) -> bool {
-        self.findings.iter().any(|f| {
-            f.severity == Severity::Error || (options.strict && f.severity == Severity::Warning)
-        })
+        super::fails(&self.findings, options.strict)
     }
 
     /// The findings to show under `options`.

@@ -33,6 +33,13 @@ impl Severity {
     }
 }
 
+/// Does any finding fail the run (errors, or warnings under `--strict`)?
+pub fn fails(findings: &[Finding], strict: bool) -> bool {
+    findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
+}
+
 /// Where a value or a document came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]

@@ -42,13 +42,6 @@ pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
-/// Does any finding fail the run (errors, or warnings under `--strict`)?
-pub fn fails(findings: &[Finding], strict: bool) -> bool {
-    findings
-        .iter()
-        .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
-}
-
 /// The values being checked and the findings so far.
 pub struct Ctx<'a> {
     pub values: &'a Values,
