@@ -50,18 +50,8 @@ fn fail<T>(message: impl Into<String>) -> Step<T> {
 /// Reads the file a `--set-file` value names.
 pub type FileReader<'r> = &'r dyn Fn(&str) -> Result<String, String>;
 
-/// Apply one argument of a flag in `mode` into `dest`, a JSON object. `read_file` serves
-/// [`Mode::File`].
-pub fn parse_into(
-    arg: &str,
-    dest: &mut Value,
-    mode: Mode,
-    read_file: FileReader<'_>,
-) -> Result<(), ParseError> {
-    items(arg, dest, mode, read_file, |_, _| {})
-}
-
-/// [`parse_into`], calling `item` after each comma-separated item with the item's 1-based start
+/// Apply one argument of a flag in `mode` into `dest`, a JSON object (`read_file` serves
+/// [`Mode::File`]), calling `item` after each comma-separated item with the item's 1-based start
 /// column and what that item alone sets (for the origins of the values it gives).
 pub fn items(
     arg: &str,
@@ -395,6 +385,16 @@ fn set_index(list: &mut Vec<Value>, index: usize, value: Value) -> Step<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// [`items`] without the per-item calls.
+    fn parse_into(
+        arg: &str,
+        dest: &mut Value,
+        mode: Mode,
+        read_file: FileReader<'_>,
+    ) -> Result<(), ParseError> {
+        items(arg, dest, mode, read_file, |_, _| {})
+    }
 
     fn no_files(path: &str) -> Result<String, String> {
         Err(format!("no file {path}"))
