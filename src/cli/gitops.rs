@@ -34,10 +34,7 @@ pub enum ExportFormat {
 /// when the values or the output fail, after writing the list with its results.
 pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let input = read_stdin(io)?;
-    let sources = values::value_files(&args.values.values)
-        .iter()
-        .map(|file| Source::read(file))
-        .collect::<Result<Vec<_>>>()?;
+    let sources = Source::read_all(&values::value_files(&args.values.values))?;
     let profile = ChartProfile::load(args.profile.as_deref())?;
     let settings = crate::krm::Settings {
         sources,

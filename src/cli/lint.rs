@@ -205,10 +205,7 @@ fn read_all(
     file: Option<&Path>,
     io: &mut Io<'_>,
 ) -> Result<Vec<Source>> {
-    let mut sources = base
-        .iter()
-        .map(|f| Source::read(f))
-        .collect::<Result<Vec<_>>>()?;
+    let mut sources = Source::read_all(base)?;
     match file {
         Some(f) if f.as_os_str() == "-" => sources.push(Source {
             label: "-".to_string(),

@@ -108,6 +108,11 @@ impl Source {
             text,
         })
     }
+
+    /// [`Source::read`] each file, in order.
+    pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Vec<Source>> {
+        paths.iter().map(|path| Source::read(path)).collect()
+    }
 }
 
 impl Values {
@@ -177,11 +182,6 @@ impl Values {
         merge(&mut self.root, overlay);
     }
 
-    fn forget_below(&mut self, pointer: &str) {
-        let prefix = format!("{pointer}/");
-        self.origins.retain(|p, _| !p.starts_with(&prefix));
-    }
-
     /// One value flag's argument, applied into the merged values; every value an item of it
     /// gives is recorded as coming from that item (the flag, its number and the item's column:
     /// never the argument's text, which may hold a password).
@@ -221,7 +221,7 @@ impl Values {
         let mut leaves = Vec::new();
         collect_leaves(given, String::new(), &mut leaves);
         for pointer in leaves {
-            self.forget_below(&pointer);
+            forget_below(&mut self.origins, &pointer);
             self.record_ancestors(&pointer, origin);
             self.origins.insert(pointer, origin.clone());
         }
@@ -276,11 +276,7 @@ pub fn value_files(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
 /// Load the values given on the command line (`-f`, else `POLYAXON_PR_VALUES`; the value
 /// flags), with the findings of reading them.
 pub fn load(files: &[std::path::PathBuf], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
-    let sources = value_files(files)
-        .iter()
-        .map(|f| Source::read(f))
-        .collect::<Result<Vec<_>>>()?;
-    Values::from_sources(&sources, sets)
+    Values::from_sources(&Source::read_all(&value_files(files))?, sets)
 }
 
 /// The pointers strictly above `pointer`, root (`""`) first: `/a/b` → `""`, `/a`.
@@ -302,6 +298,12 @@ pub fn merge(base: &mut Value, overlay: Value) {
         }
         (base, overlay) => *base = overlay,
     }
+}
+
+/// Forget the origins recorded below `pointer`, whose value was replaced.
+fn forget_below(origins: &mut BTreeMap<String, Origin>, pointer: &str) {
+    let prefix = format!("{pointer}/");
+    origins.retain(|p, _| !p.starts_with(&prefix));
 }
 
 #[cfg(test)]
@@ -348,7 +350,7 @@ mod tests {
                 .cloned()
                 .collect();
             for pointer in replaced {
-                reference.forget_below(&pointer);
+                forget_below(&mut reference.origins, &pointer);
             }
             reference.origins.extend(parsed.origins);
             merge(&mut reference.root, parsed.root);

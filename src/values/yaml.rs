@@ -274,8 +274,7 @@ impl<'a> Reader<'a> {
         // The node itself was already paid for by `node`.
         self.spend(size.saturating_sub(1), &span)?;
         let origin = self.origin(&span);
-        let prefix = format!("{pointer}/");
-        self.out.origins.retain(|p, _| !p.starts_with(&prefix));
+        super::forget_below(&mut self.out.origins, pointer);
         self.out.origins.insert(pointer.to_string(), origin);
         Ok((value, size))
     }
@@ -327,8 +326,7 @@ impl<'a> Reader<'a> {
             }
             if let Some(line) = first_seen.get(&key) {
                 self.duplicate(&key, &child, key_origin.clone(), *line);
-                let prefix = format!("{child}/");
-                self.out.origins.retain(|p, _| !p.starts_with(&prefix));
+                super::forget_below(&mut self.out.origins, &child);
             }
             first_seen.insert(key.clone(), span.start.line());
             let (value, n) = self.node(event, vspan, &child, Some(key_origin), depth + 1)?;
