@@ -89,8 +89,8 @@ fn kubernetes_number(s: &str) -> Option<String> {
     }
     let plain = s.replace('_', "");
     let underscored = plain.len() != s.len();
-    if underscored && let Some(int) = go_parse_int(&plain) {
-        return Some(int);
+    if underscored && let Some((negative, magnitude)) = go_parse_int(&plain) {
+        return Some(format!("{}{magnitude}", if negative { "-" } else { "" }));
     }
     if !is_yaml_style_float(&plain) {
         return None;
@@ -103,9 +103,10 @@ fn kubernetes_number(s: &str) -> Option<String> {
     underscored.then(|| format!("{float:?}"))
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`: sign, then `0x`, `0o`, `0b` or a leading
-/// `0` (octal) or decimal digits. The value in decimal, if it parses.
-fn go_parse_int(s: &str) -> Option<String> {
+/// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`: sign, then `0x`, `0o`, `0b` (in either
+/// case) or a leading `0` (octal) or decimal digits. Whether it is negative, and its magnitude, if
+/// it parses (a negative one fits an `i64`).
+pub fn go_parse_int(s: &str) -> Option<(bool, u64)> {
     let (negative, unsigned) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -127,11 +128,7 @@ fn go_parse_int(s: &str) -> Option<String> {
         return None;
     }
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    match negative {
-        false => Some(magnitude.to_string()),
-        true if magnitude <= i64::MAX as u64 + 1 => Some(format!("-{magnitude}")),
-        true => None,
-    }
+    (!negative || magnitude <= i64::MAX as u64 + 1).then_some((negative, magnitude))
 }
 
 /// go-yaml v2's `yamlStyleFloat`.

@@ -16,6 +16,7 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::error::{Error, Result};
 use crate::report::{Finding, Origin};
+use crate::stream::yaml11::go_parse_int;
 
 mod fast;
 
@@ -399,39 +400,17 @@ pub fn resolve_plain(text: &str) -> std::result::Result<Value, String> {
     resolve_float(text)
 }
 
+/// An integer as go-yaml v2 reads one: a plain scalar that starts with a digit or a sign, every
+/// `_` dropped, then Go's integer syntax ([`go_parse_int`]).
 fn resolve_int(text: &str) -> Option<Value> {
-    let (negative, body) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0b") {
-        (2, d)
-    } else if let Some(d) = body.strip_prefix("0x") {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0o") {
-        (8, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
-    if digits.is_empty() || digits.starts_with('_') {
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-') {
         return None;
     }
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    if clean.is_empty() || !clean.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = i128::from_str_radix(&clean, radix).ok()?;
-    let n = if negative { -magnitude } else { magnitude };
-    if let Ok(i) = i64::try_from(n) {
-        Some(Value::Number(i.into()))
-    } else if let Ok(u) = u64::try_from(n) {
-        Some(Value::Number(u.into()))
-    } else {
-        None
-    }
+    let (negative, magnitude) = go_parse_int(&text.replace('_', ""))?;
+    Some(Value::Number(match negative {
+        true => 0i64.checked_sub_unsigned(magnitude)?.into(),
+        false => magnitude.into(),
+    }))
 }
 
 fn resolve_float(text: &str) -> std::result::Result<Value, String> {
@@ -525,6 +504,14 @@ mod tests {
                    "h": 5, "i": 1000, "j": 1, "k": 1000, "l": 1.5, "m": null, "nn": "yes",
                    "o": "2021-01-01", "p": "12:30", "q": 0, "r": -3})
         );
+    }
+
+    /// go-yaml v2 drops every `_` before it reads an integer, so a leading `0` still makes it
+    /// octal and a prefix may be followed by `_`; a prefix may be upper case (Go's `0X`).
+    #[test]
+    fn underscored_and_prefixed_integers_resolve_as_go_yaml_does() {
+        let v = root("a: 0_10\nb: 0x_1F\nc: 0X1F\nd: -0b1_1\ne: 1_a\n");
+        assert_eq!(v, json!({"a": 8, "b": 31, "c": 31, "d": -3, "e": "1_a"}));
     }
 
     #[test]
