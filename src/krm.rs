@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use crate::driver::View;
 use crate::error::{Error, Result};
 use crate::profile::ChartProfile;
-use crate::report::{Finding, Origin, Severity};
+use crate::report::{Finding, Origin};
 use crate::stream::{self, Stream, emit};
 use crate::validate;
 use crate::values::{Source, Values};
@@ -223,15 +223,10 @@ fn set_results(list: &mut Value, findings: &[Finding]) {
 }
 
 fn result(finding: &Finding) -> Value {
-    let severity = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    };
-    let mut message = finding.to_string();
-    if let Some(rest) = message.strip_prefix(&format!("{severity}: ")) {
-        message = rest.to_string();
-    }
+    let severity = finding.severity.as_str();
+    let mut message = String::new();
+    // Writing to a String cannot fail.
+    let _ = finding.write_text(&mut message, "  ");
     let mut entry = Map::new();
     entry.insert("message".to_string(), json!(message));
     entry.insert("severity".to_string(), json!(severity));

@@ -134,22 +134,30 @@ impl Finding {
         self.hint = hint.into();
         self
     }
+
+    /// The finding without its severity: `values.yaml:12:7: persistence.data.d1.store: "s4" is
+    /// not a store`, the origin and the path each left out when there is none, then any hint on
+    /// a line of its own after `hint_indent`.
+    pub fn write_text(&self, out: &mut dyn fmt::Write, hint_indent: &str) -> fmt::Result {
+        if self.origin != Origin::None {
+            write!(out, "{}: ", self.origin)?;
+        }
+        if !self.path.is_empty() {
+            write!(out, "{}: ", self.path)?;
+        }
+        out.write_str(&self.message)?;
+        if !self.hint.is_empty() {
+            write!(out, "\n{hint_indent}hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Finding {
-    /// `error: values.yaml:12:7: persistence.data.d1.store: "s4" is not a store (hint: ...)`
+    /// `error: values.yaml:12:7: persistence.data.d1.store: "s4" is not a store`, then the hint
+    /// indented on the next line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.severity.as_str())?;
-        if self.origin != Origin::None {
-            write!(f, "{}: ", self.origin)?;
-        }
-        if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
-        }
-        f.write_str(&self.message)?;
-        if !self.hint.is_empty() {
-            write!(f, "\n  hint: {}", self.hint)?;
-        }
-        Ok(())
+        self.write_text(f, "  ")
     }
 }

@@ -16,16 +16,8 @@ pub fn line(finding: &Finding) -> String {
         Severity::Info => "INFO",
     };
     let mut text = format!("[{tag}] ");
-    if finding.origin != Origin::None {
-        text.push_str(&format!("{}: ", finding.origin));
-    }
-    if !finding.path.is_empty() {
-        text.push_str(&format!("{}: ", finding.path));
-    }
-    text.push_str(&finding.message);
-    if !finding.hint.is_empty() {
-        text.push_str(&format!("\n    hint: {}", finding.hint));
-    }
+    // Writing to a String cannot fail.
+    let _ = finding.write_text(&mut text, "    ");
     text
 }
 
