@@ -39,12 +39,9 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 "remove it; each volume (logs, repos, upload, data, outputs) is set on its own",
             ),
             (_, Value::Null) => nulled(ctx, kind, &pointer),
-            ("data" | "outputs", Value::Object(entries)) => {
-                for (name, entry) in entries {
-                    if let Value::Object(entry) = entry {
-                        let p = format!("{pointer}/{}", escape_pointer(name));
-                        volume(ctx, entry, &p, true);
-                    }
+            ("data" | "outputs", _) => {
+                for (p, entry) in named(&persistence, kind) {
+                    volume(ctx, entry, &p, true);
                 }
             }
             ("logs" | "repos" | "upload", Value::Object(entry)) => {
@@ -55,6 +52,31 @@ pub fn check(ctx: &mut Ctx<'_>) {
     }
     mount_paths(ctx, &persistence);
     secret_keys(ctx, &persistence);
+}
+
+/// The volumes of `persistence.<kind>` (`data` or `outputs`) that are maps, with their pointers,
+/// in order.
+fn named<'m>(
+    persistence: &'m Map<String, Value>,
+    kind: &'m str,
+) -> impl Iterator<Item = (String, &'m Map<String, Value>)> + 'm {
+    let entries = persistence.get(kind).and_then(Value::as_object);
+    entries
+        .into_iter()
+        .flatten()
+        .filter_map(move |(name, entry)| {
+            let pointer = format!("/persistence/{kind}/{}", escape_pointer(name));
+            Some((pointer, entry.as_object()?))
+        })
+}
+
+/// [`named`] of `data`, then of `outputs`.
+fn data_and_outputs(
+    persistence: &Map<String, Value>,
+) -> impl Iterator<Item = (String, &Map<String, Value>)> {
+    ["data", "outputs"]
+        .into_iter()
+        .flat_map(|kind| named(persistence, kind))
 }
 
 /// `persistence.X: null` is the reference's way to hand X to the nfs provisioner.
@@ -213,26 +235,16 @@ struct Mount {
 fn mount_paths(ctx: &mut Ctx<'_>, persistence: &Map<String, Value>) {
     let mut mounts = builtin_mounts(persistence);
     mounts.extend(gpu_mounts(ctx));
-    for kind in ["data", "outputs"] {
-        let Some(Value::Object(entries)) = persistence.get(kind) else {
-            continue;
-        };
-        for (name, entry) in entries {
-            let Some(entry) = entry.as_object() else {
-                continue;
-            };
-            if text(entry, "store").is_some() {
-                continue;
-            }
-            if let Some(path) = text(entry, "mountPath") {
-                let pointer = format!("/persistence/{kind}/{}/mountPath", escape_pointer(name));
-                mounts.push(Mount {
-                    path: normalise(path),
-                    pointer,
-                    given: true,
-                    gpu: false,
-                });
-            }
+    for (pointer, entry) in data_and_outputs(persistence) {
+        if text(entry, "store").is_none()
+            && let Some(path) = text(entry, "mountPath")
+        {
+            mounts.push(Mount {
+                path: normalise(path),
+                pointer: format!("{pointer}/mountPath"),
+                given: true,
+                gpu: false,
+            });
         }
     }
     for j in 0..mounts.len() {
@@ -352,19 +364,7 @@ fn stores(persistence: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)
     if let Some(logs) = persistence.get("logs").and_then(Value::as_object) {
         out.push(("/persistence/logs".to_string(), logs));
     }
-    for kind in ["data", "outputs"] {
-        let Some(Value::Object(entries)) = persistence.get(kind) else {
-            continue;
-        };
-        for (name, entry) in entries {
-            if let Some(entry) = entry.as_object().filter(|e| text(e, "store").is_some()) {
-                out.push((
-                    format!("/persistence/{kind}/{}", escape_pointer(name)),
-                    entry,
-                ));
-            }
-        }
-    }
+    out.extend(data_and_outputs(persistence).filter(|(_, entry)| text(entry, "store").is_some()));
     out
 }
 
