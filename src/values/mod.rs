@@ -168,10 +168,9 @@ impl Values {
         Ok((values, findings))
     }
 
-    /// Merge another source's values over these, keeping the origins of whatever wins.
-    /// An origin recorded earlier is forgotten when the overlay replaces a subtree above it: it
-    /// sets that pointer to something other than a mapping. Only the earlier origins' ancestors
-    /// are looked up (the first file has none), not every pointer of the overlay.
+    /// Merge another source's values over these, keeping the origins of whatever wins: an origin
+    /// recorded earlier is forgotten when the overlay sets one of its ancestors to something
+    /// other than a mapping (so only the earlier origins are walked, none for the first file).
     fn merge_located(&mut self, overlay: Value, origins: BTreeMap<String, Origin>) {
         let replaces = |above: &str| {
             origins.contains_key(above) && !matches!(overlay.pointer(above), Some(Value::Object(_)))

@@ -6,8 +6,8 @@
 //! Aliases are expanded under a node budget and nesting is bounded, so a "billion laughs" file
 //! fails fast with a clear error instead of exhausting memory.
 //!
-//! A plain block-style file — what values files nearly always are — is read by the manifests'
-//! fast reader instead (`fast`), with the same value, origins and findings.
+//! A plain block-style file is read by the manifests' single-pass reader instead (`fast`), which
+//! gives the same value, origins and findings without the event parser's cost.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,8 +1,8 @@
 //! The values reader's fast path: the manifests' single-pass reader ([`crate::stream::fast`])
-//! takes the plain block-style YAML values files are made of, about ten times faster than the
-//! event parser and without its code on a cold start, and gives up on everything else — anchors,
-//! aliases and merge keys, tags, duplicate keys, more than one document, block and multi-line
-//! scalars, nesting or sizes past its limits — which [`super::parse`] then reads as before.
+//! takes the plain block-style YAML values files are made of, without running the event
+//! parser's code, and gives up on everything else — anchors, aliases and merge keys, tags,
+//! duplicate keys, more than one document, block and multi-line scalars, nesting or sizes past
+//! its limits — which [`super::parse`] then reads as before.
 //!
 //! What it takes reads as the event reader would read it: the structure is the parser's (the
 //! fast reader's differential tests), every plain scalar and key is resolved again with this
