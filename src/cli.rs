@@ -79,13 +79,39 @@ pub struct ValuesArgs {
     /// A Polyaxon values file, the same as given to helm (repeatable; later files win).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// `--set`, `--set-string`, `--set-json`, `--set-file`, `--set-literal`.
-    #[command(flatten)]
-    pub sets: crate::values::Sets,
+    /// Set a value as `helm --set` does: `a.b=c`, `list[0]=x`, `a=1,b=2` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Set a string value as `helm --set-string` does (repeatable).
+    #[arg(long = "set-string", value_name = "PATH=VALUE")]
+    pub set_string: Vec<String>,
+    /// Set JSON values as `helm --set-json` does: `a.b={"c":1}`, or a whole JSON object
+    /// (repeatable).
+    #[arg(long = "set-json", value_name = "PATH=JSON")]
+    pub set_json: Vec<String>,
+    /// Set values from files as `helm --set-file` does: `a.cert=ca.pem` (repeatable).
+    #[arg(long = "set-file", value_name = "PATH=FILE")]
+    pub set_file: Vec<String>,
+    /// Set a literal string as `helm --set-literal` does: everything after `=` (repeatable).
+    #[arg(long = "set-literal", value_name = "PATH=VALUE")]
+    pub set_literal: Vec<String>,
     /// Treat warnings as errors; the post-renderer also parses every document of the stream,
     /// not only those it edits, so a syntax error anywhere fails the run (exit 2).
     #[arg(long)]
     pub strict: bool,
+}
+
+impl ValuesArgs {
+    /// The value flags, for [`crate::values`] (which applies them in Helm's order).
+    pub fn sets(&self) -> crate::values::Sets {
+        crate::values::Sets {
+            json: self.set_json.clone(),
+            set: self.set.clone(),
+            string: self.set_string.clone(),
+            file: self.set_file.clone(),
+            literal: self.set_literal.clone(),
+        }
+    }
 }
 
 // The post-renderer's options.
@@ -458,7 +484,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.render.values.values.len(), 2);
-        assert_eq!(cli.render.values.sets.set, ["timeZone=UTC"]);
+        assert_eq!(cli.render.values.set, ["timeZone=UTC"]);
         assert!(cli.render.values.strict);
     }
 

@@ -38,7 +38,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let profile = ChartProfile::load(args.profile.as_deref())?;
     let settings = crate::krm::Settings {
         sources,
-        sets: args.values.sets.clone(),
+        sets: args.values.sets(),
         profile: &profile,
         overlays: &args.overlays,
         strict: args.values.strict,

@@ -30,7 +30,7 @@ pub enum OutputFormat {
 /// Load the values (`-f`, `--set`, ...) and validate them; on failure report every finding to
 /// stderr and return a validation error, so nothing reaches stdout.
 pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
-    let (values, findings) = values::load(&args.values, &args.sets)?;
+    let (values, findings) = values::load(&args.values, &args.sets())?;
     let mut findings = findings;
     findings.extend(validate::validate(&values));
     super::report_or_fail(io, validate::sorted(findings), args.strict, |findings| {
@@ -98,7 +98,7 @@ fn overlays_only(args: &LintArgs) -> bool {
     !args.overlays.is_empty()
         && args.files.is_empty()
         && values::value_files(&v.values).is_empty()
-        && v.sets.is_empty()
+        && v.sets().is_empty()
 }
 
 /// `--overlays`: each overlay file's findings, values references resolved against the `-f`
@@ -107,7 +107,7 @@ fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
     if args.overlays.is_empty() {
         return false;
     }
-    let values = values::load(&args.values.values, &args.values.sets)
+    let values = values::load(&args.values.values, &args.values.sets())
         .map(|(v, _)| v.root)
         .unwrap_or_default();
     let unreadable = |name: String, err: Error| Linted {
@@ -159,7 +159,7 @@ type Loaded = Result<(Values, Vec<Finding>)>;
 /// What to lint: each FILE on its own (after any `-f` files, with `--set` applied), or, with no
 /// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one.
 fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
-    let sets = &args.values.sets;
+    let sets = args.values.sets();
     // POLYAXON_PR_VALUES stands in for `-f` only when nothing else names the values.
     let base_files = if args.files.is_empty() {
         values::value_files(&args.values.values)
@@ -178,7 +178,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
             names.push("--set".to_string());
         }
         let loaded = read_all(&base_files, None, io)
-            .and_then(|sources| Values::from_sources(&sources, sets));
+            .and_then(|sources| Values::from_sources(&sources, &sets));
         return Ok(vec![(names.join(", "), loaded)]);
     }
     let mut units = Vec::new();
@@ -194,7 +194,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
             file.display().to_string()
         };
         let loaded = read_all(&base_files, Some(file), io)
-            .and_then(|sources| Values::from_sources(&sources, sets));
+            .and_then(|sources| Values::from_sources(&sources, &sets));
         units.push((name, loaded));
     }
     Ok(units)
@@ -233,7 +233,7 @@ pub fn docs(io: &mut Io<'_>) -> Result<ExitCode> {
 
 /// `values`: the merged values as JSON, credentials masked.
 pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let (mut values, _) = values::load(&args.values, &args.sets)?;
+    let (mut values, _) = values::load(&args.values, &args.sets())?;
     mask_credentials(&mut values.root);
     let mut text = serde_json::to_string_pretty(&values.root)
         .map_err(|e| Error::input(format!("cannot print the values: {e}")))?;

@@ -41,27 +41,14 @@ pub struct Source {
     pub text: String,
 }
 
-// The value flags, as Helm applies them after the `-f` files: every `--set-json`, then every
-// `--set`, `--set-string`, `--set-file` and `--set-literal`, each kind in the order given
-// ([`Sets::in_order`]). The command line's flags are these fields, in the order of its help; the
-// comments are `//`, as clap would make a doc comment here the help text of the command.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// The value flags, as Helm applies them after the `-f` files: every `--set-json`, then every
+/// `--set`, `--set-string`, `--set-file` and `--set-literal`, each kind in the order given.
+#[derive(Debug, Clone, Default)]
 pub struct Sets {
-    /// Set a value as `helm --set` does: `a.b=c`, `list[0]=x`, `a=1,b=2` (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-    /// Set a string value as `helm --set-string` does (repeatable).
-    #[arg(long = "set-string", value_name = "PATH=VALUE")]
-    pub string: Vec<String>,
-    /// Set JSON values as `helm --set-json` does: `a.b={"c":1}`, or a whole JSON object
-    /// (repeatable).
-    #[arg(long = "set-json", value_name = "PATH=JSON")]
     pub json: Vec<String>,
-    /// Set values from files as `helm --set-file` does: `a.cert=ca.pem` (repeatable).
-    #[arg(long = "set-file", value_name = "PATH=FILE")]
+    pub set: Vec<String>,
+    pub string: Vec<String>,
     pub file: Vec<String>,
-    /// Set a literal string as `helm --set-literal` does: everything after `=` (repeatable).
-    #[arg(long = "set-literal", value_name = "PATH=VALUE")]
     pub literal: Vec<String>,
 }
 
