@@ -12,7 +12,7 @@
 
 pub(crate) mod direct;
 /// For the `direct_edits` fuzz target: the direct edits held to the general path.
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 pub use direct::{Compared, compare as compare_direct_edits};
 
 use crate::podspec::At;
@@ -470,7 +470,7 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
 /// direct rewrite ([`direct::checksum`]), held to the same output, operations and findings. How
 /// many documents the direct rewrite took, `Ok(None)` when the stream does not read, `Err` for a
 /// disagreement.
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 pub fn compare_checksums(text: &str) -> std::result::Result<Option<usize>, String> {
     let Ok(stream) = Stream::read(text) else {
         return Ok(None);
@@ -693,6 +693,75 @@ mod tests {
         "@annotations:\n@  checksum/config: 12\n",
         "@annotations:\n@  other: x\n",
     ];
+
+    /// The inputs the fuzz target `target` once crashed on (tests/regressions/TARGET/), in name
+    /// order.
+    fn crashes(target: &str) -> Vec<(std::path::PathBuf, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/regressions")
+            .join(target);
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != ".keep"))
+            .map(|p| {
+                let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+                (p, text)
+            })
+            .collect()
+    }
+
+    /// Streams on which the direct edits (src/apply/direct.rs) once disagreed with the general
+    /// path in the `direct_edits` fuzz target, replayed with its check: the first byte picks the
+    /// rule set (fuzz/direct_edits/rules-N.yaml) and, with its high bit, the GPU values
+    /// (values-gpu.json). Both finds were the comparison's own, not the edits': an empty
+    /// stream's placeholder written by one side only, and a stream where another document fails
+    /// (the run fails either way; the comparison checks the documents taken alone).
+    #[test]
+    fn direct_edits_regressions() {
+        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/direct_edits");
+        let rules: Vec<_> = (0..3)
+            .map(|i| {
+                let text = std::fs::read_to_string(fuzz.join(format!("rules-{i}.yaml"))).unwrap();
+                overlay::parse_str(&text, "fuzz.yaml", &json!({})).unwrap().0
+            })
+            .collect();
+        let gpu = std::fs::read_to_string(fuzz.join("values-gpu.json")).unwrap();
+        let found = crashes("direct_edits");
+        assert!(!found.is_empty());
+        for (path, _) in found {
+            let bytes = std::fs::read(&path).unwrap();
+            let Some((&pick, rest)) = bytes.split_first() else {
+                continue;
+            };
+            let Ok(text) = std::str::from_utf8(rest) else {
+                continue;
+            };
+            let overlays = &rules[usize::from(pick) % rules.len()];
+            let values = match pick & 0x80 {
+                0 => json!({}),
+                _ => serde_json::from_str(&gpu).unwrap(),
+            };
+            let values = Values::from_json(values);
+            let compared = direct::compare(text, &values, overlays);
+            assert!(compared.is_ok(), "{}: {compared:?}", path.display());
+        }
+    }
+
+    /// Streams on which the `checksum/config` annotations rewritten in a workload's text once
+    /// differed from the general path's (the `checksums` fuzz target: every ConfigMap changed).
+    #[test]
+    fn checksums_regressions() {
+        let found = crashes("checksums");
+        assert!(!found.is_empty());
+        for (path, text) in found {
+            let compared = compare_checksums(&text);
+            assert!(compared.is_ok(), "{}: {compared:?}", path.display());
+        }
+    }
 
     #[test]
     fn secrets_are_masked_in_explanations() {

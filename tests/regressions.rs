@@ -1,8 +1,9 @@
 //! Every input a fuzz target (fuzz/, scripts/fuzz.sh) once crashed on, replayed with the check
 //! that target makes. A new crash goes into tests/regressions/TARGET/ under a name saying what
-//! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml`,
-//! `direct_edits`, `checksums` and `stream_passthrough` have crashed: the campaigns of values
-//! and post_render found nothing).
+//! it is, next to its fix, with a test here for its target (so far `overlay`, `fast_yaml` and
+//! `stream_passthrough` have crashed, and `direct_edits` and `checksums`, whose checks are the
+//! crate's own and replayed by the unit tests of src/apply.rs: the campaigns of values and
+//! post_render found nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -55,58 +56,6 @@ fn fast_yaml() {
             let general = polyaxon_pr::stream::parse_general(&text, 1);
             assert_eq!(general.as_ref().ok(), Some(&value), "{}", path.display());
         }
-    }
-}
-
-/// Streams on which the direct edits (src/apply/direct.rs) once disagreed with the general path
-/// in the `direct_edits` fuzz target, replayed with its check: the first byte picks the rule set
-/// (fuzz/direct_edits/rules-N.yaml) and, with its high bit, the GPU values (values-gpu.json). Both finds so far were the comparison's own, not the
-/// edits': an empty stream's placeholder written by one side only, and a stream where another
-/// document fails (the run fails either way; the comparison now checks the documents taken
-/// alone).
-#[test]
-fn direct_edits() {
-    let rules: Vec<_> = (0..3)
-        .map(|i| {
-            let path = repo_path("fuzz/direct_edits").join(format!("rules-{i}.yaml"));
-            let text = std::fs::read_to_string(path).unwrap();
-            let values = serde_json::json!({});
-            polyaxon_pr::overlay::parse_str(&text, "fuzz.yaml", &values)
-                .unwrap()
-                .0
-        })
-        .collect();
-    let gpu = std::fs::read_to_string(repo_path("fuzz/direct_edits/values-gpu.json")).unwrap();
-    let found = inputs("direct_edits");
-    assert!(!found.is_empty());
-    for (path, _) in found {
-        let bytes = std::fs::read(&path).unwrap();
-        let Some((&pick, rest)) = bytes.split_first() else {
-            continue;
-        };
-        let Ok(text) = std::str::from_utf8(rest) else {
-            continue;
-        };
-        let overlays = &rules[usize::from(pick) % rules.len()];
-        let values = match pick & 0x80 {
-            0 => serde_json::json!({}),
-            _ => serde_json::from_str(&gpu).unwrap(),
-        };
-        let values = polyaxon_pr::values::Values::from_json(values);
-        let compared = polyaxon_pr::apply::compare_direct_edits(text, &values, overlays);
-        assert!(compared.is_ok(), "{}: {compared:?}", path.display());
-    }
-}
-
-/// Streams on which the `checksum/config` annotations rewritten in a workload's text once
-/// differed from the general path's (the `checksums` target: every ConfigMap changed).
-#[test]
-fn checksums() {
-    let found = inputs("checksums");
-    assert!(!found.is_empty());
-    for (path, text) in found {
-        let compared = polyaxon_pr::apply::compare_checksums(&text);
-        assert!(compared.is_ok(), "{}: {compared:?}", path.display());
     }
 }
 

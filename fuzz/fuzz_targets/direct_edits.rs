@@ -12,7 +12,7 @@ use polyaxon_pr::overlay::{Overlays, parse_str};
 use polyaxon_pr::values::Values;
 
 /// The rule sets, shared with the regression test that replays this target's crashes
-/// (tests/regressions.rs).
+/// (`direct_edits_regressions` in src/apply.rs).
 const RULES: [&str; 3] = [
     include_str!("../direct_edits/rules-0.yaml"),
     include_str!("../direct_edits/rules-1.yaml"),

@@ -802,7 +802,7 @@ pub(crate) struct Edited {
 }
 
 /// How the direct edits compare with the general path on a stream ([`compare`]).
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Compared {
     /// The stream or the rules fail on the general path (and the direct edits took no document
@@ -817,7 +817,7 @@ pub enum Compared {
 /// `direct_edits` fuzz target: the same output byte for byte, the same operations and rules on
 /// every document taken, the same result with and without pass 1's hints, and, where the
 /// general path fails, no document taken whose own edits fail. `Err` describes a disagreement.
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 pub fn compare(
     text: &str,
     values: &crate::values::Values,
@@ -894,13 +894,7 @@ pub fn compare(
             .map(|&p| overlays.rules[p].id.to_string())
             .collect();
         let ops = general_ops.get(index).into_iter().flatten();
-        let rule = |op: &&TaggedOp| {
-            overlays
-                .rules
-                .iter()
-                .any(|r| r.id.to_string() == op.parameter)
-        };
-        if let Some(op) = ops.filter(rule).find(|op| !labels.contains(&op.parameter)) {
+        if let Some(op) = ops.filter(is_rule).find(|op| !labels.contains(&op.parameter)) {
             return Err(format!(
                 "document {index}: {} edited it on the general path, not matched here ({labels:?})",
                 op.parameter
@@ -934,6 +928,7 @@ pub fn compare(
 /// The reference for [`compare`]: the generic plan, then [`crate::overlay::apply`], on values;
 /// each changed document's operations and value, and the stream written as the windows write
 /// it. `None` where the run fails.
+#[cfg(any(test, fuzzing))]
 #[allow(clippy::type_complexity)]
 fn general_path(
     stream: &Stream<'_>,
