@@ -948,11 +948,7 @@ fn general_path(
     let applied = crate::overlay::apply(stream, &plan.drafts, overlays).ok()?;
     let mut ops = plan.patches;
     for (index, rule_ops) in applied.ops {
-        let tagged = rule_ops.into_iter().map(|r| TaggedOp {
-            op: r.op,
-            parameter: r.rule,
-        });
-        ops.entry(index).or_default().extend(tagged);
+        ops.entry(index).or_default().extend(rule_ops);
     }
     let mut docs = plan.drafts;
     docs.extend(applied.docs);

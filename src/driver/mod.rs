@@ -50,7 +50,7 @@ use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::overlay::{self, Hooks, Miss, Overlays, RuleTally};
+use crate::overlay::{self, Overlays, RuleTally};
 use crate::profile::{ChartProfile, Choice, Role, Targets};
 use crate::report::{Finding, Severity};
 use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
@@ -750,7 +750,7 @@ impl Spool {
                 Some(self.config_map_pass(values, profile, overlays, facts, shared, &context)?)
             }
         };
-        let mut sum = Sum::default();
+        let mut sum = Part::default();
         let mut output = Store::new(self.in_memory)?;
         if windows.len() > 1 {
             // A stream's edits add a tenth to a half of it (the GPU job: about a third).
@@ -824,14 +824,7 @@ impl Spool {
         })?;
         // An `expect` that failed names the nearest document and says whether the stream has
         // hooks: run the windows again to find them (only on this failing path).
-        let counts = sum.counts(overlays);
-        let sweep: BTreeSet<usize> = overlays
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(i, rule)| !rule.expect.admits(counts[*i]))
-            .map(|(i, _)| i)
-            .collect();
+        let sweep = overlay::unmet(overlays, &sum.tally.rules);
         if !sweep.is_empty() && !sum.plan_failed && sum.overlay_error.is_none() {
             for window in &windows {
                 sum.add_sweep(pass(window, false, &sweep, &mut |_, _, _| Ok(()))?);
@@ -1103,8 +1096,10 @@ fn restrict(generic: bool, targets: &Targets, layout: &Layout) -> Choice {
     Choice::Chart(Targets { roles })
 }
 
+/// A window's part, and the windows' parts added up.
 impl Part {
-    /// Whether this window failed (or stopped) before its output could be written.
+    /// Whether this window (or one of the windows added up) failed, or stopped, before its
+    /// output could be written.
     fn failed(&self) -> bool {
         self.plan_failed
             || self.overlay_error.is_some()
@@ -1115,31 +1110,8 @@ impl Part {
                 .iter()
                 .any(|f| f.severity == Severity::Error)
     }
-}
 
-/// The windows added up.
-#[derive(Default)]
-struct Sum {
-    plan_findings: Vec<(usize, Finding)>,
-    plan_failed: bool,
-    overlay_error: Option<Error>,
-    rules: Vec<RuleTally>,
-    late_error: Option<Error>,
-    check_findings: Vec<Finding>,
-}
-
-impl Sum {
-    fn failed(&self) -> bool {
-        self.plan_failed
-            || self.overlay_error.is_some()
-            || self.late_error.is_some()
-            || self.rules.iter().any(|r| !r.failures.is_empty())
-            || self
-                .check_findings
-                .iter()
-                .any(|f| f.severity == Severity::Error)
-    }
-
+    /// Add a window's part (its findings, errors and rule tallies; not its output).
     fn add(&mut self, part: Part) {
         self.plan_findings.extend(part.plan_findings);
         self.plan_failed |= part.plan_failed;
@@ -1150,10 +1122,10 @@ impl Sum {
             self.late_error = part.late_error;
         }
         for (position, tally) in part.tally.rules.into_iter().enumerate() {
-            if self.rules.len() <= position {
-                self.rules.push(RuleTally::default());
+            if self.tally.rules.len() <= position {
+                self.tally.rules.push(RuleTally::default());
             }
-            let sum = &mut self.rules[position];
+            let sum = &mut self.tally.rules[position];
             sum.matched += tally.matched;
             sum.described.extend(tally.described);
             sum.failures.extend(tally.failures);
@@ -1163,27 +1135,10 @@ impl Sum {
 
     /// Add a sweep's nearest documents (the first nearest wins a tie, as in one run) and hooks.
     fn add_sweep(&mut self, part: Part) {
-        for (position, tally) in part.tally.rules.into_iter().enumerate() {
-            let Some(sum) = self.rules.get_mut(position) else {
-                continue;
-            };
+        for (sum, tally) in self.tally.rules.iter_mut().zip(part.tally.rules) {
             sum.any_hook |= tally.any_hook;
-            let better = match (&sum.nearest, &tally.nearest) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some((_, old)), Some((_, new))) => rank(new) < rank(old),
-            };
-            if better {
-                sum.nearest = tally.nearest;
-            }
+            sum.nearest = overlay::nearest(sum.nearest.take().into_iter().chain(tally.nearest));
         }
-    }
-
-    /// How many documents each rule matched in the whole stream.
-    fn counts(&self, overlays: &Overlays) -> Vec<usize> {
-        (0..overlays.rules.len())
-            .map(|i| self.rules.get(i).map_or(0, |r| r.matched))
-            .collect()
     }
 
     /// The findings of the whole run, or its error, with the precedence one run over the whole
@@ -1193,37 +1148,12 @@ impl Sum {
         self.plan_findings.sort_by_key(|(stage, _)| *stage);
         let plan_findings: Vec<Finding> = self.plan_findings.into_iter().map(|(_, f)| f).collect();
         if self.plan_failed {
-            let n = plan_findings.len();
-            return Err(Error::Validation {
-                summary: format!("{n} conflict(s) between the values and the rendered chart"),
-                findings: plan_findings,
-            });
+            return Err(crate::plan::conflicts(plan_findings));
         }
         if let Some(err) = self.overlay_error {
             return Err(err);
         }
-        if !overlays.is_empty() {
-            let mut findings = Vec::new();
-            for (position, rule) in overlays.rules.iter().enumerate() {
-                let tally = self
-                    .rules
-                    .get_mut(position)
-                    .map(std::mem::take)
-                    .unwrap_or_default();
-                findings.extend(tally.failures);
-                if !rule.expect.admits(tally.matched) {
-                    let no_hooks = rule.select.hooks == Hooks::Only && !tally.any_hook;
-                    findings.push(overlay::expect_finding(
-                        rule,
-                        tally.matched,
-                        &tally.described,
-                        tally.nearest.as_ref(),
-                        no_hooks,
-                    ));
-                }
-            }
-            overlay::fail_on_errors(findings)?;
-        }
+        overlay::judge(overlays, self.tally.rules)?;
         if let Some(err) = self.late_error {
             return Err(err);
         }
@@ -1243,11 +1173,6 @@ impl Sum {
         }
         Ok(findings)
     }
-}
-
-/// How near a document came to a rule ([`crate::overlay::Selector`]'s ranking).
-fn rank(misses: &[Miss]) -> (usize, usize) {
-    (misses.iter().map(|m| m.cost).sum(), misses.len())
 }
 
 /// A spooled stream post-rendered.

@@ -27,8 +27,9 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 pub use parse::{API_VERSION, KIND};
-pub use run::{Applied, RuleOp, RuleTally, Tally, apply};
-pub(crate) use run::{expect_finding, fail_on_errors};
+pub use run::{Applied, RuleTally, Tally, apply};
+pub(crate) use run::{judge, unmet};
+pub(crate) use select::nearest;
 pub use select::{Expression, Hooks, Miss, Operator, Selector};
 
 use crate::error::{Error, Result};
@@ -293,11 +294,7 @@ pub(crate) fn extend_plan(
     }
     let ((ops, drafts), tally) = run::run(stream, drafts, overlays, own, sweep, direct)?;
     for (index, ops) in ops {
-        let tagged = ops.into_iter().map(|r| TaggedOp {
-            op: r.op,
-            parameter: r.rule,
-        });
-        patches.entry(index).or_default().extend(tagged);
+        patches.entry(index).or_default().extend(ops);
     }
     Ok((drafts, tally))
 }

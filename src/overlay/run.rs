@@ -9,62 +9,40 @@ use json_patch::PatchOperation;
 use serde_json::Value;
 
 use super::{Expect, Hooks, Miss, Overlays, Rule, edit, select};
+use crate::plan::TaggedOp;
 use crate::error::{Error, Result};
 use crate::report::{Finding, Severity};
 use crate::stream::{Meta, Stream};
 
-/// Fail the run when the rules' findings (conflicts, patches that cannot apply, `expect`
-/// violations) hold an error: one message for a whole run and for the windows of a big stream.
-pub(crate) fn fail_on_errors(findings: Vec<Finding>) -> Result<()> {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    match errors {
-        0 => Ok(()),
-        _ => Err(Error::Validation {
-            summary: format!("{errors} problem(s) applying the overlays"),
-            findings,
-        }),
-    }
-}
-
-/// An operation and the rule behind it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleOp {
-    /// The rule, as `RuleId` displays it.
-    pub rule: String,
-    pub op: PatchOperation,
-}
-
 /// What the rules did.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
-    /// The operations of each changed document, in the order they apply.
-    pub ops: BTreeMap<usize, Vec<RuleOp>>,
+    /// The operations of each changed document, in the order they apply, each tagged with its
+    /// rule (as `RuleId` displays it).
+    pub ops: BTreeMap<usize, Vec<TaggedOp>>,
     /// Each changed document as it is after the rules.
     pub docs: BTreeMap<usize, Value>,
 }
 
 /// Apply the rules to the whole of `stream`, whose documents the built-in injection has already
 /// changed as `drafts` holds (document index → value). Conflicts, patches that cannot apply and
-/// `expect` violations are all collected, then fail the run together. The reference the
-/// window-by-window `run` of the driver and the direct edits are held to in the tests.
+/// `expect` violations are all collected, then fail the run together ([`judge`]), as the
+/// driver judges the windows of a stream. The reference the direct edits are held to in the
+/// tests.
 pub fn apply(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,
     overlays: &Overlays,
 ) -> Result<Applied> {
     let none = BTreeMap::new();
-    let mut state = State::new(stream, drafts.clone(), &none);
-    for (position, rule) in overlays.rules.iter().enumerate() {
-        let matched = state.run(position, rule)?;
-        if !rule.expect.admits(matched.len()) {
-            let finding = state.expect_failure(rule, &matched)?;
-            state.findings.push(finding);
-        }
+    let all = |sweep: &BTreeSet<usize>| run(stream, drafts.clone(), overlays, &|_| true, sweep, &none);
+    let ((ops, mut edited), mut tally) = all(&BTreeSet::new())?;
+    // An `expect` that failed names the nearest document and the hooks: run again to find them.
+    let sweep = unmet(overlays, &tally.rules);
+    if !sweep.is_empty() {
+        tally = all(&sweep)?.1;
     }
-    let (ops, mut edited) = state.finish()?;
+    judge(overlays, tally.rules)?;
     let docs = ops
         .keys()
         .filter_map(|&index| Some((index, edited.remove(&index)?)))
@@ -116,7 +94,6 @@ pub(crate) fn run(
     let mut state = State::new(stream, drafts, direct);
     let mut tally = Tally::default();
     for (position, rule) in overlays.rules.iter().enumerate() {
-        let before = state.findings.len();
         let matched: Vec<usize> = state
             .run(position, rule)?
             .into_iter()
@@ -129,13 +106,12 @@ pub(crate) fn run(
         if matches!(rule.expect, Expect::Exactly(_)) {
             rule_tally.described = matched.iter().map(|&i| state.describe(i)).collect();
         }
-        let failed = state.failed.split_off(before);
-        let findings = state.findings.split_off(before);
-        rule_tally.failures = findings
+        // The documents failures leave are as they were before the rules (see
+        // `State::restore`), which is all the later stages need.
+        rule_tally.failures = std::mem::take(&mut state.failures)
             .into_iter()
-            .zip(failed)
-            .filter(|(_, index)| own(*index))
-            .map(|(finding, _)| finding)
+            .filter(|(index, _)| own(*index))
+            .map(|(_, finding)| finding)
             .collect();
         if sweep.contains(&position) {
             let mut candidates = Vec::new();
@@ -153,15 +129,11 @@ pub(crate) fn run(
         }
         tally.rules.push(rule_tally);
     }
-    // Failures are the driver's to report: the documents they left are as they were before the
-    // rules (see `State::restore`), which is all the later stages need.
-    state.findings.clear();
-    state.failed.clear();
     Ok((state.finish()?, tally))
 }
 
 /// The rules' operations by changed document, and the drafts as the rules leave them.
-pub(super) type Edited = (BTreeMap<usize, Vec<RuleOp>>, BTreeMap<usize, Value>);
+pub(super) type Edited = (BTreeMap<usize, Vec<TaggedOp>>, BTreeMap<usize, Value>);
 
 /// The documents as the rules have left them so far. Only edited documents are held (each one
 /// copy, edited in place); the others are read from the stream, whose line scanner decides most
@@ -175,11 +147,9 @@ struct State<'s> {
     /// The built-in injection's version of those the rules touched: what tells whether the rules
     /// changed them.
     before: BTreeMap<usize, Value>,
-    ops: BTreeMap<usize, Vec<RuleOp>>,
-    findings: Vec<Finding>,
-    /// The document of each failure finding (`findings` also holds `expect` failures, after
-    /// them; only [`run`] reads this).
-    failed: Vec<usize>,
+    ops: BTreeMap<usize, Vec<TaggedOp>>,
+    /// The current rule's failures, each with its document.
+    failures: Vec<(usize, Finding)>,
     /// The documents edited directly, with the rules that matched them ([`run`]).
     direct: &'s BTreeMap<usize, Vec<usize>>,
 }
@@ -197,8 +167,7 @@ impl<'s> State<'s> {
             drafts,
             before: BTreeMap::new(),
             ops: BTreeMap::new(),
-            findings: Vec::new(),
-            failed: Vec::new(),
+            failures: Vec::new(),
         }
     }
 
@@ -285,17 +254,16 @@ impl<'s> State<'s> {
                 }
             }
             Ok(ops) => {
-                let tagged = ops.into_iter().map(|op| RuleOp {
-                    rule: rule.id.to_string(),
+                let tagged = ops.into_iter().map(|op| TaggedOp {
                     op,
+                    parameter: rule.id.to_string(),
                 });
                 self.ops.entry(index).or_default().extend(tagged);
             }
             Err(failure) => {
                 self.restore(index)?;
                 let finding = self.failure(rule, index, failure);
-                self.findings.push(finding);
-                self.failed.push(index);
+                self.failures.push((index, finding));
             }
         }
         Ok(())
@@ -376,45 +344,7 @@ impl<'s> State<'s> {
         }
     }
 
-    fn expect_failure(&self, rule: &Rule, matched: &[usize]) -> Result<Finding> {
-        let n = matched.len();
-        let mut names = Vec::new();
-        let mut nearest = None;
-        if n > expected_max(rule.expect) {
-            names = matched.iter().map(|&i| self.describe(i)).collect();
-        } else if let Some((index, misses)) = self.nearest(rule, matched)? {
-            nearest = Some((self.describe(index), misses));
-        }
-        let no_hooks = rule.select.hooks == Hooks::Only && !self.any_hook()?;
-        Ok(expect_finding(rule, n, &names, nearest.as_ref(), no_hooks))
-    }
-
-    /// The document that came nearest to `rule` (`matched` is sorted). Ranking needs the
-    /// containers of every document, so all are parsed: this only runs when the run fails.
-    fn nearest(&self, rule: &Rule, matched: &[usize]) -> Result<Option<(usize, Vec<Miss>)>> {
-        let mut candidates = Vec::new();
-        for index in 0..self.stream.docs.len() {
-            if matched.binary_search(&index).is_ok() {
-                continue;
-            }
-            if let Some(doc) = self.current(index)? {
-                candidates.push((index, rule.select.misses(doc, &Meta::of(doc))));
-            }
-        }
-        Ok(select::nearest(candidates))
-    }
-
-    fn any_hook(&self) -> Result<bool> {
-        for index in 0..self.stream.docs.len() {
-            if self.meta(index)?.is_some_and(|meta| meta.is_hook()) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
     fn finish(mut self) -> Result<Edited> {
-        fail_on_errors(std::mem::take(&mut self.findings))?;
         let mut changed = std::mem::take(&mut self.ops);
         for index in changed.keys().copied().collect::<Vec<_>>() {
             // Rules that undo each other leave the document as it was: no change to write.
@@ -426,34 +356,61 @@ impl<'s> State<'s> {
     }
 }
 
-/// The finding of a rule that matched `n` documents against its `expect`: listing the documents
-/// matched (`names`, when there are too many) or naming the `nearest` one (described, with its
-/// misses), with a hint about hooks when the rule wants hooks and the stream has none.
-pub(crate) fn expect_finding(
-    rule: &Rule,
-    n: usize,
-    names: &[String],
-    nearest: Option<&(String, Vec<Miss>)>,
-    no_hooks: bool,
-) -> Finding {
-    let mut message = format!(
-        "{} matched {n} document(s); it expects {}",
-        rule.id.label(),
-        rule.expect
-    );
-    if n > expected_max(rule.expect) {
-        message.push_str(&format!(": {}", names.join("; ")));
-    } else if let Some((described, misses)) = nearest {
-        let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
-        message.push_str(&format!(". Nearest: {described}: {}", why.join("; ")));
+/// The rules whose `expect` the documents they matched (`rules`, the tallies of the whole
+/// stream in rule order) do not meet: those whose nearest document and hooks [`run`] is asked
+/// to find.
+pub(crate) fn unmet(overlays: &Overlays, rules: &[RuleTally]) -> BTreeSet<usize> {
+    let matched = |i: usize| rules.get(i).map_or(0, |r| r.matched);
+    (0..overlays.rules.len())
+        .filter(|&i| !overlays.rules[i].expect.admits(matched(i)))
+        .collect()
+}
+
+/// Fail the run on the rules' tallies over the whole stream (`rules`, in rule order; a rule
+/// without one matched nothing): each rule's conflicts and patches that cannot apply, then its
+/// `expect` violation, which lists the documents matched (when there are too many) or names
+/// the nearest one, with a hint about hooks when the rule wants hooks and the stream has none.
+/// One message for a whole run and for the windows of a big stream.
+pub(crate) fn judge(overlays: &Overlays, rules: Vec<RuleTally>) -> Result<()> {
+    let mut findings = Vec::new();
+    let mut tallies = rules.into_iter();
+    for rule in &overlays.rules {
+        let tally = tallies.next().unwrap_or_default();
+        findings.extend(tally.failures);
+        let n = tally.matched;
+        if rule.expect.admits(n) {
+            continue;
+        }
+        let mut message = format!(
+            "{} matched {n} document(s); it expects {}",
+            rule.id.label(),
+            rule.expect
+        );
+        if n > expected_max(rule.expect) {
+            message.push_str(&format!(": {}", tally.described.join("; ")));
+        } else if let Some((described, misses)) = &tally.nearest {
+            let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
+            message.push_str(&format!(". Nearest: {described}: {}", why.join("; ")));
+        }
+        let hint = if rule.select.hooks == Hooks::Only && !tally.any_hook {
+            "the stream holds no Helm hooks: Helm 3 does not pass hooks to a post-renderer \
+             (Helm 4 does)"
+        } else {
+            "fix the selector, or set `expect` (\"0+\" when matching nothing is fine)"
+        };
+        findings.push(Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint));
     }
-    let hint = if no_hooks {
-        "the stream holds no Helm hooks: Helm 3 does not pass hooks to a post-renderer (Helm 4 \
-         does)"
-    } else {
-        "fix the selector, or set `expect` (\"0+\" when matching nothing is fine)"
-    };
-    Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint)
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    match errors {
+        0 => Ok(()),
+        _ => Err(Error::Validation {
+            summary: format!("{errors} problem(s) applying the overlays"),
+            findings,
+        }),
+    }
 }
 
 /// The most documents an expectation admits.

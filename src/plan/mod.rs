@@ -374,11 +374,7 @@ impl<'a> Planner<'a> {
     /// The patches, or the conflicts found.
     pub fn finish(self) -> Result<Plan> {
         if self.findings.iter().any(|f| f.severity == Severity::Error) {
-            let n = self.findings.len();
-            return Err(Error::Validation {
-                summary: format!("{n} conflict(s) between the values and the rendered chart"),
-                findings: self.findings,
-            });
+            return Err(conflicts(self.findings));
         }
         let mut patches = BTreeMap::new();
         let mut drafts = BTreeMap::new();
@@ -420,6 +416,18 @@ pub fn role_docs<'t>(
     roles
         .iter()
         .flat_map(move |role| targets.of(*role).iter().map(move |&i| (*role, i)))
+}
+
+/// The error of a plan that found conflicts (`findings`: all of the plan's findings, in the
+/// order one plan of the whole stream reports them).
+pub(crate) fn conflicts(findings: Vec<Finding>) -> Error {
+    Error::Validation {
+        summary: format!(
+            "{} conflict(s) between the values and the rendered chart",
+            findings.len()
+        ),
+        findings,
+    }
 }
 
 #[cfg(test)]
