@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::stream::{Meta, Stream};
+use crate::stream::Meta;
 
 /// The profile compiled into the binary.
 pub const BUILTIN: &str = include_str!("../chart-overlays/polyaxon-0.4.yaml");
@@ -207,6 +207,14 @@ impl ChartProfile {
             .get(&role)
             .is_some_and(|selectors| selectors.iter().any(|s| s.matches(meta)))
     }
+
+    /// The roles an object plays, in role order.
+    pub fn roles_of<'a>(&'a self, meta: &'a Meta) -> impl Iterator<Item = Role> + 'a {
+        self.roles
+            .iter()
+            .filter(|(_, selectors)| selectors.iter().any(|s| s.matches(meta)))
+            .map(|(role, _)| *role)
+    }
 }
 
 fn compile_selector(file: SelectorFile, origin: &str) -> Result<Selector> {
@@ -254,22 +262,19 @@ pub enum Choice {
     Generic,
 }
 
-/// Classify the stream's documents by their metadata.
-pub fn choose(stream: &Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
+/// Classify the stream's documents by their metadata, as the driver's index pass does
+/// ([`crate::driver::Spool::index`]).
+#[cfg(test)]
+pub fn choose(stream: &crate::stream::Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
     let mut targets = Targets::default();
     for doc in &stream.docs {
         let Some(meta) = doc.meta_ref()? else {
             continue;
         };
-        for role in profile.roles.keys() {
-            if profile.is(*role, meta) {
-                targets.roles.entry(*role).or_default().push(doc.index);
-            }
+        for role in profile.roles_of(meta) {
+            targets.roles.entry(role).or_default().push(doc.index);
         }
     }
-    // The ConfigMap selects the chart; so does any other object of a chart role, because Helm 4's
-    // `separate` strategy (Flux) post-renders the hooks alone, without the ConfigMap, and the hook
-    // Jobs still take the core scheduling.
     if targets.roles.values().all(Vec::is_empty) {
         return Ok(Choice::Generic);
     }
@@ -279,6 +284,7 @@ pub fn choose(stream: &Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::Stream;
 
     fn meta(kind: &str, name: &str, labels: &[(&str, &str)]) -> Meta {
         Meta {

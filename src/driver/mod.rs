@@ -14,8 +14,7 @@
 //!    [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with content, the document
 //!    size limit), with the same messages.
 //! 2. The index pass ([`Spool::index`]) reads every document's identifying fields, on every
-//!    core: the profile's choice and its targets for the whole stream (what
-//!    [`crate::profile::choose`] decides), the ConfigMaps, each document's Helm release (the
+//!    core: the profile's choice and its targets for the whole stream, the ConfigMaps, each document's Helm release (the
 //!    `release` label) and, with overlay rules, which rules each document's identifying fields
 //!    take (`direct::Hint`: the windows do not read them again).
 //! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart
@@ -600,12 +599,7 @@ impl Spool {
                 };
                 let found = doc.meta_ref().map(|meta| {
                     meta.map(|meta| {
-                        let roles = profile.map_or_else(Vec::new, |profile| {
-                            ROLES
-                                .into_iter()
-                                .filter(|role| profile.is(*role, meta))
-                                .collect()
-                        });
+                        let roles = profile.map_or_else(Vec::new, |p| p.roles_of(meta).collect());
                         let hint = overlays.and_then(|o| direct::hint(o, meta));
                         let release = meta.labels.get(RELEASE_LABEL).cloned();
                         (meta.kind == "ConfigMap", roles, hint, release)
@@ -720,7 +714,9 @@ impl Spool {
         if let Some(err) = &facts.meta_error {
             return Err(Error::input(err.to_string()));
         }
-        // What `profile::choose` decides on a whole stream.
+        // The chart profile applies when a document plays one of its roles: the ConfigMap, or,
+        // as when Helm 4's `separate` strategy (Flux) post-renders the hooks alone without it,
+        // another object (the hook Jobs still take the core scheduling).
         let generic = facts.targets.roles.values().all(Vec::is_empty);
         let context = |own: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
             match generic {
@@ -1035,30 +1031,6 @@ struct Settings<'s> {
     direct: bool,
     gpu: Option<&'s crate::plan::gpu::Generic>,
     units: Option<&'s direct::Direct<'s>>,
-}
-
-/// Every role, in the order [`crate::profile::choose`] records them (a profile's roles are a
-/// subset; [`ChartProfile::is`] says no to the others).
-const ROLES: [Role; 6] = [
-    Role::ConfigMap,
-    Role::Api,
-    Role::Scheduler,
-    Role::ResourcesDaemon,
-    Role::Hpsearch,
-    Role::Core,
-];
-
-/// A new role must join [`ROLES`]: this match stops compiling until it does.
-#[allow(dead_code)]
-fn every_role_is_listed(role: Role) {
-    match role {
-        Role::ConfigMap
-        | Role::Api
-        | Role::Scheduler
-        | Role::ResourcesDaemon
-        | Role::Hpsearch
-        | Role::Core => {}
-    }
 }
 
 /// How a window numbers the documents it holds (`held`, sorted stream indices): the window's
