@@ -266,7 +266,7 @@ fn check_changed(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Resul
     Ok(findings)
 }
 
-/// What one window of a bigger stream takes from the rest of it ([`window`]).
+/// What one window of a bigger stream takes from the rest of it ([`crate::driver`]).
 pub(crate) struct Context<'c> {
     /// The profile's choice for the whole stream, its targets restricted to the documents the
     /// window holds.
@@ -274,6 +274,15 @@ pub(crate) struct Context<'c> {
     /// The documents the window owns: it writes, reports and counts only those; the others it
     /// holds (the chart's ConfigMap) are context.
     pub own: &'c dyn Fn(usize) -> bool,
+    /// What pass 1 learnt of a held document's identifying fields for them (by index in the
+    /// window; [`direct::edit_window`]).
+    pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
+    /// What the window shares with the other windows of its pass.
+    pub pass: &'c Pass<'c>,
+}
+
+/// What every window of one of the driver's passes shares.
+pub(crate) struct Pass<'c> {
     /// Whether this is the first window: findings about no document in particular (a value
     /// without effect) are the same in every window and kept from the first only.
     pub first: bool,
@@ -291,13 +300,10 @@ pub(crate) struct Context<'c> {
     /// The direct edits' units, made once a run (`None`: nothing is edited directly; always
     /// `None` when `direct` is false).
     pub units: Option<&'c direct::Direct<'c>>,
-    /// What pass 1 learnt of a held document's identifying fields for them (by index in the
-    /// window; [`direct::edit_window`]).
-    pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
 }
 
 /// One window's results, for the driver to add up as one run of the whole stream would have
-/// reported them (see [`window`] for the order of precedence).
+/// reported them (see [`crate::driver`] for the order of precedence).
 #[derive(Debug, Default)]
 pub(crate) struct Part {
     /// The plan's findings about the window's own documents (and, in the first window, about
@@ -338,7 +344,7 @@ pub(crate) fn inject_part(
         untouched,
         matched,
         ops: direct_ops,
-    } = match (ctx.units, ctx.config_maps) {
+    } = match (ctx.pass.units, ctx.pass.config_maps) {
         (Some(units), Some(known)) => direct::edit_window(
             stream,
             &plan::reserved(stream, ctx.choice)?,
@@ -350,7 +356,7 @@ pub(crate) fn inject_part(
         _ => Default::default(),
     };
     let taken = |index: usize| rewritten.contains_key(&index) || untouched.contains(&index);
-    let staged = plan::plan(stream, values, profile, ctx.choice, ctx.gpu, &taken)?;
+    let staged = plan::plan(stream, values, profile, ctx.choice, ctx.pass.gpu, &taken)?;
     let (plan, findings) = match staged.plan {
         Ok(mut plan) => {
             let findings = std::mem::take(&mut plan.findings);
@@ -372,7 +378,7 @@ pub(crate) fn inject_part(
         .zip(findings)
         .filter(|(_, f)| match &f.origin {
             Origin::Document { line, .. } => !foreign.contains(line),
-            _ => ctx.first,
+            _ => ctx.pass.first,
         })
         .collect();
     let Some(Plan {
@@ -390,7 +396,7 @@ pub(crate) fn inject_part(
         drafts,
         overlays,
         ctx.own,
-        ctx.sweep,
+        ctx.pass.sweep,
         &matched,
     );
     let drafts = match extended {
@@ -405,8 +411,8 @@ pub(crate) fn inject_part(
     };
     let late = (|| -> Result<_> {
         let mut changed = changed_documents(stream, drafts, &mut patches)?;
-        let texts = ctx.direct.then_some(&mut rewritten);
-        recompute_checksums(stream, &mut changed, &mut patches, ctx.config_maps, texts)?;
+        let texts = ctx.pass.direct.then_some(&mut rewritten);
+        recompute_checksums(stream, &mut changed, &mut patches, ctx.pass.config_maps, texts)?;
         changed.retain(|&index, _| (ctx.own)(index));
         patches.retain(|&index, _| (ctx.own)(index));
         rewritten.retain(|&index, _| (ctx.own)(index));

@@ -55,7 +55,7 @@ use crate::report::{Finding, Severity};
 use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
-use crate::apply::{self, Context, Outcome, Part, direct};
+use crate::apply::{self, Context, Outcome, Part, Pass, direct};
 
 mod pool;
 mod store;
@@ -467,19 +467,25 @@ impl Spool {
 
     /// The windows of pass 2: consecutive documents up to the budget, at least one each.
     fn windows(&self) -> Vec<Range<usize>> {
+        self.pack(self.docs.iter().map(|d| d.len))
+    }
+
+    /// Consecutive items of the sizes `lens` up to the budget at a time, at least one each: the
+    /// ranges of their positions.
+    fn pack(&self, lens: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
         let mut out = Vec::new();
-        let mut start = 0;
-        let mut bytes = 0;
-        for (index, doc) in self.docs.iter().enumerate() {
-            if index > start && bytes + doc.len > self.budget {
+        let (mut start, mut bytes, mut end) = (0, 0, 0);
+        for (index, len) in lens.enumerate() {
+            if index > start && bytes + len > self.budget {
                 out.push(start..index);
                 start = index;
                 bytes = 0;
             }
-            bytes += doc.len;
+            bytes += len;
+            end = index + 1;
         }
-        if start < self.docs.len() {
-            out.push(start..self.docs.len());
+        if start < end {
+            out.push(start..end);
         }
         out
     }
@@ -570,10 +576,9 @@ impl Spool {
             scans: Mutex::default(),
         };
         let windows = self.windows();
-        let mut config_maps = Vec::new();
-        let mut hints = Vec::new();
+        // Each document with metadata: whether it is a ConfigMap, its hint, its release's id.
+        let mut indexed = Vec::new();
         let mut releases: HashMap<String, u32> = HashMap::new();
-        let mut labelled = Vec::new();
         // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
         // and its hint, or the error reading its metadata.
         type Read = (bool, Vec<Role>, Option<direct::Hint>, Option<String>);
@@ -630,15 +635,9 @@ impl Spool {
                 }
                 match found {
                     Ok(Some((config_map, roles, hint, release))) => {
-                        if config_map {
-                            config_maps.push(index);
-                        }
                         let next = u32::try_from(releases.len()).unwrap_or(u32::MAX);
                         let id = release.map(|name| *releases.entry(name).or_insert(next));
-                        labelled.push((index, id));
-                        if overlays.is_some() {
-                            hints.push((index, hint));
-                        }
+                        indexed.push((index, config_map, overlays.is_some().then_some(hint), id));
                         for role in roles {
                             facts.targets.roles.entry(role).or_default().push(index);
                         }
@@ -649,14 +648,9 @@ impl Spool {
             }
             Ok(())
         })?;
-        for index in config_maps {
-            self.docs[index].config_map = true;
-        }
-        for (index, hint) in hints {
-            self.docs[index].hint = Some(hint);
-        }
-        for (index, release) in labelled {
-            self.docs[index].release = Some(release);
+        for (index, config_map, hint, release) in indexed {
+            let doc = &mut self.docs[index];
+            (doc.config_map, doc.hint, doc.release) = (config_map, hint, Some(release));
         }
         self.facts = Some(facts);
         Ok(())
@@ -665,7 +659,8 @@ impl Spool {
     /// The chart ConfigMaps the documents `own` need beside them (the plan reads a workload's
     /// ConfigMap): those of their Helm releases (the `release` label), so that a window of one
     /// release holds one ConfigMap however many releases the stream holds; every one of them
-    /// when a document has no release label.
+    /// when a document has no release label. None with the generic profile (no ConfigMap plays
+    /// the role).
     fn context(&self, facts: &Facts, own: &mut dyn Iterator<Item = usize>) -> Vec<usize> {
         let config_maps = facts.targets.of(Role::ConfigMap);
         if config_maps.len() < 2 {
@@ -718,12 +713,6 @@ impl Spool {
         // as when Helm 4's `separate` strategy (Flux) post-renders the hooks alone without it,
         // another object (the hook Jobs still take the core scheduling).
         let generic = facts.targets.roles.values().all(Vec::is_empty);
-        let context = |own: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
-            match generic {
-                true => Vec::new(),
-                false => self.context(facts, own),
-            }
-        };
         let windows = self.windows();
         // The overlay rules may edit a document's text directly (their operations are listed
         // for `--explain` as the general path gives them), except for an export, whose patches
@@ -743,7 +732,7 @@ impl Spool {
             true => None,
             false => {
                 let shared = (generic, gpu.as_ref());
-                Some(self.config_map_pass(values, profile, overlays, facts, shared, &context)?)
+                Some(self.config_map_pass(values, profile, overlays, facts, shared)?)
             }
         };
         let mut sum = Part::default();
@@ -763,15 +752,15 @@ impl Spool {
              first: bool,
              sweep: &BTreeSet<usize>,
              then: &mut dyn FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>| {
-                let settings = Settings {
+                let settings = Pass {
                     first,
-                    known: known.as_deref(),
+                    config_maps: known.as_deref(),
                     sweep,
                     direct,
                     gpu: gpu.as_ref(),
                     units: units.as_ref(),
                 };
-                let held = window.clone().chain(context(&mut window.clone()));
+                let held = window.clone().chain(self.context(facts, &mut window.clone()));
                 let owns: &dyn Fn(usize) -> bool = &|i| window.contains(&i);
                 let run = (held.collect(), owns, generic, &settings);
                 self.run_window(run, values, profile, overlays, facts, then)
@@ -856,7 +845,6 @@ impl Spool {
     /// The ConfigMap pass: every ConfigMap the stream changes, in stream order, by name and
     /// hash of the patched ConfigMap. Its errors are left for pass 2, which meets them again in
     /// the ConfigMaps' own windows (and fails then, so no hash missing here is ever used).
-    #[allow(clippy::too_many_arguments)]
     fn config_map_pass(
         &self,
         values: &Values,
@@ -864,27 +852,19 @@ impl Spool {
         overlays: &Overlays,
         facts: &Facts,
         (generic, gpu): (bool, Option<&crate::plan::gpu::Generic>),
-        context: &dyn Fn(&mut dyn Iterator<Item = usize>) -> Vec<usize>,
     ) -> Result<Vec<(String, String)>> {
         let maps: Vec<usize> = (0..self.docs.len())
             .filter(|&i| self.docs[i].config_map)
             .collect();
         let mut found = Vec::new();
         let none = BTreeSet::new();
-        let mut start = 0;
-        while start < maps.len() {
-            // ConfigMaps up to the budget at a time.
-            let mut end = start + 1;
-            let mut bytes = self.docs[maps[start]].len;
-            while end < maps.len() && bytes + self.docs[maps[end]].len <= self.budget {
-                bytes += self.docs[maps[end]].len;
-                end += 1;
-            }
-            let own: BTreeSet<usize> = maps[start..end].iter().copied().collect();
-            let held = own.iter().copied().chain(context(&mut own.iter().copied()));
-            let settings = Settings {
+        // ConfigMaps up to the budget at a time.
+        for group in self.pack(maps.iter().map(|&i| self.docs[i].len)) {
+            let own: BTreeSet<usize> = maps[group].iter().copied().collect();
+            let held = own.iter().copied().chain(self.context(facts, &mut own.iter().copied()));
+            let settings = Pass {
                 first: false,
-                known: None,
+                config_maps: None,
                 sweep: &none,
                 direct: false,
                 gpu,
@@ -912,7 +892,6 @@ impl Spool {
             if ran.is_ok() {
                 found.extend(hashes?);
             }
-            start = end;
         }
         found.sort_by_key(|(index, _, _)| *index);
         Ok(found
@@ -930,7 +909,7 @@ impl Spool {
             BTreeSet<usize>,
             &dyn Fn(usize) -> bool,
             bool,
-            &Settings<'_>,
+            &Pass<'_>,
         ),
         values: &Values,
         profile: &ChartProfile,
@@ -944,13 +923,8 @@ impl Spool {
         let ctx = Context {
             choice: &choice,
             own: &|i| own(layout.global(i)),
-            first: settings.first,
-            config_maps: settings.known,
-            sweep: settings.sweep,
-            direct: settings.direct,
-            gpu: settings.gpu,
-            units: settings.units,
             hints: &|i| self.docs.get(layout.global(i)).and_then(|d| d.hint),
+            pass: settings,
         };
         let mut part = apply::inject_part(&stream, values, profile, overlays, &ctx)?;
         then(&stream, &layout, &mut part)?;
@@ -1020,17 +994,6 @@ fn render_window(
     let (before, after) = crate::stream::mask::secret_values(&before, &out)?;
     window.diff = Some(view::diff_part(&before, &after, first, last));
     Ok(window)
-}
-
-/// The per-pass settings of [`Spool::run_window`].
-struct Settings<'s> {
-    first: bool,
-    known: Option<&'s [(String, String)]>,
-    sweep: &'s BTreeSet<usize>,
-    /// Whether documents may be edited directly ([`super::direct`]; not for an export).
-    direct: bool,
-    gpu: Option<&'s crate::plan::gpu::Generic>,
-    units: Option<&'s direct::Direct<'s>>,
 }
 
 /// How a window numbers the documents it holds (`held`, sorted stream indices): the window's
