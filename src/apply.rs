@@ -36,17 +36,6 @@ use crate::values::Values;
 /// The annotation the chart uses to roll pods when its ConfigMap changes.
 pub const CHECKSUM_CONFIG: &str = "checksum/config";
 
-/// What an injection produced.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// The patched documents, by stream index (only those that really changed).
-    pub changed: BTreeMap<usize, Value>,
-    /// The operations behind each changed document, for `--explain`.
-    pub patches: BTreeMap<usize, Vec<TaggedOp>>,
-    /// Warnings that did not fail the run.
-    pub findings: Vec<Finding>,
-}
-
 /// The patched documents (`drafts`: the plan's and the overlays' working copies, their patches
 /// already applied) that differ from what the chart rendered; the patches of the others are
 /// dropped.
@@ -432,11 +421,11 @@ pub(crate) fn inject_part(
     Ok(part)
 }
 
-/// `--explain`: per changed document, each operation and the parameter behind it. Values in
-/// Secrets are masked.
-pub fn explain(stream: &Stream<'_>, outcome: &Outcome) -> Result<String> {
+/// `--explain`: per changed document (`patches`: the operations behind each, by stream index),
+/// each operation and the parameter behind it. Values in Secrets are masked.
+pub fn explain(stream: &Stream<'_>, patches: &BTreeMap<usize, Vec<TaggedOp>>) -> Result<String> {
     let mut out = String::new();
-    for (&index, ops) in &outcome.patches {
+    for (&index, ops) in patches {
         let doc = &stream.docs[index];
         let meta = doc.meta()?.unwrap_or_default();
         let _ = writeln!(out, "# {} {} ({})", meta.kind, meta.name, doc.source());

@@ -8,19 +8,25 @@
 //! never sees them, and a patch whose target matches nothing is silently ignored by kustomize,
 //! which would hide the gap. The skipped hooks are listed in the header comment instead.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
-use crate::apply::Outcome;
 use crate::error::Result;
+use crate::plan::TaggedOp;
 use crate::stream::{Meta, emit};
 
-/// The kustomize patches of the changed documents of `outcome` (one window's), as the items of
-/// a YAML `patches:` list, and the hooks left out (`Kind/name`).
-pub fn patch_items(outcome: &Outcome) -> Result<(String, Vec<String>)> {
+/// The kustomize patches of the `changed` documents (one window's, by stream index, with the
+/// operations behind each: `patches`), as the items of a YAML `patches:` list, and the hooks left
+/// out (`Kind/name`).
+pub fn patch_items(
+    changed: &BTreeMap<usize, Value>,
+    patches: &BTreeMap<usize, Vec<TaggedOp>>,
+) -> Result<(String, Vec<String>)> {
     let mut items = String::new();
     let mut hooks = Vec::new();
-    for (&index, ops) in &outcome.patches {
-        let Some(value) = outcome.changed.get(&index) else {
+    for (&index, ops) in patches {
+        let Some(value) = changed.get(&index) else {
             continue;
         };
         let meta = Meta::of(value);
@@ -47,7 +53,17 @@ pub fn patch_items(outcome: &Outcome) -> Result<(String, Vec<String>)> {
 /// The start of the kustomization fragment for a stream of `documents` documents: the header
 /// and the `patches:` key, the [`patch_items`] of every window following it.
 pub fn head(documents: usize, hooks: &[String], empty: bool) -> String {
-    let mut text = header(documents, hooks);
+    let mut text = format!(
+        "# polyaxon-pr export kustomize: the injection into {documents} documents as kustomize \
+         patches\n# (a kustomization.yaml `patches:` list; Flux: \
+         spec.postRenderers[].kustomize.patches).\n"
+    );
+    if !hooks.is_empty() {
+        text.push_str(&format!(
+            "# Not exported (Helm hooks, which a kustomize post-renderer does not see): {}\n",
+            hooks.join(", ")
+        ));
+    }
     text.push_str(if empty { "patches: []\n" } else { "patches:\n" });
     text
 }
@@ -69,21 +85,6 @@ fn target(meta: &Meta) -> Value {
         target.insert("namespace".to_string(), json!(meta.namespace));
     }
     Value::Object(target)
-}
-
-fn header(documents: usize, hooks: &[String]) -> String {
-    let mut text = format!(
-        "# polyaxon-pr export kustomize: the injection into {documents} documents as kustomize \
-         patches\n# (a kustomization.yaml `patches:` list; Flux: \
-         spec.postRenderers[].kustomize.patches).\n"
-    );
-    if !hooks.is_empty() {
-        text.push_str(&format!(
-            "# Not exported (Helm hooks, which a kustomize post-renderer does not see): {}\n",
-            hooks.join(", ")
-        ));
-    }
-    text
 }
 
 #[cfg(test)]
@@ -111,8 +112,8 @@ mod tests {
 
     #[test]
     fn the_header_lists_the_hooks_left_out() {
-        assert!(!header(1, &[]).contains("Not exported"));
-        let with_hooks = header(1, &["Job/polyaxon-sync-db".to_string()]);
+        assert!(!head(1, &[], false).contains("Not exported"));
+        let with_hooks = head(1, &["Job/polyaxon-sync-db".to_string()], false);
         assert!(
             with_hooks.contains("Not exported (Helm hooks"),
             "{with_hooks}"

@@ -55,7 +55,7 @@ use crate::report::{Finding, Severity};
 use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
-use crate::apply::{self, Context, Outcome, Part, Pass, direct};
+use crate::apply::{self, Context, Part, Pass, direct};
 
 mod pool;
 mod store;
@@ -955,11 +955,11 @@ fn render_window(
     parallel: bool,
     (first, last): (bool, bool),
 ) -> Result<Window> {
-    let outcome = Outcome {
-        changed: std::mem::take(&mut part.changed),
-        patches: std::mem::take(&mut part.patches),
-        findings: Vec::new(),
-    };
+    // Taken: the part waits, without them, for the windows before it to be written.
+    let (changed, patches) = (
+        std::mem::take(&mut part.changed),
+        std::mem::take(&mut part.patches),
+    );
     let mut window = Window {
         out: String::new(),
         diff: None,
@@ -967,15 +967,15 @@ fn render_window(
         hooks: Vec::new(),
     };
     if explain {
-        window.explain = apply::explain(stream, &outcome)?;
+        window.explain = apply::explain(stream, &patches)?;
     }
     if view == View::Export {
-        (window.out, window.hooks) = crate::export::patch_items(&outcome)?;
+        (window.out, window.hooks) = crate::export::patch_items(&changed, &patches)?;
         return Ok(window);
     }
     let out = emit::write_own(
         stream,
-        &outcome.changed,
+        &changed,
         std::mem::take(&mut part.direct),
         own,
         parallel,
