@@ -57,7 +57,8 @@ impl std::fmt::Display for Conflict {
     }
 }
 
-fn compact(value: &Value) -> String {
+/// A value as one line of JSON, for messages.
+pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 

@@ -672,7 +672,8 @@ fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
 }
 
 /// Whether a node's text cannot hold the key `name`: neither the name nor an escape (which
-/// could spell it) is in it. For flow collections, which the position tree does not open.
+/// could spell it) is in it. For the nodes the position tree shows as a whole (scalars, flow
+/// collections).
 fn lacks(text: &str, node: &Node, name: &str) -> bool {
     text.get(node.start..node.end)
         .is_some_and(|t| !t.contains(name) && !t.contains('\\'))

@@ -144,9 +144,8 @@ struct Entry {
 
 /// A stream spooled to a temporary file, with its index.
 pub struct Spool {
+    /// In memory when the stream fits the whole budget (its output is held there too).
     file: Store,
-    /// The stream fits the whole budget: it and its output are held in memory.
-    in_memory: bool,
     docs: Vec<Entry>,
     /// The stream is only whitespace (it becomes [`emit::EMPTY_OUTPUT`]).
     blank: bool,
@@ -182,7 +181,6 @@ fn read_in_blocks(stdin: &mut dyn Read, budget: Budget, block: usize) -> Result<
     let mut reader = Reader {
         spool: Spool {
             file: Store::new(in_memory)?,
-            in_memory,
             docs: Vec::new(),
             blank: true,
             budget,
@@ -322,7 +320,7 @@ impl Reader {
             }
             self.scan = end;
         }
-        let written = match self.spool.in_memory {
+        let written = match self.spool.file.in_memory() {
             true => Ok(()),
             false => self.spool.file.write_all(&buf[self.cut..chunk_start]),
         };
@@ -407,7 +405,7 @@ impl Reader {
         } else if cut < buf.len() {
             self.record(&buf[cut..]);
         }
-        match self.spool.in_memory {
+        match self.spool.file.in_memory() {
             true => self.spool.file = Store::Memory(buf),
             false => self.spool.file.write_all(&buf[cut..])?,
         }
@@ -459,7 +457,7 @@ impl Spool {
     /// [`WHOLE_BYTES`]), where starting threads costs more than they save (100 Deployments,
     /// 160 KB in three windows: 4.3 ms on two threads, 3.8 ms on one); else one per core.
     fn threads(&self, windows: usize) -> usize {
-        match self.in_memory {
+        match self.file.in_memory() {
             true => 1,
             false => parallel_windows(windows),
         }
@@ -736,14 +734,14 @@ impl Spool {
             }
         };
         let mut sum = Part::default();
-        let mut output = Store::new(self.in_memory)?;
+        let mut output = Store::new(self.file.in_memory())?;
         if windows.len() > 1 {
             // A stream's edits add a tenth to a half of it (the GPU job: about a third).
             let bytes: usize = self.docs.iter().map(|d| d.len).sum();
             output.reserve(bytes + bytes / 2)?;
         }
         // Without `--explain` nothing is written to it: no temporary file is opened for it.
-        let mut explained = Store::new(self.in_memory || !explain)?;
+        let mut explained = Store::new(self.file.in_memory() || !explain)?;
         let none = BTreeSet::new();
         let threads = self.threads(windows.len());
         // Pass 2 on one window: its part, handed to `then` with its stream first.
@@ -1320,7 +1318,7 @@ mod tests {
             window: budget,
         };
         let spool = read_in_blocks(&mut stdin, budget, block)?;
-        assert!(!spool.in_memory, "{text:?} fits in {budget:?}");
+        assert!(!spool.file.in_memory(), "{text:?} fits in {budget:?}");
         Ok(spool)
     }
 
@@ -1402,9 +1400,9 @@ mod tests {
     fn a_stream_that_fits_is_held_in_memory() {
         let budget = |whole| Budget { whole, window: 1 };
         let spool = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap();
-        assert!(spool.in_memory);
+        assert!(spool.file.in_memory());
         assert_eq!(*spool.file.read_at(0, 5).unwrap(), *b"a: 1\n");
-        assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().in_memory);
+        assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().file.in_memory());
     }
 
     #[test]
@@ -1451,7 +1449,7 @@ mod tests {
             window: 14,
         };
         let spool = read(&mut text.as_bytes(), budget).unwrap();
-        assert!(!spool.in_memory);
+        assert!(!spool.file.in_memory());
         assert_eq!(spool.windows(), vec![0..2, 2..3]);
     }
 }

@@ -29,12 +29,17 @@ pub(super) enum Store {
 const TEMP_BUFFER: usize = 128 * 1024;
 
 impl Store {
+    /// Whether the store is held in memory.
+    pub(super) fn in_memory(&self) -> bool {
+        matches!(self, Store::Memory(_))
+    }
+
     /// A store in memory, or in a temporary file.
     pub(super) fn new(in_memory: bool) -> Result<Store> {
         if in_memory {
             return Ok(Store::Memory(Vec::new()));
         }
-        let file = tempfile::tempfile().map_err(|e| temp_error(&std::env::temp_dir(), &e))?;
+        let file = tempfile::tempfile().map_err(|e| temp_error(&e))?;
         Ok(Store::File {
             file,
             // Reserved whole: it is not regrown (and its pages touched twice) as it fills.
@@ -78,7 +83,7 @@ impl Store {
         if bytes.len() >= TEMP_BUFFER {
             return file
                 .write_all(bytes)
-                .map_err(|e| temp_error(&std::env::temp_dir(), &e));
+                .map_err(|e| temp_error(&e));
         }
         pending.extend_from_slice(bytes);
         Ok(())
@@ -135,11 +140,8 @@ impl Store {
                 };
                 match read {
                     Ok(n) if n == len => Ok(Cow::Owned(buf)),
-                    Ok(_) => Err(temp_error(
-                        &std::env::temp_dir(),
-                        &std::io::ErrorKind::UnexpectedEof.into(),
-                    )),
-                    Err(e) => Err(temp_error(&std::env::temp_dir(), &e)),
+                    Ok(_) => Err(temp_error(&std::io::ErrorKind::UnexpectedEof.into())),
+                    Err(e) => Err(temp_error(&e)),
                 }
             }
         }
@@ -198,14 +200,14 @@ fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
     let result = file.write_all(pending);
     // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
     pending.clear();
-    result.map_err(|e| temp_error(&std::env::temp_dir(), &e))
+    result.map_err(|e| temp_error(&e))
 }
 
-fn temp_error(dir: &std::path::Path, e: &std::io::Error) -> Error {
+fn temp_error(e: &std::io::Error) -> Error {
     Error::input(format!(
         "cannot use a temporary file in {} to hold the stream: {e}; free some space there or \
          point TMPDIR at a writable directory",
-        dir.display()
+        std::env::temp_dir().display()
     ))
 }
 

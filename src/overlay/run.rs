@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::{Expect, Hooks, Miss, Overlays, Rule, edit, select};
 use crate::plan::TaggedOp;
 use crate::error::{Error, Result};
+use crate::podspec::compact;
 use crate::report::{Finding, Severity};
 use crate::stream::{Meta, Stream};
 
@@ -419,10 +420,6 @@ fn expected_max(expect: Expect) -> usize {
         Expect::AtLeast(_) => usize::MAX,
         Expect::Exactly(n) => n,
     }
-}
-
-fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `add /spec/x`, for messages.

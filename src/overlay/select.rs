@@ -126,7 +126,7 @@ impl Selector {
             expression(e, &meta.labels, &mut out);
         }
         pairs("annotation", &self.annotations, &meta.annotations, &mut out);
-        self.hook(meta, &mut out);
+        out.extend(self.hook_miss(meta));
         out
     }
 
@@ -183,12 +183,6 @@ impl Selector {
                 cost,
                 why: format!("its kind is not one of {}", self.kinds.join(", ")),
             });
-        }
-    }
-
-    fn hook(&self, meta: &Meta, out: &mut Vec<Miss>) {
-        if let Some(miss) = self.hook_miss(meta) {
-            out.push(miss);
         }
     }
 

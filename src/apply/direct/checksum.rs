@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use super::{Pod, descend, entries};
+use super::{Pod, descend, entries, lacks};
 use crate::apply::CHECKSUM_CONFIG;
 use crate::plan::TaggedOp;
 use crate::podspec;
@@ -100,7 +100,7 @@ fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
             return Some(());
         };
         let Kind::Seq(items) = &entry.value.kind else {
-            return unseen(text, &entry.value, path[0]);
+            return lacks(text, &entry.value, path[0]).then_some(());
         };
         for item in items {
             names.extend(string_under(text, &item.value, path)?);
@@ -130,7 +130,7 @@ fn string_under<'t>(text: &'t str, node: &Node, path: &[&str]) -> Option<Option<
 fn entry_at<'n>(text: &str, node: &'n Node, path: &[&str]) -> Option<Option<&'n Entry>> {
     let (key, rest) = path.split_first()?;
     let Kind::Map(map) = &node.kind else {
-        return unseen(text, node, key).map(|()| None);
+        return lacks(text, node, key).then_some(None);
     };
     match map.iter().find(|e| e.key(text) == *key) {
         None => Some(None),
@@ -139,9 +139,3 @@ fn entry_at<'n>(text: &str, node: &'n Node, path: &[&str]) -> Option<Option<&'n 
     }
 }
 
-/// `Some` when a node the tree shows as a whole (a scalar, a flow collection) cannot hold `key`,
-/// the next key on the way: its text does not spell it and escapes nothing.
-fn unseen(text: &str, node: &Node, key: &str) -> Option<()> {
-    let inner = &text[node.start..node.end];
-    (!inner.contains(key) && !inner.contains('\\')).then_some(())
-}
