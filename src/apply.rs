@@ -401,7 +401,13 @@ pub(crate) fn inject_part(
     let late = (|| -> Result<_> {
         let mut changed = changed_documents(stream, drafts, &mut patches)?;
         let texts = ctx.pass.direct.then_some(&mut rewritten);
-        recompute_checksums(stream, &mut changed, &mut patches, ctx.pass.config_maps, texts)?;
+        recompute_checksums(
+            stream,
+            &mut changed,
+            &mut patches,
+            ctx.pass.config_maps,
+            texts,
+        )?;
         changed.retain(|&index, _| (ctx.own)(index));
         patches.retain(|&index, _| (ctx.own)(index));
         rewritten.retain(|&index, _| (ctx.own)(index));
@@ -721,7 +727,9 @@ mod tests {
         let rules: Vec<_> = (0..3)
             .map(|i| {
                 let text = std::fs::read_to_string(fuzz.join(format!("rules-{i}.yaml"))).unwrap();
-                overlay::parse_str(&text, "fuzz.yaml", &json!({})).unwrap().0
+                overlay::parse_str(&text, "fuzz.yaml", &json!({}))
+                    .unwrap()
+                    .0
             })
             .collect();
         let gpu = std::fs::read_to_string(fuzz.join("values-gpu.json")).unwrap();

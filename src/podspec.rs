@@ -153,14 +153,13 @@ fn collect_specs(value: &Value, object: &str, found: &mut Vec<PodSpecRef>) {
     }
 }
 
-/// The (non-init) containers of a pod spec.
-pub fn containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-    listed(doc, spec, "containers")
-}
-
-/// The init containers of a pod spec.
-pub fn init_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-    listed(doc, spec, "initContainers")
+/// The containers of a pod spec, then, with `init`, its init containers.
+pub fn containers(doc: &Value, spec: &PodSpecRef, init: bool) -> Vec<ContainerRef> {
+    let mut all = listed(doc, spec, "containers");
+    if init {
+        all.extend(listed(doc, spec, "initContainers"));
+    }
+    all
 }
 
 /// The entries of a pod spec's container list `field`, each with its pointer and name.
@@ -181,13 +180,6 @@ fn listed(doc: &Value, spec: &PodSpecRef, field: &str) -> Vec<ContainerRef> {
                 .to_string(),
         })
         .collect()
-}
-
-/// The containers and then the init containers of a pod spec.
-pub fn all_containers(doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-    let mut all = containers(doc, spec);
-    all.extend(init_containers(doc, spec));
-    all
 }
 
 /// Whether a container requests or limits more than zero of the extended resource `name`
@@ -591,7 +583,7 @@ mod tests {
             assert_eq!(specs.len(), 1, "{kind}");
             assert_eq!(specs[0].pointer, pointer, "{kind}");
             assert_eq!(
-                containers(&doc, &specs[0])[0].pointer,
+                containers(&doc, &specs[0], false)[0].pointer,
                 format!("{pointer}/containers/0")
             );
         }
@@ -661,7 +653,7 @@ mod tests {
         let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [
             {"name": "c", "volumeMounts": [{"mountPath": "/m", "name": "v"}]}]}});
         let spec = &pod_specs(&doc)[0];
-        let c = &containers(&doc, spec)[0];
+        let c = &containers(&doc, spec, false)[0];
         let ro = json!({"name": "v", "mountPath": "/m", "readOnly": true});
         let out = apply(&doc, upsert_mount(&doc, c, &ro).unwrap());
         assert_eq!(
@@ -678,7 +670,7 @@ mod tests {
         let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [
             {"name": "c", "env": [e, {"name": "A"}, e, e]}]}});
         let spec = &pod_specs(&doc)[0];
-        let c = &containers(&doc, spec)[0];
+        let c = &containers(&doc, spec, false)[0];
         let out = apply(&doc, upsert_env(&doc, c, &e, OnConflict::Error).unwrap());
         assert_eq!(
             out["spec"]["containers"][0]["env"],
@@ -798,7 +790,7 @@ mod tests {
                 .collect();
             let doc = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": [{"name": "c", "env": env}]}});
             let spec = &pod_specs(&doc)[0];
-            let c = &containers(&doc, spec)[0];
+            let c = &containers(&doc, spec, false)[0];
             let wanted = json!({"name": "N0", "value": "x"});
             let once = apply(&doc, upsert_env(&doc, c, &wanted, OnConflict::Replace).unwrap());
             let after = once["spec"]["containers"][0]["env"].as_array().unwrap();

@@ -895,7 +895,10 @@ pub fn compare(
             .map(|&p| overlays.rules[p].id.to_string())
             .collect();
         let ops = general_ops.get(index).into_iter().flatten();
-        if let Some(op) = ops.filter(is_rule).find(|op| !labels.contains(&op.parameter)) {
+        if let Some(op) = ops
+            .filter(is_rule)
+            .find(|op| !labels.contains(&op.parameter))
+        {
             return Err(format!(
                 "document {index}: {} edited it on the general path, not matched here ({labels:?})",
                 op.parameter

@@ -758,7 +758,9 @@ impl Spool {
                     gpu: gpu.as_ref(),
                     units: units.as_ref(),
                 };
-                let held = window.clone().chain(self.context(facts, &mut window.clone()));
+                let held = window
+                    .clone()
+                    .chain(self.context(facts, &mut window.clone()));
                 let owns: &dyn Fn(usize) -> bool = &|i| window.contains(&i);
                 let run = (held.collect(), owns, generic, &settings);
                 self.run_window(run, values, profile, overlays, facts, then)
@@ -859,7 +861,10 @@ impl Spool {
         // ConfigMaps up to the budget at a time.
         for group in self.pack(maps.iter().map(|&i| self.docs[i].len)) {
             let own: BTreeSet<usize> = maps[group].iter().copied().collect();
-            let held = own.iter().copied().chain(self.context(facts, &mut own.iter().copied()));
+            let held = own
+                .iter()
+                .copied()
+                .chain(self.context(facts, &mut own.iter().copied()));
             let settings = Pass {
                 first: false,
                 config_maps: None,
@@ -903,12 +908,7 @@ impl Spool {
     /// settings) and hand the stream and its part to `then`.
     fn run_window(
         &self,
-        (held, own, generic, settings): (
-            BTreeSet<usize>,
-            &dyn Fn(usize) -> bool,
-            bool,
-            &Pass<'_>,
-        ),
+        (held, own, generic, settings): (BTreeSet<usize>, &dyn Fn(usize) -> bool, bool, &Pass<'_>),
         values: &Values,
         profile: &ChartProfile,
         overlays: &Overlays,
@@ -1402,7 +1402,12 @@ mod tests {
         let spool = read(&mut "a: 1\n".as_bytes(), budget(5)).unwrap();
         assert!(spool.file.in_memory());
         assert_eq!(*spool.file.read_at(0, 5).unwrap(), *b"a: 1\n");
-        assert!(!read(&mut "a: 1\n".as_bytes(), budget(4)).unwrap().file.in_memory());
+        assert!(
+            !read(&mut "a: 1\n".as_bytes(), budget(4))
+                .unwrap()
+                .file
+                .in_memory()
+        );
     }
 
     #[test]

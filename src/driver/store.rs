@@ -81,9 +81,7 @@ impl Store {
             flush_into(file, pending)?;
         }
         if bytes.len() >= TEMP_BUFFER {
-            return file
-                .write_all(bytes)
-                .map_err(|e| temp_error(&e));
+            return file.write_all(bytes).map_err(|e| temp_error(&e));
         }
         pending.extend_from_slice(bytes);
         Ok(())

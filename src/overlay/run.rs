@@ -9,8 +9,8 @@ use json_patch::PatchOperation;
 use serde_json::Value;
 
 use super::{Expect, Hooks, Miss, Overlays, Rule, edit, select};
-use crate::plan::TaggedOp;
 use crate::error::{Error, Result};
+use crate::plan::TaggedOp;
 use crate::podspec::compact;
 use crate::report::{Finding, Severity};
 use crate::stream::{Meta, Stream};
@@ -36,7 +36,8 @@ pub fn apply(
     overlays: &Overlays,
 ) -> Result<Applied> {
     let none = BTreeMap::new();
-    let all = |sweep: &BTreeSet<usize>| run(stream, drafts.clone(), overlays, &|_| true, sweep, &none);
+    let all =
+        |sweep: &BTreeSet<usize>| run(stream, drafts.clone(), overlays, &|_| true, sweep, &none);
     let ((ops, mut edited), mut tally) = all(&BTreeSet::new())?;
     // An `expect` that failed names the nearest document and the hooks: run again to find them.
     let sweep = unmet(overlays, &tally.rules);
@@ -399,7 +400,8 @@ pub(crate) fn judge(overlays: &Overlays, rules: Vec<RuleTally>) -> Result<()> {
         } else {
             "fix the selector, or set `expect` (\"0+\" when matching nothing is fine)"
         };
-        findings.push(Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint));
+        findings
+            .push(Finding::error(rule.id.path(), rule.id.origin.clone(), message).with_hint(hint));
     }
     let errors = findings
         .iter()

@@ -208,7 +208,7 @@ impl Selector {
         let specs = podspec::pod_specs(doc);
         let names: Vec<String> = specs
             .iter()
-            .flat_map(|spec| self.candidates(doc, spec))
+            .flat_map(|spec| podspec::containers(doc, spec, self.init_containers))
             .map(|c| c.name)
             .collect();
         if specs.is_empty() || names.iter().any(|n| re.is_match(n)) {
@@ -233,18 +233,9 @@ impl Selector {
         });
     }
 
-    /// The containers (and, with `initContainers: true`, init containers) of a pod spec.
-    fn candidates(&self, doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-        let mut all = podspec::containers(doc, spec);
-        if self.init_containers {
-            all.extend(podspec::init_containers(doc, spec));
-        }
-        all
-    }
-
     /// The containers of a pod spec that the rule's container edits go into.
     pub fn containers(&self, doc: &Value, spec: &PodSpecRef) -> Vec<ContainerRef> {
-        self.candidates(doc, spec)
+        podspec::containers(doc, spec, self.init_containers)
             .into_iter()
             .filter(|c| {
                 self.containers

@@ -191,7 +191,7 @@ pub fn plan_generic(planner: &mut Planner<'_>, gpu: &Generic) -> Result<()> {
 fn inject_gpu_containers(planner: &mut Planner<'_>, index: usize, gpu: &Generic) -> Result<()> {
     for spec in planner.pod_specs(index)? {
         let doc = planner.doc(index)?;
-        let gpu_containers: Vec<_> = podspec::all_containers(doc, &spec)
+        let gpu_containers: Vec<_> = podspec::containers(doc, &spec, true)
             .into_iter()
             .filter(|c| {
                 doc.at(&c.pointer)

@@ -315,7 +315,7 @@ impl<'a> Planner<'a> {
         let doc = self.doc(index)?;
         Ok(podspec::pod_specs(doc)
             .iter()
-            .flat_map(|spec| podspec::containers(doc, spec))
+            .flat_map(|spec| podspec::containers(doc, spec, false))
             .filter(|c| which.admits(&c.name))
             .collect())
     }

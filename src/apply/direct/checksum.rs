@@ -138,4 +138,3 @@ fn entry_at<'n>(text: &str, node: &'n Node, path: &[&str]) -> Option<Option<&'n 
         Some(entry) => entry_at(text, &entry.value, rest),
     }
 }
-
