@@ -15,8 +15,8 @@ use crate::podspec;
 use crate::report::{Finding, Origin};
 
 /// Kubernetes' rule for env names (before 1.34 relaxed it), `[-._a-zA-Z][-._a-zA-Z0-9]*`: a C
-/// identifier with `-` and `.` (tested against that regex below; compiling it cost more than a
-/// whole edit of a small stream).
+/// identifier with `-` and `.` (tested against that regex below; compiling it would cost more
+/// than the check).
 pub(crate) fn valid_env_name(name: &str) -> bool {
     let extra = |c: &u8| matches!(c, b'-' | b'.' | b'_');
     name.bytes()

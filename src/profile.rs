@@ -20,8 +20,8 @@ use crate::stream::Meta;
 /// The profile compiled into the binary.
 pub const BUILTIN: &str = include_str!("../chart-overlays/polyaxon-0.4.yaml");
 
-/// [`BUILTIN`] as JSON, transcoded by `build.rs`: read with serde_json into the same structs
-/// (microseconds, where serde-saphyr took a few hundred of them at every start).
+/// [`BUILTIN`] as JSON, transcoded by `build.rs`: read with serde_json into the same structs,
+/// so that no run parses YAML at start-up.
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/polyaxon-0.4.json"));
 
 /// Where the built-in profile comes from, in errors.
@@ -78,8 +78,8 @@ pub struct Selector {
 
 /// A profile's regular expression, matched against a whole value. The patterns profiles use are
 /// nearly all a literal (`polyaxon-core`) or `.*` and a literal (`.*-polyaxon-config`); those are
-/// matched as text, with exactly the regex's answer, because compiling a regex costs about 50 µs
-/// and a run needs only a few matches. Anything else is compiled.
+/// matched as text, with exactly the regex's answer, because compiling a regex costs more than
+/// the few matches a run needs. Anything else is compiled.
 #[derive(Debug, Clone)]
 pub enum Pattern {
     /// `^(?:text)$` for a pattern without metacharacters: equality.

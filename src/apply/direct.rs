@@ -141,7 +141,7 @@ pub(crate) struct Direct<'o> {
     /// Give each document's operations too (for `--explain`).
     describe: bool,
     /// The lines written for the entries added to a list, by list, entries and column: most
-    /// documents of a stream get the same ones (serialising them was a third of the cost).
+    /// documents of a stream get the same ones, serialised once.
     lines: Lines,
 }
 

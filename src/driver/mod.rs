@@ -70,15 +70,12 @@ const RELEASE_LABEL: &str = "release";
 
 /// The default window: whole documents up to this many bytes are processed at once, one window
 /// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
-/// edits, per window in flight) while the time hardly does (measured with the bench overlay
-/// editing every Deployment, windows of 32 KiB to 256 KiB). A chart's usual stream (the Polyaxon
-/// one is 56 KB) is one window.
+/// edits, per window in flight); the time hardly does. A chart's usual stream is one window.
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
 /// A stream up to this many bytes is held in memory, with its output, and processed on one
 /// thread (starting threads costs more than they save there); a bigger one is spooled to a
-/// temporary file, so that memory follows the window, not the stream (a temporary file in the
-/// page cache was also faster than memory for 1.6 MB and 16 MB streams).
+/// temporary file, so that memory follows the window, not the stream.
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
 /// The environment variable that sets the window size in bytes, and the size up to which a
@@ -454,8 +451,7 @@ struct Facts {
 
 impl Spool {
     /// How many windows to process at once: one for a stream held in memory (up to
-    /// [`WHOLE_BYTES`]), where starting threads costs more than they save (100 Deployments,
-    /// 160 KB in three windows: 4.3 ms on two threads, 3.8 ms on one); else one per core.
+    /// [`WHOLE_BYTES`]), where starting threads costs more than they save; else one per core.
     fn threads(&self, windows: usize) -> usize {
         match self.file.in_memory() {
             true => 1,

@@ -16,8 +16,7 @@ pub(super) enum Store {
     File {
         file: File,
         /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one
-        /// per document (a thousand small writes cost a millisecond and a half).
-        /// [`Store::flush`] empties it before the file is read.
+        /// per document. [`Store::flush`] empties it before the file is read.
         pending: Vec<u8>,
         /// Held while a window is read (a seek, then a read): windows are read from several
         /// threads at once.
@@ -146,8 +145,7 @@ impl Store {
     }
 
     /// Copy the whole store to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
-    /// goes 8 KiB at a time, and stdout's line buffering splits each of those in two writes:
-    /// 1 ms more for a 1.8 MB output into a file).
+    /// goes 8 KiB at a time, each split in two writes by stdout's line buffering).
     pub(super) fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let mut file = match self {
             Store::Memory(buf) => return out.write_all(buf),
@@ -196,7 +194,7 @@ fn room(buf: &mut Vec<u8>, bytes: usize) -> Result<()> {
 
 fn flush_into(file: &mut File, pending: &mut Vec<u8>) -> Result<()> {
     let result = file.write_all(pending);
-    // Kept for the next bytes (grown anew each time, the buffer cost as much as the writes).
+    // Its room is kept for the next bytes: growing it anew each time costs as much as the writes.
     pending.clear();
     result.map_err(|e| temp_error(&e))
 }

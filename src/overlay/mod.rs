@@ -8,8 +8,8 @@
 //! run changes nothing. A rule that matches fewer (or more) documents than its `expect` fails the
 //! run and names the document that came nearest, and an entry defined differently in the
 //! document is a conflict naming the file, the rule and the document. This module reads, checks
-//! and applies the rules; [`crate::cli`] puts their operations into the plan, so `--explain` and
-//! the output checks see them like any other.
+//! and applies the rules; `extend_plan` puts their operations into the plan, so `--explain`
+//! and the output checks see them like any other.
 
 mod check;
 mod edit;

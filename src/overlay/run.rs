@@ -27,7 +27,7 @@ pub struct Applied {
 
 /// Apply the rules to the whole of `stream`, whose documents the built-in injection has already
 /// changed as `drafts` holds (document index → value). Conflicts, patches that cannot apply and
-/// `expect` violations are all collected, then fail the run together ([`judge`]), as the
+/// `expect` violations are all collected, then fail the run together (`judge`), as the
 /// driver judges the windows of a stream. The reference the direct edits are held to in the
 /// tests.
 pub fn apply(

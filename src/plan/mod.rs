@@ -225,7 +225,7 @@ impl<'a> Planner<'a> {
 
     /// Whether the document may hold one of `names` (a string or a key): a stage edited it, or
     /// its text may ([`crate::stream::Document::may_hold`]). A document that cannot is left
-    /// unparsed (issue 7: a document nothing can touch costs no full parse).
+    /// unparsed: a document nothing can touch costs no full parse.
     pub fn may_hold_any(&self, index: usize, names: &[impl AsRef<str>]) -> bool {
         self.drafts.contains_key(&index)
             || names
