@@ -709,7 +709,7 @@ fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Opt
     };
     // A line the stream would take for a document separator (a string value starting `---`
     // written as a block scalar) declines the document: the general path judges it.
-    if crate::stream::split::holds_separator(&lines) {
+    if lines.lines().any(crate::stream::split::is_separator) {
         return None;
     }
     let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);

@@ -30,7 +30,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::ScalarStyle;
 
-use super::tree::{self, Entry, Item, Key, Kind, Node};
+use super::tree::{Entry, Item, Key, Kind, Node};
 
 /// Deeper nesting is left to the general parser (and its budget: 64 levels).
 pub const MAX_DEPTH: usize = 48;
@@ -214,7 +214,7 @@ impl<'t> Reader<'t> {
                     if comments > MAX_COMMENT_RUN {
                         return None;
                     }
-                    from = tree::line_after(self.text, at);
+                    from = self.line_end(at) + 1;
                 }
                 Some(_) => {
                     if indent == 0
@@ -231,6 +231,20 @@ impl<'t> Reader<'t> {
         Some(None)
     }
 
+    fn line_end(&self, pos: usize) -> usize {
+        self.b[pos..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.b.len(), |i| pos + i)
+    }
+
+    fn line_start(&self, pos: usize) -> usize {
+        self.b[..pos]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1)
+    }
+
     /// Move past the rest of a line whose content ended at `pos` (spaces, then maybe a comment),
     /// to the next content line.
     fn finish_line(&mut self, pos: usize) -> Option<()> {
@@ -239,7 +253,7 @@ impl<'t> Reader<'t> {
         match b.get(p) {
             None => {}
             Some(b'\n') => {}
-            Some(b'#') if p > pos => p = tree::line_after(self.text, p) - 1,
+            Some(b'#') if p > pos => p = self.line_end(p),
             Some(_) => return None,
         }
         self.next = self.content_line((p + 1).min(b.len()))?;
@@ -473,11 +487,9 @@ impl<'t> Reader<'t> {
                     }
                 }
                 Some(b'#') => return None,
-                Some(_) if self.is_dash(p) => {
-                    self.block_seq(p, tree::column(self.text, p), child)?
-                }
+                Some(_) if self.is_dash(p) => self.block_seq(p, p - self.line_start(p), child)?,
                 Some(_) => match self.key_at(p)? {
-                    Start::Key { .. } => self.block_map(p, tree::column(self.text, p), child)?,
+                    Start::Key { .. } => self.block_map(p, p - self.line_start(p), child)?,
                     Start::NotKey => {
                         let (value, node, end) = self.inline(p, child)?;
                         self.finish_line(end)?;
