@@ -35,13 +35,13 @@
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -O TARGET fuzz/artifacts/TARGET/crash-...
 #
 # What the targets found became regression tests (tests/regressions/TARGET/, replayed by
-# tests/regressions.rs, and for direct_edits and checksums by src/apply.rs): overlay, a rule with `volumes: [{}]`; fast_yaml, a comment run longer than
-# the general parser buffers (the fast path stays inside that parser's limits); direct_edits, two
-# disagreements in its own comparison (an empty stream's placeholder; a stream where another
-# document fails); checksums, two ConfigMaps of one name (the later one counts, as on the general
-# path); stream_passthrough, carriage returns inside a quoted label (the metadata scanner took
-# them as they are, the parser folds them). Run it after changing a reader, the writer, the
-# direct edits or the values.
+# tests/regressions.rs, and for direct_edits and checksums by src/apply.rs): overlay, a rule with
+# `volumes: [{}]`; fast_yaml, a comment run longer than the general parser buffers (the fast path
+# stays inside that parser's limits); direct_edits, two disagreements in its own comparison (an
+# empty stream's placeholder; a stream where another document fails); checksums, two ConfigMaps
+# of one name (the later one counts, as on the general path); stream_passthrough, carriage
+# returns inside a quoted label (the metadata scanner took them as they are, the parser folds
+# them). Run it after changing a reader, the writer, the direct edits or the values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
