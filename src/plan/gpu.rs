@@ -15,7 +15,7 @@ use crate::podspec::At;
 use serde_json::{Value, json};
 
 use super::configmap::{self, go_json};
-use super::{Planner, Which};
+use super::Planner;
 use crate::error::Result;
 use crate::podspec::{self, OnConflict};
 use crate::profile::{Role, Targets};
@@ -25,72 +25,6 @@ use crate::values::Values;
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 
 const KEYS: [&str; 3] = ["lib", "bin", "libcuda"];
-
-/// The three libraries: host path, mount path, and the parameter that chose the mount path.
-struct Gpu {
-    dirs: [String; 3],
-    mounts: [String; 3],
-    mount_params: [String; 3],
-}
-
-impl Gpu {
-    fn from(values: &Values) -> Option<Gpu> {
-        let text = |p: String| {
-            values
-                .get(&super::to_pointer(&p))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let dirs = KEYS.map(|k| text(format!("dirs.nvidia.{k}")).map(str::to_string));
-        if dirs.iter().any(Option::is_none) {
-            return None;
-        }
-        let dirs = dirs.map(Option::unwrap_or_default);
-        let mut mounts = dirs.clone();
-        let mut mount_params = KEYS.map(|k| format!("dirs.nvidia.{k}"));
-        for (i, k) in KEYS.iter().enumerate() {
-            if let Some(m) = text(format!("mountPaths.nvidia.{k}")) {
-                mounts[i] = m.to_string();
-                mount_params[i] = format!("mountPaths.nvidia.{k}");
-            }
-        }
-        Some(Gpu {
-            dirs,
-            mounts,
-            mount_params,
-        })
-    }
-
-    fn volume(&self, i: usize) -> Value {
-        json!({"name": format!("nvidia-{}", KEYS[i]), "hostPath": {"path": self.dirs[i]}})
-    }
-
-    fn mount(&self, i: usize) -> Value {
-        json!({"name": format!("nvidia-{}", KEYS[i]), "mountPath": self.mounts[i], "readOnly": true})
-    }
-
-    fn ld_library_path(&self) -> String {
-        format!("{}:{}", self.mounts[0], self.mounts[2])
-    }
-
-    fn mount_paths_json(&self) -> String {
-        let map: serde_json::Map<String, Value> = KEYS
-            .iter()
-            .zip(&self.mounts)
-            .map(|(k, m)| (k.to_string(), json!(m)))
-            .collect();
-        go_json(&Value::Object(map))
-    }
-
-    /// Volumes into every pod spec of the document, mounts into the chosen containers.
-    fn inject(&self, planner: &mut Planner<'_>, index: usize, which: Which<'_>) -> Result<()> {
-        for (i, key) in KEYS.iter().enumerate() {
-            planner.volume(index, &self.volume(i), &format!("dirs.nvidia.{key}"))?;
-            planner.mount(index, which, &self.mount(i), &self.mount_params[i])?;
-        }
-        Ok(())
-    }
-}
 
 /// The Polyaxon profile: ConfigMap keys, then api, scheduler and resources DaemonSet.
 pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
@@ -106,22 +40,27 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
             "dirs.nvidia",
         )?;
     }
-    let Some(gpu) = Gpu::from(planner.values) else {
+    let Some(gpu) = Generic::from(planner.values) else {
         return Ok(());
     };
-    let paths = gpu.mount_paths_json();
+    let paths: serde_json::Map<String, Value> = KEYS
+        .iter()
+        .zip(&gpu.mounts)
+        .map(|(k, (m, _))| (k.to_string(), m["mountPath"].clone()))
+        .collect();
+    let ld_library_path = gpu.env[0].0["value"].as_str().unwrap_or_default();
     configmap::set_everywhere(
         planner,
         targets,
         "POLYAXON_MOUNT_PATHS_NVIDIA",
-        &paths,
+        &go_json(&Value::Object(paths)),
         "mountPaths.nvidia",
     )?;
     configmap::set_everywhere(
         planner,
         targets,
         "LD_LIBRARY_PATH",
-        &gpu.ld_library_path(),
+        ld_library_path,
         "dirs.nvidia",
     )?;
     for (role, index) in super::role_docs(
@@ -129,7 +68,11 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         &[Role::Api, Role::Scheduler, Role::ResourcesDaemon],
     ) {
         let which = planner.which(role);
-        gpu.inject(planner, index, which)?;
+        // Volume i, then mount i: volumes into every pod spec, mounts into the chosen containers.
+        for ((volume, dir), (mount, mount_param)) in gpu.volumes.iter().zip(&gpu.mounts) {
+            planner.volume(index, volume, dir)?;
+            planner.mount(index, which, mount, mount_param)?;
+        }
     }
     Ok(())
 }
@@ -148,18 +91,41 @@ pub struct Generic {
 }
 
 impl Generic {
-    /// `None` unless all three `dirs.nvidia` libraries are set.
+    /// `None` unless all three `dirs.nvidia` libraries are set. Each mount path is its
+    /// `mountPaths.nvidia` entry, or else its `dirs.nvidia` entry.
     pub fn from(values: &Values) -> Option<Generic> {
-        let gpu = Gpu::from(values)?;
+        let text = |p: &str| {
+            values
+                .get(&super::to_pointer(p))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let mut volumes = Vec::new();
+        let mut mounts = Vec::new();
+        for k in KEYS {
+            let (name, dir_param) = (format!("nvidia-{k}"), format!("dirs.nvidia.{k}"));
+            let dir = text(&dir_param)?;
+            let mount_param = format!("mountPaths.nvidia.{k}");
+            let (mount, mount_param) = match text(&mount_param) {
+                Some(m) => (m, mount_param),
+                None => (dir, dir_param.clone()),
+            };
+            volumes.push((json!({"name": name, "hostPath": {"path": dir}}), dir_param));
+            mounts.push((
+                json!({"name": name, "mountPath": mount, "readOnly": true}),
+                mount_param,
+            ));
+        }
+        let ld_library_path = format!(
+            "{}:{}",
+            mounts[0].0["mountPath"].as_str()?,
+            mounts[2].0["mountPath"].as_str()?
+        );
         Some(Generic {
-            volumes: (0..KEYS.len())
-                .map(|i| (gpu.volume(i), format!("dirs.nvidia.{}", KEYS[i])))
-                .collect(),
-            mounts: (0..KEYS.len())
-                .map(|i| (gpu.mount(i), gpu.mount_params[i].clone()))
-                .collect(),
+            volumes,
+            mounts,
             env: vec![(
-                json!({"name": "LD_LIBRARY_PATH", "value": gpu.ld_library_path()}),
+                json!({"name": "LD_LIBRARY_PATH", "value": ld_library_path}),
                 "dirs.nvidia".to_string(),
             )],
         })
