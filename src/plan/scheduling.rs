@@ -16,8 +16,7 @@ use super::configmap::{self, go_json};
 use crate::error::Result;
 use crate::podspec;
 use crate::profile::{Role, Targets};
-
-const ROLES: [&str; 5] = ["core", "experiments", "jobs", "builds", "tensorboards"];
+use crate::validate::rules::ROLES;
 
 /// How a field merges: maps deep-merged into what is there, or lists replaced.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
 }
 
 /// The scheduling roles of `nodeSelector`/`nodeSelectors`.
-const ROLES: [&str; 5] = ["core", "experiments", "jobs", "builds", "tensorboards"];
+pub const ROLES: [&str; 5] = ["core", "experiments", "jobs", "builds", "tensorboards"];
 
 /// The reference spells the scheduling map `nodeSelector`, chart 0.4.2 `nodeSelectors`; both are
 /// read. A role given both ways must say the same thing.
