@@ -181,13 +181,24 @@ impl Ctx<'_> {
     }
 
     pub(super) fn strings(&mut self, value: Option<&Value>, pointer: &str) -> Vec<String> {
+        self.items(value, pointer, Self::string)
+    }
+
+    /// The entries of the list at `pointer`, each through `each` with its own pointer (those it
+    /// rejects left out); none when there is no list.
+    pub(super) fn items<T>(
+        &mut self,
+        value: Option<&Value>,
+        pointer: &str,
+        mut each: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
+    ) -> Vec<T> {
         let Some(items) = value.and_then(|v| self.list(v, pointer)) else {
             return Vec::new();
         };
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, v)| self.string(v, &format!("{pointer}/{i}")))
+            .filter_map(|(i, item)| each(self, item, &format!("{pointer}/{i}")))
             .collect()
     }
 

@@ -182,14 +182,10 @@ impl Ctx<'_> {
             );
             return Vec::new();
         };
-        let Some(rules) = self.list(rules, "/rules") else {
-            return Vec::new();
-        };
-        rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, rule)| self.rule(rule, i, &name))
-            .collect()
+        let mut positions = 0..;
+        self.items(Some(rules), "/rules", |ctx, rule, _| {
+            ctx.rule(rule, positions.next()?, &name)
+        })
     }
 
     fn constant(&mut self, map: &Map<String, Value>, key: &str, wanted: &str) {
@@ -258,7 +254,11 @@ impl Ctx<'_> {
             name: self.regex(map.get("name"), &child(pointer, "name")),
             namespace: self.opt_string(map, pointer, "namespace"),
             labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
-            expressions: self.expressions(map.get("matchExpressions"), pointer),
+            expressions: self.items(
+                map.get("matchExpressions"),
+                &child(pointer, "matchExpressions"),
+                Self::expression,
+            ),
             annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
             hooks: self.hooks(map.get("hooks"), &child(pointer, "hooks")),
             containers: self.regex(map.get("containers"), &child(pointer, "containers")),
@@ -289,18 +289,6 @@ impl Ctx<'_> {
                 self.findings.push(finding.with_hint(hint));
             }
         }
-    }
-
-    fn expressions(&mut self, value: Option<&Value>, parent: &str) -> Vec<Expression> {
-        let pointer = child(parent, "matchExpressions");
-        let Some(items) = value.and_then(|v| self.list(v, &pointer)) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.expression(item, &format!("{pointer}/{i}")))
-            .collect()
     }
 
     fn expression(&mut self, value: &Value, pointer: &str) -> Option<Expression> {
@@ -363,7 +351,7 @@ impl Ctx<'_> {
             labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
             annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
             merge: self.merge(map.get("merge"), &child(pointer, "merge")),
-            patch: self.patch(map.get("patch"), &child(pointer, "patch")),
+            patch: self.items(map.get("patch"), &child(pointer, "patch"), Self::patch_op),
         }
     }
 
@@ -374,30 +362,26 @@ impl Ctx<'_> {
 
     /// The entries of a list edit, checked against `shape`.
     fn entries(&mut self, map: &Map<String, Value>, parent: &str, shape: &ListShape) -> Vec<Value> {
-        let pointer = child(parent, shape.key);
-        let Some(items) = map.get(shape.key).and_then(|v| self.list(v, &pointer)) else {
-            return Vec::new();
-        };
         let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let at = format!("{pointer}/{i}");
-            if let Some(entry) = self.entry(item, &at, shape) {
+        self.items(
+            map.get(shape.key),
+            &child(parent, shape.key),
+            |ctx, item, at| {
+                let entry = ctx.entry(item, at, shape)?;
                 let identity: Vec<Option<&Value>> =
                     shape.identity.iter().map(|k| entry.get(*k)).collect();
                 if !shape.identity.is_empty()
                     && !seen.insert(serde_json::to_string(&identity).unwrap_or_default())
                 {
-                    self.error(
-                        &at,
+                    ctx.error(
+                        at,
                         format!("{} given twice in this rule", shape.noun),
                         "keep one",
                     );
                 }
-                out.push(Value::Object(entry.clone()));
-            }
-        }
-        out
+                Some(Value::Object(entry.clone()))
+            },
+        )
     }
 
     fn entry<'v>(
@@ -419,17 +403,6 @@ impl Ctx<'_> {
             }
         }
         Some(map)
-    }
-
-    fn patch(&mut self, value: Option<&Value>, pointer: &str) -> Vec<PatchStep> {
-        let Some(items) = value.and_then(|v| self.list(v, pointer)) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.patch_op(item, &format!("{pointer}/{i}")))
-            .collect()
     }
 
     fn patch_op(&mut self, value: &Value, pointer: &str) -> Option<PatchStep> {
