@@ -6,6 +6,8 @@
 //! member already gone is skipped, and the operations that can never be repeated safely
 //! (inserting or removing at a list index) are refused with the reason.
 
+use std::collections::BTreeMap;
+
 use crate::podspec::At;
 use json_patch::PatchOperation;
 use serde_json::{Map, Value};
@@ -71,11 +73,7 @@ fn pod_spec(work: &mut Work<'_>, rule: &Rule, spec: &PodSpecRef) -> Result<(), F
     for volume in &edits.volumes {
         work.step(|d| podspec::upsert_volume(d, spec, volume))?;
     }
-    if !edits.node_selector.is_empty() {
-        let map = string_map(&edits.node_selector);
-        let at = podspec::join(&spec.pointer, "nodeSelector");
-        work.step(|d| podspec::merge_map(d, &at, &map))?;
-    }
+    merge_strings(work, &spec.pointer, "nodeSelector", &edits.node_selector)?;
     for toleration in &edits.tolerations {
         work.step(|d| upsert_toleration(d, spec, toleration))?;
     }
@@ -101,25 +99,26 @@ fn pod_spec(work: &mut Work<'_>, rule: &Rule, spec: &PodSpecRef) -> Result<(), F
 
 /// The rule's labels and annotations into the metadata at `pointer`.
 fn metadata(work: &mut Work<'_>, pointer: &str, rule: &Rule) -> Result<(), Failure> {
-    for (field, map) in [
-        ("labels", &rule.edits.labels),
-        ("annotations", &rule.edits.annotations),
-    ] {
-        if !map.is_empty() {
-            let at = podspec::join(pointer, field);
-            let map = string_map(map);
-            work.step(|d| podspec::merge_map(d, &at, &map))?;
-        }
-    }
-    Ok(())
+    merge_strings(work, pointer, "labels", &rule.edits.labels)?;
+    merge_strings(work, pointer, "annotations", &rule.edits.annotations)
 }
 
-fn string_map(map: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Object(
-        map.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect::<Map<String, Value>>(),
-    )
+/// `map` deep-merged into the map `field` of the object at `pointer` (nothing when empty).
+fn merge_strings(
+    work: &mut Work<'_>,
+    pointer: &str,
+    field: &str,
+    map: &BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    if map.is_empty() {
+        return Ok(());
+    }
+    let at = podspec::join(pointer, field);
+    let map: Map<String, Value> = map
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    work.step(|d| podspec::merge_map(d, &at, &Value::Object(map)))
 }
 
 /// Tolerations are identified by `key` and `effect` together (a taint may carry one key with
@@ -231,15 +230,13 @@ fn diagnose(doc: &Value, op: &PatchOperation) -> String {
             op.path()
         );
     }
-    if let PatchOperation::Move(_) | PatchOperation::Copy(_) = op {
-        let from = match op {
-            PatchOperation::Move(m) => m.from.as_str(),
-            PatchOperation::Copy(c) => c.from.as_str(),
-            _ => "",
-        };
-        if doc.at(from).is_none() {
-            return missing(doc, from);
-        }
+    let from = match op {
+        PatchOperation::Move(m) => Some(m.from.as_str()),
+        PatchOperation::Copy(c) => Some(c.from.as_str()),
+        _ => None,
+    };
+    if let Some(from) = from.filter(|from| doc.at(from).is_none()) {
+        return missing(doc, from);
     }
     let path = op.path().as_str();
     let target = match op {

@@ -49,14 +49,10 @@ pub enum Operator {
 impl Operator {
     pub const NAMES: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
 
+    /// The operator [`Operator::NAMES`] spells `text`.
     pub fn parse(text: &str) -> Option<Operator> {
-        match text {
-            "In" => Some(Operator::In),
-            "NotIn" => Some(Operator::NotIn),
-            "Exists" => Some(Operator::Exists),
-            "DoesNotExist" => Some(Operator::DoesNotExist),
-            _ => None,
-        }
+        let all = [Self::In, Self::NotIn, Self::Exists, Self::DoesNotExist];
+        Some(all[Self::NAMES.iter().position(|n| *n == text)?])
     }
 }
 
@@ -73,13 +69,10 @@ pub enum Hooks {
 impl Hooks {
     pub const NAMES: &[&str] = &["include", "exclude", "only"];
 
+    /// The treatment [`Hooks::NAMES`] spells `text`.
     pub fn parse(text: &str) -> Option<Hooks> {
-        match text {
-            "include" => Some(Hooks::Include),
-            "exclude" => Some(Hooks::Exclude),
-            "only" => Some(Hooks::Only),
-            _ => None,
-        }
+        let all = [Self::Include, Self::Exclude, Self::Only];
+        Some(all[Self::NAMES.iter().position(|n| *n == text)?])
     }
 }
 
