@@ -189,23 +189,20 @@ impl Ctx<'_> {
     }
 
     fn constant(&mut self, map: &Map<String, Value>, key: &str, wanted: &str) {
-        match map.get(key) {
-            Some(Value::String(s)) if s == wanted => {}
-            Some(other) => self.error(
-                &child("", key),
+        let (pointer, message) = match map.get(key) {
+            Some(Value::String(s)) if s == wanted => return,
+            Some(other) => (
+                child("", key),
                 format!("{key} is {}, not \"{wanted}\"", describe(other)),
-                format!(
-                    "an overlay file starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`"
-                ),
             ),
-            None => self.error(
-                "",
+            None => (
+                String::new(),
                 format!("an overlay file needs `{key}: {wanted}`"),
-                format!(
-                    "an overlay file starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`"
-                ),
             ),
-        }
+        };
+        let hint =
+            format!("an overlay file starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`");
+        self.error(&pointer, message, hint);
     }
 
     fn overlay_name(&mut self, metadata: Option<&Value>, label: &str) -> String {

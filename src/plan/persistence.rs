@@ -114,12 +114,7 @@ fn mounted_entries(
 }
 
 fn volume_of(name: &str, entry: &Value) -> std::result::Result<(Value, Value), String> {
-    let text = |key: &str| {
-        entry
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
+    let text = |key| text(entry, key);
     let Some(mount_path) = text("mountPath") else {
         return Err("a volume entry needs `mountPath`".to_string());
     };
@@ -135,6 +130,14 @@ fn volume_of(name: &str, entry: &Value) -> std::result::Result<(Value, Value), S
         mount["readOnly"] = json!(true);
     }
     Ok((volume, mount))
+}
+
+/// An entry's field `key` when it is a non-empty string.
+fn text<'e>(entry: &'e Value, key: &str) -> Option<&'e str> {
+    entry
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// Drop the chart's default volume and mount for `kind`, unless the values ask for it.
@@ -194,12 +197,7 @@ fn store_secrets(
 ) -> Result<()> {
     let mut seen = BTreeMap::new();
     for (name, entry) in entries {
-        let text = |key: &str| {
-            entry
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
+        let text = |key| text(entry, key);
         if let (Some(_), Some(secret), Some(key)) =
             (text("store"), text("secret"), text("secretKey"))
         {
