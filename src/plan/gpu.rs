@@ -14,8 +14,8 @@
 use crate::podspec::At;
 use serde_json::{Value, json};
 
-use super::configmap::{self, go_json};
 use super::Planner;
+use super::configmap::{self, go_json};
 use crate::error::Result;
 use crate::podspec::{self, OnConflict};
 use crate::profile::{Role, Targets};
