@@ -213,14 +213,17 @@ fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
 /// Run a parsed command line.
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
-        None => post_render(&cli.render, io),
-        Some(Command::Diff(args)) => diff(&args, io),
+        None => render(&cli.render, View::Stream, io),
+        Some(Command::Diff(args)) => render(&args, View::Diff, io),
         Some(Command::Lint(args)) => lint::lint(&args, io),
-        Some(Command::Docs) => lint::docs(io),
-        Some(Command::Schema) => lint::schema(io),
+        Some(Command::Docs) => print(io, &crate::params::docs::markdown()),
+        Some(Command::Schema) => print(io, &crate::params::schema::schema_text()),
         Some(Command::Values(args)) => lint::values(&args, io),
         Some(Command::Krm(args)) => gitops::krm(&args, io),
-        Some(Command::Export(args)) => gitops::export(&args, io),
+        Some(Command::Export(args)) => {
+            let ExportFormat::Kustomize = args.format;
+            render(&args.render, View::Export, io)
+        }
     }
 }
 
@@ -238,26 +241,27 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer: stream in, stream out, through the driver ([`crate::driver`]): the stream
-/// is cut into windows of whole documents (a small stream is one), held in memory or, when big,
-/// in a temporary file, and processed a window at a time in memory proportional to the window.
-fn post_render(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let values = &lint::load_and_validate(&args.values, io)?;
-    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
-    drive(args, values, spool, View::Stream, io)
-}
-
-/// `diff`: the post-renderer's change to the stream on stdin, as a unified diff on stdout
-/// (Secret values masked), rendered by the driver a window at a time.
-fn diff(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
-    let values = &lint::load_and_validate(&args.values, io)?;
-    drive(args, values, spool, View::Diff, io)
+/// The post-renderer (`view` the stream), `diff` (a unified diff of its change, Secret values
+/// masked) and `export kustomize` (the injection as kustomize patches): the values validated and
+/// the stream on stdin read (`diff` reads it first), then rendered by [`drive`]. The driver
+/// ([`crate::driver`]) cuts the stream into windows of whole documents (a small stream is one),
+/// held in memory or, when big, in a temporary file, and processes a window at a time in memory
+/// proportional to the window.
+fn render(args: &RenderArgs, view: View, io: &mut Io<'_>) -> Result<ExitCode> {
+    let read = |io: &mut Io<'_>| crate::driver::read(io.stdin, crate::driver::window_bytes()?);
+    let (values, spool) = if view == View::Diff {
+        let spool = read(io)?;
+        (lint::load_and_validate(&args.values, io)?, spool)
+    } else {
+        let values = lint::load_and_validate(&args.values, io)?;
+        (values, read(io)?)
+    };
+    drive(args, &values, spool, view, io)
 }
 
 /// Index the spooled stream, inject, report, and write what `view` makes of it. The stream is
 /// parsed whole (every document) for `--strict` and for the views other than the stream.
-pub(super) fn drive(
+fn drive(
     args: &RenderArgs,
     values: &crate::values::Values,
     mut spool: crate::driver::Spool,
@@ -269,7 +273,7 @@ pub(super) fn drive(
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref());
     // The overlays are read before the stream is indexed (which finds the rules each document's
     // identifying fields take), but reported where a whole stream's are: after its errors.
-    let loaded = read_overlays(args, values);
+    let loaded = crate::overlay::load(&args.overlays, &values.root);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
     let parse_all = args.values.strict || view != View::Stream;
     spool.index(parse_all, profile.as_ref().ok(), rules)?;
@@ -304,18 +308,7 @@ pub(super) fn drive(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The overlay files read, and their findings, not yet reported.
-fn read_overlays(
-    args: &RenderArgs,
-    values: &crate::values::Values,
-) -> Result<(crate::overlay::Overlays, Vec<crate::report::Finding>)> {
-    if args.overlays.is_empty() {
-        return Ok(Default::default());
-    }
-    crate::overlay::load(&args.overlays, &values.root)
-}
-
-/// Report what [`read_overlays`] found; the overlays, unless their findings fail the run.
+/// Report what the overlay files gave; the overlays, unless their findings fail the run.
 fn report_overlays(
     args: &RenderArgs,
     loaded: Result<(crate::overlay::Overlays, Vec<crate::report::Finding>)>,
@@ -366,6 +359,12 @@ fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Resu
         writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
     }
     Ok(())
+}
+
+/// Write `text` to stdout, for the commands that print one: success.
+fn print(io: &mut Io<'_>, text: &str) -> Result<ExitCode> {
+    write_out(io, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Write the result to stdout in one piece (only once everything succeeded).

@@ -59,10 +59,7 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let (values, read_findings) = Values::from_sources(&sources, &settings.sets)?;
     let mut findings = read_findings;
     findings.extend(validate::validate(&values));
-    let (overlays, overlay_findings) = match settings.overlays {
-        [] => Default::default(),
-        paths => crate::overlay::load(paths, &values.root)?,
-    };
+    let (overlays, overlay_findings) = crate::overlay::load(settings.overlays, &values.root)?;
     findings.extend(overlay_findings);
     let mut findings = validate::sorted(findings);
     let strict = settings.strict;

@@ -1,7 +1,7 @@
-//! The GitOps subcommands: `krm` (a kustomize/kpt exec function over a ResourceList) and
-//! `export kustomize` (the injection as kustomize patches for Flux). Both reuse the
-//! post-renderer's values, profile and overlay handling; the work is in [`crate::krm`] and
-//! [`crate::export`].
+//! The GitOps subcommands: `krm` (a kustomize/kpt exec function over a ResourceList) and the
+//! arguments of `export kustomize` (the injection as kustomize patches for Flux, rendered as the
+//! post-renderer renders, with the export view). Both reuse the post-renderer's values, profile
+//! and overlay handling; the work is in [`crate::krm`] and [`crate::export`].
 
 use std::process::ExitCode;
 
@@ -61,14 +61,4 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `export kustomize`: the injection into the stream on stdin as kustomize patches on stdout,
-/// rendered by the driver a window at a time.
-pub(super) fn export(args: &ExportArgs, io: &mut Io<'_>) -> Result<ExitCode> {
-    let render = &args.render;
-    let values = &super::lint::load_and_validate(&render.values, io)?;
-    let spool = crate::driver::read(io.stdin, crate::driver::window_bytes()?)?;
-    let ExportFormat::Kustomize = args.format;
-    super::drive(render, values, spool, crate::driver::View::Export, io)
 }

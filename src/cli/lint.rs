@@ -1,4 +1,4 @@
-//! The values commands: `lint` (every file's findings in the chosen format), `docs`, `schema`,
+//! The values commands: `lint` (every file's findings in the chosen format) and `values`,
 //! and the validation the post-renderer runs before it touches the stream.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::report::lint::{Linted, Options};
 use crate::report::{Finding, Origin, github, json, sarif, text};
 use crate::validate;
-use crate::values::{self, Source, Values};
+use crate::values::{self, Sets, Source, Values};
 
 /// The output formats of `lint`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -177,9 +177,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
         if names.is_empty() {
             names.push("--set".to_string());
         }
-        let loaded = read_all(&base_files, None, io)
-            .and_then(|sources| Values::from_sources(&sources, &sets));
-        return Ok(vec![(names.join(", "), loaded)]);
+        return Ok(vec![(names.join(", "), load(&base_files, None, &sets, io))]);
     }
     let mut units = Vec::new();
     let mut stdin_used = false;
@@ -188,23 +186,14 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
         if is_stdin && std::mem::replace(&mut stdin_used, true) {
             return Err(Error::input("lint: `-` (stdin) can be given only once"));
         }
-        let name = if is_stdin {
-            "-".to_string()
-        } else {
-            file.display().to_string()
-        };
-        let loaded = read_all(&base_files, Some(file), io)
-            .and_then(|sources| Values::from_sources(&sources, &sets));
-        units.push((name, loaded));
+        let loaded = load(&base_files, Some(file), &sets, io);
+        units.push((file.display().to_string(), loaded));
     }
     Ok(units)
 }
 
-fn read_all(
-    base: &[std::path::PathBuf],
-    file: Option<&Path>,
-    io: &mut Io<'_>,
-) -> Result<Vec<Source>> {
+/// The values of the `base` files, then of `file` (`-`: stdin), with `sets` applied.
+fn load(base: &[std::path::PathBuf], file: Option<&Path>, sets: &Sets, io: &mut Io<'_>) -> Loaded {
     let mut sources = Source::read_all(base)?;
     match file {
         Some(f) if f.as_os_str() == "-" => sources.push(Source {
@@ -214,7 +203,7 @@ fn read_all(
         Some(f) => sources.push(Source::read(f)?),
         None => {}
     }
-    Ok(sources)
+    Values::from_sources(&sources, sets)
 }
 
 fn read_text(io: &mut Io<'_>) -> Result<String> {
@@ -225,11 +214,6 @@ fn read_text(io: &mut Io<'_>) -> Result<String> {
     Ok(text)
 }
 
-/// `docs`: the parameter tables as Markdown.
-pub fn docs(io: &mut Io<'_>) -> Result<ExitCode> {
-    super::write_out(io, crate::params::docs::markdown().as_bytes())?;
-    Ok(ExitCode::SUCCESS)
-}
 
 /// `values`: the merged values as JSON, credentials masked.
 pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
@@ -238,8 +222,7 @@ pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let mut text = serde_json::to_string_pretty(&values.root)
         .map_err(|e| Error::input(format!("cannot print the values: {e}")))?;
     text.push('\n');
-    super::write_out(io, text.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    super::print(io, &text)
 }
 
 /// Every value under a credential's key ([`crate::params::is_credential`]) as `***`.
@@ -257,10 +240,4 @@ fn mask_credentials(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(mask_credentials),
         _ => {}
     }
-}
-
-/// `schema`: the JSON Schema.
-pub fn schema(io: &mut Io<'_>) -> Result<ExitCode> {
-    super::write_out(io, crate::params::schema::schema_text().as_bytes())?;
-    Ok(ExitCode::SUCCESS)
 }
