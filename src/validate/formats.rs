@@ -29,12 +29,18 @@ fn lower_alnum(c: &u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
+/// `^E([EI]*E)?$` for the bytes `E` that `edge` accepts and `I` those of `inner`: not empty,
+/// `edge` bytes at both ends, `edge` or `inner` bytes between.
+fn framed(text: &str, edge: impl Fn(&u8) -> bool + Copy, inner: &[u8]) -> bool {
+    let b = text.as_bytes();
+    b.first().is_some_and(edge)
+        && b.last().is_some_and(edge)
+        && b.iter().all(|c| edge(c) || inner.contains(c))
+}
+
 /// `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` ([`crate::params::schema::DNS_LABEL`]), any length.
 fn is_dns_label(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.first().is_some_and(lower_alnum)
-        && b.last().is_some_and(lower_alnum)
-        && b.iter().all(|c| lower_alnum(c) || *c == b'-')
+    framed(text, lower_alnum, b"-")
 }
 
 /// `^label(\.label)*$` with DNS labels ([`crate::params::schema::DNS_SUBDOMAIN`]), any length.
@@ -52,12 +58,7 @@ fn is_secret_key(text: &str) -> bool {
 
 /// `^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`, any length.
 fn is_label_text(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.is_empty()
-        || (b.first().is_some_and(u8::is_ascii_alphanumeric)
-            && b.last().is_some_and(u8::is_ascii_alphanumeric)
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')))
+    text.is_empty() || framed(text, u8::is_ascii_alphanumeric, b"-_.")
 }
 
 /// `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$`
@@ -101,12 +102,7 @@ fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
-    let label = |l: &str| {
-        let b = l.as_bytes();
-        b.first().is_some_and(u8::is_ascii_alphanumeric)
-            && b.last().is_some_and(u8::is_ascii_alphanumeric)
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    };
+    let label = |l: &str| framed(l, u8::is_ascii_alphanumeric, b"-");
     !local.is_empty()
         && local
             .bytes()
@@ -276,13 +272,9 @@ fn is_hostname(text: &str) -> bool {
     !text.is_empty()
         && !is_dotted_decimal(text)
         && text.len() <= 253
-        && text.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
+        && text
+            .split('.')
+            .all(|label| label.len() <= 63 && framed(label, u8::is_ascii_alphanumeric, b"-"))
 }
 
 fn is_address(text: &str) -> bool {

@@ -42,6 +42,10 @@ pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// The GPU library keys of `dirs.nvidia` and `mountPaths.nvidia`: chart 0.4.2 mounts the
+/// libraries only when all three host dirs are set.
+pub const NVIDIA: [&str; 3] = ["lib", "bin", "libcuda"];
+
 /// The values being checked and the findings so far.
 pub struct Ctx<'a> {
     pub values: &'a Values,
@@ -80,6 +84,21 @@ impl Ctx<'_> {
 
     pub fn warning(&mut self, pointer: &str, message: impl Into<String>, hint: impl Into<String>) {
         self.add(Severity::Warning, pointer, message.into(), hint.into());
+    }
+
+    /// An error for what a text rule ([`formats`]) found wrong, if anything.
+    pub fn problem(&mut self, pointer: &str, checked: Result<(), formats::Problem>) {
+        if let Err(p) = checked {
+            self.error(pointer, p.message, p.hint);
+        }
+    }
+
+    /// The GPU library keys ([`NVIDIA`]) whose `dirs.nvidia` host dir is set, in order.
+    pub fn nvidia_dirs(&self) -> Vec<&'static str> {
+        NVIDIA
+            .into_iter()
+            .filter(|k| self.text(&format!("/dirs/nvidia/{k}")).is_some())
+            .collect()
     }
 }
 

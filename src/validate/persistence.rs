@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
+use super::{Ctx, NVIDIA};
 use super::formats::normalise;
 use crate::report::Topic;
 use crate::values::yaml::escape_pointer;
@@ -277,14 +277,11 @@ fn builtin_mounts(persistence: &Map<String, Value>) -> Vec<Mount> {
 
 /// The GPU library mounts, when all three host dirs are set (the chart mounts nothing otherwise).
 fn gpu_mounts(ctx: &Ctx<'_>) -> Vec<Mount> {
-    let keys = ["lib", "bin", "libcuda"];
-    if !keys
-        .iter()
-        .all(|k| ctx.text(&format!("/dirs/nvidia/{k}")).is_some())
-    {
+    if ctx.nvidia_dirs().len() < NVIDIA.len() {
         return Vec::new();
     }
-    keys.iter()
+    NVIDIA
+        .iter()
         .filter_map(|k| {
             let mount = format!("/mountPaths/nvidia/{k}");
             let dir = format!("/dirs/nvidia/{k}");

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Ctx;
+use super::{Ctx, NVIDIA};
 use crate::report::Finding;
 use crate::values::Values;
 
@@ -70,13 +70,9 @@ fn is_empty(value: &Value) -> bool {
 
 /// Chart 0.4.2 mounts the GPU libraries only when all three host dirs are set.
 fn gpu(ctx: &mut Ctx<'_>) {
-    let keys = ["lib", "bin", "libcuda"];
-    let set: Vec<&str> = keys
-        .into_iter()
-        .filter(|k| ctx.text(&format!("/dirs/nvidia/{k}")).is_some())
-        .collect();
-    if !set.is_empty() && set.len() < keys.len() {
-        let missing: Vec<&str> = keys.into_iter().filter(|k| !set.contains(k)).collect();
+    let set = ctx.nvidia_dirs();
+    if !set.is_empty() && set.len() < NVIDIA.len() {
+        let missing: Vec<&str> = NVIDIA.into_iter().filter(|k| !set.contains(k)).collect();
         ctx.error(
             "/dirs/nvidia",
             format!(
@@ -87,10 +83,10 @@ fn gpu(ctx: &mut Ctx<'_>) {
             "set all three of lib, bin and libcuda, or none",
         );
     }
-    let mounts_set = keys
+    let mounts_set = NVIDIA
         .into_iter()
         .any(|k| ctx.text(&format!("/mountPaths/nvidia/{k}")).is_some());
-    if mounts_set && set.len() < keys.len() {
+    if mounts_set && set.len() < NVIDIA.len() {
         ctx.warning(
             "/mountPaths/nvidia",
             "mountPaths.nvidia has no effect without dirs.nvidia (lib, bin and libcuda)",

@@ -147,10 +147,8 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
         let noun = param.noun.unwrap_or("a valid value");
         return enumerated(ctx, noun, param.allowed, text, pointer);
     }
-    if let Some(format) = param.format
-        && let Err(p) = formats::check(format, text)
-    {
-        ctx.error(pointer, p.message, p.hint);
+    if let Some(format) = param.format {
+        ctx.problem(pointer, formats::check(format, text));
     }
 }
 
@@ -158,14 +156,11 @@ fn string(ctx: &mut Ctx<'_>, param: Option<&Param>, text: &str, pointer: &str) {
 fn string_map(ctx: &mut Ctx<'_>, format: Format, map: &Map<String, Value>, pointer: &str) {
     for (key, value) in map {
         let child = child_pointer(pointer, key);
-        if let Err(p) = formats::check(format, key) {
-            ctx.error(&child, p.message, p.hint);
-        }
+        ctx.problem(&child, formats::check(format, key));
         if format == Format::Labels
             && let Some(text) = value.as_str()
-            && let Err(p) = formats::label_value(text)
         {
-            ctx.error(&child, p.message, p.hint);
+            ctx.problem(&child, formats::label_value(text));
         }
     }
 }
@@ -190,11 +185,7 @@ fn strings(ctx: &mut Ctx<'_>, param: Option<&Param>, value: &Value, pointer: &st
 
 fn quantity(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
     match value {
-        Value::String(text) => {
-            if let Err(p) = formats::quantity(text) {
-                ctx.error(pointer, p.message, p.hint);
-            }
-        }
+        Value::String(text) => ctx.problem(pointer, formats::quantity(text)),
         Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {}
         other => type_error(ctx, pointer, "a quantity such as 10Gi", other, None),
     }
@@ -347,11 +338,11 @@ fn toleration(ctx: &mut Ctx<'_>, map: &Map<String, Value>, op: Option<&str>, poi
             "add a key, or set operator: Exists to tolerate every taint",
         );
     }
-    if let Some(Err(p)) = text("key").map(formats::qualified_name) {
-        ctx.error(&child_pointer(pointer, "key"), p.message, p.hint);
+    if let Some(key) = text("key") {
+        ctx.problem(&child_pointer(pointer, "key"), formats::qualified_name(key));
     }
-    if let Some(Err(p)) = text("value").map(formats::label_value) {
-        ctx.error(&child_pointer(pointer, "value"), p.message, p.hint);
+    if let Some(value) = text("value") {
+        ctx.problem(&child_pointer(pointer, "value"), formats::label_value(value));
     }
     if map.contains_key("tolerationSeconds") && text("effect") != Some("NoExecute") {
         ctx.error(
