@@ -20,9 +20,8 @@ fn property(text: &str) -> String {
 
 fn annotation(finding: &Finding) -> String {
     let command = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
         Severity::Info => "notice",
+        severity => severity.as_str(),
     };
     let mut props = Vec::new();
     let mut message = String::new();
@@ -53,12 +52,7 @@ pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Res
     for finding in files.iter().flat_map(|linted| linted.shown(options)) {
         writeln!(out, "{}", annotation(finding))?;
     }
-    let summary = Summary::of(files, options);
-    writeln!(
-        out,
-        "{} file(s) linted, {} file(s) failed",
-        summary.files, summary.failed
-    )
+    writeln!(out, "{}", Summary::of(files, options))
 }
 
 #[cfg(test)]

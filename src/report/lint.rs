@@ -59,3 +59,11 @@ impl Summary {
         s
     }
 }
+
+impl std::fmt::Display for Summary {
+    /// The summary line of the text and GitHub reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (files, failed) = (self.files, self.failed);
+        write!(f, "{files} file(s) linted, {failed} file(s) failed")
+    }
+}

@@ -12,9 +12,8 @@ const RULE: &str = "polyaxon-values";
 
 fn result(finding: &Finding) -> Value {
     let level = match finding.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
         Severity::Info => "note",
+        severity => severity.as_str(),
     };
     let mut text = if finding.path.is_empty() {
         finding.message.clone()

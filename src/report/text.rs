@@ -6,16 +6,11 @@
 use std::io::{self, Write};
 
 use super::lint::{Linted, Options, Summary};
-use super::{Finding, Origin, Severity, Topic};
+use super::{Finding, Origin, Topic};
 
 /// One finding as a line (and its hint line).
 pub fn line(finding: &Finding) -> String {
-    let tag = match finding.severity {
-        Severity::Error => "ERROR",
-        Severity::Warning => "WARNING",
-        Severity::Info => "INFO",
-    };
-    let mut text = format!("[{tag}] ");
+    let mut text = format!("[{}] ", finding.severity.as_str().to_ascii_uppercase());
     // Writing to a String cannot fail.
     let _ = finding.write_text(&mut text, "    ");
     text
@@ -46,12 +41,7 @@ pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Res
         }
         writeln!(out)?;
     }
-    let summary = Summary::of(files, options);
-    writeln!(
-        out,
-        "{} file(s) linted, {} file(s) failed",
-        summary.files, summary.failed
-    )?;
+    writeln!(out, "{}", Summary::of(files, options))?;
     if !exposures.is_empty() {
         writeln!(
             out,
