@@ -214,7 +214,6 @@ fn read_text(io: &mut Io<'_>) -> Result<String> {
     Ok(text)
 }
 
-
 /// `values`: the merged values as JSON, credentials masked.
 pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let (mut values, _) = values::load(&args.values, &args.sets())?;

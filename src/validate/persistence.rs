@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Ctx, NVIDIA};
 use super::formats::normalise;
+use super::{Ctx, NVIDIA};
 use crate::report::Topic;
 use crate::values::yaml::escape_pointer;
 

@@ -342,7 +342,10 @@ fn toleration(ctx: &mut Ctx<'_>, map: &Map<String, Value>, op: Option<&str>, poi
         ctx.problem(&child_pointer(pointer, "key"), formats::qualified_name(key));
     }
     if let Some(value) = text("value") {
-        ctx.problem(&child_pointer(pointer, "value"), formats::label_value(value));
+        ctx.problem(
+            &child_pointer(pointer, "value"),
+            formats::label_value(value),
+        );
     }
     if map.contains_key("tolerationSeconds") && text("effect") != Some("NoExecute") {
         ctx.error(

@@ -118,16 +118,10 @@ impl Values {
 
     /// Where the value at `pointer` (or its nearest recorded ancestor) came from.
     pub fn origin(&self, pointer: &str) -> Origin {
-        let mut p = pointer;
-        loop {
-            if let Some(origin) = self.origins.get(p) {
-                return origin.clone();
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return Origin::None,
-            }
-        }
+        let mut up = std::iter::once(pointer).chain(ancestors(pointer).rev());
+        up.find_map(|p| self.origins.get(p))
+            .cloned()
+            .unwrap_or(Origin::None)
     }
 
     /// Merge files in order, then apply the value flags as Helm does. The findings are what
@@ -215,9 +209,7 @@ impl Values {
 
     /// Maps a `--set` created have no place of their own: they come from the argument too.
     fn record_ancestors(&mut self, pointer: &str, origin: &Origin) {
-        let mut p = pointer;
-        while let Some(i) = p.rfind('/') {
-            p = &p[..i];
+        for p in ancestors(pointer).rev() {
             if self.origins.contains_key(p) {
                 return;
             }
@@ -266,7 +258,7 @@ pub fn load(files: &[std::path::PathBuf], sets: &Sets) -> Result<(Values, Vec<Fi
 }
 
 /// The pointers strictly above `pointer`, root (`""`) first: `/a/b` → `""`, `/a`.
-fn ancestors(pointer: &str) -> impl Iterator<Item = &str> {
+fn ancestors(pointer: &str) -> impl DoubleEndedIterator<Item = &str> {
     pointer.match_indices('/').map(|(at, _)| &pointer[..at])
 }
 
