@@ -294,9 +294,7 @@ fn drive(
     };
     report_findings(io, &injected.findings)?;
     if args.explain {
-        injected
-            .explain_to(io.stderr)
-            .map_err(|e| Error::io("cannot write to stderr", e))?;
+        injected.explain_to(io.stderr).map_err(stderr_error)?;
     }
     let written = match io.process_stdout {
         true => io.stdout.flush().and_then(|()| injected.output_to_stdout()),
@@ -356,9 +354,14 @@ fn report_or_fail(
 
 fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Result<()> {
     for finding in findings {
-        writeln!(io.stderr, "{finding}").map_err(|e| Error::io("cannot write to stderr", e))?;
+        writeln!(io.stderr, "{finding}").map_err(stderr_error)?;
     }
     Ok(())
+}
+
+/// A write to stderr that failed.
+fn stderr_error(e: std::io::Error) -> Error {
+    Error::io("cannot write to stderr", e)
 }
 
 /// Write `text` to stdout, for the commands that print one: success.

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{Io, RenderArgs, read_stdin, report_findings, write_out};
-use crate::error::{Error, Result};
+use super::{Io, RenderArgs, read_stdin, report_findings, stderr_error, write_out};
+use crate::error::Result;
 use crate::profile::ChartProfile;
 use crate::values::{self, Source};
 
@@ -49,7 +49,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     if let Some(explained) = &output.explained {
         io.stderr
             .write_all(explained.as_bytes())
-            .map_err(|e| Error::io("cannot write to stderr", e))?;
+            .map_err(stderr_error)?;
     }
     write_out(io, output.text.as_bytes())?;
     if output.failed {
@@ -57,7 +57,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
             io.stderr,
             "polyaxon-pr: error: the KRM function failed; see results"
         )
-        .map_err(|e| Error::io("cannot write to stderr", e))?;
+        .map_err(stderr_error)?;
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -30,8 +30,7 @@ pub enum OutputFormat {
 /// Load the values (`-f`, `--set`, ...) and validate them; on failure report every finding to
 /// stderr and return a validation error, so nothing reaches stdout.
 pub fn load_and_validate(args: &ValuesArgs, io: &mut Io<'_>) -> Result<Values> {
-    let (values, findings) = values::load(&args.values, &args.sets())?;
-    let mut findings = findings;
+    let (values, mut findings) = values::load(&args.values, &args.sets())?;
     findings.extend(validate::validate(&values));
     super::report_or_fail(io, validate::sorted(findings), args.strict, |findings| {
         let errors = findings
