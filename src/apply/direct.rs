@@ -64,7 +64,7 @@ use crate::stream::{Document, Meta, Stream};
 pub(crate) mod checksum;
 
 /// A document the direct edits rewrote, or found that the plan's unit adds nothing to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Rewritten {
     /// Its body and trailer, as [`surgical::rewrite`] would have written them; `None` when
     /// nothing is added (the overlay rules are then the general path's to apply).
@@ -219,17 +219,11 @@ impl<'o> Direct<'o> {
         if candidates.is_empty() && plan.is_none() {
             // The plan's unit adds nothing to a document whose text cannot name its resource:
             // the plan's own test (`plan::gpu`), which then need not make it again.
-            return self.plan.as_ref().map(|_| Rewritten {
-                text: None,
-                rules: Vec::new(),
-                ops: Vec::new(),
-            });
+            return self.plan.as_ref().map(|_| Rewritten::default());
         }
-        let pointer = hint.pointer;
         let text = doc.yaml();
         let root = fast::tree(text)?;
-        let (node, depth) = descend(text, &root, pointer)?;
-        let mut pod = Pod::read(text, entries(node)?, depth, pointer)?;
+        let mut pod = Pod::read(text, &root, hint.pointer)?;
         pod.describe = self.describe;
         if let Some(unit) = plan {
             pod.apply(0, unit)?;
@@ -240,7 +234,9 @@ impl<'o> Direct<'o> {
                 rules.push(p);
             }
         }
-        pod.added_mounts_resolve()?;
+        if !pod.mounts_resolve() {
+            return None;
+        }
         let inserts = pod.inserts(&self.lines)?;
         if inserts.is_empty() {
             // Nothing to write: certain for the plan's unit (it reaches no container here),
@@ -312,19 +308,25 @@ fn simple(rule: &Rule) -> bool {
         && named(&e.env, Field::Env)
 }
 
-/// The node at `pointer` (keys only) below `root`, and its depth; `None` unless every step is a
-/// block mapping holding the key.
-fn descend<'n>(text: &str, root: &'n Node, pointer: &str) -> Option<(&'n Node, usize)> {
-    let mut node = root;
-    let mut depth = 0;
-    for segment in pointer.split('/').skip(1) {
-        node = &entries(node)?
-            .iter()
-            .find(|e| e.key(text) == segment)?
-            .value;
-        depth += 1;
+/// The entry at `path` (keys, at least one) below `node`: `Some(None)` when a key on the way is
+/// absent, or where the tree shows a node as a whole (a scalar, a flow collection) whose text
+/// cannot hold the next key; `None` when it may be there unseen.
+fn entry_at<'n, 'k>(
+    text: &str,
+    mut node: &'n Node,
+    path: impl IntoIterator<Item = &'k str>,
+) -> Option<Option<&'n Entry>> {
+    let mut entry = None;
+    for key in path {
+        let Kind::Map(map) = &node.kind else {
+            return lacks(text, node, key).then_some(None);
+        };
+        let Some(found) = map.iter().find(|e| e.key(text) == key) else {
+            return Some(None);
+        };
+        (node, entry) = (&found.value, Some(found));
     }
-    Some((node, depth))
+    entry.map(Some)
 }
 
 /// The entries of a block mapping node.
@@ -449,9 +451,10 @@ struct Pod<'n, 't, 'o> {
 }
 
 impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
-    /// Read the pod spec; `None` unless it has the shapes this module reads and none of the
-    /// output checks' defects (which the general path reports).
-    fn read(text: &'t str, map: &'n [Entry], depth: usize, pointer: &'static str) -> Option<Self> {
+    /// Read the pod spec at `pointer` below `root`; `None` unless it has the shapes this module
+    /// reads and none of the output checks' defects (which the general path reports).
+    fn read(text: &'t str, root: &'n Node, pointer: &'static str) -> Option<Self> {
+        let map = entries(&entry_at(text, root, pointer.split('/').skip(1))??.value)?;
         let volumes = List::read(text, map, Field::Volumes)?;
         let mut containers = Vec::new();
         let mut regular = 0;
@@ -479,7 +482,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         let pod = Pod {
             text,
             map,
-            depth,
+            depth: pointer.matches('/').count(),
             volumes,
             containers,
             regular,
@@ -498,11 +501,15 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
                 c.mounts.unique()
                     && c.env.unique()
                     && c.env.keys.iter().all(|name| valid_env_name(name))
-                    && c.mounts
-                        .volumes
-                        .iter()
-                        .all(|v| self.volumes.keys.contains(v))
             })
+            && self.mounts_resolve()
+    }
+
+    /// Every mount, those added included, names a volume of the pod spec (the output checks'
+    /// first rule).
+    fn mounts_resolve(&self) -> bool {
+        let mut volumes = self.containers.iter().flat_map(|c| &c.mounts.volumes);
+        volumes.all(|v| self.volumes.keys.contains(v))
     }
 
     /// Apply one unit (`id`: see [`EntryId`]) whose selector took the document by its
@@ -548,34 +555,20 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             self.volumes.add((id, i), volume)?;
         }
         for i in targets {
-            let container = &mut self.containers[i];
-            for (field, items) in [(Field::Mounts, &unit.mounts), (Field::Env, &unit.env)] {
+            let c = &mut self.containers[i];
+            for (list, items) in [(&mut c.mounts, &unit.mounts), (&mut c.env, &unit.env)] {
                 for (k, (item, tag)) in items.iter().enumerate() {
-                    let list = match field {
-                        Field::Mounts => &mut container.mounts,
-                        _ => &mut container.env,
-                    };
                     if self.describe {
-                        record(&mut self.ops, tag, &container.pointer, list, item);
+                        record(&mut self.ops, tag, &c.pointer, list, item);
                     }
                     list.add((id, k), item)?;
-                    if list.items.is_none() && !container.created.contains(&field) {
-                        container.created.push(field);
+                    if list.items.is_none() && !c.created.contains(&list.field) {
+                        c.created.push(list.field);
                     }
                 }
             }
         }
         Some(true)
-    }
-
-    /// Every mount added names a volume of the pod spec (the output checks' first rule).
-    fn added_mounts_resolve(&self) -> Option<()> {
-        let defined = |name: &str| self.volumes.keys.iter().any(|k| k == name);
-        self.containers
-            .iter()
-            .flat_map(|c| &c.mounts.added)
-            .all(|(_, m)| field(m, "name").is_some_and(defined))
-            .then_some(())
     }
 
     /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
@@ -699,13 +692,11 @@ fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Opt
             let items = list.added.iter().map(|(_, v)| (*v).clone()).collect();
             surgical::entry_lines(list.field.list(), &Value::Array(items), col).ok()?
         }
-        false => {
-            let mut lines = String::new();
-            for (_, item) in &list.added {
-                lines.push_str(&surgical::item_lines(item, col).ok()?);
-            }
-            lines
-        }
+        false => list
+            .added
+            .iter()
+            .map(|(_, item)| surgical::item_lines(item, col).ok())
+            .collect::<Option<String>>()?,
     };
     // A line the stream would take for a document separator (a string value starting `---`
     // written as a block scalar) declines the document: the general path judges it.
@@ -759,19 +750,17 @@ pub(crate) fn edit_window(
 ) -> Edited {
     let mut edited = Edited::default();
     for doc in &stream.docs {
-        if !own(doc.index) || reserved.contains(&doc.index) || doc.is_empty() {
+        if !own(doc.index)
+            || reserved.contains(&doc.index)
+            || doc.is_empty()
+            || config_maps.iter().any(|(name, _)| doc.may_hold(name))
+        {
             continue;
         }
-        if config_maps.iter().any(|(name, _)| doc.may_hold(name)) {
-            continue;
-        }
-        let hint = match hints(doc.index) {
-            Some(hint) => hint,
-            None => match doc.meta_ref() {
-                Ok(Some(meta)) => hint(direct.overlays, meta),
-                _ => None,
-            },
-        };
+        let hint = hints(doc.index).unwrap_or_else(|| {
+            let meta = doc.meta_ref().ok().flatten();
+            meta.and_then(|meta| hint(direct.overlays, meta))
+        });
         let Some(hint) = hint else {
             continue;
         };

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use super::{Pod, descend, entries, lacks};
+use super::{Pod, entry_at, lacks};
 use crate::apply::CHECKSUM_CONFIG;
 use crate::plan::TaggedOp;
 use crate::podspec;
@@ -34,8 +34,7 @@ pub(crate) fn rewrite(
     let pointer = podspec::spec_pointer(&meta.api_version, &meta.kind)?;
     let text = doc.yaml();
     let root = fast::tree(text)?;
-    let (node, depth) = descend(text, &root, pointer)?;
-    let pod = Pod::read(text, entries(node)?, depth, pointer)?;
+    let pod = Pod::read(text, &root, pointer)?;
     // By name, the last ConfigMap of that name, as the general path finds them.
     let mut referenced = Vec::new();
     for name in referenced_names(&pod)? {
@@ -45,15 +44,10 @@ pub(crate) fn rewrite(
     referenced.dedup();
     // The annotations of the object and of its pod template (one place for a Pod).
     let template = pointer.strip_suffix("/spec").unwrap_or(pointer);
-    let mut places = vec![""];
-    if !template.is_empty() {
-        places.push(template);
-    }
     let mut annotations = Vec::new();
-    for object in places {
-        let path: Vec<&str> = object.split('/').skip(1).collect();
-        let path = [&path[..], &["metadata", "annotations", CHECKSUM_CONFIG]].concat();
-        let Some(entry) = entry_at(text, &root, &path)? else {
+    for object in std::iter::once("").chain(Some(template).filter(|t| !t.is_empty())) {
+        let path = ["metadata", "annotations", CHECKSUM_CONFIG];
+        let Some(entry) = entry_at(text, &root, object.split('/').skip(1).chain(path))? else {
             continue;
         };
         let pointer = podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
@@ -118,23 +112,8 @@ fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
 /// The string at `path` below `node`: `Some(None)` when it is not there, `None` when it may be
 /// there unseen or is not a string.
 fn string_under<'t>(text: &'t str, node: &Node, path: &[&str]) -> Option<Option<Cow<'t, str>>> {
-    match entry_at(text, node, path)? {
+    match entry_at(text, node, path.iter().copied())? {
         Some(entry) => fast::string_at(text, &entry.value).map(Some),
         None => Some(None),
-    }
-}
-
-/// The entry at `path` (keys, at least one) below `node`: `Some(None)` when a key on the way is
-/// absent, or where the tree shows a node as a whole (a scalar, a flow collection) whose text
-/// cannot hold the next key; `None` when it may be there unseen.
-fn entry_at<'n>(text: &str, node: &'n Node, path: &[&str]) -> Option<Option<&'n Entry>> {
-    let (key, rest) = path.split_first()?;
-    let Kind::Map(map) = &node.kind else {
-        return lacks(text, node, key).then_some(None);
-    };
-    match map.iter().find(|e| e.key(text) == *key) {
-        None => Some(None),
-        Some(entry) if rest.is_empty() => Some(Some(entry)),
-        Some(entry) => entry_at(text, &entry.value, rest),
     }
 }
