@@ -440,10 +440,10 @@ impl Editor<'_> {
         if let Kind::Flow { multi_line: true } = node.kind {
             return Err(Unsupported("changed multi-line flow collection"));
         }
-        let from = match ctx {
+        let (from, col) = match ctx {
             Ctx::Root => return Err(Unsupported("replaced root")),
-            Ctx::Value { colon, .. } => colon,
-            Ctx::Item { dash, .. } => dash,
+            Ctx::Value { colon, col, .. } => (colon, col),
+            Ctx::Item { dash, col } => (dash, col),
         };
         if let Some(text) = inline_scalar(node, new, from)? {
             self.edits.push(Edit {
@@ -454,8 +454,7 @@ impl Editor<'_> {
             return Ok(());
         }
         let text = match ctx {
-            Ctx::Root => return Err(Unsupported("replaced root")),
-            Ctx::Value { key, col, .. } => {
+            Ctx::Value { key, .. } => {
                 let key_text = rendered_key(key)?;
                 let entry = shift(&yaml(&single(key, new))?, col, false);
                 let rest = entry
@@ -464,7 +463,7 @@ impl Editor<'_> {
                     .ok_or(Unsupported("key rendered differently"))?;
                 rest.to_string()
             }
-            Ctx::Item { col, .. } => shift(&yaml(&Value::Array(vec![new.clone()]))?, col, false),
+            _ => shift(&yaml(&Value::Array(vec![new.clone()]))?, col, false),
         };
         let keep = ends_in_kept_breaks(new);
         let mut end = node.end.max(from + 1);

@@ -140,6 +140,7 @@ impl<'t> Builder<'t> {
     /// ends, the place to look for a block sequence's first dash.
     fn node(&mut self, (event, span): (Event<'t>, Span), from: usize) -> Res<Node> {
         let range = bytes(&span)?;
+        let seq = matches!(event, Event::SequenceStart(..));
         match event {
             Event::Scalar(_, style, anchor, tag) => {
                 plain_node(anchor, tag.is_some())?;
@@ -155,18 +156,12 @@ impl<'t> Builder<'t> {
                     end,
                 })
             }
-            Event::MappingStart(style, anchor, tag) => {
+            Event::MappingStart(style, anchor, tag) | Event::SequenceStart(style, anchor, tag) => {
                 plain_node(anchor, tag.is_some())?;
                 match style {
                     StructureStyle::Flow => self.flow(range.start),
+                    StructureStyle::Block if seq => self.seq(from),
                     StructureStyle::Block => self.map(),
-                }
-            }
-            Event::SequenceStart(style, anchor, tag) => {
-                plain_node(anchor, tag.is_some())?;
-                match style {
-                    StructureStyle::Flow => self.flow(range.start),
-                    StructureStyle::Block => self.seq(from),
                 }
             }
             _ => Err(Unsupported("alias or unexpected event")),
