@@ -53,21 +53,16 @@ pub fn check(original: &Value, patched: &Value, origin: &Origin) -> Vec<Finding>
 pub fn defects(doc: &Value) -> BTreeSet<Defect> {
     let mut found = BTreeSet::new();
     for spec in podspec::pod_specs(doc) {
-        let volumes = names(doc.at(&podspec::join(&spec.pointer, "volumes")), "name");
+        let pod = doc.at(&spec.pointer).unwrap_or(&Value::Null);
+        let volumes = names(pod.get("volumes"), "name");
         let mut mountable: BTreeSet<&str> = volumes.keys().copied().collect();
         mountable.extend(claim_templates(doc, &spec));
-        for (name, count) in &volumes {
-            if *count > 1 {
-                found.insert((
-                    format!("{}/volumes", spec.pointer),
-                    format!("volume `{name}` is defined {count} times"),
-                ));
-            }
+        for (name, count) in volumes.iter().filter(|(_, count)| **count > 1) {
+            let message = format!("volume `{name}` is defined {count} times");
+            found.insert((format!("{}/volumes", spec.pointer), message));
         }
         for list in ["containers", "initContainers"] {
-            let items = doc
-                .at(&podspec::join(&spec.pointer, list))
-                .and_then(Value::as_array);
+            let items = pod.get(list).and_then(Value::as_array);
             for (i, container) in items.into_iter().flatten().enumerate() {
                 let pointer = format!("{}/{list}/{i}", spec.pointer);
                 container_defects(container, &pointer, &mountable, &mut found);
@@ -97,41 +92,32 @@ fn container_defects(
     mountable: &BTreeSet<&str>,
     found: &mut BTreeSet<Defect>,
 ) {
-    let name = container
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = string(container, "name");
+    let mut defect = |list, message| found.insert((format!("{pointer}/{list}"), message));
     let mounts = container.get("volumeMounts");
     for mount in mounts.and_then(Value::as_array).into_iter().flatten() {
-        let volume = mount
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let volume = string(mount, "name");
         if !mountable.contains(volume) {
             let message = format!(
                 "container `{name}` mounts volume `{volume}`, which the pod spec does not define"
             );
-            found.insert((format!("{pointer}/volumeMounts"), message));
+            defect("volumeMounts", message);
         }
     }
     for (path, count) in names(mounts, "mountPath") {
         if count > 1 {
             let message = format!("container `{name}` mounts {count} volumes at `{path}`");
-            found.insert((format!("{pointer}/volumeMounts"), message));
+            defect("volumeMounts", message);
         }
     }
     for (env, count) in names(container.get("env"), "name") {
         if count > 1 {
-            found.insert((
-                format!("{pointer}/env"),
-                format!("container `{name}` defines env `{env}` {count} times"),
-            ));
+            let message = format!("container `{name}` defines env `{env}` {count} times");
+            defect("env", message);
         }
         if !valid_env_name(env) {
-            found.insert((
-                format!("{pointer}/env"),
-                format!("container `{name}`: `{env}` is not a valid env name"),
-            ));
+            let message = format!("container `{name}`: `{env}` is not a valid env name");
+            defect("env", message);
         }
     }
 }
@@ -140,10 +126,14 @@ fn container_defects(
 fn names<'v>(list: Option<&'v Value>, key: &str) -> BTreeMap<&'v str, usize> {
     let mut counts = BTreeMap::new();
     for item in list.and_then(Value::as_array).into_iter().flatten() {
-        let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
-        *counts.entry(name).or_insert(0) += 1;
+        *counts.entry(string(item, key)).or_insert(0) += 1;
     }
     counts
+}
+
+/// The string at `key` of an object (empty when absent or not a string).
+fn string<'v>(object: &'v Value, key: &str) -> &'v str {
+    object.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 #[cfg(test)]
