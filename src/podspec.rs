@@ -427,19 +427,11 @@ pub fn upsert_env(
 
 /// Remove every entry of the list at `list` equal to `item`.
 pub fn remove_equal(doc: &Value, list: &str, item: &Value) -> Vec<PatchOperation> {
-    let entries = doc.at(list).and_then(Value::as_array);
-    let indices: Vec<usize> = entries
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter(|(_, entry)| *entry == item)
-        .map(|(i, _)| i)
-        .collect();
-    indices
-        .iter()
-        .rev()
-        .map(|i| remove(&format!("{list}/{i}")))
-        .collect()
+    let Some(entries) = doc.at(list).and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let equal = (0..entries.len()).rev().filter(|&i| entries[i] == *item);
+    equal.map(|i| remove(&format!("{list}/{i}"))).collect()
 }
 
 /// Set `pointer` to `value` (creating parents) unless it already holds exactly that.
