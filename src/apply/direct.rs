@@ -482,7 +482,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         let pod = Pod {
             text,
             map,
-            depth: pointer.matches('/').count(),
+            depth: pointer.bytes().filter(|&b| b == b'/').count(),
             volumes,
             containers,
             regular,
