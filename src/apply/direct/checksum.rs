@@ -16,7 +16,7 @@ use super::{Pod, entry_at, lacks};
 use crate::apply::CHECKSUM_CONFIG;
 use crate::plan::TaggedOp;
 use crate::podspec;
-use crate::stream::tree::{Entry, Kind, Node};
+use crate::stream::tree::{Entry, Kind};
 use crate::stream::{Document, fast, surgical};
 
 /// The workload `doc` with its `checksum/config` annotations pointed at the hashes of the changed
@@ -97,7 +97,9 @@ fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
             return lacks(text, &entry.value, path[0]).then_some(());
         };
         for item in items {
-            names.extend(string_under(text, &item.value, path)?);
+            if let Some(entry) = entry_at(text, &item.value, path.iter().copied())? {
+                names.push(fast::string_at(text, &entry.value)?);
+            }
         }
         Some(())
     };
@@ -107,13 +109,4 @@ fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
     }
     from_list(pod.map, "volumes", &["configMap", "name"])?;
     Some(names)
-}
-
-/// The string at `path` below `node`: `Some(None)` when it is not there, `None` when it may be
-/// there unseen or is not a string.
-fn string_under<'t>(text: &'t str, node: &Node, path: &[&str]) -> Option<Option<Cow<'t, str>>> {
-    match entry_at(text, node, path.iter().copied())? {
-        Some(entry) => fast::string_at(text, &entry.value).map(Some),
-        None => Some(None),
-    }
 }
