@@ -218,15 +218,9 @@ impl<'t> Builder<'t> {
                 value,
             });
         }
-        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
-            return Err(Unsupported("empty block mapping"));
-        };
-        let (start, end) = (first.key_start, last.end());
-        Ok(Node {
-            kind: Kind::Map(entries),
-            start,
-            end,
-        })
+        let span = entries.first().zip(entries.last());
+        let span = span.map(|(first, last)| (first.key_start, last.end()));
+        block(Kind::Map(entries), span, "empty block mapping")
     }
 
     /// The `:` of a simple key: on the key's line, after spaces; the key itself preceded on its
@@ -261,16 +255,17 @@ impl<'t> Builder<'t> {
             }
             items.push(Item { dash, value });
         }
-        let (Some(first), Some(last)) = (items.first(), items.last()) else {
-            return Err(Unsupported("empty block sequence"));
-        };
-        let (start, end) = (first.dash, last.end());
-        Ok(Node {
-            kind: Kind::Seq(items),
-            start,
-            end,
-        })
+        let span = items.first().zip(items.last());
+        let span = span.map(|(first, last)| (first.dash, last.end()));
+        block(Kind::Seq(items), span, "empty block sequence")
     }
+}
+
+/// A block collection's node, from its first element's start to its last one's end; `empty`
+/// without an element (block style cannot write an empty collection).
+fn block(kind: Kind, span: Option<(usize, usize)>, empty: &'static str) -> Res<Node> {
+    let (start, end) = span.ok_or(Unsupported(empty))?;
+    Ok(Node { kind, start, end })
 }
 
 /// The first `-` indicator at or after `pos`, past spaces, line breaks and comments.
