@@ -652,10 +652,7 @@ fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
         if lacks(text, &amounts.value, resource) {
             continue;
         }
-        let amount = entries(&amounts.value)?
-            .iter()
-            .find(|e| e.key(text) == resource);
-        if let Some(amount) = amount
+        if let Some(amount) = entry_at(text, &amounts.value, [resource])?
             && podspec::is_positive_quantity(&fast::scalar_at(text, &amount.value)?)
         {
             return Some(true);
