@@ -303,9 +303,7 @@ impl Editor<'_> {
         for (i, entry) in entries.iter().enumerate().skip(first_kept) {
             match news[i] {
                 None => {
-                    let end = entries
-                        .get(i + 1)
-                        .map_or_else(|| line_after(text, entry.end()), |_| region_start(i + 1));
+                    let end = line_after(text, entry.end());
                     self.edits.push(delete(region_start(i)..end, keep));
                 }
                 Some(value) => {
