@@ -363,8 +363,8 @@ struct List<'n, 't, 'o> {
 }
 
 impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
-    /// The list `field` of a mapping's entries: absent, or a non-empty block sequence of block
-    /// mappings with the strings this module reads; `None` for anything else.
+    /// The list `field` of a mapping's entries: absent, or a block sequence (the trees hold no
+    /// empty one) of block mappings with the strings this module reads; `None` for anything else.
     fn read(text: &'t str, map: &'n [Entry], field: Field) -> Option<Self> {
         let mut list = List {
             field,
@@ -379,9 +379,6 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
         let Kind::Seq(items) = &entry.value.kind else {
             return None;
         };
-        if items.is_empty() {
-            return None;
-        }
         for item in items {
             let fields = entries(&item.value)?;
             list.keys.push(string(text, fields, field.key())?);
