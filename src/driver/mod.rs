@@ -1121,8 +1121,9 @@ impl Injected {
         self.explained.copy_to(out)
     }
 
-    /// Copy the output stream to `out`.
-    pub fn output_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// Copy the output stream to `out`: a file store a MiB at a time, or by the kernel into a
+    /// file.
+    pub fn output_to<W: Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         out.write_all(self.prefix.as_bytes())?;
         match &self.output {
             Some(file) => file.copy_to(out),
@@ -1130,16 +1131,11 @@ impl Injected {
         }
     }
 
-    /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed):
-    /// the kernel copies the file there (`copy_file_range` into a file, `splice` into a pipe,
-    /// Helm's case) instead of a round trip through a buffer.
+    /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed),
+    /// which the kernel fills from a file store when it is a file.
     pub fn output_to_stdout(&self) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(self.prefix.as_bytes())?;
-        match &self.output {
-            Some(file) => file.copy_to_stdout(&mut stdout)?,
-            None => stdout.write_all(emit::EMPTY_OUTPUT.as_bytes())?,
-        }
+        self.output_to(&mut stdout)?;
         stdout.flush()
     }
 }

@@ -4,10 +4,11 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
+use crate::stream::emit::hold;
 
 /// Where a spool keeps bytes: in memory for a stream up to the whole budget, else in an unnamed
 /// temporary file (the `tempfile` crate: the OS removes it even when the process is killed).
@@ -121,12 +122,7 @@ impl Store {
             } => {
                 debug_assert!(pending.is_empty(), "read before the flush");
                 let mut buf = Vec::new();
-                crate::memory::fallibly(|| buf.try_reserve_exact(len)).map_err(|_| {
-                    Error::input(format!(
-                        "out of memory: cannot hold a window of the stream ({len} bytes); raise \
-                         the memory limit (ulimit -v, the container's limit)"
-                    ))
-                })?;
+                hold("a window of the stream", len, || buf.try_reserve_exact(len))?;
                 let read = {
                     let _held = reading.lock().unwrap_or_else(PoisonError::into_inner);
                     let mut file = file;
@@ -144,9 +140,10 @@ impl Store {
         }
     }
 
-    /// Copy the whole store to `out`, a MiB at a time (`std::io::copy` through a `dyn Write`
-    /// goes 8 KiB at a time, each split in two writes by stdout's line buffering).
-    pub(super) fn copy_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// Copy the whole store to `out`, a MiB at a time (through a plain reader `std::io::copy`
+    /// goes 8 KiB at a time, each split in two writes by stdout's line buffering); into a file
+    /// (the process's stdout redirected) the kernel copies it (`copy_file_range`).
+    pub(super) fn copy_to<W: Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         let mut file = match self {
             Store::Memory(buf) => return out.write_all(buf),
             Store::File { file, pending, .. } => {
@@ -155,40 +152,14 @@ impl Store {
             }
         };
         file.seek(SeekFrom::Start(0))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => out.write_all(&buf[..n])?,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// [`Store::copy_to`] the process's stdout, where `std::io::copy` lets the kernel copy a
-    /// file.
-    pub(super) fn copy_to_stdout(
-        &self,
-        stdout: &mut std::io::StdoutLock<'_>,
-    ) -> std::io::Result<()> {
-        let mut file = match self {
-            Store::Memory(buf) => return stdout.write_all(buf),
-            Store::File { file, .. } => file,
-        };
-        file.seek(SeekFrom::Start(0))?;
-        std::io::copy(&mut file, stdout).map(drop)
+        std::io::copy(&mut BufReader::with_capacity(1 << 20, file), out).map(drop)
     }
 }
 
 /// Room for `bytes` more in a memory store, or the error that says how much did not fit.
 fn room(buf: &mut Vec<u8>, bytes: usize) -> Result<()> {
-    crate::memory::fallibly(|| buf.try_reserve(bytes)).map_err(|_| {
-        Error::input(format!(
-            "out of memory: cannot hold the output ({} bytes); raise the memory limit \
-             (ulimit -v, the container's limit)",
-            buf.len().saturating_add(bytes)
-        ))
+    hold("the output", buf.len().saturating_add(bytes), || {
+        buf.try_reserve(bytes)
     })
 }
 
