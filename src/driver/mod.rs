@@ -118,7 +118,7 @@ pub struct Budget {
 
 /// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
 /// lines and comments only), held as one: the index does not grow with empty documents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
     start: u64,
@@ -380,9 +380,7 @@ impl Reader {
                 first_line,
                 number: index,
                 chunks: 1,
-                config_map: false,
-                release: None,
-                hint: None,
+                ..Entry::default()
             }),
         }
         self.in_empty_run = empty;
@@ -436,7 +434,7 @@ fn dashes(text: &str) -> bool {
 }
 
 /// What pass 1 learns about the whole stream.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Facts {
     /// The profile's targets (stream indices), when the profile loaded.
     targets: Targets,
@@ -488,15 +486,9 @@ impl Spool {
     /// and how it numbers them.
     fn load(&self, held: Vec<usize>) -> Result<(Cow<'_, str>, Layout)> {
         let mut text = Cow::Borrowed("");
-        let mut next = 0;
-        while next < held.len() {
-            // A run of consecutive documents is one read.
-            let start = held[next];
-            let mut end = next + 1;
-            while end < held.len() && held[end] == held[end - 1] + 1 {
-                end += 1;
-            }
-            let docs = &self.docs[start..held[end - 1] + 1];
+        // A run of consecutive documents is one read.
+        for run in held.chunk_by(|a, b| *b == a + 1) {
+            let docs = &self.docs[run[0]..=run[run.len() - 1]];
             let bytes = self
                 .file
                 .read_at(docs[0].start, docs.iter().map(|d| d.len).sum())?;
@@ -513,7 +505,6 @@ impl Spool {
                 true => text = part,
                 false => text.to_mut().push_str(&part),
             }
-            next = end;
         }
         Ok((text, Layout { held }))
     }
@@ -563,12 +554,7 @@ impl Spool {
         profile: Option<&ChartProfile>,
         overlays: Option<&Overlays>,
     ) -> Result<()> {
-        let mut facts = Facts {
-            targets: Targets::default(),
-            meta_error: None,
-            helm3: false,
-            scans: Mutex::default(),
-        };
+        let mut facts = Facts::default();
         let windows = self.windows();
         // Each document with metadata: whether it is a ConfigMap, its hint, its release's id.
         let mut indexed = Vec::new();
@@ -931,6 +917,7 @@ type Rendered = Result<Option<Window>>;
 
 /// A window rendered for its view: the text to write (the stream's documents, or patch items),
 /// or its diff; its `--explain` text; the hooks an export left out.
+#[derive(Default)]
 struct Window {
     out: String,
     diff: Option<view::DiffPart>,
@@ -954,12 +941,7 @@ fn render_window(
         std::mem::take(&mut part.changed),
         std::mem::take(&mut part.patches),
     );
-    let mut window = Window {
-        out: String::new(),
-        diff: None,
-        explain: String::new(),
-        hooks: Vec::new(),
-    };
+    let mut window = Window::default();
     if explain {
         window.explain = apply::explain(stream, &patches)?;
     }
