@@ -34,14 +34,12 @@ pub fn patch_items(
             hooks.push(format!("{}/{}", meta.kind, meta.name));
             continue;
         }
-        let ops: Vec<Value> = ops
-            .iter()
-            .map(|tagged| serde_json::to_value(&tagged.op))
-            .collect::<Result<_, _>>()
+        let ops: Vec<_> = ops.iter().map(|tagged| &tagged.op).collect();
+        let ops = serde_json::to_value(ops)
             .map_err(|e| crate::error::Error::input(format!("cannot write a patch: {e}")))?;
         let patch = json!({
             "target": target(&meta),
-            "patch": emit::to_yaml(&Value::Array(ops))?,
+            "patch": emit::to_yaml(&ops)?,
         });
         // One item of the list: its lines as the whole list writes them.
         let list = emit::to_yaml(&json!({ "patches": [patch] }))?;

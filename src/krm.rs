@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::driver::View;
 use crate::error::{Error, Result};
@@ -224,19 +224,17 @@ fn result(finding: &Finding) -> Value {
     let mut message = String::new();
     // Writing to a String cannot fail.
     let _ = finding.write_text(&mut message, "  ");
-    let mut entry = Map::new();
-    entry.insert("message".to_string(), json!(message));
-    entry.insert("severity".to_string(), json!(severity));
+    let mut entry = json!({"message": message, "severity": severity});
     if !finding.path.is_empty() {
-        entry.insert("field".to_string(), json!({ "path": finding.path }));
+        entry["field"] = json!({ "path": finding.path });
     }
     // Only a real file: `file.path` names a file of the package to orchestrators.
     if let Origin::File { file, .. } = &finding.origin
         && !file.starts_with("functionConfig")
     {
-        entry.insert("file".to_string(), json!({ "path": file }));
+        entry["file"] = json!({ "path": file });
     }
-    Value::Object(entry)
+    entry
 }
 
 #[cfg(test)]
