@@ -740,11 +740,8 @@ impl Spool {
                     gpu: gpu.as_ref(),
                     units: units.as_ref(),
                 };
-                let held = window
-                    .clone()
-                    .chain(self.context(facts, &mut window.clone()));
                 let owns: &dyn Fn(usize) -> bool = &|i| window.contains(&i);
-                let run = (held.collect(), owns, generic, &settings);
+                let run = (window.clone(), owns, generic, &settings);
                 self.run_window(run, values, profile, overlays, facts, then)
             };
         // A window of pass 2, rendered: its part, then what the view writes of it and its
@@ -843,10 +840,6 @@ impl Spool {
         // ConfigMaps up to the budget at a time.
         for group in self.pack(maps.iter().map(|&i| self.docs[i].len)) {
             let own: BTreeSet<usize> = maps[group].iter().copied().collect();
-            let held = own
-                .iter()
-                .copied()
-                .chain(self.context(facts, &mut own.iter().copied()));
             let settings = Pass {
                 first: false,
                 config_maps: None,
@@ -858,7 +851,7 @@ impl Spool {
             let owns: &dyn Fn(usize) -> bool = &|i| own.contains(&i);
             let mut hashes = Ok(Vec::new());
             let ran = self.run_window(
-                (held.collect(), owns, generic, &settings),
+                (own.iter().copied(), owns, generic, &settings),
                 values,
                 profile,
                 overlays,
@@ -885,18 +878,25 @@ impl Spool {
             .collect())
     }
 
-    /// Run the pipeline on one window (the documents it holds, those of them it owns — the
-    /// others are context — by stream index, whether the profile is the generic one, the pass's
-    /// settings) and hand the stream and its part to `then`.
+    /// Run the pipeline on one window (the documents it owns by stream index, with their
+    /// [`Spool::context`] as context, and the test for them; whether the profile is the generic
+    /// one; the pass's settings) and hand the stream and its part to `then`.
     fn run_window(
         &self,
-        (held, own, generic, settings): (BTreeSet<usize>, &dyn Fn(usize) -> bool, bool, &Pass<'_>),
+        (own_docs, own, generic, settings): (
+            impl Iterator<Item = usize> + Clone,
+            &dyn Fn(usize) -> bool,
+            bool,
+            &Pass<'_>,
+        ),
         values: &Values,
         profile: &ChartProfile,
         overlays: &Overlays,
         facts: &Facts,
         then: &mut dyn FnMut(&Stream<'_>, &Layout, &mut Part) -> Result<()>,
     ) -> Result<Part> {
+        let context = self.context(facts, &mut own_docs.clone());
+        let held: BTreeSet<usize> = own_docs.chain(context).collect();
         let (text, layout) = self.load(held.into_iter().collect())?;
         let stream = self.open(&text, &layout)?;
         let choice = restrict(generic, &facts.targets, &layout);
@@ -1032,11 +1032,9 @@ impl Part {
         if self.late_error.is_none() {
             self.late_error = part.late_error;
         }
-        for (position, tally) in part.tally.rules.into_iter().enumerate() {
-            if self.tally.rules.len() <= position {
-                self.tally.rules.push(RuleTally::default());
-            }
-            let sum = &mut self.tally.rules[position];
+        let rules = self.tally.rules.len().max(part.tally.rules.len());
+        self.tally.rules.resize_with(rules, RuleTally::default);
+        for (sum, tally) in self.tally.rules.iter_mut().zip(part.tally.rules) {
             sum.matched += tally.matched;
             sum.described.extend(tally.described);
             sum.failures.extend(tally.failures);
