@@ -179,16 +179,23 @@ impl<'a> Document<'a> {
     /// the one that does not parse): the `# Source:` path, else the Helm 4 filename annotation
     /// as written, else `document N`.
     fn error_source(&self) -> String {
-        if let Some(source) = self.source_comment() {
-            return source.to_string();
-        }
-        let annotation = self.body().lines().find_map(|line| {
-            let value = line.trim_start().strip_prefix(FILENAME_ANNOTATION)?;
-            let value = value.trim_start_matches(['"', '\'']).strip_prefix(':')?;
-            let value = value.trim().trim_matches(['"', '\'']);
-            (!value.is_empty()).then(|| value.to_string())
-        });
-        annotation.unwrap_or_else(|| format!("document {}", self.number + 1))
+        self.named(|| {
+            self.body().lines().find_map(|line| {
+                let value = line.trim_start().strip_prefix(FILENAME_ANNOTATION)?;
+                let value = value.trim_start_matches(['"', '\'']).strip_prefix(':')?;
+                let value = value.trim().trim_matches(['"', '\'']);
+                (!value.is_empty()).then(|| value.to_string())
+            })
+        })
+    }
+
+    /// The `# Source:` path, else the Helm 4 filename `annotation`, else `document N`.
+    fn named(&self, annotation: impl FnOnce() -> Option<String>) -> String {
+        let source = self
+            .source_comment()
+            .map(str::to_string)
+            .or_else(annotation);
+        source.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
     /// The chunk of `text` at position `index`, not read yet.
@@ -248,25 +255,13 @@ impl<'a> Document<'a> {
     /// Where this document came from: the `# Source:` path, else the Helm 4 filename
     /// annotation, else `document N`.
     pub fn source(&self) -> String {
-        if let Some(source) = self.source_comment() {
-            return source.to_string();
-        }
-        if let Some(meta) = self.scanned() {
-            return match meta.annotations.get(FILENAME_ANNOTATION) {
-                Some(name) => name.clone(),
-                None => format!("document {}", self.number + 1),
-            };
-        }
-        if let Ok(Some(value)) = self.value() {
-            let annotation = value
-                .pointer("/metadata/annotations")
-                .and_then(|a| a.get(FILENAME_ANNOTATION))
-                .and_then(Value::as_str);
-            if let Some(name) = annotation {
-                return name.to_string();
+        self.named(|| match self.scanned() {
+            Some(meta) => meta.annotations.get(FILENAME_ANNOTATION).cloned(),
+            None => {
+                let annotations = self.value().ok()??.pointer("/metadata/annotations")?;
+                Some(annotations.get(FILENAME_ANNOTATION)?.as_str()?.to_string())
             }
-        }
-        format!("document {}", self.number + 1)
+        })
     }
 
     /// The origin to put on findings about this document.
