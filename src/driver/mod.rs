@@ -357,12 +357,8 @@ impl Reader {
             || (self.size.is_none() && bytes.len() > MAX_DOCUMENT_BYTES)
         {
             let (dash, size) = crate::stream::chunk_errors(text, index, first_line);
-            if self.dash.is_none() {
-                self.dash = dash.map(|e| e.to_string());
-            }
-            if self.size.is_none() {
-                self.size = size.map(|e| e.to_string());
-            }
+            self.dash = self.dash.take().or_else(|| dash.map(|e| e.to_string()));
+            self.size = self.size.take().or_else(|| size.map(|e| e.to_string()));
         }
         self.spool.blank &= text.trim().is_empty();
         let empty = is_empty_chunk(text);

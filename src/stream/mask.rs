@@ -33,14 +33,13 @@ pub fn secret_values(before: &str, after: &str) -> Result<(String, String)> {
         masked_old.push_str(&text);
         old_values.push(value);
     }
-    let paired = old.docs.len() == new.docs.len();
+    // Streams that do not pair document for document mark no value changed.
+    if old.docs.len() != new.docs.len() {
+        old_values.clear();
+    }
     let mut masked_new = String::with_capacity(after.len());
     for doc in &new.docs {
-        let previous = if paired {
-            old_values[doc.index].as_ref()
-        } else {
-            None
-        };
+        let previous = old_values.get(doc.index).and_then(Option::as_ref);
         masked_new.push_str(&mask_document(doc, previous)?.0);
     }
     Ok((masked_old, masked_new))
