@@ -509,17 +509,13 @@ impl Spool {
     /// a run of empty documents being one document, as in the index.
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
+        // In held order: merging a run renumbers only the documents after it.
         for (local, &index) in layout.held.iter().enumerate() {
-            if let Some(entry) = self.docs.get(index).filter(|e| e.chunks > 1) {
-                stream.merge_empty_run(local, entry.chunks);
-            }
-        }
-        for &index in &layout.held {
-            let Some(local) = layout.local(index) else {
+            let Some(entry) = self.docs.get(index) else {
                 continue;
             };
-            let (Some(doc), Some(entry)) = (stream.docs.get_mut(local), self.docs.get(index))
-            else {
+            stream.merge_empty_run(local, entry.chunks);
+            let Some(doc) = stream.docs.get_mut(local) else {
                 continue;
             };
             doc.number = entry.number;
