@@ -56,8 +56,7 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
     let mut sources = settings.sources;
     sources.extend(config_values(&list["functionConfig"])?);
-    let (values, read_findings) = Values::from_sources(&sources, &settings.sets)?;
-    let mut findings = read_findings;
+    let (values, mut findings) = Values::from_sources(&sources, &settings.sets)?;
     findings.extend(validate::validate(&values));
     let (overlays, overlay_findings) = crate::overlay::load(settings.overlays, &values.root)?;
     findings.extend(overlay_findings);

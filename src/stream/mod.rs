@@ -68,16 +68,9 @@ impl Meta {
     pub fn of(value: &Value) -> Meta {
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
         let map = |v: Option<&Value>| -> BTreeMap<String, String> {
-            v.and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| {
-                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                            (k.clone(), v)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+            let entries = v.and_then(Value::as_object).into_iter().flatten();
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            entries.map(|(k, v)| (k.clone(), text(v))).collect()
         };
         let metadata = value.get("metadata");
         Meta {
