@@ -796,14 +796,13 @@ impl Spool {
             View::Diff => view::DIFF_HEADER.to_string(),
             View::Export => crate::export::head(self.documents(), &hooks, empty),
         };
+        if self.blank && view == View::Stream {
+            output = Store::Memory(emit::EMPTY_OUTPUT.into());
+        }
         Ok(Injected {
             findings,
             prefix,
-            output: if self.blank && view == View::Stream {
-                None
-            } else {
-                Some(output)
-            },
+            output,
             explained,
         })
     }
@@ -1082,8 +1081,8 @@ pub struct Injected {
     pub findings: Vec<Finding>,
     /// What the view writes before the windows' output (a diff's or an export's header).
     prefix: String,
-    /// The output (`None`: the stream was blank, write [`emit::EMPTY_OUTPUT`]).
-    output: Option<Store>,
+    /// The output ([`emit::EMPTY_OUTPUT`] for a blank stream).
+    output: Store,
     explained: Store,
 }
 
@@ -1097,10 +1096,7 @@ impl Injected {
     /// file.
     pub fn output_to<W: Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         out.write_all(self.prefix.as_bytes())?;
-        match &self.output {
-            Some(file) => file.copy_to(out),
-            None => out.write_all(emit::EMPTY_OUTPUT.as_bytes()),
-        }
+        self.output.copy_to(out)
     }
 
     /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed),
