@@ -16,7 +16,7 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::error::{Error, Result};
 use crate::report::{Finding, Origin};
-use crate::stream::yaml11::go_parse_int;
+use crate::stream::yaml11::{go_parse_int, is_yaml_style_float};
 
 mod fast;
 
@@ -422,14 +422,19 @@ fn resolve_float(text: &str) -> std::result::Result<Value, String> {
              quote it if you mean the text"
         ));
     }
-    let looks_numeric = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-'))
-        && text.chars().any(|c| c.is_ascii_digit())
-        && !text.contains("..");
-    let clean: String = text.chars().filter(|c| *c != '_').collect();
-    match clean.parse::<f64>() {
-        Ok(f) if looks_numeric && f.is_finite() => Ok(float_value(f)),
+    // go-yaml v2 (resolve.go) takes a plain scalar for a float by its first character: after a
+    // digit or a sign, with every `_` dropped, when it matches `yamlStyleFloat`; after a `.`,
+    // when Go's `ParseFloat` reads it (which takes no `_` without a base prefix).
+    let number = match text.as_bytes().first() {
+        Some(b'.') => (!text.contains('_')).then(|| text.to_string()),
+        Some(c) if c.is_ascii_digit() || matches!(c, b'+' | b'-') => {
+            let plain = text.replace('_', "");
+            is_yaml_style_float(&plain).then_some(plain)
+        }
+        _ => None,
+    };
+    match number.and_then(|n| n.parse::<f64>().ok()) {
+        Some(f) if f.is_finite() => Ok(float_value(f)),
         _ => Ok(Value::String(text.to_string())),
     }
 }
@@ -512,6 +517,28 @@ mod tests {
     fn underscored_and_prefixed_integers_resolve_as_go_yaml_does() {
         let v = root("a: 0_10\nb: 0x_1F\nc: 0X1F\nd: -0b1_1\ne: 1_a\n");
         assert_eq!(v, json!({"a": 8, "b": 31, "c": 31, "d": -3, "e": "1_a"}));
+    }
+
+    /// go-yaml v2 reads a float only after a digit or a sign (every `_` dropped, then its
+    /// `yamlStyleFloat`) or after a `.` (Go's `ParseFloat`, which takes no `_` there).
+    #[test]
+    fn floats_resolve_by_their_first_character_as_go_yaml_does() {
+        let v = root(
+            "a: _1
+b: ._5
+c: .5
+d: 1_0.5
+e: -.5e1
+f: 1.5.2
+g: +1.
+h: 1e
+",
+        );
+        assert_eq!(
+            v,
+            json!({"a": "_1", "b": "._5", "c": 0.5, "d": 10.5, "e": -5, "f": "1.5.2", "g": 1,
+                   "h": "1e"})
+        );
     }
 
     #[test]
