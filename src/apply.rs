@@ -695,25 +695,10 @@ mod tests {
         "@annotations:\n@  other: x\n",
     ];
 
-    /// The inputs the fuzz target `target` once crashed on (tests/regressions/TARGET/), in name
-    /// order.
-    fn crashes(target: &str) -> Vec<(std::path::PathBuf, String)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/regressions")
-            .join(target);
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-            .into_iter()
-            .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != ".keep"))
-            .map(|p| {
-                let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
-                (p, text)
-            })
-            .collect()
-    }
+    include!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/common/crashes.rs"
+    ));
 
     /// Streams on which the direct edits (src/apply/direct.rs) once disagreed with the general
     /// path in the `direct_edits` fuzz target, replayed with its check: the first byte picks the
@@ -733,7 +718,7 @@ mod tests {
             })
             .collect();
         let gpu = std::fs::read_to_string(fuzz.join("values-gpu.json")).unwrap();
-        let found = crashes("direct_edits");
+        let found = crash_inputs("direct_edits");
         assert!(!found.is_empty());
         for (path, _) in found {
             let bytes = std::fs::read(&path).unwrap();
@@ -758,7 +743,7 @@ mod tests {
     /// differed from the general path's (the `checksums` fuzz target: every ConfigMap changed).
     #[test]
     fn checksums_regressions() {
-        let found = crashes("checksums");
+        let found = crash_inputs("checksums");
         assert!(!found.is_empty());
         for (path, text) in found {
             let compared = compare_checksums(&text);

@@ -7,34 +7,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use std::path::PathBuf;
-
-use common::repo_path;
 use polyaxon_pr::report::Severity;
 
-fn inputs(target: &str) -> Vec<(PathBuf, String)> {
-    let dir = repo_path("tests/regressions").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != ".keep"))
-        .map(|p| {
-            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
-            (p, text)
-        })
-        .collect()
-}
+include!("common/crashes.rs");
 
 /// Overlay files that crashed the overlay parser: each is invalid, and now reported as such.
 #[test]
 fn overlay() {
     let values = serde_json::json!({"timeZone": "UTC"});
-    let found = inputs("overlay");
+    let found = crash_inputs("overlay");
     assert!(!found.is_empty());
     for (path, text) in found {
         let reported = match polyaxon_pr::overlay::parse_str(&text, "fuzz.yaml", &values) {
@@ -49,7 +30,7 @@ fn overlay() {
 /// the general parser: each now either reads the same or is left to the general parser.
 #[test]
 fn fast_yaml() {
-    let found = inputs("fast_yaml");
+    let found = crash_inputs("fast_yaml");
     assert!(!found.is_empty());
     for (path, text) in found {
         if let Some(value) = polyaxon_pr::stream::fast::value(&text) {
@@ -63,7 +44,7 @@ fn fast_yaml() {
 /// `stream_passthrough` target's check): each document's scan, when it answers, is the parser's.
 #[test]
 fn stream_passthrough() {
-    let found = inputs("stream_passthrough");
+    let found = crash_inputs("stream_passthrough");
     assert!(!found.is_empty());
     for (path, text) in found {
         let Ok(stream) = polyaxon_pr::stream::Stream::read(&text) else {
