@@ -202,6 +202,7 @@ impl ChartProfile {
     }
 
     /// Whether an object plays `role`.
+    #[cfg(test)]
     pub fn is(&self, role: Role, meta: &Meta) -> bool {
         self.roles
             .get(&role)

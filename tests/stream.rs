@@ -6,7 +6,7 @@
 mod common;
 
 use common::{repo, repo_file, run, run_in};
-use polyaxon_pr::stream::{Form, Stream};
+use polyaxon_pr::stream::Stream;
 
 const GOLDEN: &[&str] = &[
     "tests/golden/stream/helm3.yaml",
@@ -181,7 +181,7 @@ fn helm3_golden_stream_exposes_its_documents() {
     let text = repo_file("tests/golden/stream/helm3.yaml");
     let stream = Stream::read(&text).unwrap();
     stream.parse_all().unwrap();
-    assert_eq!(stream.form().unwrap(), Form::Helm3);
+    assert!(stream.helm3());
     let kinds: Vec<String> = stream
         .docs
         .iter()
@@ -244,7 +244,7 @@ fn helm4_golden_stream_exposes_sources_and_hooks() {
     ] {
         let text = repo_file(path);
         let stream = Stream::read(&text).unwrap();
-        assert_eq!(stream.form().unwrap(), Form::Helm4, "{path}");
+        assert!(!stream.helm3(), "{path}");
         let sources: Vec<String> = stream.docs.iter().map(|d| d.source()).collect();
         assert_eq!(
             sources,

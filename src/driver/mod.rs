@@ -52,7 +52,7 @@ use crate::error::{Error, Result};
 use crate::overlay::{self, Overlays, RuleTally};
 use crate::profile::{ChartProfile, Choice, Role, Targets};
 use crate::report::{Finding, Severity};
-use crate::stream::{Form, MAX_DOCUMENT_BYTES, Stream, emit, split};
+use crate::stream::{MAX_DOCUMENT_BYTES, Stream, emit, split};
 use crate::values::Values;
 
 use crate::apply::{self, Context, Part, Pass, direct};
@@ -436,7 +436,7 @@ struct Facts {
     targets: Targets,
     /// The first document whose metadata cannot be read (reported where the plan would).
     meta_error: Option<Error>,
-    /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::form`]).
+    /// Some document has a `# Source:` header: Helm 3 sent the stream ([`Stream::helm3`]).
     helm3: bool,
     /// A stream of one window: what the line scanner read of each document's identifying
     /// fields (by index), which the first window opened takes instead of scanning them again.
@@ -568,7 +568,7 @@ impl Spool {
             if strict {
                 stream.parse_all()?;
             }
-            let helm3 = stream.form().is_ok_and(|form| form == Form::Helm3);
+            let helm3 = stream.helm3();
             let mut docs = Vec::with_capacity(window.len());
             for index in window.clone() {
                 let Some(doc) = layout.local(index).and_then(|i| stream.docs.get(i)) else {

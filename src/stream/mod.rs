@@ -34,17 +34,6 @@ pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 /// not be made to hold an unbounded document in memory.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
-/// Which Helm sent the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
-    /// `# Source:` header comments, no hooks.
-    Helm3,
-    /// No `# Source:`; every document annotated with [`FILENAME_ANNOTATION`]; hooks included.
-    Helm4,
-    /// Neither (hand-written input, `kubectl`-style), or an empty stream.
-    Plain,
-}
-
 /// A whole stream, borrowed from the input text.
 #[derive(Debug)]
 pub struct Stream<'a> {
@@ -397,19 +386,10 @@ impl<'a> Stream<'a> {
         Ok(())
     }
 
-    /// Which Helm sent this stream, judged from the documents' headers and annotations.
-    pub fn form(&self) -> Result<Form> {
-        if self.docs.iter().any(|d| d.source_comment().is_some()) {
-            return Ok(Form::Helm3);
-        }
-        for doc in &self.docs {
-            if let Some(meta) = doc.meta_ref()?
-                && meta.annotations.contains_key(FILENAME_ANNOTATION)
-            {
-                return Ok(Form::Helm4);
-            }
-        }
-        Ok(Form::Plain)
+    /// Whether Helm 3 sent this stream: its documents have `# Source:` header comments (Helm 4
+    /// sends none; it names each document with [`FILENAME_ANNOTATION`] and includes the hooks).
+    pub fn helm3(&self) -> bool {
+        self.docs.iter().any(|d| d.source_comment().is_some())
     }
 }
 
@@ -716,7 +696,7 @@ mod tests {
         assert_eq!(meta.labels["role"], "hooks");
         assert!(meta.is_hook());
         assert_eq!(doc.source(), "c/templates/job.yaml");
-        assert_eq!(stream.form().unwrap(), Form::Helm3);
+        assert!(stream.helm3());
     }
 
     #[test]
@@ -724,7 +704,7 @@ mod tests {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'c/templates/cm.yaml'\n  name: x\n";
         let stream = Stream::read(text).unwrap();
         assert_eq!(stream.docs[0].source(), "c/templates/cm.yaml");
-        assert_eq!(stream.form().unwrap(), Form::Helm4);
+        assert!(!stream.helm3());
     }
 
     #[test]
