@@ -105,7 +105,7 @@ fn kubernetes_number(s: &str) -> Option<String> {
 
 /// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`: sign, then `0x`, `0o`, `0b` (in either
 /// case) or a leading `0` (octal) or decimal digits. Whether it is negative, and its magnitude, if
-/// it parses (a negative one fits an `i64`).
+/// it parses: a signed one fits an `i64` (`ParseUint` takes no sign).
 pub fn go_parse_int(s: &str) -> Option<(bool, u64)> {
     let (negative, unsigned) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
@@ -128,7 +128,12 @@ pub fn go_parse_int(s: &str) -> Option<(bool, u64)> {
         return None;
     }
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    (!negative || magnitude <= i64::MAX as u64 + 1).then_some((negative, magnitude))
+    let limit = match s.as_bytes()[0] {
+        b'-' => i64::MAX as u64 + 1,
+        b'+' => i64::MAX as u64,
+        _ => u64::MAX,
+    };
+    (magnitude <= limit).then_some((negative, magnitude))
 }
 
 /// go-yaml v2's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`,
@@ -167,6 +172,10 @@ mod tests {
             ("-0b1_1", Some("-3")),
             (".5_0", Some("0.5")),
             ("+1_0.0_1", Some("10.01")),
+            ("1_8446744073709551615", Some("18446744073709551615")),
+            ("+1_8446744073709551615", Some("1.8446744073709552e19")),
+            ("+9_223372036854775807", Some("9223372036854775807")),
+            ("-9_223372036854775808", Some("-9223372036854775808")),
             ("1e400", Some("'1e400'")),
             ("-1E+400", Some("'-1E+400'")),
             ("1e3", None),

@@ -519,6 +519,21 @@ mod tests {
         assert_eq!(v, json!({"a": 8, "b": 31, "c": 31, "d": -3, "e": "1_a"}));
     }
 
+    /// A sign makes Go read an integer with `ParseInt` alone (`ParseUint` takes no sign): beyond
+    /// an `i64`, go-yaml v2 reads a float.
+    #[test]
+    fn a_signed_integer_beyond_i64_is_a_float_as_go_yaml_reads_it() {
+        let v = root(
+            "a: 18446744073709551615\nb: +18446744073709551615\nc: +9223372036854775807\n\
+             d: +9223372036854775808\ne: -9223372036854775808\n",
+        );
+        assert_eq!(v["a"], json!(18446744073709551615u64));
+        assert_eq!(v["b"], json!(18446744073709551615.0));
+        assert_eq!(v["c"], json!(9223372036854775807i64));
+        assert_eq!(v["d"], json!(9223372036854775808.0));
+        assert_eq!(v["e"], json!(i64::MIN));
+    }
+
     /// go-yaml v2 reads a float only after a digit or a sign (every `_` dropped, then its
     /// `yamlStyleFloat`) or after a `.` (Go's `ParseFloat`, which takes no `_` there).
     #[test]
