@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Meta;
-use super::fast::{simple_char, simple_head, special_word};
+use super::fast::{simple_char, simple_head};
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
 ///
@@ -394,36 +394,27 @@ fn strip_comment(rest: &str) -> &str {
 /// key or start a comment, and not a word that YAML 1.1 or Rust's float parser reads as a bool,
 /// null or number.
 fn plain_string(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let Some(&first) = bytes.first() else {
-        return false;
-    };
     // One pass over the bytes: printable ASCII or space, no `#`, no `: `.
     let mut previous = 0;
-    for &b in bytes {
+    for b in value.bytes() {
         if !(b.is_ascii_graphic() || b == b' ') || b == b'#' || (previous == b':' && b == b' ') {
             return false;
         }
         previous = b;
     }
-    (first.is_ascii_alphabetic()
-        || first == b'_'
-        || first == b'/'
-        || (first.is_ascii_digit() && not_a_number(value)))
-        && previous != b':'
-        && !special_word(value)
+    // A simple key's head (a letter, `_` or `/`, no special word), or a digit and not a number.
+    let digit = value.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    previous != b':' && (simple_head(value) || (digit && not_a_number(value)))
 }
 
 /// A scalar starting with a digit is a string when it has no radix prefix (`0x`, `0o`, `0b`) and
 /// holds a letter no decimal or float has (only `e` appears in those): a sha256 checksum, `12ab`.
 fn not_a_number(value: &str) -> bool {
-    let prefixed = ["0x", "0o", "0b"]
-        .iter()
-        .any(|p| value.get(..2).is_some_and(|v| v.eq_ignore_ascii_case(p)));
-    !prefixed
-        && value
-            .chars()
-            .any(|c| c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&'e'))
+    let letter = |c: &u8| c.is_ascii_alphabetic() && !matches!(c, b'e' | b'E');
+    match value.as_bytes() {
+        [b'0', b'x' | b'X' | b'o' | b'O' | b'b' | b'B', ..] => false,
+        bytes => bytes.iter().any(letter),
+    }
 }
 
 #[cfg(test)]
@@ -540,6 +531,12 @@ mod tests {
         assert_eq!(quoted("\"a\\\"b\""), None);
         assert_eq!(quoted("'open"), None);
         assert_eq!(quoted("'open''"), None);
+        assert_eq!(quoted("'a\\b' x"), Some(("a\\b".into(), " x")));
+        assert_eq!(quoted("\"\\u0041\""), None);
+        assert_eq!(quoted("'a\u{85}b'"), None);
+        assert_eq!(quoted("\"a\u{2028}b\""), None);
+        assert!(!plain_string("0Xz") && !plain_string("0bz") && !plain_string("1:"));
+        assert!(plain_string("6018fbfa8f") && plain_string("_u") && !plain_string("1e3"));
         assert_eq!(strip_comment("a #b # c"), "a");
         assert_eq!(strip_comment("a#b  "), "a#b");
         assert_eq!(strip_comment("#a"), "");
