@@ -541,8 +541,8 @@ impl<'t> Reader<'t> {
                 (Value::String(s), ScalarStyle::DoubleQuoted, end)
             }
             b'\'' => {
-                let (s, end) = self.single_quoted(p, self.values)?;
-                self.meets_quoted(p..end, '\'', Self::single_quoted, expect)?;
+                let (s, end) = single_quoted(self.text, p, self.values)?;
+                self.meets_quoted(p..end, '\'', |r, p, k| single_quoted(r.text, p, k), expect)?;
                 (Value::String(s), ScalarStyle::SingleQuoted, end)
             }
             b'[' | b'{' => {
@@ -663,33 +663,6 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// A single-quoted scalar at `p`: its string (only with `keep`) and the byte after it.
-    fn single_quoted(&self, p: usize, keep: bool) -> Option<(String, usize)> {
-        let b = self.b;
-        let mut out = String::new();
-        let mut run = p + 1;
-        let mut i = p + 1;
-        loop {
-            match *b.get(i)? {
-                b'\'' if b.get(i + 1) == Some(&b'\'') => {
-                    if keep {
-                        out.push_str(&self.text[run..=i]);
-                    }
-                    i += 2;
-                    run = i;
-                }
-                b'\'' => {
-                    if keep {
-                        out.push_str(&self.text[run..i]);
-                    }
-                    return Some((out, i + 1));
-                }
-                b'\n' => return None,
-                _ => i += 1,
-            }
-        }
-    }
-
     /// A single-line flow collection at `p`; returns its value and the byte after it.
     fn flow(&mut self, p: usize) -> Option<(Value, usize)> {
         self.enter()?;
@@ -748,7 +721,7 @@ impl<'t> Reader<'t> {
         let b = self.b;
         let (key, after) = match b.get(i)? {
             b'"' => self.double_quoted(i, true)?,
-            b'\'' => self.single_quoted(i, true)?,
+            b'\'' => single_quoted(self.text, i, true)?,
             _ => {
                 let len = b[i..]
                     .iter()
@@ -777,9 +750,9 @@ impl<'t> Reader<'t> {
             b'"' => self
                 .double_quoted(i, self.values)
                 .map(|(s, end)| (Value::String(s), end)),
-            b'\'' => self
-                .single_quoted(i, self.values)
-                .map(|(s, end)| (Value::String(s), end)),
+            b'\'' => {
+                single_quoted(self.text, i, self.values).map(|(s, end)| (Value::String(s), end))
+            }
             b'[' | b'{' => self.flow(i),
             c if starts_plain(*c) && *c != b'-' => {
                 let len = b[i..].iter().position(|&c| {
@@ -796,6 +769,34 @@ impl<'t> Reader<'t> {
                 Some((value, i + s.len()))
             }
             _ => None,
+        }
+    }
+}
+
+/// A single-quoted scalar at `p` of `text`, on one line: its string (only with `keep`) and the
+/// byte after it.
+pub(super) fn single_quoted(text: &str, p: usize, keep: bool) -> Option<(String, usize)> {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let mut run = p + 1;
+    let mut i = p + 1;
+    loop {
+        match *b.get(i)? {
+            b'\'' if b.get(i + 1) == Some(&b'\'') => {
+                if keep {
+                    out.push_str(&text[run..=i]);
+                }
+                i += 2;
+                run = i;
+            }
+            b'\'' => {
+                if keep {
+                    out.push_str(&text[run..i]);
+                }
+                return Some((out, i + 1));
+            }
+            b'\n' => return None,
+            _ => i += 1,
         }
     }
 }

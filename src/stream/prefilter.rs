@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Meta;
-use super::fast::{simple_char, simple_head};
+use super::fast::{simple_char, simple_head, single_quoted};
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
 ///
@@ -354,21 +354,9 @@ fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     if inner.as_bytes().get(end + 1) != Some(&b'\'') {
         return Some((Cow::Borrowed(&inner[..end]), &inner[end + 1..]));
     }
-    let mut value = String::new();
-    let mut chars = inner.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if odd(c) {
-            return None;
-        } else if c != '\'' {
-            value.push(c);
-        } else if chars.peek().is_some_and(|&(_, next)| next == '\'') {
-            value.push('\'');
-            chars.next();
-        } else {
-            return Some((Cow::Owned(value), &inner[i + 1..]));
-        }
-    }
-    None
+    // A `''` inside: read by the fast reader, the odd characters checked again over all of it.
+    let (value, end) = single_quoted(text, 0, true)?;
+    (!text[..end].chars().any(odd)).then(|| (Cow::Owned(value), &text[end..]))
 }
 
 /// The text before a comment, without trailing spaces.
@@ -535,6 +523,8 @@ mod tests {
         assert_eq!(quoted("\"\\u0041\""), None);
         assert_eq!(quoted("'a\u{85}b'"), None);
         assert_eq!(quoted("\"a\u{2028}b\""), None);
+        assert_eq!(quoted("'a''b\u{2028}'"), None);
+        assert_eq!(quoted("'a''b' '' c"), Some(("a'b".into(), " '' c")));
         assert!(!plain_string("0Xz") && !plain_string("0bz") && !plain_string("1:"));
         assert!(plain_string("6018fbfa8f") && plain_string("_u") && !plain_string("1e3"));
         assert_eq!(strip_comment("a #b # c"), "a");
