@@ -277,12 +277,21 @@ fn drive(
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
     let parse_all = args.values.strict || view != View::Stream;
     spool.index(parse_all, profile.as_ref().ok(), rules)?;
-    if view == View::Stream {
-        helm3_advice(args, values, spool.helm3(), io)?;
+    let strict = args.values.strict;
+    // What a Helm 3 stream cannot carry to the hook Jobs ([`crate::validate::rules::helm3_hooks`]):
+    // a warning, which fails the run under `--strict` (Helm 3 shows stderr only then).
+    if view == View::Stream && spool.helm3() {
+        let findings = crate::validate::rules::helm3_hooks(values);
+        report_or_fail(io, findings, strict, |_| {
+            "the values have warnings (--strict); nothing was rendered".to_string()
+        })?;
     }
     let profile = profile?;
-    let overlays = report_overlays(args, loaded, io)?;
-    let strict = args.values.strict;
+    // What the overlay files gave is reported; their findings may fail the run.
+    let (overlays, findings) = loaded?;
+    report_or_fail(io, findings, strict, |_| {
+        "the overlay files have problems; nothing was written".to_string()
+    })?;
     let injected = match spool.inject(values, &profile, &overlays, strict, args.explain, view) {
         Ok(injected) => injected,
         Err(err) => {
@@ -304,36 +313,6 @@ fn drive(
     };
     written.map_err(|e| Error::io("cannot write to stdout", e))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Report what the overlay files gave; the overlays, unless their findings fail the run.
-fn report_overlays(
-    args: &RenderArgs,
-    loaded: Result<(crate::overlay::Overlays, Vec<crate::report::Finding>)>,
-    io: &mut Io<'_>,
-) -> Result<crate::overlay::Overlays> {
-    let (overlays, findings) = loaded?;
-    report_or_fail(io, findings, args.values.strict, |_| {
-        "the overlay files have problems; nothing was written".to_string()
-    })?;
-    Ok(overlays)
-}
-
-/// What a Helm 3 stream cannot carry to the hook Jobs ([`crate::validate::rules::helm3_hooks`]):
-/// a warning, which fails the run under `--strict` (Helm 3 shows stderr only then).
-fn helm3_advice(
-    args: &RenderArgs,
-    values: &crate::values::Values,
-    helm3: bool,
-    io: &mut Io<'_>,
-) -> Result<()> {
-    if !helm3 {
-        return Ok(());
-    }
-    let findings = crate::validate::rules::helm3_hooks(values);
-    report_or_fail(io, findings, args.values.strict, |_| {
-        "the values have warnings (--strict); nothing was rendered".to_string()
-    })
 }
 
 /// Report `findings` on stderr; when they fail the run (errors, or warnings under `strict`), a
@@ -440,17 +419,16 @@ fn run_main(cli: Cli, stdout_open: bool, stderr: &mut dyn Write) -> ExitCode {
     };
     match run(cli, &mut io) {
         Ok(code) => code,
-        Err(err) if err.io_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
-            // Not success: whoever reads stdout has an incomplete stream (`| head`).
-            let _ = writeln!(
-                io.stderr,
-                "polyaxon-pr: error: {err}: the reader of stdout went away before the output \
-                 was complete"
-            );
-            ExitCode::from(err.exit_code())
-        }
         Err(err) => {
-            let _ = writeln!(io.stderr, "polyaxon-pr: error: {err}");
+            // A broken pipe is not success either: whoever reads stdout has an incomplete stream
+            // (`| head`).
+            let gone = match err.io_kind() {
+                Some(std::io::ErrorKind::BrokenPipe) => {
+                    ": the reader of stdout went away before the output was complete"
+                }
+                _ => "",
+            };
+            let _ = writeln!(io.stderr, "polyaxon-pr: error: {err}{gone}");
             ExitCode::from(err.exit_code())
         }
     }

@@ -54,12 +54,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     };
     let mut unreadable = false;
     let mut results = Vec::new();
-    let units = if overlays_only(args) {
-        Vec::new()
-    } else {
-        units(args, io)?
-    };
-    for (name, loaded) in units {
+    for (name, loaded) in units(args, io)? {
         let findings = match loaded {
             Ok((values, mut findings)) => {
                 findings.extend(validate::validate(&values));
@@ -89,15 +84,6 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
         (false, true) => ExitCode::from(1),
         (false, false) => ExitCode::SUCCESS,
     })
-}
-
-/// `lint --overlays DIR` with no values to lint.
-fn overlays_only(args: &LintArgs) -> bool {
-    let v = &args.values;
-    !args.overlays.is_empty()
-        && args.files.is_empty()
-        && values::value_files(&v.values).is_empty()
-        && v.sets().is_empty()
 }
 
 /// `--overlays`: each overlay file's findings, values references resolved against the `-f`
@@ -156,27 +142,27 @@ fn input_finding(err: &Error) -> Finding {
 type Loaded = Result<(Values, Vec<Finding>)>;
 
 /// What to lint: each FILE on its own (after any `-f` files, with `--set` applied), or, with no
-/// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one.
+/// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one; nothing for
+/// `lint --overlays DIR` with no values to lint.
 fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
     let sets = args.values.sets();
-    // POLYAXON_PR_VALUES stands in for `-f` only when nothing else names the values.
-    let base_files = if args.files.is_empty() {
-        values::value_files(&args.values.values)
-    } else {
-        args.values.values.clone()
-    };
     if args.files.is_empty() {
-        if base_files.is_empty() && sets.is_empty() {
+        // POLYAXON_PR_VALUES stands in for `-f` only when nothing else names the values.
+        let files = values::value_files(&args.values.values);
+        if files.is_empty() && sets.is_empty() {
+            if !args.overlays.is_empty() {
+                return Ok(Vec::new());
+            }
             return Err(Error::input(format!(
                 "lint: no values to lint; give FILE..., -f FILE or {}",
                 values::VALUES_ENV
             )));
         }
-        let mut names: Vec<String> = base_files.iter().map(|f| f.display().to_string()).collect();
+        let mut names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         if names.is_empty() {
             names.push("--set".to_string());
         }
-        return Ok(vec![(names.join(", "), load(&base_files, None, &sets, io))]);
+        return Ok(vec![(names.join(", "), load(&files, None, &sets, io))]);
     }
     let mut units = Vec::new();
     let mut stdin_used = false;
@@ -185,7 +171,7 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
         if is_stdin && std::mem::replace(&mut stdin_used, true) {
             return Err(Error::input("lint: `-` (stdin) can be given only once"));
         }
-        let loaded = load(&base_files, Some(file), &sets, io);
+        let loaded = load(&args.values.values, Some(file), &sets, io);
         units.push((file.display().to_string(), loaded));
     }
     Ok(units)
@@ -195,22 +181,18 @@ fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
 fn load(base: &[std::path::PathBuf], file: Option<&Path>, sets: &Sets, io: &mut Io<'_>) -> Loaded {
     let mut sources = Source::read_all(base)?;
     match file {
-        Some(f) if f.as_os_str() == "-" => sources.push(Source {
-            label: "-".to_string(),
-            text: read_text(io)?,
-        }),
+        Some(f) if f.as_os_str() == "-" => {
+            let mut text = String::new();
+            io.stdin
+                .read_to_string(&mut text)
+                .map_err(|e| Error::io("-: cannot read values from stdin", e))?;
+            let label = "-".to_string();
+            sources.push(Source { label, text });
+        }
         Some(f) => sources.push(Source::read(f)?),
         None => {}
     }
     Values::from_sources(&sources, sets)
-}
-
-fn read_text(io: &mut Io<'_>) -> Result<String> {
-    let mut text = String::new();
-    io.stdin
-        .read_to_string(&mut text)
-        .map_err(|e| Error::io("-: cannot read values from stdin", e))?;
-    Ok(text)
 }
 
 /// `values`: the merged values as JSON, credentials masked.
