@@ -44,17 +44,10 @@ impl Sinks {
         stderr_is_terminal: bool,
     ) -> Sinks {
         let as_plugin = env(PLUGIN_ENV).is_some_and(|name| !name.is_empty());
-        if !as_plugin {
-            return Sinks {
-                file: explicit,
-                tty: None,
-                make_dirs: false,
-            };
-        }
         Sinks {
-            make_dirs: explicit.is_none(),
-            file: explicit.or_else(|| default_report_path(&env)),
-            tty: (!stderr_is_terminal).then(|| PathBuf::from(TTY_PATH)),
+            make_dirs: as_plugin && explicit.is_none(),
+            file: explicit.or_else(|| default_report_path(&env).filter(|_| as_plugin)),
+            tty: (as_plugin && !stderr_is_terminal).then(|| PathBuf::from(TTY_PATH)),
         }
     }
 
