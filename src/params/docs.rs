@@ -75,8 +75,7 @@ pub fn format_text(format: Format) -> &'static str {
     match format {
         Format::DnsLabel => "DNS-1123 label",
         Format::DnsSubdomain => "DNS-1123 subdomain",
-        Format::AbsPath => "absolute path",
-        Format::MountPath => "absolute path",
+        Format::AbsPath | Format::MountPath => "absolute path",
         Format::HostPath => "absolute path on the node",
         Format::FilePath => "absolute path of a file",
         Format::Timezone => "IANA time zone",
