@@ -255,22 +255,20 @@ fn mount_paths(ctx: &mut Ctx<'_>, persistence: &Map<String, Value>) {
 }
 
 fn builtin_mounts(persistence: &Map<String, Value>) -> Vec<Mount> {
-    let mut mounts = Vec::new();
-    for (kind, default) in BUILTIN {
-        let given = persistence
-            .get(kind)
-            .and_then(|v| v.as_object())
-            .and_then(|e| text(e, "mountPath"));
-        if persistence.get(kind).is_some_and(Value::is_null) {
-            continue;
-        }
-        mounts.push(Mount {
-            path: normalise(given.unwrap_or(default)),
-            pointer: format!("/persistence/{kind}/mountPath"),
-            given: given.is_some(),
-            gpu: false,
-        });
-    }
+    let mut mounts: Vec<Mount> = BUILTIN
+        .into_iter()
+        .filter(|(kind, _)| !persistence.get(*kind).is_some_and(Value::is_null))
+        .map(|(kind, default)| {
+            let entry = persistence.get(kind).and_then(Value::as_object);
+            let given = entry.and_then(|e| text(e, "mountPath"));
+            Mount {
+                path: normalise(given.unwrap_or(default)),
+                pointer: format!("/persistence/{kind}/mountPath"),
+                given: given.is_some(),
+                gpu: false,
+            }
+        })
+        .collect();
     mounts.sort_by_key(|m| m.given);
     mounts
 }
@@ -356,13 +354,11 @@ fn secret_keys(ctx: &mut Ctx<'_>, persistence: &Map<String, Value>) {
     }
 }
 
-fn stores(persistence: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)> {
-    let mut out = Vec::new();
-    if let Some(logs) = persistence.get("logs").and_then(Value::as_object) {
-        out.push(("/persistence/logs".to_string(), logs));
-    }
-    out.extend(data_and_outputs(persistence).filter(|(_, entry)| text(entry, "store").is_some()));
-    out
+fn stores(persistence: &Map<String, Value>) -> impl Iterator<Item = (String, &Map<String, Value>)> {
+    let logs = persistence.get("logs").and_then(Value::as_object);
+    let logs = logs.map(|logs| ("/persistence/logs".to_string(), logs));
+    logs.into_iter()
+        .chain(data_and_outputs(persistence).filter(|(_, entry)| text(entry, "store").is_some()))
 }
 
 #[cfg(test)]

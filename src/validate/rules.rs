@@ -44,10 +44,8 @@ fn node_selector_spellings(ctx: &mut Ctx<'_>) {
 /// post-renderer says so when the stream is Helm 3's.
 pub fn helm3_hooks(values: &Values) -> Vec<Finding> {
     let given = |pointer: &str| values.get(pointer).filter(|v| !is_empty(v));
-    let Some(reference) = given("/nodeSelector/core") else {
-        return Vec::new();
-    };
-    if given("/nodeSelectors/core") == Some(reference) {
+    let reference = given("/nodeSelector/core");
+    if reference.is_none() || given("/nodeSelectors/core") == reference {
         return Vec::new();
     }
     let finding = Finding::warning(

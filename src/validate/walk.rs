@@ -197,19 +197,12 @@ fn shape(ctx: &mut Ctx<'_>, shape: &Shape, value: &Value, pointer: &str) {
         (Shape::String, Value::String(_)) => {}
         (Shape::Int, v) if v.is_i64() => {}
         (Shape::Weight, v) => weight(ctx, v, pointer),
-        (Shape::Strings, Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                if !item.is_string() {
-                    type_error(ctx, &format!("{pointer}/{i}"), "a string", item, None);
-                }
-            }
+        // Every item a string: the walk of a list or map of `Shape::String`.
+        (Shape::Strings, Value::Array(_)) => {
+            self::shape(ctx, &Shape::List(&Shape::String), value, pointer)
         }
-        (Shape::StringMap, Value::Object(map)) => {
-            for (k, v) in map {
-                if !v.is_string() {
-                    type_error(ctx, &child_pointer(pointer, k), "a string", v, None);
-                }
-            }
+        (Shape::StringMap, Value::Object(_)) => {
+            self::shape(ctx, &Shape::MapOf(&Shape::String), value, pointer)
         }
         (Shape::Labels, Value::Object(map)) => {
             self::shape(ctx, &Shape::StringMap, value, pointer);
