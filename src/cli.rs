@@ -216,8 +216,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
         None => render(&cli.render, View::Stream, io),
         Some(Command::Diff(args)) => render(&args, View::Diff, io),
         Some(Command::Lint(args)) => lint::lint(&args, io),
-        Some(Command::Docs) => print(io, &crate::params::docs::markdown()),
-        Some(Command::Schema) => print(io, &crate::params::schema::schema_text()),
+        Some(Command::Docs) => print(io, crate::params::docs::markdown()),
+        Some(Command::Schema) => print(io, crate::params::schema::schema_text()),
         Some(Command::Values(args)) => lint::values(&args, io),
         Some(Command::Krm(args)) => gitops::krm(&args, io),
         Some(Command::Export(args)) => {
@@ -249,13 +249,9 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
 /// proportional to the window.
 fn render(args: &RenderArgs, view: View, io: &mut Io<'_>) -> Result<ExitCode> {
     let read = |io: &mut Io<'_>| crate::driver::read(io.stdin, crate::driver::window_bytes()?);
-    let (values, spool) = if view == View::Diff {
-        let spool = read(io)?;
-        (lint::load_and_validate(&args.values, io)?, spool)
-    } else {
-        let values = lint::load_and_validate(&args.values, io)?;
-        (values, read(io)?)
-    };
+    let diffed = (view == View::Diff).then(|| read(io)).transpose()?;
+    let values = lint::load_and_validate(&args.values, io)?;
+    let spool = diffed.map_or_else(|| read(io), Ok)?;
     drive(args, &values, spool, view, io)
 }
 
@@ -275,9 +271,8 @@ fn drive(
     // identifying fields take), but reported where a whole stream's are: after its errors.
     let loaded = crate::overlay::load(&args.overlays, &values.root);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
-    let parse_all = args.values.strict || view != View::Stream;
-    spool.index(parse_all, profile.as_ref().ok(), rules)?;
     let strict = args.values.strict;
+    spool.index(strict || view != View::Stream, profile.as_ref().ok(), rules)?;
     // What a Helm 3 stream cannot carry to the hook Jobs ([`crate::validate::rules::helm3_hooks`]):
     // a warning, which fails the run under `--strict` (Helm 3 shows stderr only then).
     if view == View::Stream && spool.helm3() {
@@ -343,18 +338,14 @@ fn stderr_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stderr", e)
 }
 
-/// Write `text` to stdout, for the commands that print one: success.
-fn print(io: &mut Io<'_>, text: &str) -> Result<ExitCode> {
-    write_out(io, text.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Write the result to stdout in one piece (only once everything succeeded).
-fn write_out(io: &mut Io<'_>, bytes: &[u8]) -> Result<()> {
+/// Write the result to stdout in one piece (only once everything succeeded): success, for the
+/// commands whose output is all they do.
+fn print(io: &mut Io<'_>, bytes: impl AsRef<[u8]>) -> Result<ExitCode> {
     io.stdout
-        .write_all(bytes)
+        .write_all(bytes.as_ref())
         .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::io("cannot write to stdout", e))
+        .map_err(|e| Error::io("cannot write to stdout", e))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The process entry point: parse arguments, run, print any error once, map to an exit code.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{Io, RenderArgs, read_stdin, report_findings, stderr_error, write_out};
+use super::{Io, RenderArgs, print, read_stdin, report_findings, stderr_error};
 use crate::error::Result;
 use crate::profile::ChartProfile;
 use crate::values::{self, Source};
@@ -51,7 +51,7 @@ pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
             .write_all(explained.as_bytes())
             .map_err(stderr_error)?;
     }
-    write_out(io, output.text.as_bytes())?;
+    print(io, &output.text)?;
     if output.failed {
         writeln!(
             io.stderr,

@@ -77,7 +77,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     };
     let mut out = Vec::new();
     write(&mut out, &results, options).map_err(|e| Error::io("cannot write the report", e))?;
-    super::write_out(io, &out)?;
+    super::print(io, &out)?;
     let failed = results.iter().any(|r| r.failed(options));
     Ok(match (unreadable, failed) {
         (true, _) => ExitCode::from(2),
@@ -202,7 +202,7 @@ pub fn values(args: &ValuesArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let mut text = serde_json::to_string_pretty(&values.root)
         .map_err(|e| Error::input(format!("cannot print the values: {e}")))?;
     text.push('\n');
-    super::print(io, &text)
+    super::print(io, text)
 }
 
 /// Every value under a credential's key ([`crate::params::is_credential`]) as `***`.
