@@ -63,23 +63,20 @@ pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut findings = validate::sorted(findings);
     let strict = settings.strict;
     let mut explained = None;
-    let failed = if crate::report::fails(&findings, strict) {
-        true
-    } else {
-        let injected = inject_items(&mut list, &values, settings.profile, &overlays, strict);
-        match injected {
+    let mut failed = crate::report::fails(&findings, strict);
+    if !failed {
+        match inject_items(&mut list, &values, settings.profile, &overlays, strict) {
             Ok((more, explanation)) => {
                 findings.extend(more);
                 explained = settings.explain.then_some(explanation);
-                false
             }
             Err(Error::Validation { findings: more, .. }) => {
                 findings.extend(more);
-                true
+                failed = true;
             }
             Err(err) => return Err(err),
         }
-    };
+    }
     set_results(&mut list, &findings);
     Ok(KrmOutput {
         text: emit::to_yaml(&list)?,
