@@ -224,23 +224,18 @@ pub fn time_zone(text: &str) -> Result<(), Problem> {
 pub fn suggest_time_zone(text: &str) -> Option<&'static str> {
     let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
     let lower = text.to_ascii_lowercase().replace(' ', "_");
-    if let Some(name) = names().find(|n| n.to_ascii_lowercase() == lower) {
-        return Some(name);
-    }
-    let city = lower.rsplit('/').next().unwrap_or(&lower).to_string();
-    if let Some(name) = names().find(|n| {
-        n.to_ascii_lowercase()
-            .rsplit('/')
-            .next()
-            .is_some_and(|c| c == city)
-    }) {
-        return Some(name);
-    }
+    let city = lower.rsplit('/').next().unwrap_or(&lower);
+    let in_city = |n: &&str| n.to_ascii_lowercase().rsplit('/').next() == Some(city);
     names()
-        .map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &lower), n))
-        .filter(|(d, _)| *d <= (lower.len() / 4).clamp(1, 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
+        .find(|n| n.to_ascii_lowercase() == lower)
+        .or_else(|| names().find(in_city))
+        .or_else(|| {
+            names()
+                .map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &lower), n))
+                .filter(|(d, _)| *d <= (lower.len() / 4).clamp(1, 3))
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, n)| n)
+        })
 }
 
 fn email(text: &str) -> Result<(), Problem> {
@@ -336,11 +331,8 @@ fn split_port(text: &str) -> (&str, Option<&str>) {
 }
 
 fn allowed_host(text: &str) -> Result<(), Problem> {
-    if text == "*" || is_address(text) {
-        return Ok(());
-    }
     let name = text.strip_prefix('.').unwrap_or(text);
-    if is_hostname(name) {
+    if text == "*" || is_address(text) || is_hostname(name) {
         return Ok(());
     }
     if is_dotted_decimal(text) {

@@ -34,17 +34,12 @@ fn node(ctx: &mut Ctx<'_>, node: &Node, value: &Value, pointer: &str) {
         return;
     }
     let param = node.param;
-    match node.kind() {
-        Kind::Object => match value {
-            Value::Object(map) => object(ctx, node, map, pointer),
-            other => type_error(ctx, pointer, "a map", other, param),
-        },
-        Kind::Map => {
-            if !value.is_object() {
-                type_error(ctx, pointer, "a map", value, param);
-            }
+    match (node.kind(), value) {
+        (Kind::Object, Value::Object(map)) => object(ctx, node, map, pointer),
+        (Kind::Object | Kind::Map, _) if !value.is_object() => {
+            type_error(ctx, pointer, "a map", value, param)
         }
-        kind => leaf(ctx, kind, param, value, pointer),
+        (kind, _) => leaf(ctx, kind, param, value, pointer),
     }
 }
 
