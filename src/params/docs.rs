@@ -14,9 +14,7 @@ pub fn markdown() -> String {
         out.push_str(&format!("\n### {}\n\n", section.title));
         out.push_str("| Parameter | Type | Default | Description |\n");
         out.push_str("| --- | --- | --- | --- |\n");
-        for param in section.params {
-            out.push_str(&row(param));
-        }
+        out.extend(section.params.iter().map(row));
     }
     out
 }

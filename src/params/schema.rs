@@ -59,14 +59,9 @@ fn node_schema(node: &Node) -> Value {
 /// A `null` leaf is what a chart's `key:` with no value gives, and what Helm keeps in the merged
 /// values it validates; `lint` warns about nulls in user values instead.
 fn allow_null(map: &mut Map<String, Value>) {
-    match map.get("type").cloned() {
-        Some(Value::Array(mut types)) => {
-            types.push(json!("null"));
-            map.insert("type".into(), Value::Array(types));
-        }
-        Some(t) => {
-            map.insert("type".into(), json!([t, "null"]));
-        }
+    match map.get_mut("type") {
+        Some(Value::Array(types)) => types.push(json!("null")),
+        Some(t) => *t = json!([t.take(), "null"]),
         None => {
             if let Some(reference) = map.remove("$ref") {
                 map.insert(

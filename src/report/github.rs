@@ -27,9 +27,7 @@ fn annotation(finding: &Finding) -> String {
     let mut message = String::new();
     match &finding.origin {
         Origin::File { file, line, column } => {
-            props.push(format!("file={}", property(file)));
-            props.push(format!("line={line}"));
-            props.push(format!("col={column}"));
+            props.push(format!("file={},line={line},col={column}", property(file)));
         }
         Origin::None => {}
         other => message.push_str(&format!("{other}: ")),
