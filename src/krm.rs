@@ -109,9 +109,6 @@ fn parse_list(input: &str) -> Result<Value> {
 
 /// The values a functionConfig carries, as a values source.
 fn config_values(config: &Value) -> Result<Option<Source>> {
-    if config.is_null() {
-        return Ok(None);
-    }
     if config["kind"] == "ConfigMap" {
         return Ok(config["data"]["values"].as_str().map(|text| Source {
             label: "functionConfig data.values".to_string(),
@@ -216,11 +213,10 @@ fn set_results(list: &mut Value, findings: &[Finding]) {
 }
 
 fn result(finding: &Finding) -> Value {
-    let severity = finding.severity.as_str();
     let mut message = String::new();
     // Writing to a String cannot fail.
     let _ = finding.write_text(&mut message, "  ");
-    let mut entry = json!({"message": message, "severity": severity});
+    let mut entry = json!({"message": message, "severity": finding.severity.as_str()});
     if !finding.path.is_empty() {
         entry["field"] = json!({ "path": finding.path });
     }
