@@ -8,6 +8,8 @@ pub mod persistence;
 pub mod rules;
 pub mod walk;
 
+use std::cmp::Reverse;
+
 use serde_json::Value;
 
 use crate::report::{Finding, Severity};
@@ -29,13 +31,7 @@ pub fn validate(values: &Values) -> Vec<Finding> {
 /// Sort findings by location (then path, errors first, message) and drop exact repeats.
 pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            (
-                f.origin.clone(),
-                f.path.clone(),
-                std::cmp::Reverse(f.severity),
-            )
-        };
+        let key = |f: &Finding| (f.origin.clone(), f.path.clone(), Reverse(f.severity));
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
     findings.dedup();

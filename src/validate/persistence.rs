@@ -203,13 +203,11 @@ fn is_azure(bucket: &str) -> bool {
 
 fn sensitive_host_path(ctx: &mut Ctx<'_>, path: &str, pointer: &str) {
     let normal = normalise(path);
-    let hit = if normal == "/" {
-        Some("/")
-    } else {
+    let hit = (normal == "/").then_some("/").or_else(|| {
         SENSITIVE
             .into_iter()
-            .find(|s| normal == *s || normal.starts_with(&format!("{s}/")))
-    };
+            .find(|s| normal == *s || is_inside(&normal, s))
+    });
     if let Some(root) = hit {
         ctx.warning(
             pointer,
