@@ -123,12 +123,11 @@ fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
 /// A file that could not be read or parsed, as a finding. Its `file:line:column: ` prefix becomes
 /// the location, so annotations and SARIF point at the line.
 fn input_finding(err: &Error) -> Finding {
-    static LOCATED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let text = err.to_string();
-    let re = LOCATED.get_or_init(|| {
+    static LOCATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(?s)^(.+?):(\d+):(\d+): (.*)$").expect("a valid pattern")
     });
-    let located = re.captures(&text).and_then(|c| {
+    let text = err.to_string();
+    let located = LOCATED.captures(&text).and_then(|c| {
         let origin = Origin::File {
             file: c[1].to_string(),
             line: c[2].parse().ok()?,
