@@ -25,20 +25,17 @@ fn row(param: &Param) -> String {
         Some("") => "`\"\"`".to_string(),
         Some(d) => format!("`{d}`"),
     };
-    let description = if param.chart {
-        format!(
-            "{} (chart parameter, not in the reference)",
-            param.description
-        )
+    let chart = if param.chart {
+        " (chart parameter, not in the reference)"
     } else {
-        param.description.to_string()
+        ""
     };
     format!(
-        "| `{}` | {} | {} | {} |\n",
+        "| `{}` | {} | {} | {}{chart} |\n",
         param.path,
         type_text(param),
         cell(&default),
-        cell(&description)
+        cell(param.description)
     )
 }
 
