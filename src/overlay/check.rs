@@ -23,16 +23,7 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Where the value at `pointer` (or its nearest located ancestor) is.
     pub(super) fn origin(&self, pointer: &str) -> Origin {
-        let mut p = pointer;
-        loop {
-            if let Some(origin) = self.origins.get(p) {
-                return origin.clone();
-            }
-            match p.rfind('/') {
-                Some(cut) => p = &p[..cut],
-                None => return Origin::None,
-            }
-        }
+        crate::values::origin_at(self.origins, pointer)
     }
 
     pub(super) fn error(
@@ -72,13 +63,7 @@ impl Ctx<'_> {
         what: &str,
     ) {
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            let hint = match suggest(key, allowed.iter().copied()) {
-                Some(near) => format!(
-                    "did you mean \"{near}\"? ({what} has: {})",
-                    allowed.join(", ")
-                ),
-                None => format!("{what} has: {}", allowed.join(", ")),
-            };
+            let hint = one_of(key, allowed, &format!("{what} has"));
             let at = child(pointer, key);
             let message = format!("unknown key \"{key}\" in {what}");
             let finding = Finding::error(pointer_to_path(&at), self.key_origin(&at, key), message);
@@ -259,9 +244,12 @@ pub(super) fn describe(value: &Value) -> String {
     }
 }
 
-pub(super) fn one_of(text: &str, allowed: &[&str]) -> String {
+/// `did you mean "x"? (one of: x, y)`, or the list alone when no name is near `text`; `what`
+/// introduces the list.
+pub(super) fn one_of(text: &str, allowed: &[&str], what: &str) -> String {
+    let list = format!("{what}: {}", allowed.join(", "));
     match suggest(text, allowed.iter().copied()) {
-        Some(near) => format!("did you mean \"{near}\"? (one of: {})", allowed.join(", ")),
-        None => format!("one of: {}", allowed.join(", ")),
+        Some(near) => format!("did you mean \"{near}\"? ({list})"),
+        None => list,
     }
 }

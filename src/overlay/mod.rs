@@ -210,15 +210,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// merged values). Findings of severity error mean some rules were not compiled: the caller
 /// must not apply the overlays then.
 pub fn load(paths: &[PathBuf], values: &Value) -> Result<(Overlays, Vec<Finding>)> {
-    let mut overlays = Overlays::default();
+    let mut rules = Vec::new();
     let mut findings = Vec::new();
     for file in files(paths)? {
-        let (rules, found) = parse_file(&file, values)?;
-        overlays.rules.extend(rules);
+        let (more, found) = parse_file(&file, values)?;
+        rules.extend(more);
         findings.extend(found);
     }
-    findings.extend(feedback(&overlays));
-    Ok((overlays, findings))
+    Ok(feedback(rules, findings))
 }
 
 fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> {
@@ -230,27 +229,23 @@ fn parse_file(path: &Path, values: &Value) -> Result<(Vec<Rule>, Vec<Finding>)> 
 
 /// `lint --overlays`: the findings of reading and checking one overlay file.
 pub fn lint_file(path: &Path, values: &Value) -> Result<Vec<Finding>> {
-    let (rules, mut findings) = parse_file(path, values)?;
-    findings.extend(feedback(&Overlays { rules }));
-    Ok(findings)
+    let (rules, findings) = parse_file(path, values)?;
+    Ok(feedback(rules, findings).1)
 }
 
 /// Parse one overlay file from memory (tests, shipped examples).
 pub fn parse_str(text: &str, label: &str, values: &Value) -> Result<(Overlays, Vec<Finding>)> {
     let (rules, findings) = parse::parse(text, label, values)?;
-    let overlays = Overlays { rules };
-    let mut all = findings;
-    all.extend(feedback(&overlays));
-    Ok((overlays, all))
+    Ok(feedback(rules, findings))
 }
 
-/// A rule that sets a label another rule selects on makes the second run see other documents
-/// than the first: warn, since idempotence is the promise.
-fn feedback(overlays: &Overlays) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for setter in &overlays.rules {
+/// The rules as [`Overlays`], with the findings of reading them and a warning for each rule
+/// that sets a label another rule selects on: that makes the second run see other documents
+/// than the first, and idempotence is the promise.
+fn feedback(rules: Vec<Rule>, mut out: Vec<Finding>) -> (Overlays, Vec<Finding>) {
+    for setter in &rules {
         for (key, value) in &setter.edits.labels {
-            let readers = overlays.rules.iter().filter(|r| {
+            let readers = rules.iter().filter(|r| {
                 r.select.labels.get(key).is_some_and(|w| w != value)
                     || r.select.expressions.iter().any(|e| e.key == *key)
             });
@@ -271,7 +266,7 @@ fn feedback(overlays: &Overlays) -> Vec<Finding> {
             }
         }
     }
-    out
+    (Overlays { rules }, out)
 }
 
 /// Add the rules' operations to the built-in plan of one window (`patches`, by document index):

@@ -295,7 +295,7 @@ impl Ctx<'_> {
         let operator = self.required_string(map, pointer, "operator")?;
         let values = self.strings(map.get("values"), &child(pointer, "values"));
         let Some(operator) = Operator::parse(&operator) else {
-            let hint = one_of(&operator, Operator::NAMES);
+            let hint = one_of(&operator, Operator::NAMES, "one of");
             self.error(
                 &child(pointer, "operator"),
                 format!("unknown operator \"{operator}\""),
@@ -320,17 +320,14 @@ impl Ctx<'_> {
     }
 
     fn hooks(&mut self, value: Option<&Value>, pointer: &str) -> Hooks {
-        let Some(value) = value else {
-            return Hooks::default();
-        };
-        let Some(text) = self.string(value, pointer) else {
+        let Some(text) = value.and_then(|v| self.string(v, pointer)) else {
             return Hooks::default();
         };
         Hooks::parse(&text).unwrap_or_else(|| {
             self.error(
                 pointer,
                 format!("hooks is \"{text}\""),
-                one_of(&text, Hooks::NAMES),
+                one_of(&text, Hooks::NAMES, "one of"),
             );
             Hooks::default()
         })
@@ -411,7 +408,7 @@ impl Ctx<'_> {
             self.error(
                 &child(pointer, "op"),
                 format!("unknown operation \"{op}\""),
-                one_of(&op, PATCH_OPS),
+                one_of(&op, PATCH_OPS, "one of"),
             );
             return None;
         }

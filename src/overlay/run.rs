@@ -388,7 +388,7 @@ pub(crate) fn judge(overlays: &Overlays, rules: Vec<RuleTally>) -> Result<()> {
             rule.id.label(),
             rule.expect
         );
-        if n > expected_max(rule.expect) {
+        if matches!(rule.expect, Expect::Exactly(max) if n > max) {
             message.push_str(&format!(": {}", tally.described.join("; ")));
         } else if let Some((described, misses)) = &tally.nearest {
             let why: Vec<&str> = misses.iter().map(|m| m.why.as_str()).collect();
@@ -413,14 +413,6 @@ pub(crate) fn judge(overlays: &Overlays, rules: Vec<RuleTally>) -> Result<()> {
             summary: format!("{errors} problem(s) applying the overlays"),
             findings,
         }),
-    }
-}
-
-/// The most documents an expectation admits.
-fn expected_max(expect: Expect) -> usize {
-    match expect {
-        Expect::AtLeast(_) => usize::MAX,
-        Expect::Exactly(n) => n,
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 use serde_json::Value;
+use strsim::levenshtein as distance;
 
 use crate::podspec::{self, ContainerRef, PodSpecRef};
 use crate::stream::Meta;
@@ -322,10 +323,6 @@ fn expression(e: &Expression, labels: &BTreeMap<String, String>, out: &mut Vec<M
             e.values.join(", ")
         ),
     });
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
 }
 
 /// A regex's literal text, roughly: anchors and `.*` dropped, escapes undone. Only for ranking.

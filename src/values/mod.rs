@@ -118,10 +118,7 @@ impl Values {
 
     /// Where the value at `pointer` (or its nearest recorded ancestor) came from.
     pub fn origin(&self, pointer: &str) -> Origin {
-        let mut up = std::iter::once(pointer).chain(ancestors(pointer).rev());
-        up.find_map(|p| self.origins.get(p))
-            .cloned()
-            .unwrap_or(Origin::None)
+        origin_at(&self.origins, pointer)
     }
 
     /// Merge files in order, then apply the value flags as Helm does. The findings are what
@@ -255,6 +252,14 @@ pub fn value_files(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
 /// flags), with the findings of reading them.
 pub fn load(files: &[std::path::PathBuf], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
     Values::from_sources(&Source::read_all(&value_files(files))?, sets)
+}
+
+/// The origin `origins` records for `pointer`, else for its nearest recorded ancestor.
+pub fn origin_at(origins: &BTreeMap<String, Origin>, pointer: &str) -> Origin {
+    let mut up = std::iter::once(pointer).chain(ancestors(pointer).rev());
+    up.find_map(|p| origins.get(p))
+        .cloned()
+        .unwrap_or(Origin::None)
 }
 
 /// The pointers strictly above `pointer`, root (`""`) first: `/a/b` → `""`, `/a`.
