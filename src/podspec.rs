@@ -290,8 +290,17 @@ pub fn remove(path: &str) -> PatchOperation {
 pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Edit {
     match doc.at(pointer) {
         Some(Value::Null) => return Ok(vec![add(pointer, empty)]),
-        Some(existing) if same_type(existing, &empty) => return Ok(Vec::new()),
-        Some(existing) => return Err(Box::new(type_conflict(pointer, existing, empty))),
+        Some(existing) if std::mem::discriminant(existing) == std::mem::discriminant(&empty) => {
+            return Ok(Vec::new());
+        }
+        Some(existing) => {
+            return Err(Box::new(Conflict {
+                pointer: pointer.to_string(),
+                what: "a field of another type".to_string(),
+                existing: existing.clone(),
+                wanted: empty,
+            }));
+        }
         None => {}
     }
     let Some(cut) = pointer.rfind('/') else {
@@ -300,19 +309,6 @@ pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Edit {
     let mut ops = ensure(doc, &pointer[..cut], Value::Object(Map::new()))?;
     ops.push(add(pointer, empty));
     Ok(ops)
-}
-
-fn same_type(a: &Value, b: &Value) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
-fn type_conflict(pointer: &str, existing: &Value, wanted: Value) -> Conflict {
-    Conflict {
-        pointer: pointer.to_string(),
-        what: "a field of another type".to_string(),
-        existing: existing.clone(),
-        wanted,
-    }
 }
 
 /// Add `item` to the list at `list` unless an entry with the same `key` field is there.
