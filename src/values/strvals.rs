@@ -144,7 +144,11 @@ impl StrParser<'_> {
             None if key.is_empty() => Err(Stop::End),
             None => fail(format!("key \"{key}\" has no value")),
             Some('[') => self.key_index(data, key, level),
-            Some('=') => self.key_value(data, key),
+            Some('=') => {
+                let (value, step) = self.value()?;
+                set(data, &key, value);
+                step
+            }
             Some(',') => {
                 set(data, &key, Value::String(String::new()));
                 fail(format!("key \"{key}\" has no value (cannot end with ,)"))
@@ -163,12 +167,6 @@ impl StrParser<'_> {
         let result = self.list_item(&mut list, index, level);
         set(data, &key, Value::Array(list));
         result
-    }
-
-    fn key_value(&mut self, data: &mut Map<String, Value>, key: String) -> Step<()> {
-        let (value, step) = self.value()?;
-        set(data, &key, value);
-        step
     }
 
     /// The value after `=`, and whether the argument goes on after it.

@@ -236,17 +236,13 @@ impl<'a> Reader<'a> {
                 Ok((value, 1))
             }
             Event::Alias(id) => self.alias(id, span, pointer),
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 let origin = key_origin.unwrap_or_else(|| self.origin(&span));
                 self.out.origins.insert(pointer.to_string(), origin);
-                let (value, size) = self.sequence(pointer, depth)?;
-                self.remember(anchor, &value, size);
-                Ok((value, size))
-            }
-            Event::MappingStart(_, anchor, _) => {
-                let origin = key_origin.unwrap_or_else(|| self.origin(&span));
-                self.out.origins.insert(pointer.to_string(), origin);
-                let (value, size) = self.mapping(pointer, depth)?;
+                let (value, size) = match event {
+                    Event::SequenceStart(..) => self.sequence(pointer, depth)?,
+                    _ => self.mapping(pointer, depth)?,
+                };
                 self.remember(anchor, &value, size);
                 Ok((value, size))
             }
@@ -361,9 +357,7 @@ fn apply_merge_keys(map: &mut Map<String, Value>, merges: Vec<Value>) {
     for source in sources {
         if let Value::Object(source) = source {
             for (k, v) in source {
-                if !map.contains_key(&k) {
-                    map.insert(k, v);
-                }
+                map.entry(k).or_insert(v);
             }
         }
     }
