@@ -9,9 +9,10 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::template;
+use crate::podspec::join;
 use crate::report::{Finding, Origin, Severity};
 use crate::validate::suggest;
-use crate::values::yaml::{self, kind_name, pointer_to_path};
+use crate::values::yaml::{kind_name, pointer_to_path};
 
 pub(super) struct Ctx<'a> {
     pub(super) origins: &'a BTreeMap<String, Origin>,
@@ -64,7 +65,7 @@ impl Ctx<'_> {
     ) {
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
             let hint = one_of(key, allowed, &format!("{what} has"));
-            let at = child(pointer, key);
+            let at = join(pointer, key);
             let message = format!("unknown key \"{key}\" in {what}");
             let finding = Finding::error(pointer_to_path(&at), self.key_origin(&at, key), message);
             self.findings.push(finding.with_hint(hint));
@@ -107,7 +108,7 @@ impl Ctx<'_> {
             }
             Value::Object(map) => {
                 for (key, item) in map.iter_mut() {
-                    self.resolve(item, &child(pointer, key), values);
+                    self.resolve(item, &join(pointer, key), values);
                 }
             }
             _ => {}
@@ -149,7 +150,7 @@ impl Ctx<'_> {
         key: &str,
     ) -> Option<String> {
         map.get(key)
-            .and_then(|v| self.string(v, &child(parent, key)))
+            .and_then(|v| self.string(v, &join(parent, key)))
     }
 
     pub(super) fn required_string(
@@ -196,7 +197,7 @@ impl Ctx<'_> {
             return BTreeMap::new();
         };
         map.iter()
-            .filter_map(|(k, v)| Some((k.clone(), self.string(v, &child(pointer, k))?)))
+            .filter_map(|(k, v)| Some((k.clone(), self.string(v, &join(pointer, k))?)))
             .collect()
     }
 
@@ -205,7 +206,7 @@ impl Ctx<'_> {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                self.type_error(&child(parent, "initContainers"), "true or false", other);
+                self.type_error(&join(parent, "initContainers"), "true or false", other);
                 false
             }
         }
@@ -231,10 +232,6 @@ impl Ctx<'_> {
             }
         }
     }
-}
-
-pub(super) fn child(pointer: &str, key: &str) -> String {
-    format!("{pointer}/{}", yaml::escape_pointer(key))
 }
 
 pub(super) fn describe(value: &Value) -> String {

@@ -34,10 +34,7 @@ struct Work<'d> {
 }
 
 impl Work<'_> {
-    fn step<F>(&mut self, compute: F) -> Result<(), Failure>
-    where
-        F: FnOnce(&Value) -> Edit,
-    {
+    fn step(&mut self, compute: impl FnOnce(&Value) -> Edit) -> Result<(), Failure> {
         let ops = compute(self.doc).map_err(Failure::Conflict)?;
         json_patch::patch(self.doc, &ops).map_err(|e| Failure::Edit(e.to_string()))?;
         self.ops.extend(ops);
@@ -230,20 +227,15 @@ fn diagnose(doc: &Value, op: &PatchOperation) -> String {
             op.path()
         );
     }
-    let from = match op {
-        PatchOperation::Move(m) => Some(m.from.as_str()),
-        PatchOperation::Copy(c) => Some(c.from.as_str()),
-        _ => None,
-    };
-    if let Some(from) = from.filter(|from| doc.at(from).is_none()) {
-        return missing(doc, from);
-    }
     let path = op.path().as_str();
-    let target = match op {
-        PatchOperation::Add(_) | PatchOperation::Move(_) | PatchOperation::Copy(_) => split(path).0,
-        _ => path,
+    let (from, target) = match op {
+        PatchOperation::Move(m) => (Some(m.from.as_str()), split(path).0),
+        PatchOperation::Copy(c) => (Some(c.from.as_str()), split(path).0),
+        PatchOperation::Add(_) => (None, split(path).0),
+        _ => (None, path),
     };
-    missing(doc, target)
+    let missing_from = from.filter(|from| doc.at(from).is_none());
+    missing(doc, missing_from.unwrap_or(target))
 }
 
 fn missing(doc: &Value, pointer: &str) -> String {

@@ -176,7 +176,21 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             continue;
         }
         let before = out.len();
-        walk(path, &mut out)?;
+        let entries = WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+            let yaml = matches!(
+                entry.path().extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            );
+            if yaml && entry.file_type().is_file() {
+                out.push(entry.into_path());
+            }
+        }
         if out.len() == before {
             return Err(Error::input(format!(
                 "{}: no *.yaml or *.yml overlay file in this directory",
@@ -185,25 +199,6 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::input(format!("{}: {e}", dir.display())))?;
-        let yaml = matches!(
-            entry.path().extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
-        if yaml && entry.file_type().is_file() {
-            out.push(entry.into_path());
-        }
-    }
-    Ok(())
 }
 
 /// Read and check the overlay files, resolving values references against `values` (the user's

@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 use json_patch::PatchOperation;
 use serde_json::{Map, Value};
 
-use super::check::{Ctx, child, describe, one_of};
+use super::check::{Ctx, describe, one_of};
 use super::select::{Expression, Hooks, Operator, Selector};
 use super::{Edits, Expect, PatchStep, Rule, RuleId};
 use crate::error::{Error, Result};
-use crate::podspec;
+use crate::podspec::{self, join};
 use crate::report::Finding;
 use crate::stream::Stream;
 use crate::validate::suggest;
@@ -192,7 +192,7 @@ impl Ctx<'_> {
         let (pointer, message) = match map.get(key) {
             Some(Value::String(s)) if s == wanted => return,
             Some(other) => (
-                child("", key),
+                join("", key),
                 format!("{key} is {}, not \"{wanted}\"", describe(other)),
             ),
             None => (
@@ -229,10 +229,10 @@ impl Ctx<'_> {
             name: self.opt_string(map, &pointer, "name"),
             origin: self.origin(&pointer),
         };
-        let select = self.selector(map.get("match"), &child(&pointer, "match"));
+        let select = self.selector(map.get("match"), &join(&pointer, "match"));
         let edits = self.edits(map, &pointer);
-        let expect = self.expect(map.get("expect"), &child(&pointer, "expect"));
-        self.kinds(&select.kinds, &edits, &child(&pointer, "match"));
+        let expect = self.expect(map.get("expect"), &join(&pointer, "expect"));
+        self.kinds(&select.kinds, &edits, &join(&pointer, "match"));
         (self.errors() == before).then_some(Rule {
             id,
             select,
@@ -247,18 +247,18 @@ impl Ctx<'_> {
         };
         self.keys(map, pointer, MATCH, "`match`");
         Selector {
-            kinds: self.strings(map.get("kinds"), &child(pointer, "kinds")),
-            name: self.regex(map.get("name"), &child(pointer, "name")),
+            kinds: self.strings(map.get("kinds"), &join(pointer, "kinds")),
+            name: self.regex(map.get("name"), &join(pointer, "name")),
             namespace: self.opt_string(map, pointer, "namespace"),
-            labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
+            labels: self.string_map(map.get("labels"), &join(pointer, "labels")),
             expressions: self.items(
                 map.get("matchExpressions"),
-                &child(pointer, "matchExpressions"),
+                &join(pointer, "matchExpressions"),
                 Self::expression,
             ),
-            annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
-            hooks: self.hooks(map.get("hooks"), &child(pointer, "hooks")),
-            containers: self.regex(map.get("containers"), &child(pointer, "containers")),
+            annotations: self.string_map(map.get("annotations"), &join(pointer, "annotations")),
+            hooks: self.hooks(map.get("hooks"), &join(pointer, "hooks")),
+            containers: self.regex(map.get("containers"), &join(pointer, "containers")),
             init_containers: self.boolean(map.get("initContainers"), pointer),
         }
     }
@@ -293,11 +293,11 @@ impl Ctx<'_> {
         self.keys(map, pointer, EXPRESSION, "a match expression");
         let key = self.required_string(map, pointer, "key")?;
         let operator = self.required_string(map, pointer, "operator")?;
-        let values = self.strings(map.get("values"), &child(pointer, "values"));
+        let values = self.strings(map.get("values"), &join(pointer, "values"));
         let Some(operator) = Operator::parse(&operator) else {
             let hint = one_of(&operator, Operator::NAMES, "one of");
             self.error(
-                &child(pointer, "operator"),
+                &join(pointer, "operator"),
                 format!("unknown operator \"{operator}\""),
                 hint,
             );
@@ -339,13 +339,12 @@ impl Ctx<'_> {
             volume_mounts: self.entries(map, pointer, &MOUNTS),
             env: self.entries(map, pointer, &ENVS),
             env_from: self.entries(map, pointer, &ENVS_FROM),
-            node_selector: self
-                .string_map(map.get("nodeSelector"), &child(pointer, "nodeSelector")),
+            node_selector: self.string_map(map.get("nodeSelector"), &join(pointer, "nodeSelector")),
             tolerations: self.entries(map, pointer, &TOLERATIONS),
-            labels: self.string_map(map.get("labels"), &child(pointer, "labels")),
-            annotations: self.string_map(map.get("annotations"), &child(pointer, "annotations")),
-            merge: self.merge(map.get("merge"), &child(pointer, "merge")),
-            patch: self.items(map.get("patch"), &child(pointer, "patch"), Self::patch_op),
+            labels: self.string_map(map.get("labels"), &join(pointer, "labels")),
+            annotations: self.string_map(map.get("annotations"), &join(pointer, "annotations")),
+            merge: self.merge(map.get("merge"), &join(pointer, "merge")),
+            patch: self.items(map.get("patch"), &join(pointer, "patch"), Self::patch_op),
         }
     }
 
@@ -359,7 +358,7 @@ impl Ctx<'_> {
         let mut seen = BTreeSet::new();
         self.items(
             map.get(shape.key),
-            &child(parent, shape.key),
+            &join(parent, shape.key),
             |ctx, item, at| {
                 let entry = ctx.entry(item, at, shape)?;
                 let identity: Vec<Option<&Value>> =
@@ -393,7 +392,7 @@ impl Ctx<'_> {
         }
         for key in shape.strings {
             if let Some(v) = map.get(*key).filter(|v| !v.is_string()) {
-                self.type_error(&child(pointer, key), "a string", v);
+                self.type_error(&join(pointer, key), "a string", v);
             }
         }
         Some(map)
@@ -406,7 +405,7 @@ impl Ctx<'_> {
         let op = self.required_string(map, pointer, "op")?;
         if !PATCH_OPS.contains(&op.as_str()) {
             self.error(
-                &child(pointer, "op"),
+                &join(pointer, "op"),
                 format!("unknown operation \"{op}\""),
                 one_of(&op, PATCH_OPS, "one of"),
             );
@@ -425,7 +424,7 @@ impl Ctx<'_> {
         }
         for key in ["path", "from"] {
             if let Some(v) = map.get(key) {
-                self.json_pointer(v, &child(pointer, key));
+                self.json_pointer(v, &join(pointer, key));
             }
         }
         self.required_string(map, pointer, "path")?;

@@ -309,27 +309,21 @@ impl<'s> State<'s> {
 
     fn failure(&self, rule: &Rule, index: usize, failure: edit::Failure) -> Finding {
         let doc = self.describe(index);
+        let label = rule.id.label();
+        let error =
+            |message: String| Finding::error(rule.id.path(), rule.id.origin.clone(), message);
         match failure {
-            edit::Failure::Conflict(c) => Finding::error(
-                rule.id.path(),
-                rule.id.origin.clone(),
-                format!(
-                    "{}: {} already exists in {doc} at {} as {} but the rule asks for {}",
-                    rule.id.label(),
-                    c.what,
-                    c.pointer,
-                    compact(&c.existing),
-                    compact(&c.wanted)
-                ),
-            )
+            edit::Failure::Conflict(c) => error(format!(
+                "{label}: {} already exists in {doc} at {} as {} but the rule asks for {}",
+                c.what,
+                c.pointer,
+                compact(&c.existing),
+                compact(&c.wanted)
+            ))
             .with_hint(
                 "give the rule's entry another name or path, or remove the other definition",
             ),
-            edit::Failure::Edit(reason) => Finding::error(
-                rule.id.path(),
-                rule.id.origin.clone(),
-                format!("{}: cannot edit {doc}: {reason}", rule.id.label()),
-            ),
+            edit::Failure::Edit(reason) => error(format!("{label}: cannot edit {doc}: {reason}")),
             edit::Failure::Patch { step, reason } => {
                 let at = rule.edits.patch.get(step);
                 let origin = at.map_or_else(|| rule.id.origin.clone(), |s| s.origin.clone());
@@ -337,10 +331,7 @@ impl<'s> State<'s> {
                 Finding::error(
                     format!("{}.patch[{step}]", rule.id.path()),
                     origin,
-                    format!(
-                        "{}: {what} cannot apply to {doc}: {reason}",
-                        rule.id.label()
-                    ),
+                    format!("{label}: {what} cannot apply to {doc}: {reason}"),
                 )
             }
         }
