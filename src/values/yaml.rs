@@ -62,8 +62,7 @@ fn parse_events(text: &str, file: &str) -> Result<Parsed> {
         budget: NODE_BUDGET,
         out: Parsed::default(),
     };
-    let root = reader.document()?;
-    let root = match root {
+    let root = match reader.document()? {
         Value::Null => Value::Object(Map::new()),
         Value::Object(map) => Value::Object(map),
         other => {
