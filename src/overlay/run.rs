@@ -93,7 +93,15 @@ pub(crate) fn run(
     sweep: &BTreeSet<usize>,
     direct: &BTreeMap<usize, Vec<usize>>,
 ) -> Result<(Edited, Tally)> {
-    let mut state = State::new(stream, drafts, direct);
+    let mut state = State {
+        stream,
+        direct,
+        injected: drafts.keys().copied().collect(),
+        drafts,
+        before: BTreeMap::new(),
+        ops: BTreeMap::new(),
+        failures: Vec::new(),
+    };
     let mut tally = Tally::default();
     for (position, rule) in overlays.rules.iter().enumerate() {
         let matched: Vec<usize> = state
@@ -156,23 +164,7 @@ struct State<'s> {
     direct: &'s BTreeMap<usize, Vec<usize>>,
 }
 
-impl<'s> State<'s> {
-    fn new(
-        stream: &'s Stream<'s>,
-        drafts: BTreeMap<usize, Value>,
-        direct: &'s BTreeMap<usize, Vec<usize>>,
-    ) -> Self {
-        State {
-            stream,
-            direct,
-            injected: drafts.keys().copied().collect(),
-            drafts,
-            before: BTreeMap::new(),
-            ops: BTreeMap::new(),
-            failures: Vec::new(),
-        }
-    }
-
+impl State<'_> {
     /// The document as it is now; `None` unless it is a mapping.
     fn current(&self, index: usize) -> Result<Option<&Value>> {
         let value = match self.drafts.get(&index) {
