@@ -199,18 +199,14 @@ impl Values {
         collect_leaves(given, String::new(), &mut leaves);
         for pointer in leaves {
             forget_below(&mut self.origins, &pointer);
-            self.record_ancestors(&pointer, origin);
-            self.origins.insert(pointer, origin.clone());
-        }
-    }
-
-    /// Maps a `--set` created have no place of their own: they come from the argument too.
-    fn record_ancestors(&mut self, pointer: &str, origin: &Origin) {
-        for p in ancestors(pointer).rev() {
-            if self.origins.contains_key(p) {
-                return;
+            // Maps a `--set` created have no place of their own: they come from the argument too.
+            for p in ancestors(&pointer).rev() {
+                if self.origins.contains_key(p) {
+                    break;
+                }
+                self.origins.insert(p.to_string(), origin.clone());
             }
-            self.origins.insert(p.to_string(), origin.clone());
+            self.origins.insert(pointer, origin.clone());
         }
     }
 }

@@ -79,8 +79,7 @@ pub fn items(
             let mut alone = StrParser {
                 chars: parser.chars[start..parser.pos].to_vec(),
                 pos: 0,
-                mode,
-                read_file,
+                ..parser
             };
             let mut only = Map::new();
             let _ = alone.key(&mut only, 0);
