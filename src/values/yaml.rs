@@ -321,7 +321,10 @@ impl<'a> Reader<'a> {
                 continue;
             }
             if let Some(line) = first_seen.get(&key) {
-                self.duplicate(&key, &child, key_origin.clone(), *line);
+                let message = format!("duplicate key \"{key}\" (first given on line {line})");
+                let finding = Finding::error(pointer_to_path(&child), key_origin.clone(), message);
+                let hint = "Helm silently keeps the last one; remove one of them";
+                self.out.findings.push(finding.with_hint(hint));
                 super::forget_below(&mut self.out.origins, &child);
             }
             first_seen.insert(key.clone(), span.start.line());
@@ -331,18 +334,6 @@ impl<'a> Reader<'a> {
         }
         apply_merge_keys(&mut map, merges);
         Ok((Value::Object(map), size))
-    }
-
-    fn duplicate(&mut self, key: &str, pointer: &str, origin: Origin, first_line: usize) {
-        let path = pointer_to_path(pointer);
-        self.out.findings.push(
-            Finding::error(
-                path,
-                origin,
-                format!("duplicate key \"{key}\" (first given on line {first_line})"),
-            )
-            .with_hint("Helm silently keeps the last one; remove one of them"),
-        );
     }
 }
 
