@@ -249,9 +249,13 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
 /// proportional to the window.
 fn render(args: &RenderArgs, view: View, io: &mut Io<'_>) -> Result<ExitCode> {
     let read = |io: &mut Io<'_>| crate::driver::read(io.stdin, crate::driver::window_bytes()?);
-    let diffed = (view == View::Diff).then(|| read(io)).transpose()?;
-    let values = lint::load_and_validate(&args.values, io)?;
-    let spool = diffed.map_or_else(|| read(io), Ok)?;
+    let (values, spool) = if view == View::Diff {
+        let spool = read(io)?;
+        (lint::load_and_validate(&args.values, io)?, spool)
+    } else {
+        let values = lint::load_and_validate(&args.values, io)?;
+        (values, read(io)?)
+    };
     drive(args, &values, spool, view, io)
 }
 
