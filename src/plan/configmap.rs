@@ -7,7 +7,7 @@
 //! byte-identical.
 
 use crate::podspec::At;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::Planner;
 use crate::error::Result;
@@ -16,28 +16,14 @@ use crate::profile::{Role, Targets};
 
 /// JSON as Helm's `toJson` writes it.
 pub fn go_json(value: &Value) -> String {
-    let text = serde_json::to_string(&sorted(value)).unwrap_or_default();
+    let mut sorted = value.clone();
+    sorted.sort_all_objects();
+    let text = serde_json::to_string(&sorted).unwrap_or_default();
     text.replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
-}
-
-fn sorted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted(&map[k])))
-                    .collect::<Map<_, _>>(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
 }
 
 /// How Go's templates print a scalar (`{{ .Values.x | quote }}`): strings as they are, others
@@ -67,22 +53,16 @@ pub fn set_key(
     let pointer = podspec::join("/data", key);
     planner.edit(cm, parameter, |doc| {
         if let Some(existing) = doc.at(&pointer).and_then(Value::as_str)
-            && (existing == text || same_json(existing, text))
+            && (existing == text
+                || matches!(
+                    (serde_json::from_str::<Value>(existing), serde_json::from_str::<Value>(text)),
+                    (Ok(a), Ok(b)) if a == b
+                ))
         {
             return Ok(Vec::new());
         }
         podspec::set(doc, &pointer, &Value::String(text.to_string()))
     })
-}
-
-fn same_json(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<Value>(a),
-        serde_json::from_str::<Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// Set a key in every ConfigMap the profile found.

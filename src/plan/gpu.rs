@@ -67,11 +67,10 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         targets,
         &[Role::Api, Role::Scheduler, Role::ResourcesDaemon],
     ) {
-        let which = planner.which(role);
         // Volume i, then mount i: volumes into every pod spec, mounts into the chosen containers.
         for ((volume, dir), (mount, mount_param)) in gpu.volumes.iter().zip(&gpu.mounts) {
             planner.volume(index, volume, dir)?;
-            planner.mount(index, which, mount, mount_param)?;
+            planner.mount(index, role, mount, mount_param)?;
         }
     }
     Ok(())
@@ -147,39 +146,34 @@ pub fn plan_generic(planner: &mut Planner<'_>, gpu: &Generic) -> Result<()> {
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        inject_gpu_containers(planner, index, gpu)?;
-    }
-    Ok(())
-}
-
-/// [`Generic`] into the pod specs of a document that have a GPU container: the volumes, then
-/// each such container's mounts and env (the order the direct edits write them in).
-fn inject_gpu_containers(planner: &mut Planner<'_>, index: usize, gpu: &Generic) -> Result<()> {
-    for spec in planner.pod_specs(index)? {
-        let doc = planner.doc(index)?;
-        let gpu_containers: Vec<_> = podspec::containers(doc, &spec, true)
-            .into_iter()
-            .filter(|c| {
-                doc.at(&c.pointer)
-                    .is_some_and(|v| podspec::uses_resource(v, GPU_RESOURCE))
-            })
-            .collect();
-        if gpu_containers.is_empty() {
-            continue;
-        }
-        for (volume, parameter) in &gpu.volumes {
-            planner.edit(index, parameter, |doc| {
-                podspec::upsert_volume(doc, &spec, volume)
-            })?;
-        }
-        for c in &gpu_containers {
-            for (mount, parameter) in &gpu.mounts {
-                planner.edit(index, parameter, |doc| podspec::upsert_mount(doc, c, mount))?;
+        // Into the pod specs that have a GPU container: the volumes, then each such container's
+        // mounts and env (the order the direct edits write them in).
+        for spec in planner.pod_specs(index)? {
+            let doc = planner.doc(index)?;
+            let gpu_containers: Vec<_> = podspec::containers(doc, &spec, true)
+                .into_iter()
+                .filter(|c| {
+                    doc.at(&c.pointer)
+                        .is_some_and(|v| podspec::uses_resource(v, GPU_RESOURCE))
+                })
+                .collect();
+            if gpu_containers.is_empty() {
+                continue;
             }
-            for (env, parameter) in &gpu.env {
+            for (volume, parameter) in &gpu.volumes {
                 planner.edit(index, parameter, |doc| {
-                    podspec::upsert_env(doc, c, env, OnConflict::Error)
+                    podspec::upsert_volume(doc, &spec, volume)
                 })?;
+            }
+            for c in &gpu_containers {
+                for (mount, parameter) in &gpu.mounts {
+                    planner.edit(index, parameter, |doc| podspec::upsert_mount(doc, c, mount))?;
+                }
+                for (env, parameter) in &gpu.env {
+                    planner.edit(index, parameter, |doc| {
+                        podspec::upsert_env(doc, c, env, OnConflict::Error)
+                    })?;
+                }
             }
         }
     }

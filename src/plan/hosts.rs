@@ -109,11 +109,20 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
         if !planner.may_hold_any(index, &names) {
             continue;
         }
-        let loading: Vec<ContainerRef> = planner
-            .containers(index, super::Which::All)?
-            .into_iter()
-            .filter(|c| loads_config_map(planner.doc(index).ok(), c, &names))
-            .collect();
+        let containers = planner.containers(index, super::Which::All)?;
+        let doc = planner.doc(index)?;
+        let loads_config_map = |c: &ContainerRef| {
+            let env_from = doc.at(&format!("{}/envFrom", c.pointer));
+            env_from.and_then(Value::as_array).is_some_and(|sources| {
+                sources.iter().any(|source| {
+                    source
+                        .at("/configMapRef/name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| names.iter().any(|name| name == n))
+                })
+            })
+        };
+        let loading: Vec<ContainerRef> = containers.into_iter().filter(loads_config_map).collect();
         for c in loading {
             planner.edit(index, "timeZone", |doc| {
                 podspec::upsert_env(doc, &c, &env, OnConflict::Error)
@@ -121,21 +130,6 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
         }
     }
     Ok(())
-}
-
-fn loads_config_map(doc: Option<&Value>, container: &ContainerRef, names: &[String]) -> bool {
-    let Some(env_from) = doc
-        .and_then(|d| d.at(&format!("{}/envFrom", container.pointer)))
-        .and_then(Value::as_array)
-    else {
-        return false;
-    };
-    env_from.iter().any(|source| {
-        source
-            .at("/configMapRef/name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| names.iter().any(|name| name == n))
-    })
 }
 
 #[cfg(test)]

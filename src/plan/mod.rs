@@ -76,20 +76,20 @@ pub fn plan(
     match choice {
         Choice::Chart(targets) => {
             configmap::plan(&mut planner, targets)?;
-            planner.next_stage();
+            planner.stage += 1;
             gpu::plan_chart(&mut planner, targets)?;
-            planner.next_stage();
+            planner.stage += 1;
             persistence::plan(&mut planner, targets)?;
-            planner.next_stage();
+            planner.stage += 1;
             hosts::plan(&mut planner, targets)?;
-            planner.next_stage();
+            planner.stage += 1;
             scheduling::plan(&mut planner, targets)?;
         }
         Choice::Generic => {
             if let Some(gpu) = gpu {
                 gpu::plan_generic(&mut planner, gpu)?;
             }
-            planner.next_stage();
+            planner.stage += 1;
             warn_without_effect(&mut planner);
         }
     }
@@ -135,16 +135,15 @@ const GENERIC_PARAMETERS: [&str; 2] = ["dirs", "mountPaths"];
 /// On a stream without the chart's config ConfigMap only the GPU parameters apply: say so for
 /// every other top-level parameter the user set, instead of ignoring it silently.
 fn warn_without_effect(planner: &mut Planner<'_>) {
-    let Some(root) = planner.values.root.as_object() else {
+    let values = planner.values;
+    let Some(root) = values.root.as_object() else {
         return;
     };
-    let ignored: Vec<String> = root
-        .iter()
-        .filter(|(key, value)| !GENERIC_PARAMETERS.contains(&key.as_str()) && !value.is_null())
-        .map(|(key, _)| key.clone())
-        .collect();
-    for key in ignored {
-        let origin = planner.values.origin(&to_pointer(&key));
+    for (key, value) in root {
+        if GENERIC_PARAMETERS.contains(&key.as_str()) || value.is_null() {
+            continue;
+        }
+        let origin = values.origin(&to_pointer(key));
         planner.report(
             Finding::warning(
                 key.as_str(),
@@ -176,11 +175,6 @@ impl Which<'_> {
     }
 }
 
-struct Draft {
-    value: Value,
-    ops: Vec<TaggedOp>,
-}
-
 /// The working state of a plan: drafts of the edited documents and the findings so far.
 pub struct Planner<'a> {
     pub stream: &'a Stream<'a>,
@@ -188,7 +182,8 @@ pub struct Planner<'a> {
     pub profile: &'a ChartProfile,
     /// The documents the direct edits took (see [`plan`]).
     pub taken: &'a dyn Fn(usize) -> bool,
-    drafts: BTreeMap<usize, Draft>,
+    /// Each edited document as its operations leave it, and those operations.
+    drafts: BTreeMap<usize, (Value, Vec<TaggedOp>)>,
     findings: Vec<Finding>,
     /// The current stage, and the stage of each finding (see [`Staged`]).
     stage: usize,
@@ -214,10 +209,6 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn next_stage(&mut self) {
-        self.stage += 1;
-    }
-
     /// A user value by dotted parameter path (`dirs.nvidia.lib`); `None` when not given.
     pub fn value(&self, parameter: &str) -> Option<&'a Value> {
         self.values.get(&to_pointer(parameter))
@@ -235,8 +226,8 @@ impl<'a> Planner<'a> {
 
     /// The document as edited so far.
     pub fn doc(&self, index: usize) -> Result<&Value> {
-        if let Some(draft) = self.drafts.get(&index) {
-            return Ok(&draft.value);
+        if let Some((value, _)) = self.drafts.get(&index) {
+            return Ok(value);
         }
         let doc = &self.stream.docs[index];
         doc.value()?
@@ -261,24 +252,18 @@ impl<'a> Planner<'a> {
         }
         if !self.drafts.contains_key(&index) {
             let value = self.doc(index)?.clone();
-            self.drafts.insert(
-                index,
-                Draft {
-                    value,
-                    ops: Vec::new(),
-                },
-            );
+            self.drafts.insert(index, (value, Vec::new()));
         }
-        let Some(draft) = self.drafts.get_mut(&index) else {
+        let Some((value, tagged)) = self.drafts.get_mut(&index) else {
             return Ok(());
         };
-        json_patch::patch(&mut draft.value, &ops).map_err(|e| {
+        json_patch::patch(value, &ops).map_err(|e| {
             Error::input(format!(
                 "{}: the patch for `{parameter}` cannot apply: {e}",
                 self.stream.docs[index].source()
             ))
         })?;
-        draft.ops.extend(ops.into_iter().map(|op| TaggedOp {
+        tagged.extend(ops.into_iter().map(|op| TaggedOp {
             op,
             parameter: parameter.to_string(),
         }));
@@ -288,7 +273,12 @@ impl<'a> Planner<'a> {
     fn conflict(&mut self, index: usize, parameter: &str, conflict: &Conflict) {
         let doc = &self.stream.docs[index];
         let set_at = self.values.origin(&to_pointer(parameter));
-        let mut message = format!("{}: {conflict}", describe(doc.meta().ok().flatten()));
+        // `Deployment polyaxon-polyaxon-api`, or `document` without metadata.
+        let what = doc.meta().ok().flatten().map_or_else(
+            || "document".to_string(),
+            |m| format!("{} {}", m.kind, m.name),
+        );
+        let mut message = format!("{what}: {conflict}");
         if set_at != crate::report::Origin::None {
             message.push_str(&format!(" (`{parameter}` is set at {set_at})"));
         }
@@ -338,15 +328,15 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// Add a mount to the chosen containers of a document.
+    /// Add a mount to the containers of a role's document that its parameters go into.
     pub fn mount(
         &mut self,
         index: usize,
-        which: Which<'_>,
+        role: Role,
         mount: &Value,
         parameter: &str,
     ) -> Result<()> {
-        for c in self.containers(index, which)? {
+        for c in self.containers(index, self.which(role))? {
             self.edit(index, parameter, |doc| {
                 podspec::upsert_mount(doc, &c, mount)
             })?;
@@ -354,16 +344,16 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// Add an env entry to the chosen containers of a document.
+    /// Add an env entry to the containers of a role's document that its parameters go into.
     pub fn env(
         &mut self,
         index: usize,
-        which: Which<'_>,
+        role: Role,
         env: &Value,
         on_conflict: OnConflict,
         parameter: &str,
     ) -> Result<()> {
-        for c in self.containers(index, which)? {
+        for c in self.containers(index, self.which(role))? {
             self.edit(index, parameter, |doc| {
                 podspec::upsert_env(doc, &c, env, on_conflict)
             })?;
@@ -376,12 +366,11 @@ impl<'a> Planner<'a> {
         if self.findings.iter().any(|f| f.severity == Severity::Error) {
             return Err(conflicts(self.findings));
         }
-        let mut patches = BTreeMap::new();
-        let mut drafts = BTreeMap::new();
-        for (index, draft) in self.drafts {
-            patches.insert(index, draft.ops);
-            drafts.insert(index, draft.value);
-        }
+        let (drafts, patches) = self
+            .drafts
+            .into_iter()
+            .map(|(index, (value, ops))| ((index, value), (index, ops)))
+            .unzip();
         Ok(Plan {
             patches,
             drafts,
@@ -398,14 +387,6 @@ pub fn to_pointer(parameter: &str) -> String {
     parameter
         .split('.')
         .fold(String::new(), |p, token| podspec::join(&p, token))
-}
-
-/// `Deployment polyaxon-polyaxon-api`, for messages.
-fn describe(meta: Option<crate::stream::Meta>) -> String {
-    meta.map_or_else(
-        || "document".to_string(),
-        |m| format!("{} {}", m.kind, m.name),
-    )
 }
 
 /// The role's documents, each with the containers the role's parameters go into.

@@ -26,12 +26,8 @@ const KINDS: [&str; 2] = ["outputs", "data"];
 const MOUNTED_IN: [Role; 2] = [Role::Api, Role::Scheduler];
 const JSON_IN: [Role; 3] = [Role::Api, Role::Scheduler, Role::Hpsearch];
 
-/// A volume and its mount for one entry.
-struct Mounted {
-    parameter: String,
-    volume: Value,
-    mount: Value,
-}
+/// A volume entry: its parameter, volume and mount.
+type Mounted = (String, Value, Value);
 
 pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     for kind in KINDS {
@@ -53,11 +49,10 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         persistence_json(planner, targets, kind, &entries)?;
         let mounted = mounted_entries(planner, kind, &entries);
         remove_default(planner, targets, kind, &mounted)?;
-        for m in &mounted {
+        for (parameter, volume, mount) in &mounted {
             for (role, index) in super::role_docs(targets, &MOUNTED_IN) {
-                let which = planner.which(role);
-                planner.volume(index, &m.volume, &m.parameter)?;
-                planner.mount(index, which, &m.mount, &m.parameter)?;
+                planner.volume(index, volume, parameter)?;
+                planner.mount(index, role, mount, parameter)?;
             }
         }
         if kind == "outputs" {
@@ -78,8 +73,7 @@ fn persistence_json(
         json!({"name": format!("POLYAXON_PERSISTENCE_{}", kind.to_uppercase()), "value": value});
     let parameter = format!("persistence.{kind}");
     for (role, index) in super::role_docs(targets, &JSON_IN) {
-        let which = planner.which(role);
-        planner.env(index, which, &env, OnConflict::Replace, &parameter)?;
+        planner.env(index, role, &env, OnConflict::Replace, &parameter)?;
     }
     Ok(())
 }
@@ -97,11 +91,7 @@ fn mounted_entries(
         }
         let parameter = format!("persistence.{kind}.{name}");
         match volume_of(name, entry) {
-            Ok((volume, mount)) => mounted.push(Mounted {
-                parameter,
-                volume,
-                mount,
-            }),
+            Ok((volume, mount)) => mounted.push((parameter, volume, mount)),
             Err(message) => {
                 let origin = planner.values.origin(&super::to_pointer(&parameter));
                 planner.report(Finding::error(&parameter, origin, message).with_hint(
@@ -150,7 +140,7 @@ fn remove_default(
     let Some(DefaultMount { volume, mount }) = planner.profile.defaults.get(kind).cloned() else {
         return Ok(());
     };
-    if mounted.iter().any(|m| m.volume == volume) {
+    if mounted.iter().any(|(_, v, _)| *v == volume) {
         return Ok(());
     }
     let parameter = format!("persistence.{kind}");
@@ -161,11 +151,14 @@ fn remove_default(
                 Ok(podspec::remove_equal(doc, &list, &mount))
             })?;
         }
-        if planner
-            .containers(index, Which::All)?
-            .iter()
-            .any(|c| mounts(planner, index, &c.pointer, &volume))
-        {
+        // A container that still mounts the volume keeps it.
+        let containers = planner.containers(index, Which::All)?;
+        let doc = planner.doc(index)?;
+        if containers.iter().any(|c| {
+            doc.at(&podspec::join(&c.pointer, "volumeMounts"))
+                .and_then(Value::as_array)
+                .is_some_and(|m| m.iter().any(|m| m.get("name") == volume.get("name")))
+        }) {
             continue;
         }
         for spec in planner.pod_specs(index)? {
@@ -176,17 +169,6 @@ fn remove_default(
         }
     }
     Ok(())
-}
-
-/// Whether the container still mounts the volume (then the volume stays).
-fn mounts(planner: &Planner<'_>, index: usize, container: &str, volume: &Value) -> bool {
-    let Ok(doc) = planner.doc(index) else {
-        return false;
-    };
-    let name = volume.get("name");
-    doc.at(&podspec::join(container, "volumeMounts"))
-        .and_then(Value::as_array)
-        .is_some_and(|m| m.iter().any(|m| m.get("name") == name))
 }
 
 /// One env entry per distinct (`secretKey`, `secret`) of the outputs stores.
@@ -208,8 +190,7 @@ fn store_secrets(
     for ((key, secret), parameter) in seen {
         let env = json!({"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}});
         for (role, index) in super::role_docs(targets, &MOUNTED_IN) {
-            let which = planner.which(role);
-            planner.env(index, which, &env, OnConflict::Error, &parameter)?;
+            planner.env(index, role, &env, OnConflict::Error, &parameter)?;
         }
     }
     Ok(())

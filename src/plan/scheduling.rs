@@ -105,10 +105,7 @@ fn config_map_key(
             Merge::Map if value.is_object() => {
                 let mut base = configmap::existing_json(planner, cm, &key)
                     .filter(Value::is_object)
-                    .unwrap_or_default();
-                if base.is_null() {
-                    base = Value::Object(Default::default());
-                }
+                    .unwrap_or_else(|| Value::Object(Default::default()));
                 let ops = podspec::merge_map(&base, "", value).unwrap_or_default();
                 json_patch::patch(&mut base, &ops).ok();
                 base
