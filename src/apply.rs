@@ -189,16 +189,10 @@ fn checksum_ops(
             for object in [spec.object.as_str(), template] {
                 let pointer =
                     podspec::join(&format!("{object}/metadata/annotations"), CHECKSUM_CONFIG);
-                let existing = current
-                    .get(&pointer)
-                    .cloned()
-                    .or_else(|| doc.at(&pointer).cloned());
-                match existing {
-                    Some(existing) if existing != hash => {
-                        ops.push(podspec::replace(&pointer, hash.clone()));
-                        current.insert(pointer, hash.clone());
-                    }
-                    _ => {}
+                let existing = current.get(&pointer).or_else(|| doc.at(&pointer));
+                if existing.is_some_and(|existing| *existing != hash) {
+                    ops.push(podspec::replace(&pointer, hash.clone()));
+                    current.insert(pointer, hash.clone());
                 }
             }
         }
@@ -347,10 +341,11 @@ pub(crate) fn inject_part(
     let taken = |index: usize| rewritten.contains_key(&index) || untouched.contains(&index);
     let staged = plan::plan(stream, values, profile, ctx.choice, ctx.pass.gpu, &taken)?;
     let (plan, findings) = match staged.plan {
-        Ok(mut plan) => {
-            let findings = std::mem::take(&mut plan.findings);
-            (Some(plan), findings)
-        }
+        Ok(Plan {
+            patches,
+            drafts,
+            findings,
+        }) => (Some((patches, drafts)), findings),
         Err(Error::Validation { findings, .. }) => (None, findings),
         Err(other) => return Err(other),
     };
@@ -370,12 +365,7 @@ pub(crate) fn inject_part(
             _ => ctx.pass.first,
         })
         .collect();
-    let Some(Plan {
-        mut patches,
-        drafts,
-        findings: _,
-    }) = plan
-    else {
+    let Some((mut patches, drafts)) = plan else {
         part.plan_failed = true;
         return Ok(part);
     };

@@ -247,8 +247,7 @@ impl<'o> Direct<'o> {
                 ops: Vec::new(),
             });
         }
-        let crlf = doc.crlf();
-        let text = surgical::insert_lines(text, inserts, crlf)?;
+        let text = surgical::insert_lines(text, inserts, doc.crlf())?;
         Some(Rewritten {
             text: Some(text),
             rules,
