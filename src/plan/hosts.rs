@@ -109,7 +109,7 @@ fn time_zone_env(planner: &mut Planner<'_>, targets: &Targets, zone: &str) -> Re
         if !planner.may_hold_any(index, &names) {
             continue;
         }
-        let containers = planner.containers(index, super::Which::All)?;
+        let containers = planner.containers(index, None)?;
         let doc = planner.doc(index)?;
         let loads_config_map = |c: &ContainerRef| {
             let env_from = doc.at(&format!("{}/envFrom", c.pointer));

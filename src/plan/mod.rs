@@ -159,22 +159,6 @@ fn warn_without_effect(planner: &mut Planner<'_>) {
     }
 }
 
-/// Which containers of a pod spec an edit goes into.
-#[derive(Debug, Clone, Copy)]
-pub enum Which<'r> {
-    All,
-    Named(&'r Pattern),
-}
-
-impl Which<'_> {
-    fn admits(&self, name: &str) -> bool {
-        match self {
-            Which::All => true,
-            Which::Named(pattern) => pattern.is_match(name),
-        }
-    }
-}
-
 /// The working state of a plan: drafts of the edited documents and the findings so far.
 pub struct Planner<'a> {
     pub stream: &'a Stream<'a>,
@@ -300,22 +284,19 @@ impl<'a> Planner<'a> {
         Ok(podspec::pod_specs(self.doc(index)?))
     }
 
-    /// The containers of a document admitted by `which`.
-    pub fn containers(&self, index: usize, which: Which<'_>) -> Result<Vec<ContainerRef>> {
+    /// The containers of a document whose names match `which` (`None`: every one).
+    pub fn containers(&self, index: usize, which: Option<&Pattern>) -> Result<Vec<ContainerRef>> {
         let doc = self.doc(index)?;
         Ok(podspec::pod_specs(doc)
             .iter()
             .flat_map(|spec| podspec::containers(doc, spec, false))
-            .filter(|c| which.admits(&c.name))
+            .filter(|c| which.is_none_or(|pattern| pattern.is_match(&c.name)))
             .collect())
     }
 
-    /// The containers of a role's documents that its parameters go into.
-    pub fn which(&self, role: Role) -> Which<'a> {
-        match role {
-            Role::Api => Which::Named(&self.profile.api_container),
-            _ => Which::All,
-        }
+    /// The containers of a role's documents that its parameters go into (`None`: every one).
+    pub fn which(&self, role: Role) -> Option<&'a Pattern> {
+        (role == Role::Api).then_some(&self.profile.api_container)
     }
 
     /// Add a volume to every pod spec of a document.

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::Planner;
 use super::configmap::go_json;
-use super::{Planner, Which};
 use crate::error::Result;
 use crate::podspec::{self, OnConflict};
 use crate::profile::{DefaultMount, Role, Targets};
@@ -152,7 +152,7 @@ fn remove_default(
             })?;
         }
         // A container that still mounts the volume keeps it.
-        let containers = planner.containers(index, Which::All)?;
+        let containers = planner.containers(index, None)?;
         let doc = planner.doc(index)?;
         if containers.iter().any(|c| {
             doc.at(&podspec::join(&c.pointer, "volumeMounts"))
