@@ -242,9 +242,8 @@ impl<'o> Direct<'o> {
             // Nothing to write: certain for the plan's unit (it reaches no container here),
             // which the plan then need not read the document for.
             return plan.map(|_| Rewritten {
-                text: None,
                 rules,
-                ops: Vec::new(),
+                ..Rewritten::default()
             });
         }
         let text = surgical::insert_lines(text, inserts, doc.crlf())?;

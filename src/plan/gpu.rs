@@ -48,7 +48,6 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         .zip(&gpu.mounts)
         .map(|(k, (m, _))| (k.to_string(), m["mountPath"].clone()))
         .collect();
-    let ld_library_path = gpu.env[0].0["value"].as_str().unwrap_or_default();
     configmap::set_everywhere(
         planner,
         targets,
@@ -60,7 +59,7 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         planner,
         targets,
         "LD_LIBRARY_PATH",
-        ld_library_path,
+        gpu.env[0].0["value"].as_str().unwrap_or_default(),
         "dirs.nvidia",
     )?;
     for (role, index) in super::role_docs(

@@ -59,7 +59,11 @@ const FIELDS: [Field; 3] = [
 pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     for field in &FIELDS {
         for role in ROLES {
-            let Some((parameter, value)) = given(planner, field, role) else {
+            // The first of the field's keys that is given for the role.
+            let Some((parameter, value)) = field.keys.iter().find_map(|key| {
+                let parameter = format!("{key}.{role}");
+                planner.value(&parameter).map(|v| (parameter, v))
+            }) else {
                 continue;
             };
             config_map_key(planner, targets, field, role, value, &parameter)?;
@@ -82,13 +86,6 @@ pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn given<'a>(planner: &Planner<'a>, field: &Field, role: &str) -> Option<(String, &'a Value)> {
-    field.keys.iter().find_map(|key| {
-        let parameter = format!("{key}.{role}");
-        planner.value(&parameter).map(|v| (parameter, v))
-    })
 }
 
 fn config_map_key(
