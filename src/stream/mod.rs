@@ -393,15 +393,6 @@ impl<'a> Stream<'a> {
     }
 }
 
-/// The parser options for manifests: YAML 1.1 octals (`0644` is 420, as Kubernetes reads it),
-/// duplicate keys last-wins (as Kubernetes does), and a budget sized for one document.
-fn manifest_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        legacy_octal_numbers: true,
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
-    }
-}
-
 /// The node bound of one manifest document (maps, lists and scalars; serde-saphyr's default).
 pub const MAX_NODES: usize = 250_000;
 
@@ -409,24 +400,28 @@ pub const MAX_NODES: usize = 250_000;
 /// 100,000 items of 100 nodes (a small Deployment has about 40).
 pub const MAX_LIST_NODES: usize = 10_000_000;
 
-/// [`manifest_options`] with room for `max_nodes` nodes (events and scalar text in proportion),
-/// for a document that holds many objects (a `ResourceList`).
-fn options_for_nodes(max_nodes: usize) -> serde_saphyr::Options {
-    let mut options = manifest_options();
+/// The parser options for manifests: YAML 1.1 octals (`0644` is 420, as Kubernetes reads it),
+/// duplicate keys last-wins (as Kubernetes does), and a budget of `max_nodes` nodes (events and
+/// scalar text in proportion), sized for one document or for one that holds many objects (a
+/// `ResourceList`).
+fn manifest_options(max_nodes: usize) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     let scale = max_nodes.div_ceil(budget.max_nodes).max(1);
     budget.max_nodes = max_nodes;
     budget.max_events = budget.max_events.saturating_mul(scale);
     budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.saturating_mul(scale);
-    options.budget = Some(budget);
-    options
+    serde_saphyr::options! {
+        legacy_octal_numbers: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+        budget: Some(budget),
+    }
 }
 
 /// [`parse_general`] with a bound of `max_nodes` nodes instead of [`MAX_NODES`].
 pub fn parse_large(body: &str, first_line: usize, max_nodes: usize) -> Result<Value, String> {
     let body = yaml11::as_kubernetes_reads(body);
     let docs: Vec<Value> =
-        serde_saphyr::from_str_multiple_with_options(&body, options_for_nodes(max_nodes))
+        serde_saphyr::from_str_multiple_with_options(&body, manifest_options(max_nodes))
             .map_err(|e| malformed(&e, &body, first_line, max_nodes))?;
     one_document(docs, &body, first_line)
 }
@@ -503,17 +498,11 @@ fn malformed(e: &serde_saphyr::Error, body: &str, first_line: usize, max_nodes: 
     )
 }
 
-/// Whether a parser error is the scanner's nesting limit.
-fn nesting_limit(source: &serde_saphyr::ExternalMessageSource) -> bool {
-    use serde_saphyr::granit_parser::ErrorKind;
-    matches!(source, serde_saphyr::ExternalMessageSource::Parser(scan)
-        if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded))
-}
-
 /// A breach of the parser's bounds, said as the bound it is: size and nesting as such, aliases
 /// expanding without end (in a document that has aliases) as an alias bomb.
 fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -> Option<String> {
     use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::granit_parser::ErrorKind;
     const ALIASES: &str = "aliases of aliases (a \"billion laughs\" document?): no Kubernetes \
                            manifest needs that, check the template";
     let check = "no Kubernetes object needs that many: check the template, or split the object";
@@ -562,7 +551,11 @@ fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -
         serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => {
             format!("document nests aliases too deeply; {ALIASES}")
         }
-        serde_saphyr::Error::ExternalMessage { source, .. } if nesting_limit(source) => {
+        // The scanner's nesting limit.
+        serde_saphyr::Error::ExternalMessage { source, .. }
+            if matches!(&**source, serde_saphyr::ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded)) =>
+        {
             "document nested too deeply for the parser's nesting limit; no Kubernetes object \
              nests that deep: check the template"
                 .to_string()

@@ -104,13 +104,6 @@ enum Ctx<'a> {
     },
 }
 
-/// Old items `old` and new items `new` between two kept items; `col` is the dash column.
-struct Gap {
-    old: Range<usize>,
-    new: Range<usize>,
-    col: usize,
-}
-
 /// The longest common subsequence of equal items, as (old index, new index) pairs in order.
 /// Common ends are matched first; past a size where the table would be costly, the rest is
 /// left to positional pairing.
@@ -345,32 +338,36 @@ impl Editor<'_> {
             .into_iter()
             .chain([(old.len(), new.len())])
         {
-            let gap = Gap {
-                old: o..kept_o,
-                new: n..kept_n,
-                col,
-            };
-            self.gap(items, old, new, gap)?;
+            self.gap(items, old, new, o..kept_o, n..kept_n, col)?;
             (o, n) = (kept_o + 1, kept_n + 1);
         }
         Ok(())
     }
 
-    /// The items between two kept ones (or an end of the list).
-    fn gap(&mut self, items: &[Item], old: &[Value], new: &[Value], gap: Gap) -> Res<()> {
-        let paired = gap.old.len().min(gap.new.len());
+    /// The items between two kept ones (or an end of the list): old items `gap_o` of `old` and
+    /// new items `gap_n` of `new`; `col` is the dash column.
+    fn gap(
+        &mut self,
+        items: &[Item],
+        old: &[Value],
+        new: &[Value],
+        gap_o: Range<usize>,
+        gap_n: Range<usize>,
+        col: usize,
+    ) -> Res<()> {
+        let paired = gap_o.len().min(gap_n.len());
         for k in 0..paired {
-            let (i, j) = (gap.old.start + k, gap.new.start + k);
+            let (i, j) = (gap_o.start + k, gap_n.start + k);
             let ctx = Ctx::Item {
                 dash: items[i].dash,
-                col: gap.col,
+                col,
             };
             self.node(&items[i].value, &old[i], &new[j], ctx)?;
         }
         // The new item the text before a deletion or insertion ends with, if any.
-        let before = (gap.new.start + paired).checked_sub(1).map(|j| &new[j]);
+        let before = (gap_n.start + paired).checked_sub(1).map(|j| &new[j]);
         let keep = before.is_some_and(ends_in_kept_breaks);
-        let dropped = gap.old.start + paired..gap.old.end;
+        let dropped = gap_o.start + paired..gap_o.end;
         let mid_line = self.first_dash_mid_line(items);
         if let Some(last) = dropped.end.checked_sub(1).filter(|_| !dropped.is_empty()) {
             let range = match dropped.start == 0 && mid_line {
@@ -386,22 +383,22 @@ impl Editor<'_> {
             };
             self.edits.push(delete(range, keep));
         }
-        let extra = &new[gap.new.start + paired..gap.new.end];
+        let extra = &new[gap_n.start + paired..gap_n.end];
         if extra.is_empty() {
             return Ok(());
         }
         let mut lines = String::new();
         for value in extra {
-            lines.push_str(&item_lines(value, gap.col)?);
+            lines.push_str(&item_lines(value, col)?);
         }
         let keep = extra.last().is_some_and(ends_in_kept_breaks);
-        match (gap.old.start + paired).checked_sub(1) {
+        match (gap_o.start + paired).checked_sub(1) {
             Some(i) => self.insert(line_after(self.text, items[i].end()), lines, keep),
             None if !mid_line => self.insert(self.item_start(items, 0), lines, keep),
             None => {
                 // Before a first item that shares its line: the new items take the dash's place
                 // and the old first item moves to a line of its own, at the same column.
-                let text = format!("{}{}", &lines[gap.col..], " ".repeat(gap.col));
+                let text = format!("{}{}", &lines[col..], " ".repeat(col));
                 let at = items[0].dash;
                 self.edits.push(Edit {
                     range: at..at,

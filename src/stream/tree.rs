@@ -98,22 +98,11 @@ struct Builder<'t> {
     events: Parser<'t, StrInput<'t>>,
 }
 
-fn options() -> serde_saphyr::granit_parser::Options {
-    serde_saphyr::granit_parser::options! { emit_comments: false }
-}
-
 fn bytes(span: &Span) -> Res<Range<usize>> {
     span.byte_range().ok_or(Unsupported("no byte offsets"))
 }
 
 impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Self {
-        Builder {
-            text,
-            events: Parser::new_from_str_with_options(text, options()),
-        }
-    }
-
     fn next(&mut self) -> Res<(Event<'t>, Span)> {
         match self.events.next() {
             Some(Ok(pair)) => Ok(pair),
@@ -330,13 +319,15 @@ pub(crate) fn column(text: &str, pos: usize) -> usize {
 
 /// The position tree of one document's text, read from the parser's events.
 pub(crate) fn read(text: &str) -> Res<Node> {
-    Builder::new(text).document()
+    let options = serde_saphyr::granit_parser::options! { emit_comments: false };
+    let events = Parser::new_from_str_with_options(text, options);
+    Builder { text, events }.document()
 }
 
 /// The position tree as the event-based builder reads it (the reference for the fast path).
 #[cfg(test)]
 pub(crate) fn event_tree(text: &str) -> Option<Node> {
-    Builder::new(text).document().ok()
+    read(text).ok()
 }
 
 #[cfg(test)]

@@ -107,10 +107,10 @@ fn kubernetes_number(s: &str) -> Option<String> {
 /// case) or a leading `0` (octal) or decimal digits. Whether it is negative, and its magnitude, if
 /// it parses: a signed one fits an `i64` (`ParseUint` takes no sign).
 pub fn go_parse_int(s: &str) -> Option<(bool, u64)> {
-    let (negative, unsigned) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let (negative, unsigned, limit) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..], i64::MAX as u64 + 1),
+        b'+' => (false, &s[1..], i64::MAX as u64),
+        _ => (false, s, u64::MAX),
     };
     let lower = unsigned.to_ascii_lowercase();
     let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
@@ -128,11 +128,6 @@ pub fn go_parse_int(s: &str) -> Option<(bool, u64)> {
         return None;
     }
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    let limit = match s.as_bytes()[0] {
-        b'-' => i64::MAX as u64 + 1,
-        b'+' => i64::MAX as u64,
-        _ => u64::MAX,
-    };
     (magnitude <= limit).then_some((negative, magnitude))
 }
 
