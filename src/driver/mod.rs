@@ -1017,12 +1017,8 @@ impl Part {
     fn add(&mut self, part: Part) {
         self.plan_findings.extend(part.plan_findings);
         self.plan_failed |= part.plan_failed;
-        if self.overlay_error.is_none() {
-            self.overlay_error = part.overlay_error;
-        }
-        if self.late_error.is_none() {
-            self.late_error = part.late_error;
-        }
+        self.overlay_error = self.overlay_error.take().or(part.overlay_error);
+        self.late_error = self.late_error.take().or(part.late_error);
         let rules = self.tally.rules.len().max(part.tally.rules.len());
         self.tally.rules.resize_with(rules, RuleTally::default);
         for (sum, tally) in self.tally.rules.iter_mut().zip(part.tally.rules) {

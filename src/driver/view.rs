@@ -50,10 +50,8 @@ struct Hunk {
 pub fn diff_part(before: &str, after: &str, starts: bool, ends: bool) -> DiffPart {
     let old: Vec<&str> = before.split_inclusive('\n').collect();
     let new: Vec<&str> = after.split_inclusive('\n').collect();
-    let (old_docs, new_docs) = (
-        line_ranges(before, old.len()),
-        line_ranges(after, new.len()),
-    );
+    let old_docs = line_ranges(before, old.len());
+    let new_docs = line_ranges(after, new.len());
     let pairs: Vec<(Range<usize>, Range<usize>)> = match old_docs.len() == new_docs.len() {
         true => old_docs.into_iter().zip(new_docs).collect(),
         false => vec![(0..old.len(), 0..new.len())],

@@ -90,10 +90,7 @@ fn mask(value: &mut Value, previous: Option<&Value>) {
                     }
                 }
                 Some(Value::Null) | None => {}
-                Some(other) => {
-                    let changed = before.is_some_and(|old| old != other);
-                    *other = masked(changed);
-                }
+                Some(other) => *other = masked(before.is_some_and(|old| old != other)),
             }
         }
     }

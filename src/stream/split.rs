@@ -129,7 +129,6 @@ fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
         0
     };
     let mut header_end = bom;
-    let mut body_line = first_line;
     let mut line_idx = 0;
     while header_end < chunk.len() {
         let end = super::tree::line_after(chunk, header_end);
@@ -139,7 +138,6 @@ fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
         }
         header_end = end;
         line_idx += 1;
-        body_line = first_line + line_idx;
     }
     // The content ends with the last line that is not a trailer line (none: at the header's end).
     let mut content_end = header_end;
@@ -161,7 +159,7 @@ fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
         body: span.start + header_end..span.start + content_end,
         trailer: span.start + content_end..span.end,
         first_line,
-        body_line,
+        body_line: first_line + line_idx,
     }
 }
 
