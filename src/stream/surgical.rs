@@ -54,10 +54,7 @@ pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<
 
 fn checked(out: Res<String>, new: &Value) -> Option<String> {
     let out = out.ok()?;
-    if holds_separator(&out) {
-        return None;
-    }
-    reads_back_as(&out, new).then_some(out)
+    (!holds_separator(&out) && reads_back_as(&out, new)).then_some(out)
 }
 
 /// The writer's safety net: whether `text` parses, as a manifest document is parsed, to exactly
@@ -211,11 +208,7 @@ fn kept_values<'v>(
     entries
         .iter()
         .map(|e| match rest.peek() {
-            Some((key, value)) if *key == e.key(text) => {
-                let value = *value;
-                rest.next();
-                Some(value)
-            }
+            Some((key, _)) if *key == e.key(text) => rest.next().map(|(_, value)| value),
             _ => new.get(e.key(text)),
         })
         .collect()

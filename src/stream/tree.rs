@@ -104,10 +104,8 @@ fn bytes(span: &Span) -> Res<Range<usize>> {
 
 impl<'t> Builder<'t> {
     fn next(&mut self) -> Res<(Event<'t>, Span)> {
-        match self.events.next() {
-            Some(Ok(pair)) => Ok(pair),
-            _ => Err(Unsupported("parse error")),
-        }
+        let next = self.events.next().and_then(Result::ok);
+        next.ok_or(Unsupported("parse error"))
     }
 
     /// The one document's root node.
