@@ -1042,9 +1042,9 @@ impl Part {
     fn judge(mut self, overlays: &Overlays, strict: bool) -> Result<Vec<Finding>> {
         // Stage by stage, each stage's findings in stream order (the windows are).
         self.plan_findings.sort_by_key(|(stage, _)| *stage);
-        let plan_findings: Vec<Finding> = self.plan_findings.into_iter().map(|(_, f)| f).collect();
+        let mut findings: Vec<Finding> = self.plan_findings.into_iter().map(|(_, f)| f).collect();
         if self.plan_failed {
-            return Err(crate::plan::conflicts(plan_findings));
+            return Err(crate::plan::conflicts(findings));
         }
         if let Some(err) = self.overlay_error {
             return Err(err);
@@ -1053,7 +1053,6 @@ impl Part {
         if let Some(err) = self.late_error {
             return Err(err);
         }
-        let mut findings = plan_findings;
         findings.extend(self.check_findings);
         let failing = findings
             .iter()

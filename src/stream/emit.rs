@@ -170,11 +170,8 @@ fn write_selected(
         }
         // Keep the trailer's comments and `...`, but not its blank lines: after a block scalar
         // with keep chomping (`|+`) they would become part of the string.
-        for line in doc.trailer().split_inclusive('\n') {
-            if !line.trim().is_empty() {
-                out.push_str(line);
-            }
-        }
+        let lines = doc.trailer().split_inclusive('\n');
+        out.extend(lines.filter(|line| !line.trim().is_empty()));
     }
     Ok(out)
 }

@@ -380,10 +380,8 @@ impl Editor<'_> {
         if extra.is_empty() {
             return Ok(());
         }
-        let mut lines = String::new();
-        for value in extra {
-            lines.push_str(&item_lines(value, col)?);
-        }
+        let lines = extra.iter().map(|value| item_lines(value, col));
+        let lines = lines.collect::<Res<String>>()?;
         let keep = extra.last().is_some_and(ends_in_kept_breaks);
         match (gap_o.start + paired).checked_sub(1) {
             Some(i) => self.insert(line_after(self.text, items[i].end()), lines, keep),
