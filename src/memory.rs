@@ -22,6 +22,21 @@ pub fn fallibly<T>(f: impl FnOnce() -> T) -> T {
     result
 }
 
+/// Room reserved by `reserve` (a `try_reserve`, run [`fallibly`]), or the error
+/// that says `what` of `bytes` bytes does not fit in memory.
+pub fn hold(
+    what: &str,
+    bytes: usize,
+    reserve: impl FnOnce() -> std::result::Result<(), std::collections::TryReserveError>,
+) -> crate::error::Result<()> {
+    fallibly(reserve).map_err(|_| {
+        crate::error::Error::input(format!(
+            "out of memory: cannot hold {what} ({bytes} bytes); raise the memory limit (ulimit \
+             -v, the container's limit)"
+        ))
+    })
+}
+
 /// Whether the current thread handles a failed allocation itself (see [`fallibly`]).
 pub fn failure_is_handled() -> bool {
     FALLIBLE.try_with(Cell::get).unwrap_or(false)

@@ -8,7 +8,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::stream::emit::hold;
+use crate::memory::hold;
 
 /// Where a spool keeps bytes: in memory for a stream up to the whole budget, else in an unnamed
 /// temporary file (the `tempfile` crate: the OS removes it even when the process is killed).

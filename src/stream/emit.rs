@@ -25,21 +25,6 @@ use crate::error::{Error, Result};
 /// What an empty stream becomes: Helm 4 rejects empty post-renderer output.
 pub const EMPTY_OUTPUT: &str = "# polyaxon-pr: no resources\n";
 
-/// Room reserved by `reserve` (a `try_reserve`, run [`crate::memory::fallibly`]), or the error
-/// that says `what` of `bytes` bytes does not fit in memory.
-pub(crate) fn hold(
-    what: &str,
-    bytes: usize,
-    reserve: impl FnOnce() -> std::result::Result<(), std::collections::TryReserveError>,
-) -> Result<()> {
-    crate::memory::fallibly(reserve).map_err(|_| {
-        Error::input(format!(
-            "out of memory: cannot hold {what} ({bytes} bytes); raise the memory limit (ulimit \
-             -v, the container's limit)"
-        ))
-    })
-}
-
 /// Serialise one document as block-style YAML ending in a newline.
 pub fn to_yaml(value: &Value) -> Result<String> {
     serde_saphyr::to_string(&Yaml11(value))
@@ -138,7 +123,7 @@ fn write_selected(
             _ => doc.raw().len(),
         })
         .sum::<usize>();
-    hold("the output", capacity, || out.try_reserve(capacity))?;
+    crate::memory::hold("the output", capacity, || out.try_reserve(capacity))?;
     for doc in stream.docs.iter().filter(|d| own(d.index)) {
         let value = changed.get(&doc.index);
         if value.is_none() && !rewritten.contains_key(&doc.index) {
