@@ -353,6 +353,23 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    /// Each spelling of an overlay file reads as its own variant, and nothing else reads.
+    #[test]
+    fn names_parse_to_their_variants() {
+        let operators = ["In", "NotIn", "Exists", "DoesNotExist", "in", ""].map(Operator::parse);
+        let expected = [
+            Operator::In,
+            Operator::NotIn,
+            Operator::Exists,
+            Operator::DoesNotExist,
+        ];
+        assert_eq!(operators[..4], expected.map(Some));
+        assert_eq!(operators[4..], [None, None]);
+        let hooks = ["include", "exclude", "only", "Only"].map(Hooks::parse);
+        let expected = [Hooks::Include, Hooks::Exclude, Hooks::Only].map(Some);
+        assert_eq!(hooks, [expected[0], expected[1], expected[2], None]);
+    }
+
     /// A small map over a few keys and values, so that selectors and documents meet often.
     fn pairs_of(keys: &'static [&'static str]) -> impl Strategy<Value = BTreeMap<String, String>> {
         prop::collection::btree_map(
