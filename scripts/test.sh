@@ -8,6 +8,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets -- -D warnings
+echo "==> clippy for the release's other platforms (Windows, macOS; scripts/check-platforms.sh)"
+scripts/check-platforms.sh
 echo "==> cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 echo "==> build the Kubernetes YAML decoder oracle (Debian golang-go, golang-k8s-sigs-yaml-dev; in .cache/)"

@@ -77,7 +77,11 @@ fn out_of_memory(size: usize) -> ! {
         libc::_exit(2)
     }
     #[cfg(not(unix))]
-    std::process::exit(2)
+    {
+        // Standard error is unbuffered: this write allocates nothing either.
+        let _ = std::io::stderr().write_all(&line[..len]);
+        std::process::exit(2)
+    }
 }
 
 /// Whether file descriptor 1 was closed when the process started (`polyaxon-pr >&-`). Rust's

@@ -71,6 +71,7 @@ fn deployments(n: usize) -> String {
 
 /// `sh -c script` with the binary as `$0`, `input` on stdin (from a file, so the shell's
 /// redirections stay the script's own).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn shell(script: &str, input: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let stdin = write(dir.path(), "stdin.yaml", input);
