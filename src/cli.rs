@@ -133,8 +133,8 @@ pub struct RenderArgs {
     pub overlays: Vec<PathBuf>,
 }
 
-// The subcommands (a `//` comment: clap would make a doc comment help text). Each one's arguments
-// are built only when it is used (`defer`), so a post-render run, which uses none, builds none.
+// The subcommands (`//`: see `ValuesArgs`). Each one's arguments are built only when it is used
+// (`defer`), so a post-render run builds none.
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum Command {
@@ -186,9 +186,8 @@ pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
-    /// These are the process's own streams (the binary, not a test or a fuzz harness): a big
-    /// output may be copied to stdout by the kernel, and what a post-render read is left to the
-    /// process's exit instead of being freed.
+    /// The binary's own streams (not a test's or a fuzz harness's): the kernel may copy a big
+    /// output to stdout, and a post-render's input is left for the process's exit to free.
     pub process_stdout: bool,
 }
 
@@ -241,12 +240,9 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer (`view` the stream), `diff` (a unified diff of its change, Secret values
-/// masked) and `export kustomize` (the injection as kustomize patches): the values validated and
-/// the stream on stdin read (`diff` reads it first), then rendered by [`drive`]. The driver
-/// ([`crate::driver`]) cuts the stream into windows of whole documents (a small stream is one),
-/// held in memory or, when big, in a temporary file, and processes a window at a time in memory
-/// proportional to the window.
+/// The post-renderer, `diff` (a unified diff of its change, Secret values masked) and `export
+/// kustomize` (the injection as kustomize patches): the values validated and stdin read into a
+/// [`crate::driver`] spool (`diff` reads it first), then rendered by [`drive`].
 fn render(args: &RenderArgs, view: View, io: &mut Io<'_>) -> Result<ExitCode> {
     let read = |io: &mut Io<'_>| crate::driver::read(io.stdin, crate::driver::window_bytes()?);
     let (values, spool) = if view == View::Diff {
@@ -268,11 +264,10 @@ fn drive(
     view: View,
     io: &mut Io<'_>,
 ) -> Result<ExitCode> {
-    // The profile is read before the stream is indexed (which needs it), but its error comes
-    // where a whole stream's does: after the stream's own errors.
+    // The profile and the overlays are read before the stream is indexed (which needs them: the
+    // overlays give the rules each document's identifying fields take), but their errors come
+    // where a whole stream's do: after the stream's own errors.
     let profile = crate::profile::ChartProfile::load(args.profile.as_deref());
-    // The overlays are read before the stream is indexed (which finds the rules each document's
-    // identifying fields take), but reported where a whole stream's are: after its errors.
     let loaded = crate::overlay::load(&args.overlays, &values.root);
     let rules = loaded.as_ref().ok().map(|(overlays, _)| overlays);
     let strict = args.values.strict;
@@ -286,7 +281,6 @@ fn drive(
         })?;
     }
     let profile = profile?;
-    // What the overlay files gave is reported; their findings may fail the run.
     let (overlays, findings) = loaded?;
     report_or_fail(io, findings, strict, |_| {
         "the overlay files have problems; nothing was written".to_string()
@@ -337,7 +331,6 @@ fn report_findings(io: &mut Io<'_>, findings: &[crate::report::Finding]) -> Resu
     Ok(())
 }
 
-/// A write to stderr that failed.
 fn stderr_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stderr", e)
 }
@@ -353,9 +346,8 @@ fn print(io: &mut Io<'_>, bytes: impl AsRef<[u8]>) -> Result<ExitCode> {
 }
 
 /// The process entry point: parse arguments, run, print any error once, map to an exit code.
-/// Everything written to stderr is also copied to the report sinks (see [`sink`]), because
-/// Helm 4 discards a post-renderer plugin's stderr. `stdout_open` is false when the process
-/// started with its stdout closed: nothing could be written, so the run fails (exit 2).
+/// Everything written to stderr is also copied to the report sinks ([`sink`]: Helm 4 discards a
+/// plugin's stderr). `stdout_open` is false if stdout was closed at start: the run fails (exit 2).
 pub fn main(stdout_open: bool) -> ExitCode {
     let parsed = Cli::try_parse();
     let explicit = parsed.as_ref().ok().and_then(|cli| cli.report.clone());
@@ -415,8 +407,7 @@ fn run_main(cli: Cli, stdout_open: bool, stderr: &mut dyn Write) -> ExitCode {
     match run(cli, &mut io) {
         Ok(code) => code,
         Err(err) => {
-            // A broken pipe is not success either: whoever reads stdout has an incomplete stream
-            // (`| head`).
+            // A broken pipe is a failure too: stdout's reader has an incomplete stream (`| head`).
             let gone = match err.io_kind() {
                 Some(std::io::ErrorKind::BrokenPipe) => {
                     ": the reader of stdout went away before the output was complete"
