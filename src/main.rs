@@ -4,17 +4,15 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// mimalloc (edited documents are trees of small allocations; see the note in `Cargo.toml`),
-/// with allocation failure ending the run as an error of its own: exit code 2 and one line.
+/// mimalloc (edited documents are trees of small allocations: `Cargo.toml`) in [`OrOutOfMemory`].
 #[global_allocator]
 static GLOBAL: OrOutOfMemory = OrOutOfMemory(mimalloc::MiMalloc);
 
 /// An allocator that ends the process when mimalloc cannot allocate (`ulimit -v`, a container's
-/// memory limit): one line on stderr and exit code 2, where Rust's default would print its own
-/// message and a backtrace and abort (exit code 134). Nothing more reaches stdout: the output is
-/// written only once the run succeeded. (`std::alloc::set_alloc_error_hook`, which would do
-/// this, is not stable.) The big buffers are reserved inside [`polyaxon_pr::memory::fallibly`],
-/// where the failure is returned and reported as an ordinary error instead.
+/// memory limit) with one line on stderr and exit code 2, not Rust's message, backtrace and abort
+/// (exit code 134); `std::alloc::set_alloc_error_hook` would do this but is not stable. Nothing
+/// more reaches stdout: the output is written only once the run succeeded. The big buffers are
+/// reserved inside [`polyaxon_pr::memory::fallibly`], which returns the failure as an error.
 struct OrOutOfMemory(mimalloc::MiMalloc);
 
 // SAFETY: every call goes to mimalloc unchanged; a null result ends the process instead of
@@ -49,11 +47,10 @@ fn or_exit(ptr: *mut u8, size: usize) -> *mut u8 {
     ptr
 }
 
-/// Say that `size` bytes could not be allocated and exit with code 2, allocating nothing (the
-/// number is written into a stack buffer) and flushing nothing (`_exit`: no buffered output
-/// is written late). Windows are edited on several threads, which can run out together: only
-/// the first says so; the others sleep (which allocates nothing) until the process ends, so the
-/// message is one line.
+/// Say that `size` bytes could not be allocated and exit with code 2, allocating nothing (a stack
+/// buffer) and flushing nothing (`_exit`: no buffered output is written late). Of the threads
+/// editing windows, several can run out together: the first says so, the others sleep
+/// (allocating nothing) until the process ends, so the message is one line.
 fn out_of_memory(size: usize) -> ! {
     if !polyaxon_pr::memory::first_failure() {
         loop {
@@ -85,9 +82,8 @@ fn out_of_memory(size: usize) -> ! {
 }
 
 /// Whether file descriptor 1 was closed when the process started (`polyaxon-pr >&-`). Rust's
-/// runtime opens `/dev/null` on a closed standard descriptor before `main`, after which the
-/// output would vanish with exit code 0; so the check runs first, from the program's
-/// initialisers ([`CHECK_STDOUT`]).
+/// runtime opens `/dev/null` on a closed standard descriptor before `main`, and the output would
+/// vanish with exit code 0; so the check runs first, as a program initialiser ([`CHECK_STDOUT`]).
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
@@ -116,9 +112,8 @@ fn main() -> ExitCode {
     let code = polyaxon_pr::cli::main(!STDOUT_CLOSED.load(Ordering::Relaxed));
     #[cfg(unix)]
     if code == ExitCode::SUCCESS && std::io::Write::flush(&mut std::io::stdout()).is_ok() {
-        // Everything is written and flushed, and nothing holds a resource the kernel does not
-        // release: end here, without the C runtime's exit handlers (mimalloc's among them, which
-        // returns its memory to the OS page by page just before the OS takes it all back).
+        // All is written and flushed, and the kernel releases whatever is held: skip the C
+        // runtime's exit handlers (mimalloc's frees page by page what the OS takes back at once).
         // SAFETY: `_exit` only ends the process.
         unsafe { libc::_exit(0) }
     }
