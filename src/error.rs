@@ -1,11 +1,8 @@
-//! The error type every stage returns, and how it maps to the documented exit codes.
-//!
-//! Exit codes are a contract (README, `--help`): 0 success, 1 validation failed (findings of
-//! severity error, or warnings under `--strict`; an overlay patch that cannot apply is one),
-//! 2 usage, input or output error (unreadable file, malformed YAML, a bound exceeded, a write to
-//! stdout that fails). Messages say what, where and how to fix it. An I/O failure keeps its
-//! [`io::Error`], so callers decide on its [`io::ErrorKind`] (a reader that went away), never on
-//! its message.
+//! The error type every stage returns, and its exit code (a contract: README, `--help`): 1 when
+//! validation failed (errors, or warnings under `--strict`; an overlay patch that cannot apply is
+//! an error), 2 for a usage, input or output error. Messages say what, where and how to fix it.
+//! An I/O failure keeps its [`io::Error`], so callers decide on its [`io::ErrorKind`] (a reader
+//! that went away), never on its message.
 
 use std::fmt;
 use std::io;
