@@ -1,15 +1,14 @@
 //! KRM function mode (`polyaxon-pr krm`): the same injection for kustomize and kpt exec
 //! functions, which exchange a `ResourceList` instead of a Helm stream.
 //!
-//! The KRM Functions Specification (kubernetes-sigs/kustomize,
-//! `cmd/config/docs/api-conventions/functions-spec.md`): the input is a `ResourceList` (or any
-//! `List`) whose `items` are the objects and whose optional `functionConfig` holds this
-//! invocation's configuration; the output is the same kind of list with the items changed and
-//! the findings in `results`; a failure exits non-zero (and still writes the list, so the
-//! orchestrator can show the results). The values come from `-f` files, then from the
-//! functionConfig: a ConfigMap whose `data.values` is a values file's text, or any object with a
-//! `values` (or `spec.values`) map. Items are written back in their order; unchanged items are
-//! left as they were (their comments are not kept: the list is re-serialised as one document).
+//! Per the KRM Functions Specification (kubernetes-sigs/kustomize,
+//! `cmd/config/docs/api-conventions/functions-spec.md`), the input is a `ResourceList` (or any
+//! `List`) of `items` and an optional `functionConfig`; the output is the same list with the items
+//! changed and the findings in `results`, written even when the run fails (exit non-zero) so the
+//! orchestrator can show them. The values come from `-f` files, then from the functionConfig: a
+//! ConfigMap whose `data.values` is a values file's text, or any object with a `values` (or
+//! `spec.values`) map. Items keep their order; unchanged ones are left as they were, except for
+//! their comments (the list is re-serialised as one document).
 
 use std::path::PathBuf;
 
@@ -41,7 +40,6 @@ pub struct KrmOutput {
 /// are merged after the files), the overlay files, and what to report.
 pub struct Settings<'a> {
     pub sources: Vec<Source>,
-    /// `--set` and the other value flags, in Helm's order.
     pub sets: crate::values::Sets,
     pub profile: &'a ChartProfile,
     /// `--overlays`: their rules apply after the built-in injection, as for the post-renderer.
@@ -131,11 +129,8 @@ fn config_values(config: &Value) -> Result<Option<Source>> {
 }
 
 /// Inject into the list's items in place; the warnings that did not fail the run, and the
-/// `--explain` text of the changes.
-///
-/// The items become a stream (each written as a document and read back); each item's value is
-/// dropped once it is written and taken back from the stream at the end, so the package is held
-/// once, not twice.
+/// `--explain` text of the changes. The items become a stream (each written as a document, its
+/// value dropped, and read back at the end), so the package is held once, not twice.
 fn inject_items(
     list: &mut Value,
     values: &Values,
@@ -148,7 +143,6 @@ fn inject_items(
     };
     let count = items.len();
     let mut text = String::new();
-    // Each item is dropped once written: the package is held once, as text.
     for item in std::mem::take(items) {
         text.push_str("---\n");
         text.push_str(&emit::to_yaml(&item)?);
