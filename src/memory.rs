@@ -1,8 +1,7 @@
 //! Running out of memory. The binary's allocator ends the process on a failed allocation (exit
-//! code 2, one line: `main.rs`), except inside [`fallibly`]: there a failed allocation is
-//! returned to its caller, as `Vec::try_reserve` and `Read::read_to_end` report it, so the big
-//! buffers (the stream read from stdin, the output) fail as an ordinary error, with the report
-//! file written.
+//! code 2, one line: `main.rs`), except inside [`fallibly`], where `Vec::try_reserve` and
+//! `Read::read_to_end` return it, so the big buffers (stdin's stream, the output) fail as an
+//! ordinary error, with the report file written.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,9 +44,8 @@ pub fn failure_is_handled() -> bool {
 /// Set by the first allocation failure that ends the process.
 static ENDING: AtomicBool = AtomicBool::new(false);
 
-/// Whether this is the first failed allocation of the process, on any thread: the one whose
-/// thread says so and ends the process. Windows are edited on several threads, which can run
-/// out of memory together; the message is still one line. Allocates nothing.
+/// Whether this is the process's first failed allocation, on any thread (threads editing windows
+/// can run out together): its thread alone says so and ends the process. Allocates nothing.
 pub fn first_failure() -> bool {
     !ENDING.swap(true, Ordering::SeqCst)
 }
