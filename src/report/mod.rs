@@ -80,8 +80,7 @@ impl fmt::Display for Origin {
     }
 }
 
-/// What a finding is about, where a report singles some out (`lint`'s text summary lists the
-/// host paths that expose the node, warnings that are easy to miss in a long clean run).
+/// What a finding is about, where a report singles some out (the summary of [`text`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Topic {
     #[default]

@@ -1,14 +1,11 @@
 //! Where diagnostics go besides stderr, for the runs where stderr reaches nobody.
 //!
 //! Helm 4 runs a post-renderer as a plugin and throws its stderr and exit code away: the user
-//! only sees `plugin "polyaxon-pr" exited with error`. So when the process runs as a Helm plugin
-//! (`HELM_PLUGIN_NAME` is set) everything written to stderr is also saved to a report file under
-//! the user's state directory (`$XDG_STATE_HOME/polyaxon-pr/last-report.txt`, by default
-//! `~/.local/state/polyaxon-pr/last-report.txt`) and, when the process has a controlling
-//! terminal that stderr does not already reach, written to it. `--report FILE` asks for the file
-//! in any mode. [`Tee`] captures what goes to stderr; [`Sinks::deliver`] writes it out once the
-//! run is over. The report holds the same text as stderr, so it never holds more than stderr
-//! would (no secret values).
+//! only sees `plugin "polyaxon-pr" exited with error`. So as a Helm plugin (`HELM_PLUGIN_NAME`
+//! set) everything written to stderr is also saved to [`default_report_path`] and written to the
+//! controlling terminal, if stderr does not already reach it; `--report FILE` asks for the file in
+//! any mode. [`Tee`] captures stderr; [`Sinks::deliver`] writes it out once the run is over. The
+//! report adds only a status line to what stderr gets, so it holds no secret values.
 
 use std::ffi::OsString;
 use std::fs;
@@ -56,9 +53,8 @@ impl Sinks {
         self.file.is_some() || self.tty.is_some()
     }
 
-    /// Write the captured diagnostics of a finished run. `failed` says how the run ended. Returns
-    /// the problems met on the way (for stderr): a report that cannot be written must not turn a
-    /// successful render into a failure.
+    /// Write the captured diagnostics of a run that ended as `failed` says; the problems met, for
+    /// stderr: a report that cannot be written must not turn a successful render into a failure.
     pub fn deliver(&self, captured: &str, failed: bool) -> Vec<String> {
         let mut problems = Vec::new();
         if let Some(file) = &self.file
@@ -110,9 +106,8 @@ pub fn report_text(captured: &str, failed: bool) -> String {
     text
 }
 
-/// Write the report to `file`, creating its missing directories only when `make_dirs`. A
-/// symbolic link at `file` is refused (`O_NOFOLLOW`), so a link planted at a predictable name
-/// cannot redirect the write to another file.
+/// Write the report to `file`, creating missing directories only when `make_dirs`. A symbolic
+/// link at `file` is refused (`O_NOFOLLOW`): one planted at a predictable name cannot redirect it.
 fn write_report(file: &Path, text: &str, make_dirs: bool) -> io::Result<()> {
     if make_dirs && let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
