@@ -2,10 +2,8 @@
 //! it came from.
 //!
 //! Files are read from parser events ([`yaml`]) so each key and value keeps its `file:line:column`,
-//! then merged in order (maps deep-merged, later wins, `null` kept: it deletes the chart's
-//! default when Helm coalesces with the chart). The value flags are applied on top in Helm's
-//! order ([`Sets`]) with Helm's syntax ([`strvals`]). Only the user's values are held, never the
-//! chart's defaults.
+//! then merged in order ([`merge`]; a `null` is kept: [`Values::root`]). The value flags are
+//! applied on top in Helm's order ([`Sets`]) with Helm's syntax ([`strvals`]).
 
 pub mod strvals;
 pub mod yaml;
@@ -160,8 +158,7 @@ impl Values {
     }
 
     /// One value flag's argument, applied into the merged values; every value an item of it
-    /// gives is recorded as coming from that item (the flag, its number and the item's column:
-    /// never the argument's text, which may hold a password).
+    /// gives is recorded as coming from that item ([`Origin::Set`], never the argument's text).
     fn apply_set(&mut self, arg: &str, mode: Mode, origin: &dyn Fn(usize) -> Origin) -> Result<()> {
         let read_file = |path: &str| {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read the file {path}: {e}"))
@@ -244,8 +241,7 @@ pub fn value_files(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
-/// Load the values given on the command line (`-f`, else `POLYAXON_PR_VALUES`; the value
-/// flags), with the findings of reading them.
+/// The values of the [`value_files`] and the value flags, with the findings of reading them.
 pub fn load(files: &[std::path::PathBuf], sets: &Sets) -> Result<(Values, Vec<Finding>)> {
     Values::from_sources(&Source::read_all(&value_files(files))?, sets)
 }

@@ -202,9 +202,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Read one node whose first event is `event`. `key_origin` is where its key is, used as the
-    /// origin of collections (a block map "starts" on the line after its key). Returns the value
-    /// and its size in nodes.
+    /// Read one node whose first event is `event`: its value and size in nodes. `key_origin`, where
+    /// its key is, is a collection's origin (a block map "starts" on the line after its key).
     fn node(
         &mut self,
         event: Event<'a>,

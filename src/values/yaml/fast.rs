@@ -1,16 +1,14 @@
 //! The values reader's fast path: the manifests' single-pass reader ([`crate::stream::fast`])
-//! takes the plain block-style YAML values files are made of, without running the event
-//! parser's code, and gives up on everything else — anchors, aliases and merge keys, tags,
-//! duplicate keys, more than one document, block and multi-line scalars, nesting or sizes past
-//! its limits — which [`super::parse`] then reads as before.
+//! takes the plain block-style YAML values files are made of, without the event parser's cost,
+//! and gives up on everything else (anchors, aliases and merge keys, tags, duplicate keys, more
+//! than one document, block and multi-line scalars, flow collections with content, inside which it
+//! keeps no positions, nesting or sizes past its limits), which [`super::parse`] then reads.
 //!
 //! What it takes reads as the event reader would read it: the structure is the parser's (the
-//! fast reader's differential tests), every plain scalar and key is resolved again with this
-//! module's YAML 1.1 rules and must agree with what the fast reader made of it (else it gives
-//! up), and every node gets the origin the event reader gives it: a scalar where it starts, a
-//! collection where its key is (or where it starts, in a list), the root at 1:1. Flow
-//! collections with content are left to the event reader (the fast reader keeps no positions
-//! inside them).
+//! fast reader's differential tests); every plain scalar and key is resolved again with the
+//! event reader's YAML 1.1 rules and must agree with what the fast reader made of it, else it
+//! gives up; every node gets the event reader's origin: a scalar where it starts, a collection
+//! where its key is (or where it starts, in a list), the root at 1:1.
 
 use std::collections::BTreeMap;
 
