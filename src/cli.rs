@@ -43,8 +43,7 @@ EXIT CODES:
      exceeded, stdout closed or its reader gone before the output was complete
 On any error nothing is written to stdout, so Helm installs nothing half-patched.";
 
-/// What `--version` prints after the name: the crate's version and the git commit it was built
-/// from (`unknown` when built outside a git checkout), e.g. `0.1.0 (1a2b3c4d5e6f)`.
+/// `--version`'s text, e.g. `0.1.0 (1a2b3c4)`: the version and git commit (`unknown` outside git).
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (",
@@ -209,7 +208,6 @@ fn expected_on_stdin(cli: &Cli) -> Option<&'static str> {
     }
 }
 
-/// Run a parsed command line.
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     match cli.command {
         None => render(&cli.render, View::Stream, io),
@@ -226,7 +224,6 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitCode> {
     }
 }
 
-/// Read all of stdin as UTF-8 text.
 fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     let mut bytes = Vec::new();
     crate::memory::fallibly(|| io.stdin.read_to_end(&mut bytes))

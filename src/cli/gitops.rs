@@ -1,7 +1,6 @@
-//! The GitOps subcommands: `krm` (a kustomize/kpt exec function over a ResourceList) and the
-//! arguments of `export kustomize` (the injection as kustomize patches for Flux, rendered as the
-//! post-renderer renders, with the export view). Both reuse the post-renderer's values, profile
-//! and overlay handling; the work is in [`crate::krm`] and [`crate::export`].
+//! The GitOps subcommands: `krm` (a kustomize/kpt exec function over a ResourceList) and `export
+//! kustomize`'s arguments (rendered as the post-renderer renders, in the export view). Both take
+//! the post-renderer's values, profile and overlays; [`crate::krm`], [`crate::export`] do the work.
 
 use std::process::ExitCode;
 
