@@ -37,7 +37,6 @@ impl Error {
         }
     }
 
-    /// The kind of the I/O failure behind this error, if it is one.
     pub fn io_kind(&self) -> Option<io::ErrorKind> {
         match self {
             Error::Io { source, .. } => Some(source.kind()),
@@ -45,7 +44,6 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,

@@ -22,8 +22,7 @@ use crate::stream::{self, Stream, emit};
 use crate::validate;
 use crate::values::{Source, Values};
 
-/// The label of values given in the functionConfig, in findings' locations (every such label
-/// starts with `functionConfig`).
+/// The findings' label of functionConfig values (every such label starts with `functionConfig`).
 pub const CONFIG_VALUES_LABEL: &str = "functionConfig.values";
 
 /// What a KRM run produced: the list to write to stdout, and whether the run failed.
@@ -49,7 +48,6 @@ pub struct Settings<'a> {
     pub explain: bool,
 }
 
-/// Run the function on the list in `input`.
 pub fn run(input: &str, settings: Settings<'_>) -> Result<KrmOutput> {
     let mut list = parse_list(input)?;
     let mut sources = settings.sources;
@@ -182,7 +180,6 @@ fn inject_items(
     ))
 }
 
-/// The documents of a stream of items, as values.
 fn read_items(text: &str) -> Result<Vec<Value>> {
     let mut stream = Stream::read(text)?;
     let mut items = Vec::with_capacity(stream.docs.len());
