@@ -8,11 +8,8 @@ pub enum Shape {
     Int,
     /// An integer from 1 to 100 (scheduling weights).
     Weight,
-    /// A list of strings.
     Strings,
-    /// A map of strings to strings.
     StringMap,
-    /// A map of Kubernetes labels.
     Labels,
     /// A Kubernetes quantity (`10Gi`, `500m`, `2`), as a string or a number.
     Quantity,
@@ -24,7 +21,6 @@ pub enum Shape {
     Object(&'static [Field]),
 }
 
-/// One field of an object shape.
 #[derive(Debug)]
 pub struct Field {
     pub name: &'static str,
@@ -148,7 +144,6 @@ pub static TOLERATION: Shape = Shape::Object(&[
     field("tolerationSeconds", &INT),
 ]);
 
-/// A list of tolerations.
 pub static TOLERATIONS: Shape = Shape::List(&TOLERATION);
 
 static QUANTITY: Shape = Shape::Quantity;

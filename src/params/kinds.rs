@@ -15,13 +15,10 @@ pub enum Kind {
     Bool,
     String,
     Int,
-    /// A list of strings.
     Strings,
     /// A map of strings to strings (node selectors, annotations).
     StringMap,
-    /// A list of Kubernetes tolerations.
     Tolerations,
-    /// A Kubernetes affinity.
     Affinity,
     /// A Kubernetes quantity (`10Gi`), as a string or a number.
     Quantity,

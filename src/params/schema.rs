@@ -1,8 +1,7 @@
 //! `polyaxon-pr schema`: a JSON Schema (draft-07, the dialect Helm reads as `values.schema.json`)
-//! generated from the parameter tree and the Kubernetes shapes. It checks types, enums and the
-//! simple formats; `lint` checks everything else (mount paths, stores, time zones...). Unknown keys
-//! are rejected as `lint` rejects them; leaves accept `null` (see `allow_null`).
-//! `global` is allowed because Helm injects it into every chart's values.
+//! generated from the parameter tree and the Kubernetes shapes. It checks types, enums and simple
+//! formats; `lint` the rest (mount paths, stores, time zones...). Unknown keys are rejected as by
+//! `lint`, except `global` (Helm injects it into every chart); leaves accept `null` (`allow_null`).
 
 use serde_json::{Map, Value, json};
 
@@ -17,7 +16,6 @@ pub const QUANTITY: &str =
 const SECRET_KEY: &str = "^[-._a-zA-Z0-9]+$";
 const PATH_OR_EMPTY: &str = "^(/.*)?$";
 
-/// The schema document.
 pub fn schema() -> Value {
     let mut doc = json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
