@@ -45,7 +45,6 @@ fn annotation(finding: &Finding) -> String {
     format!("::{command} {}::{}", props.join(","), data(&message))
 }
 
-/// Write the report of `files`.
 pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
     for finding in files.iter().flat_map(|linted| linted.shown(options)) {
         writeln!(out, "{}", annotation(finding))?;

@@ -6,7 +6,6 @@ use serde_json::json;
 
 use super::lint::{Linted, Options, Summary};
 
-/// Write the report of `files`.
 pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
     let files_json: Vec<_> = files
         .iter()

@@ -24,7 +24,6 @@ impl Linted {
         super::fails(&self.findings, options.strict)
     }
 
-    /// The findings to show under `options`.
     pub fn shown(&self, options: Options) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()

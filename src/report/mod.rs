@@ -153,8 +153,7 @@ impl Finding {
 }
 
 impl fmt::Display for Finding {
-    /// `error: values.yaml:12:7: persistence.data.d1.store: "s4" is not a store`, then the hint
-    /// indented on the next line.
+    /// The severity, then [`Finding::write_text`] with the hint indented by two spaces.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.severity.as_str())?;
         self.write_text(f, "  ")

@@ -46,7 +46,6 @@ fn result(finding: &Finding) -> Value {
     result
 }
 
-/// Write the report of `files`.
 pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
     let results: Vec<Value> = files
         .iter()

@@ -16,7 +16,6 @@ pub fn line(finding: &Finding) -> String {
     text
 }
 
-/// Write the report of `files`.
 pub fn write(out: &mut dyn Write, files: &[Linted], options: Options) -> io::Result<()> {
     // The node-exposing host paths of the files shown, as summary lines.
     let mut exposures = Vec::new();
