@@ -110,7 +110,6 @@ fn is_email(text: &str) -> bool {
         && domain.split('.').all(label)
 }
 
-/// Check `text` against `format`.
 pub fn check(format: Format, text: &str) -> Result<(), Problem> {
     match format {
         Format::DnsLabel => dns_label(text),
@@ -219,8 +218,7 @@ pub fn time_zone(text: &str) -> Result<(), Problem> {
     problem(format!("\"{text}\" is not a known time zone"), hint)
 }
 
-/// The nearest IANA name: same spelling ignoring case, same city, else the closest by edit
-/// distance.
+/// The nearest IANA name: same spelling ignoring case, same city, else nearest by edit distance.
 pub fn suggest_time_zone(text: &str) -> Option<&'static str> {
     let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
     let lower = text.to_ascii_lowercase().replace(' ', "_");

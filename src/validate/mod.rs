@@ -16,7 +16,6 @@ use crate::report::{Finding, Severity};
 use crate::values::Values;
 use crate::values::yaml::pointer_to_path;
 
-/// Validate the merged user values.
 pub fn validate(values: &Values) -> Vec<Finding> {
     let mut ctx = Ctx {
         values,

@@ -54,8 +54,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     secret_keys(ctx, &persistence);
 }
 
-/// The volumes of `persistence.<kind>` (`data` or `outputs`) that are maps, with their pointers,
-/// in order.
+/// The map volumes of `persistence.<kind>` (`data` or `outputs`), with their pointers, in order.
 fn named<'m>(
     persistence: &'m Map<String, Value>,
     kind: &'m str,

@@ -9,7 +9,6 @@ use crate::params::k8s::{self, Shape};
 use crate::params::{self, Format, Kind, Node, Param};
 use crate::values::yaml::{escape_pointer, kind_name};
 
-/// Walk the whole values tree.
 pub fn walk(ctx: &mut Ctx<'_>) {
     // The values are borrowed for 'a, not from `ctx`: no copy of the tree to walk it.
     let values = ctx.values;
@@ -186,13 +185,11 @@ fn quantity(ctx: &mut Ctx<'_>, value: &Value, pointer: &str) {
     }
 }
 
-/// Walk a Kubernetes shape.
 fn shape(ctx: &mut Ctx<'_>, shape: &Shape, value: &Value, pointer: &str) {
     match (shape, value) {
         (Shape::String, Value::String(_)) => {}
         (Shape::Int, v) if v.is_i64() => {}
         (Shape::Weight, v) => weight(ctx, v, pointer),
-        // Every item a string: the walk of a list or map of `Shape::String`.
         (Shape::Strings, Value::Array(_)) => {
             self::shape(ctx, &Shape::List(&Shape::String), value, pointer)
         }
