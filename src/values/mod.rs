@@ -21,7 +21,6 @@ use crate::report::{Finding, Origin};
 /// Names values files when no `-f` is given (`:`-separated), e.g. in a Helm 4 plugin setup.
 pub const VALUES_ENV: &str = "POLYAXON_PR_VALUES";
 
-/// The merged values.
 #[derive(Debug, Clone, Default)]
 pub struct Values {
     /// The merged user values (no chart defaults): maps deep-merged, later files win. As in
@@ -94,7 +93,6 @@ impl Source {
         })
     }
 
-    /// [`Source::read`] each file, in order.
     pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Vec<Source>> {
         paths.iter().map(|path| Source::read(path)).collect()
     }

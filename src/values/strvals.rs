@@ -1,8 +1,5 @@
 //! Helm's value flags' syntax (`a.b=c`, `list[0]=x`, `a=1,b=2`, `a={x,y}`, `\` escapes),
-//! applied into the values the way Helm's `strvals` package does, in each flag's [`Mode`]:
-//! `--set` infers types (`true`/`false`/`null` in any case, integers not starting with `0`, else
-//! text), `--set-string` keeps text, `--set-json` reads a JSON value after `=`, `--set-file`
-//! reads the named file's text, and `--set-literal` takes the rest of the argument as it is.
+//! applied into the values the way Helm's `strvals` package does, in each flag's [`Mode`].
 
 use serde_json::{Map, Value};
 
@@ -120,8 +117,7 @@ impl StrParser<'_> {
         self.pos -= 1;
     }
 
-    /// Characters up to (not including) one of `stop`, with `\x` giving `x`. `None` as the stop
-    /// character means the end of the argument.
+    /// The text up to one of `stop` (`\x` gives `x`) and the stop met (`None`: the argument ended).
     fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
         let mut text = String::new();
         loop {
@@ -336,7 +332,7 @@ impl StrParser<'_> {
     }
 }
 
-/// Helm's `typedVal`.
+/// Helm's `typedVal`: `true`/`false`/`null` in any case, integers not starting with `0`, else text.
 fn typed_value(text: String) -> Value {
     if text.eq_ignore_ascii_case("true") {
         return Value::Bool(true);

@@ -1,13 +1,12 @@
 //! One values file read from the YAML parser's events, so that every key and value keeps its
 //! `line:column` and duplicate keys are seen (a map-building deserializer silently keeps the last).
+//! A plain block-style file takes the manifests' single-pass reader instead (`fast`): the same
+//! value, origins and findings without the event parser's cost.
 //!
 //! Plain scalars are resolved as Helm resolves them: `sigs.k8s.io/yaml` over go-yaml v2, that is
 //! YAML 1.1 (`yes`/`on`/`y` are booleans, `0777` is octal, `1_000` is 1000) converted to JSON.
 //! Aliases are expanded under a node budget and nesting is bounded, so a "billion laughs" file
 //! fails fast with a clear error instead of exhausting memory.
-//!
-//! A plain block-style file is read by the manifests' single-pass reader instead (`fast`), which
-//! gives the same value, origins and findings without the event parser's cost.
 
 use std::collections::{BTreeMap, HashMap};
 
