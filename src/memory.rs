@@ -44,8 +44,7 @@ pub fn failure_is_handled() -> bool {
 /// Set by the first allocation failure that ends the process.
 static ENDING: AtomicBool = AtomicBool::new(false);
 
-/// Whether this is the process's first failed allocation, on any thread (threads editing windows
-/// can run out together): its thread alone says so and ends the process. Allocates nothing.
+/// Whether this is the process's first failed allocation, on any thread. Allocates nothing.
 pub fn first_failure() -> bool {
     !ENDING.swap(true, Ordering::SeqCst)
 }
