@@ -132,8 +132,7 @@ pub struct RenderArgs {
     pub overlays: Vec<PathBuf>,
 }
 
-// The subcommands (`//`: see `ValuesArgs`). Each one's arguments are built only when it is used
-// (`defer`), so a post-render run builds none.
+// The subcommands; `defer` builds each one's arguments only when it is used: none for a render.
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum Command {
