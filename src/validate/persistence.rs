@@ -155,7 +155,7 @@ fn store(ctx: &mut Ctx<'_>, entry: &Map<String, Value>, pointer: &str) {
     if !missing.is_empty() {
         ctx.error(
             pointer,
-            format!("a {kind} store needs {}", missing.join(", ")),
+            format!("store {kind} needs {}", missing.join(", ")),
             "give bucket, secret (the Secret's name) and secretKey (the key in it)",
         );
     }
@@ -175,7 +175,7 @@ fn store(ctx: &mut Ctx<'_>, entry: &Map<String, Value>, pointer: &str) {
         ctx.error(
             &format!("{pointer}/bucket"),
             format!("bucket \"{bucket}\" does not match store {kind}"),
-            format!("a {kind} bucket is written {want}"),
+            format!("store {kind} takes a bucket written {want}"),
         );
     }
 }
@@ -392,7 +392,7 @@ mod tests {
             m,
             [
                 "error persistence.outputs.a.bucket: bucket \"gs://b\" does not match store s3",
-                "error persistence.outputs.b: a gcs store needs bucket, secret, secretKey",
+                "error persistence.outputs.b: store gcs needs bucket, secret, secretKey",
                 "error persistence.outputs.d.bucket: bucket \"wasbs://c@acct.example.com/\" does not match store azure",
             ]
         );
