@@ -1,7 +1,6 @@
-//! Running the rules over a stream: each rule, in order, on every document its selector
-//! matches, against the documents as the earlier rules left them. Every conflict, patch that
-//! cannot apply and `expect` violation is collected before the run fails, so the user sees them
-//! all; a document the rules leave as it was is not reported as changed.
+//! Running the rules: each, in order, on every document its selector matches, as earlier rules
+//! left it. Every conflict, patch that cannot apply and `expect` violation is collected before the
+//! run fails, so the user sees them all; a document the rules leave as it was counts as unchanged.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,18 +17,15 @@ use crate::stream::{Meta, Stream};
 /// What the rules did.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
-    /// The operations of each changed document, in the order they apply, each tagged with its
-    /// rule (as `RuleId` displays it).
+    /// Each changed document's operations, in order, tagged with their rule (`RuleId` displayed).
     pub ops: BTreeMap<usize, Vec<TaggedOp>>,
     /// Each changed document as it is after the rules.
     pub docs: BTreeMap<usize, Value>,
 }
 
-/// Apply the rules to the whole of `stream`, whose documents the built-in injection has already
-/// changed as `drafts` holds (document index → value). Conflicts, patches that cannot apply and
-/// `expect` violations are all collected, then fail the run together (`judge`), as the
-/// driver judges the windows of a stream. The reference the direct edits are held to in the
-/// tests.
+/// Apply the rules to all of `stream`, as the built-in injection left it (`drafts`: index →
+/// value), and fail on every problem at once (`judge`, as the driver does over windows). The
+/// tests hold the direct edits to this reference.
 pub fn apply(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,
@@ -70,21 +66,19 @@ pub struct RuleTally {
     pub described: Vec<String>,
     /// Conflicts and edits that could not apply, on the window's documents, in stream order.
     pub failures: Vec<Finding>,
-    /// Only for the rules the driver asks about (their `expect` failed; the window is run again):
-    /// the window's document nearest to the rule, described, and its misses.
+    /// For the rules in `run`'s `sweep`: the window's nearest document, described, and misses.
     pub nearest: Option<(String, Vec<Miss>)>,
     /// Likewise: whether a document of the window is a Helm hook when the rule has run.
     pub any_hook: bool,
 }
 
-/// The rules on one window of the stream, on drafts it owns and edits in place: the
-/// operations of each document the rules changed, and every draft (those given and those the
-/// rules made) as the rules leave it. `own` says which documents the window owns (the others
-/// are shared context, such as the chart's ConfigMap, counted and reported by their own
-/// window). Nothing fails here: failures and `expect` are the driver's to judge once every
-/// window has run. For the rules in `sweep`, the nearest document and the hooks are found too.
-/// `direct`: the documents [`crate::apply::direct`] has already edited, each with the positions
-/// of the rules that matched it (counted here as matched, and not edited again).
+/// The rules on one window of the stream, editing its drafts in place: the operations of each
+/// document they changed, and every draft (given or made here) as they leave it. `own` tells the
+/// window's documents from shared context (such as the chart's ConfigMap, which its own window
+/// counts and reports). Nothing fails here: the driver judges failures and `expect` once every
+/// window has run. For the rules in `sweep` (their `expect` failed), the nearest document and the
+/// hooks are found too. `direct`: the documents [`crate::apply::direct`] has edited, each with
+/// the positions of the rules that matched it (counted as matched, not edited again).
 pub(crate) fn run(
     stream: &Stream<'_>,
     drafts: BTreeMap<usize, Value>,
@@ -116,8 +110,7 @@ pub(crate) fn run(
         if matches!(rule.expect, Expect::Exactly(_)) {
             rule_tally.described = matched.iter().map(|&i| state.describe(i)).collect();
         }
-        // The documents failures leave are as they were before the rules (see
-        // `State::restore`), which is all the later stages need.
+        // A failed document is back as before the rules (`State::restore`): enough for the rest.
         rule_tally.failures = std::mem::take(&mut state.failures)
             .into_iter()
             .filter(|(index, _)| own(*index))
@@ -154,8 +147,7 @@ struct State<'s> {
     drafts: BTreeMap<usize, Value>,
     /// The documents the built-in injection edited (the keys of the drafts given).
     injected: BTreeSet<usize>,
-    /// The built-in injection's version of those the rules touched: what tells whether the rules
-    /// changed them.
+    /// The built-in injection's version of those the rules touched, to tell if they changed.
     before: BTreeMap<usize, Value>,
     ops: BTreeMap<usize, Vec<TaggedOp>>,
     /// The current rule's failures, each with its document.
@@ -184,8 +176,7 @@ impl State<'_> {
         Ok(value.filter(|v| v.is_object()))
     }
 
-    /// The identifying fields of the document as it is now: for a document nothing has edited,
-    /// as the stream's line scanner read them (no parse).
+    /// The identifying fields as they are now (an unedited document's from the line scanner).
     fn meta(&self, index: usize) -> Result<Option<Meta>> {
         match self.drafts.get(&index) {
             Some(draft) => Ok(draft.is_object().then(|| Meta::of(draft))),
@@ -193,8 +184,7 @@ impl State<'_> {
         }
     }
 
-    /// Whether the rule's selector takes the document; its identifying fields are checked first,
-    /// so a document they exclude is not parsed.
+    /// Whether the rule selects the document: identifying fields first (no parse if they fail).
     fn matches(&self, rule: &Rule, index: usize) -> Result<bool> {
         let Some(meta) = self.meta(index)? else {
             return Ok(false);
@@ -225,8 +215,7 @@ impl State<'_> {
         Ok(matched)
     }
 
-    /// Apply `rule` to the draft of a document it matched (made from the parsed document when
-    /// there is none yet).
+    /// Apply `rule` to a matched document's draft (made from the parsed document if none yet).
     fn edit(&mut self, rule: &Rule, index: usize) -> Result<()> {
         let fresh = !self.drafts.contains_key(&index);
         if fresh {
@@ -263,9 +252,8 @@ impl State<'_> {
         Ok(())
     }
 
-    /// Put back a document a rule failed on half-way: as it was before the rules, with the
-    /// earlier rules' operations (the run fails, but the later rules must see the same document
-    /// to report their own problems).
+    /// Put back a document a rule failed on half-way: as before the rules, plus the earlier
+    /// rules' operations (the run fails, but later rules must see it to report their problems).
     fn restore(&mut self, index: usize) -> Result<()> {
         let Some(mut value) = self.base(index)?.cloned() else {
             return Ok(());
@@ -341,9 +329,8 @@ impl State<'_> {
     }
 }
 
-/// The rules whose `expect` the documents they matched (`rules`, the tallies of the whole
-/// stream in rule order) do not meet: those whose nearest document and hooks [`run`] is asked
-/// to find.
+/// The rules whose `expect` the whole stream's tallies (`rules`, in rule order) do not meet:
+/// those whose nearest document and hooks [`run`] is asked to find.
 pub(crate) fn unmet(overlays: &Overlays, rules: &[RuleTally]) -> BTreeSet<usize> {
     let matched = |i: usize| rules.get(i).map_or(0, |r| r.matched);
     (0..overlays.rules.len())
@@ -351,11 +338,10 @@ pub(crate) fn unmet(overlays: &Overlays, rules: &[RuleTally]) -> BTreeSet<usize>
         .collect()
 }
 
-/// Fail the run on the rules' tallies over the whole stream (`rules`, in rule order; a rule
-/// without one matched nothing): each rule's conflicts and patches that cannot apply, then its
-/// `expect` violation, which lists the documents matched (when there are too many) or names
-/// the nearest one, with a hint about hooks when the rule wants hooks and the stream has none.
-/// One message for a whole run and for the windows of a big stream.
+/// Fail the run on the whole stream's tallies (`rules`, in rule order; a rule without one
+/// matched nothing): each rule's conflicts and patches that cannot apply, then its `expect`
+/// violation, listing the documents matched when too many, else naming the nearest, with a hint
+/// when the rule wants hooks and the stream has none. One message for a run or a stream's windows.
 pub(crate) fn judge(overlays: &Overlays, rules: Vec<RuleTally>) -> Result<()> {
     let mut findings = Vec::new();
     let mut tallies = rules.into_iter();
