@@ -2,13 +2,12 @@
 //!
 //! Workloads hide their pod spec at different depths (a Deployment's is `/spec/template/spec`, a
 //! CronJob's `/spec/jobTemplate/spec/template/spec`, a `kind: List` holds objects under `/items`),
-//! so every rule starts from [`pod_specs`]. The edits are add-or-replace-by-key operations on
-//! lists (volumes by `name`, mounts by `mountPath`, env by `name`) and deep merges of maps, each
-//! returned as RFC 6902 operations computed against the document as it is now. They never replace
-//! a whole list (that would drop the chart's own entries), they create a missing list before
-//! appending to it (`add` to `/-` fails on a missing array), an entry that is already there is a
-//! no-op, and an entry that is there with a different definition is a [`Conflict`] unless the
-//! caller says the new definition wins. Nothing here knows about Polyaxon.
+//! so every rule starts from [`pod_specs`]. The edits, RFC 6902 operations computed against the
+//! document as it is now, add or replace list entries by key (volumes and env by `name`, mounts
+//! by `mountPath`) and deep-merge maps. They never replace a whole list (that would drop the
+//! chart's own entries), create a missing list before appending (`add` to `/-` fails on a missing
+//! array), leave an equal entry alone, and report one defined differently as a [`Conflict`]
+//! unless the caller says the new definition wins. Nothing here knows about Polyaxon.
 
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
@@ -62,8 +61,7 @@ pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Operations computed against a document, or why they cannot be (boxed: a conflict carries
-/// both definitions and is rare).
+/// Operations computed against a document, or the [`Conflict`] (boxed: it is large and rare).
 pub type Edit = Result<Vec<PatchOperation>, Box<Conflict>>;
 
 /// What to do when an entry with the same key has another definition.
@@ -270,7 +268,6 @@ pub fn add(path: &str, value: Value) -> PatchOperation {
     })
 }
 
-/// A `replace` operation.
 pub fn replace(path: &str, value: Value) -> PatchOperation {
     PatchOperation::Replace(ReplaceOperation {
         path: pointer_buf(path),
@@ -278,7 +275,6 @@ pub fn replace(path: &str, value: Value) -> PatchOperation {
     })
 }
 
-/// A `remove` operation.
 pub fn remove(path: &str) -> PatchOperation {
     PatchOperation::Remove(RemoveOperation {
         path: pointer_buf(path),
@@ -311,10 +307,9 @@ pub fn ensure(doc: &Value, pointer: &str, empty: Value) -> Edit {
     Ok(ops)
 }
 
-/// Add `item` to the list at `list` unless an entry with the same `key` field is there.
-///
-/// The first entry with that key is kept when equal, else handled per `on_conflict`; later
-/// entries with the same key (a duplicate the chart rendered) are removed when equal to `item`.
+/// Add `item` to the list at `list` unless an entry with the same `key` field is there: the first
+/// such entry is kept when equal, else handled per `on_conflict`; later ones (a duplicate the chart
+/// rendered) are removed when equal to `item` or owned ([`OnConflict::Replace`]), else a conflict.
 pub fn upsert_by_key(
     doc: &Value,
     list: &str,
