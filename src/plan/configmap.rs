@@ -2,9 +2,8 @@
 //! are nothing but a value (`secretRefs`, `configmapRefs`, `adminViewEnabled`).
 //!
 //! The chart fills most keys with Helm's `toJson`, i.e. Go's `json.Marshal`: compact, map keys
-//! sorted, `<`, `>` and `&` escaped. [`go_json`] writes the same bytes, and [`set_key`] compares
-//! an existing value as JSON, so a ConfigMap that already says what the values say stays
-//! byte-identical.
+//! sorted, `<`, `>` and `&` escaped. [`go_json`] writes the same bytes, and [`set_key`] compares an
+//! existing value as JSON, so a ConfigMap already saying what the values say stays byte-identical.
 
 use crate::podspec::At;
 use serde_json::Value;
@@ -26,8 +25,7 @@ pub fn go_json(value: &Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-/// How Go's templates print a scalar (`{{ .Values.x | quote }}`): strings as they are, others
-/// as JSON.
+/// How Go templates print a scalar (`{{ .Values.x | quote }}`): a string as is, others as JSON.
 pub fn go_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -79,7 +77,7 @@ pub fn set_everywhere(
     Ok(())
 }
 
-/// Keys that carry one value each.
+/// Keys that carry one value each: (parameter, key, json); a json one is set even if empty or null.
 const SIMPLE: &[(&str, &str, bool)] = &[
     ("secretRefs", "POLYAXON_REFS_SECRETS", true),
     ("configmapRefs", "POLYAXON_REFS_CONFIG_MAPS", true),
@@ -91,8 +89,7 @@ const SIMPLE: &[(&str, &str, bool)] = &[
     ("timeZone", "TZ", false),
 ];
 
-/// `secretRefs`, `configmapRefs`, `adminViewEnabled`, `apiHost`, `timeZone` → their keys
-/// (`timeZone` → `POLYAXON_TIME_ZONE` and `TZ`).
+/// The parameters of `SIMPLE` → their keys (`timeZone` → `POLYAXON_TIME_ZONE` and `TZ`).
 pub fn plan(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     for &(parameter, key, json) in SIMPLE {
         let Some(value) = planner.value(parameter) else {

@@ -1,17 +1,15 @@
 //! `allowedHosts` and `timeZone` beyond their ConfigMap keys.
 //!
-//! `allowedHosts` becomes `POLYAXON_ALLOWED_HOSTS` and, as in the chart, a `Host` header on the
-//! api container's liveness and readiness `httpGet` probes (Django rejects the kubelet's probes
+//! `allowedHosts` becomes `POLYAXON_ALLOWED_HOSTS` and, as in the chart, a `Host` header on the api
+//! container's liveness and readiness `httpGet` probes (Django rejects the kubelet's probes
 //! otherwise); the header names the api Service, read from the ConfigMap key the profile names
 //! (`POLYAXON_K8S_API_HOST`), else the api Deployment's name.
 //!
-//! `timeZone` becomes `POLYAXON_TIME_ZONE` and `TZ` (see [`super::configmap`]; later charts write
-//! the first; the second reaches the hook Jobs under Helm 3, which loads the ConfigMap with
-//! `envFrom` but never post-renders hooks) and an env entry `TZ` in every container that loads the
-//! chart's ConfigMap with `envFrom` — exactly
-//! the Polyaxon processes (api, streams, workers, monitors, the resources DaemonSet and, in
-//! Helm 4 streams, the hook Jobs), not the subcharts — so their C library and logs use the same
-//! zone as the application. `apiHost` is a plain ConfigMap key, set in [`super::configmap`].
+//! `timeZone` becomes the ConfigMap keys `POLYAXON_TIME_ZONE` (as later charts write it) and `TZ`
+//! (for the hook Jobs: see [`super::configmap`]), and an env entry `TZ` in every container that
+//! loads the chart's ConfigMap with `envFrom` (the Polyaxon processes: api, streams, workers,
+//! monitors, the resources DaemonSet and, in Helm 4 streams, the hook Jobs; not the subcharts), so
+//! their C library and logs use the application's zone.
 
 use crate::podspec::At;
 use serde_json::{Value, json};

@@ -3,11 +3,11 @@
 //!
 //! Each rule module reads the values it owns and edits the documents of the roles the profile
 //! found: [`gpu`] (`dirs.nvidia`, `mountPaths.nvidia`), [`persistence`] (`persistence.data`,
-//! `persistence.outputs`), [`hosts`] (`allowedHosts`, `apiHost`, `timeZone`), [`scheduling`]
-//! (`nodeSelector`, `tolerations`, `affinity`) and [`configmap`] (the remaining ConfigMap keys).
-//! Edits are computed against a working copy of each document, so operations that shift list
-//! indices (a removed chart default) compose. A parameter that is not set edits nothing. Conflicts
-//! are collected as findings; the plan fails once all rules have run, so the user sees every one.
+//! `persistence.outputs`), [`hosts`] (`allowedHosts`, `timeZone`), [`scheduling`]
+//! (`nodeSelector`, `tolerations`, `affinity`), [`configmap`] (the other ConfigMap keys). Edits
+//! apply to a working copy of each document, so operations that shift list indices (a removed
+//! chart default) compose; an unset parameter edits nothing. Conflicts are collected as findings
+//! and fail the plan once all rules have run, so the user sees every one.
 
 pub mod configmap;
 pub mod gpu;
@@ -38,8 +38,7 @@ pub struct TaggedOp {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub patches: BTreeMap<usize, Vec<TaggedOp>>,
-    /// Each patched document as its operations leave it (the planner's working copies, handed
-    /// on so that nothing needs to apply the patches again).
+    /// Each patched document as its operations leave it (handed on: nothing applies them again).
     pub drafts: BTreeMap<usize, Value>,
     pub findings: Vec<Finding>,
 }
@@ -47,23 +46,20 @@ pub struct Plan {
 /// A plan and, for each of its findings, the stage that reported it.
 #[derive(Debug)]
 pub struct Staged {
-    /// The plan, or the conflicts found ([`Error::Validation`]; input errors are the outer
-    /// `Result` of [`plan`]).
+    /// The plan, or its conflicts ([`Error::Validation`]; input errors are [`plan`]'s own `Err`).
     pub plan: Result<Plan>,
     /// The stage (0 = ConfigMap keys, 1 = GPU, ...) of each finding, in the findings' order.
     pub stages: Vec<usize>,
 }
 
-/// Plan the injection of `values` into `stream` (one window) with the profile's choice made by
-/// the caller: the driver ([`crate::driver`]) chooses once from the metadata of the whole stream
-/// and plans each window of it with that choice (its targets restricted to the documents the
-/// window holds). The stage of each finding lets it put the findings of all windows back in the
-/// order one plan of the whole stream reports them: stage by stage, each stage's in stream order.
+/// Plan the injection of `values` into `stream` (one window) with the caller's `choice`: the driver
+/// ([`crate::driver`]) chooses once from the whole stream's metadata and plans each window with it
+/// (targets restricted to the window). Each finding's stage lets it order all windows' findings as
+/// one plan of the whole stream would: by stage, each stage's in stream order.
 ///
-/// `gpu` is the generic profile's GPU injection ([`gpu::Generic::from`] the values), which the
-/// caller makes once a run. `taken` are the documents the direct edits wrote it into already, or
-/// found it adds nothing to; the plan leaves them alone, and edits none of them (an internal
-/// error otherwise: see [`reserved`]).
+/// `gpu` is the generic profile's GPU injection ([`gpu::Generic::from`] the values), made once a
+/// run. `taken`: the documents the direct edits already wrote it into, or found it adds nothing
+/// to; the plan leaves them alone (editing one is an internal error: see [`reserved`]).
 pub fn plan(
     stream: &Stream<'_>,
     values: &Values,
@@ -106,10 +102,10 @@ pub fn plan(
     })
 }
 
-/// The documents the plan may edit with the chart profile's `choice`, which the direct edits
-/// must leave to it: the documents of a role, and those whose text may name a role's ConfigMap
-/// (`timeZone` adds env to the containers that load it). None with the generic profile: its
-/// one edit, the GPU injection, is the direct edits' own where they can make it.
+/// The documents the plan may edit with the chart profile's `choice`, which the direct edits must
+/// leave to it: a role's, and those whose text may name a role's ConfigMap (`timeZone` adds env
+/// to the containers loading it). None with the generic profile: the direct edits make its one
+/// edit, the GPU injection, where they can.
 pub fn reserved(stream: &Stream<'_>, choice: &Choice) -> Result<BTreeSet<usize>> {
     let Choice::Chart(targets) = choice else {
         return Ok(BTreeSet::new());
@@ -198,9 +194,8 @@ impl<'a> Planner<'a> {
         self.values.get(&to_pointer(parameter))
     }
 
-    /// Whether the document may hold one of `names` (a string or a key): a stage edited it, or
-    /// its text may ([`crate::stream::Document::may_hold`]). A document that cannot is left
-    /// unparsed: a document nothing can touch costs no full parse.
+    /// Whether the document may hold one of `names` (a string or a key): a stage edited it, or its
+    /// text may ([`crate::stream::Document::may_hold`]); one that cannot need not be parsed.
     pub fn may_hold_any(&self, index: usize, names: &[impl AsRef<str>]) -> bool {
         self.drafts.contains_key(&index)
             || names
@@ -380,8 +375,7 @@ pub fn role_docs<'t>(
         .flat_map(move |role| targets.of(*role).iter().map(move |&i| (*role, i)))
 }
 
-/// The error of a plan that found conflicts (`findings`: all of the plan's findings, in the
-/// order one plan of the whole stream reports them).
+/// The error of a plan with conflicts (`findings`: all its findings, in whole-stream order).
 pub(crate) fn conflicts(findings: Vec<Finding>) -> Error {
     Error::Validation {
         summary: format!(
