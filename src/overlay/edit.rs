@@ -1,10 +1,9 @@
 //! One rule's edits to one document, as RFC 6902 operations applied as they are computed.
 //!
-//! Lists are edited entry by entry through [`crate::podspec`] (add-or-replace by key, never a
-//! whole list, never a new container). The rule's own `patch` is guarded so that a second run
-//! changes nothing: an append (`/-`) is skipped when an equal entry is there, a `remove` of a
-//! member already gone is skipped, and the operations that can never be repeated safely
-//! (inserting or removing at a list index) are refused with the reason.
+//! Lists are edited entry by entry through [`crate::podspec`]. The rule's own `patch` is guarded so
+//! that a second run changes nothing: an append (`/-`) is skipped when an equal entry is there, a
+//! `remove` of a member already gone is skipped, and the operations that can never be repeated
+//! safely (inserting or removing at a list index) are refused with the reason.
 
 use std::collections::BTreeMap;
 
@@ -22,8 +21,7 @@ pub enum Failure {
     Conflict(Box<Conflict>),
     /// An operation of the rule's `patch` cannot apply.
     Patch { step: usize, reason: String },
-    /// A computed edit (a list edit, the merge) cannot apply: the document has an unexpected
-    /// shape there (a `volumes` that is a map, say).
+    /// A list edit or the merge cannot apply: the document is shaped otherwise (`volumes: {}`).
     Edit(String),
 }
 
@@ -165,8 +163,7 @@ fn patch_step(work: &mut Work<'_>, step: &PatchStep) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the operation has already been applied (skip it), or an error if it could not be
-/// applied twice with the same result.
+/// Whether the operation has already been applied (skip it), or an error if it is not idempotent.
 fn skip(doc: &Value, op: &PatchOperation) -> Result<bool, String> {
     let path = op.path().as_str();
     let (parent, last) = split(path);

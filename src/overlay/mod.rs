@@ -4,12 +4,11 @@
 //!
 //! Rules run after the built-in injection, in file order then rule order, each against the
 //! documents as the earlier rules left them. A rule edits every container its selector reaches,
-//! adding or replacing entries by name (never a whole list, never a new container), so a second
-//! run changes nothing. A rule that matches fewer (or more) documents than its `expect` fails the
-//! run and names the document that came nearest, and an entry defined differently in the
-//! document is a conflict naming the file, the rule and the document. This module reads, checks
-//! and applies the rules; `extend_plan` puts their operations into the plan, so `--explain`
-//! and the output checks see them like any other.
+//! adding or replacing entries by name (never a whole list, never a new container), so a second run
+//! changes nothing. A rule matching fewer (or more) documents than its `expect` fails the run and
+//! names the document that came nearest; an entry defined differently in the document is a conflict
+//! naming the file, the rule and the document. This module reads, checks and applies the rules;
+//! `extend_plan` puts their operations into the plan.
 
 mod check;
 mod edit;
@@ -61,8 +60,7 @@ pub struct RuleId {
 }
 
 impl RuleId {
-    /// `overlay scratch-space rule 1 "experiments"`: the rule in findings, which carry its
-    /// location separately.
+    /// `overlay scratch-space rule 1 "experiments"`, for findings (they carry the location apart).
     pub fn label(&self) -> String {
         let mut label = format!("overlay {} rule {}", self.overlay, self.index + 1);
         if let Some(name) = &self.name {
@@ -201,9 +199,8 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Read and check the overlay files, resolving values references against `values` (the user's
-/// merged values). Findings of severity error mean some rules were not compiled: the caller
-/// must not apply the overlays then.
+/// Read and check the overlay files, resolving values references against the user's merged
+/// `values`. An error finding means some rules were not compiled: do not apply the overlays then.
 pub fn load(paths: &[PathBuf], values: &Value) -> Result<(Overlays, Vec<Finding>)> {
     let mut rules = Vec::new();
     let mut findings = Vec::new();
@@ -234,9 +231,8 @@ pub fn parse_str(text: &str, label: &str, values: &Value) -> Result<(Overlays, V
     Ok(feedback(rules, findings))
 }
 
-/// The rules as [`Overlays`], with the findings of reading them and a warning for each rule
-/// that sets a label another rule selects on: that makes the second run see other documents
-/// than the first, and idempotence is the promise.
+/// The rules, with the findings of reading them and a warning per rule setting a label another
+/// rule selects on: a second run would match other documents, breaking idempotence.
 fn feedback(rules: Vec<Rule>, mut out: Vec<Finding>) -> (Overlays, Vec<Finding>) {
     for setter in &rules {
         for (key, value) in &setter.edits.labels {
@@ -265,11 +261,10 @@ fn feedback(rules: Vec<Rule>, mut out: Vec<Finding>) -> (Overlays, Vec<Finding>)
 }
 
 /// Add the rules' operations to the built-in plan of one window (`patches`, by document index):
-/// computed against each document as the plan leaves it (`drafts`, the plan's patched
-/// documents), appended after the plan's operations and tagged with their rule, so the output
-/// checks and `--explain` treat them like any other. Returns the drafts as the rules leave them
-/// and what the rules did to the window's own documents ([`Tally`], see [`run::run`]): the
-/// driver judges the run once every window is in.
+/// computed against each document as the plan leaves it (`drafts`), appended after the plan's
+/// operations and tagged with their rule, so the output checks and `--explain` treat them like any
+/// other. Returns the drafts as the rules leave them and what the rules did to the window's own
+/// documents ([`Tally`], see [`run::run`]): the driver judges the run once every window is in.
 pub(crate) fn extend_plan(
     stream: &Stream<'_>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,

@@ -97,8 +97,7 @@ impl Selector {
         out
     }
 
-    /// The criteria a document's identifying fields fail (all but the containers regex): what
-    /// can be decided without parsing it.
+    /// The criteria the identifying fields fail (all but `containers`): decided without parsing.
     pub fn meta_misses(&self, meta: &Meta) -> Vec<Miss> {
         let mut out = Vec::new();
         self.kind(meta, &mut out);
