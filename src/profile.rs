@@ -76,10 +76,9 @@ pub struct Selector {
     name: Option<Pattern>,
 }
 
-/// A profile's regular expression, matched against a whole value. The patterns profiles use are
-/// nearly all a literal (`polyaxon-core`) or `.*` and a literal (`.*-polyaxon-config`); those are
-/// matched as text, with exactly the regex's answer, because compiling a regex costs more than
-/// the few matches a run needs. Anything else is compiled.
+/// A profile's regular expression, matched against a whole value. Nearly all are a literal
+/// (`polyaxon-core`) or `.*` and a literal (`.*-polyaxon-config`): those are matched as text, with
+/// the regex's answer, as compiling a regex costs more than the few matches a run needs.
 #[derive(Debug, Clone)]
 pub enum Pattern {
     /// `^(?:text)$` for a pattern without metacharacters: equality.
@@ -176,7 +175,6 @@ impl ChartProfile {
         ChartProfile::compile(file, origin)
     }
 
-    /// Compile a profile read from `origin`.
     fn compile(file: ProfileFile, origin: &str) -> Result<ChartProfile> {
         let mut roles = BTreeMap::new();
         for (role, selectors) in file.roles {
