@@ -75,10 +75,9 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     Ok(())
 }
 
-/// The generic profile's injection, as data: what goes into a pod spec with a container that
-/// requests or limits `nvidia.com/gpu`, each entry with the parameter behind it. The plan
-/// applies it to values ([`plan_generic`]); the direct edits (`apply::direct`) write it into
-/// the text of the documents they can take, which the plan then leaves alone.
+/// The generic profile's injection as data: what goes into a pod spec with a container requesting
+/// or limiting `nvidia.com/gpu`, each entry with its parameter. The plan applies it
+/// ([`plan_generic`]); the direct edits (`apply::direct`) write it into the text where they can.
 pub struct Generic {
     /// The three hostPath volumes, for every such pod spec.
     pub volumes: Vec<(Value, String)>,
