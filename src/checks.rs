@@ -1,6 +1,5 @@
-//! Checks on every patched workload before anything is written: each volumeMount names a volume
-//! of its pod spec, volume names are unique, mount paths are unique per container, env names are
-//! unique and valid.
+//! Checks on each patched workload before anything is written: each volumeMount names a volume of
+//! its pod spec; volume names, per-container mount paths and env names are unique; env names valid.
 //!
 //! A defect the document already had before patching is the chart's (chart 0.4.2's scheduler
 //! includes its env block twice): a warning, an error only with `--strict`. A defect the patch
@@ -14,9 +13,8 @@ use serde_json::Value;
 use crate::podspec;
 use crate::report::{Finding, Origin};
 
-/// Kubernetes' rule for env names (before 1.34 relaxed it), `[-._a-zA-Z][-._a-zA-Z0-9]*`: a C
-/// identifier with `-` and `.` (tested against that regex below; compiling it would cost more
-/// than the check).
+/// Kubernetes' rule for env names before 1.34 relaxed it, `[-._a-zA-Z][-._a-zA-Z0-9]*` (a test
+/// below holds this to that regex; compiling it would cost more than the check).
 pub(crate) fn valid_env_name(name: &str) -> bool {
     let extra = |c: &u8| matches!(c, b'-' | b'.' | b'_');
     name.bytes()
