@@ -129,8 +129,7 @@ impl Generic {
     }
 }
 
-/// With the generic profile: [`Generic`] into every pod spec with a GPU container, except in
-/// the documents the direct edits took (`planner.taken`).
+/// [`Generic`] into every pod spec with a GPU container, except in the `planner.taken` documents.
 pub fn plan_generic(planner: &mut Planner<'_>, gpu: &Generic) -> Result<()> {
     for index in 0..planner.stream.docs.len() {
         // The text first: most documents do not name the resource, and their metadata is not

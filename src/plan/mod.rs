@@ -365,7 +365,7 @@ pub fn to_pointer(parameter: &str) -> String {
         .fold(String::new(), |p, token| podspec::join(&p, token))
 }
 
-/// The role's documents, each with the containers the role's parameters go into.
+/// The documents of each of `roles`, in that order, each with its role.
 pub fn role_docs<'t>(
     targets: &'t Targets,
     roles: &'t [Role],

@@ -1,13 +1,12 @@
 //! `nodeSelector`, `tolerations` and `affinity` per role.
 //!
-//! Every role's value goes into its ConfigMap keys (`POLYAXON_NODE_SELECTOR_JOBS`, …): the
-//! scheduler reads them when it creates experiments, jobs, builds and tensorboards, which are not
-//! in the stream. The `core` values also go into the pod spec of every core workload (the hook
-//! Jobs included), `tolerations.resourcesDaemon` into the resources DaemonSet. Merging follows
-//! Helm's values semantics: `nodeSelector` and `affinity` maps are deep-merged into what is
-//! already there (the chart's default `affinity.core` stays unless overridden), `tolerations`
-//! lists are replaced, and a `null` removes. Chart 0.4 spells the key `nodeSelectors`; both are
-//! read, `nodeSelector` first.
+//! Every role's value goes into its ConfigMap keys (`POLYAXON_NODE_SELECTOR_JOBS`, …), which the
+//! scheduler reads for the experiments, jobs, builds and tensorboards it creates (not in the
+//! stream). The `core` values also go into the pod spec of every core workload (the hook Jobs
+//! included), `tolerations.resourcesDaemon` into the resources DaemonSet. Merging follows Helm's
+//! values semantics: `nodeSelector` and `affinity` maps are deep-merged into what is there (the
+//! chart's default `affinity.core` stays), `tolerations` lists are replaced, and a `null` removes.
+//! Chart 0.4 spells the key `nodeSelectors`; both are read, `nodeSelector` first.
 
 use serde_json::Value;
 
