@@ -1,7 +1,6 @@
-//! The checking context of an overlay file: where each value is, the findings so far, and the
-//! type checks every part of the format uses (a map, a list, a string, a regex...). Each check
-//! records a located finding and returns `None` rather than failing, so one run reports every
-//! problem of a file.
+//! The checking context of an overlay file: where each value is, the findings so far, and the type
+//! checks every part of the format uses (a map, a list, a string, a regex...). Each check records a
+//! located finding and returns `None` rather than failing, so one run reports them all.
 
 use std::collections::BTreeMap;
 

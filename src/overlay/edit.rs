@@ -25,7 +25,6 @@ pub enum Failure {
     Edit(String),
 }
 
-/// The document being edited and the operations applied to it so far.
 struct Work<'d> {
     doc: &'d mut Value,
     ops: Vec<PatchOperation>,

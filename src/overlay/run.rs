@@ -138,9 +138,8 @@ pub(crate) fn run(
 /// The rules' operations by changed document, and the drafts as the rules leave them.
 pub(super) type Edited = (BTreeMap<usize, Vec<TaggedOp>>, BTreeMap<usize, Value>);
 
-/// The documents as the rules have left them so far. Only edited documents are held (each one
-/// copy, edited in place); the others are read from the stream, whose line scanner decides most
-/// selectors without parsing them.
+/// The documents as the rules left them so far: only edited ones are held (one copy each, edited in
+/// place), the others are read from the stream, whose line scanner decides most selectors unparsed.
 struct State<'s> {
     stream: &'s Stream<'s>,
     /// The documents the built-in injection or the rules have edited, as they are now.

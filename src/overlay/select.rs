@@ -292,7 +292,6 @@ fn missing_key(noun: &str, key: &str, value: &str, found: &BTreeMap<String, Stri
     }
 }
 
-/// Whether a label requirement holds.
 fn holds(e: &Expression, labels: &BTreeMap<String, String>) -> bool {
     let value = labels.get(&e.key);
     match e.operator {
