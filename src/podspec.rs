@@ -180,8 +180,7 @@ fn listed(doc: &Value, spec: &PodSpecRef, field: &str) -> Vec<ContainerRef> {
         .collect()
 }
 
-/// Whether a container requests or limits more than zero of the extended resource `name`
-/// (`nvidia.com/gpu`): `nvidia.com/gpu: 0` asks for no GPU.
+/// Whether a container requests or limits more than zero of the resource `name` (`nvidia.com/gpu`).
 pub fn uses_resource(container: &Value, name: &str) -> bool {
     ["requests", "limits"].iter().any(|kind| {
         container
