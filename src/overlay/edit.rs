@@ -115,8 +115,7 @@ fn merge_strings(
     work.step(|d| podspec::merge_map(d, &at, &Value::Object(map)))
 }
 
-/// Tolerations are identified by `key` and `effect` together (a taint may carry one key with
-/// several effects); the rule's definition replaces the one found.
+/// Tolerations are identified by `key` and `effect` (one taint key may come with several effects).
 fn upsert_toleration(doc: &Value, spec: &PodSpecRef, toleration: &Value) -> Edit {
     let list = podspec::join(&spec.pointer, "tolerations");
     let mut ops = podspec::ensure(doc, &list, Value::Array(Vec::new()))?;

@@ -48,8 +48,7 @@ pub fn apply(
     Ok(Applied { ops, docs })
 }
 
-/// What the rules did to the documents a window of the stream owns (the driver,
-/// [`crate::driver`], adds the windows up: an `expect` counts the whole stream).
+/// What the rules did to a window's own documents; an `expect` counts the sum over all windows.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     /// Per rule, in rule order.
