@@ -88,8 +88,7 @@ pub struct Generic {
 }
 
 impl Generic {
-    /// `None` unless all three `dirs.nvidia` libraries are set. Each mount path is its
-    /// `mountPaths.nvidia` entry, or else its `dirs.nvidia` entry.
+    /// `None` unless all three `dirs.nvidia` are set; a mount path falls back to its `dirs` entry.
     pub fn from(values: &Values) -> Option<Generic> {
         let text = |p: &str| {
             values
@@ -143,8 +142,7 @@ pub fn plan_generic(planner: &mut Planner<'_>, gpu: &Generic) -> Result<()> {
         if !podspec::may_hold_pods(&meta.api_version, &meta.kind) {
             continue;
         }
-        // Into the pod specs that have a GPU container: the volumes, then each such container's
-        // mounts and env (the order the direct edits write them in).
+        // Volumes, then each GPU container's mounts and env, in the order the direct edits write.
         for spec in planner.pod_specs(index)? {
             let doc = planner.doc(index)?;
             let gpu_containers: Vec<_> = podspec::containers(doc, &spec, true)

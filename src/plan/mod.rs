@@ -128,8 +128,7 @@ pub fn reserved(stream: &Stream<'_>, choice: &Choice) -> Result<BTreeSet<usize>>
 /// The parameters the generic profile injects; every other value needs the chart's ConfigMap.
 const GENERIC_PARAMETERS: [&str; 2] = ["dirs", "mountPaths"];
 
-/// On a stream without the chart's config ConfigMap only the GPU parameters apply: say so for
-/// every other top-level parameter the user set, instead of ignoring it silently.
+/// Without the chart's config ConfigMap only the GPU parameters apply: warn of any other one set.
 fn warn_without_effect(planner: &mut Planner<'_>) {
     let values = planner.values;
     let Some(root) = values.root.as_object() else {
@@ -213,8 +212,7 @@ impl<'a> Planner<'a> {
             .ok_or_else(|| Error::input(format!("document {} is empty", doc.number + 1)))
     }
 
-    /// Compute operations against the document as it is now and record them. A conflict
-    /// becomes an error finding naming the document and the parameter.
+    /// Compute operations on the document as it is now and record them (conflicts: error findings).
     pub fn edit<F>(&mut self, index: usize, parameter: &str, compute: F) -> Result<()>
     where
         F: FnOnce(&Value) -> podspec::Edit,
