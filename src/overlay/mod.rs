@@ -263,8 +263,7 @@ fn feedback(rules: Vec<Rule>, mut out: Vec<Finding>) -> (Overlays, Vec<Finding>)
 /// Add the rules' operations to the built-in plan of one window (`patches`, by document index):
 /// computed against each document as the plan leaves it (`drafts`), appended after the plan's
 /// operations and tagged with their rule, so the output checks and `--explain` treat them like any
-/// other. Returns the drafts as the rules leave them and what the rules did to the window's own
-/// documents ([`Tally`], see [`run::run`]): the driver judges the run once every window is in.
+/// other. Returns the drafts as the rules leave them and the window's [`Tally`] ([`run::run`]).
 pub(crate) fn extend_plan(
     stream: &Stream<'_>,
     patches: &mut BTreeMap<usize, Vec<TaggedOp>>,
