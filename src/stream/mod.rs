@@ -1,9 +1,8 @@
-//! The rendered manifest stream: Helm 3 and Helm 4 forms in, documents with byte spans and
-//! headers, and the writer that puts untouched documents back byte for byte.
+//! The rendered manifest stream: Helm 3 and Helm 4 forms in, documents with byte spans and headers,
+//! and the writer ([`emit`]) that puts untouched documents back byte for byte.
 //!
 //! Reading is lazy: splitting costs one pass over the bytes, and a document's YAML is parsed only
-//! when a later stage asks for it ([`Document::value`]). The writer ([`emit`]) re-serialises only
-//! the documents that changed.
+//! when a later stage asks for it ([`Document::value`]).
 
 pub mod emit;
 pub mod fast;
@@ -30,8 +29,7 @@ pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename"
 /// The annotation that makes a document a Helm hook.
 pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 
-/// Largest single document accepted (bytes). Larger ones are an input error: a post-renderer must
-/// not be made to hold an unbounded document in memory.
+/// Largest document accepted (bytes): a post-renderer must not hold an unbounded one in memory.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// A whole stream, borrowed from the input text.
@@ -104,12 +102,10 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.span.clone()]
     }
 
-    /// Whether the document may hold the string `name` (as a value or a key), judged from its
-    /// text without parsing it (issue 7: a document nothing can touch costs no full parse). A
-    /// name of letters, digits, `-`, `.`, `_` and `/` (object names, resource names) is written
-    /// as is or through a double-quoted escape (`\u002d`, `\/`, a line continuation): YAML has
-    /// no other way to write it without its characters in a row (folding a line break makes a
-    /// space). Any other name may be, so every document may hold it.
+    /// Whether the document may hold the string `name` (a value or a key), judged from its text so
+    /// that a document nothing can touch costs no parse. A name of letters, digits and `-._/` can
+    /// only be written as is or through double-quoted escapes (`\u002d`, `\/`, a line continuation;
+    /// folding a line break makes a space); every document may hold any other name.
     pub fn may_hold(&self, name: &str) -> bool {
         let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/');
         let raw = self.raw();
@@ -139,9 +135,8 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.trailer.clone()]
     }
 
-    /// What the YAML parser reads: the body and the trailer. The trailer carries no content, but
-    /// its blank lines belong to a final keep-chomping block scalar (`|+`), as they do for
-    /// Kubernetes, which parses the whole chunk.
+    /// What the YAML parser reads: the body and the trailer, whose blank lines belong to a final
+    /// keep-chomping block scalar (`|+`), as they do for Kubernetes, which parses the whole chunk.
     pub(crate) fn yaml(&self) -> &'a str {
         &self.text[self.chunk.body.start..self.chunk.span.end]
     }
@@ -157,9 +152,8 @@ impl<'a> Document<'a> {
         self.tree.get()
     }
 
-    /// A name for this document in error messages, found without parsing it (the document may be
-    /// the one that does not parse): the `# Source:` path, else the Helm 4 filename annotation
-    /// as written, else `document N`.
+    /// [`Document::source`] for error messages, found without parsing (this may be the document
+    /// that does not parse): the filename annotation is taken as written.
     fn error_source(&self) -> String {
         self.named(|| {
             self.body().lines().find_map(|line| {
@@ -234,8 +228,7 @@ impl<'a> Document<'a> {
         })
     }
 
-    /// Where this document came from: the `# Source:` path, else the Helm 4 filename
-    /// annotation, else `document N`.
+    /// The `# Source:` path, else the Helm 4 filename annotation, else `document N`.
     pub fn source(&self) -> String {
         self.named(|| match self.scanned() {
             Some(meta) => meta.annotations.get(FILENAME_ANNOTATION).cloned(),
@@ -260,8 +253,7 @@ impl<'a> Document<'a> {
         self.parsed.take().and_then(|parsed| parsed.ok())
     }
 
-    /// The document parsed as exactly one YAML document, or `None` for an empty chunk.
-    /// Parsed once; later calls return the cached value.
+    /// The chunk parsed (once, cached) as exactly one YAML document; `None` for an empty chunk.
     pub fn value(&self) -> Result<Option<&Value>> {
         if self.is_empty() {
             return Ok(None);
@@ -280,9 +272,8 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// The identifying fields, or `None` for an empty chunk or a non-object document. Read by
-    /// the line scanner when it can (no parse: deciding that a document is not edited must be
-    /// cheap), else from the parsed document.
+    /// The identifying fields (`None` for an empty chunk or a non-object document), read without a
+    /// parse where the line scanner can: deciding that a document is not edited must be cheap.
     pub fn meta(&self) -> Result<Option<Meta>> {
         Ok(self.meta_ref()?.cloned())
     }
@@ -298,15 +289,14 @@ impl<'a> Document<'a> {
         Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
-    /// What the line scanner reads of the identifying fields (`None` where it cannot), moved
-    /// out for another [`Stream`] of the same text ([`Document::seed_scan`]).
+    /// The line scanner's reading (`None` where it cannot read), moved out for another [`Stream`]
+    /// of the same text ([`Document::seed_scan`]).
     pub(crate) fn take_scan(&mut self) -> Option<Meta> {
         self.scanned();
         self.scanned.take().flatten()
     }
 
-    /// Take what [`Document::scan`] read of this same document in another [`Stream`] of its
-    /// text, instead of scanning it again.
+    /// Take what [`Document::take_scan`] gave of this document in another [`Stream`] of its text.
     pub(crate) fn seed_scan(&self, meta: Option<Meta>) {
         let _ = self.scanned.set(meta);
     }
@@ -400,10 +390,9 @@ pub const MAX_NODES: usize = 250_000;
 /// 100,000 items of 100 nodes (a small Deployment has about 40).
 pub const MAX_LIST_NODES: usize = 10_000_000;
 
-/// The parser options for manifests: YAML 1.1 octals (`0644` is 420, as Kubernetes reads it),
-/// duplicate keys last-wins (as Kubernetes does), and a budget of `max_nodes` nodes (events and
-/// scalar text in proportion), sized for one document or for one that holds many objects (a
-/// `ResourceList`).
+/// The parser options for manifests, as Kubernetes reads them: YAML 1.1 octals (`0644` is 420),
+/// duplicate keys last-wins; and a budget of `max_nodes` nodes (events and scalar text in
+/// proportion), for one document or one that holds many objects (a `ResourceList`).
 fn manifest_options(max_nodes: usize) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     let scale = max_nodes.div_ceil(budget.max_nodes).max(1);
@@ -426,11 +415,10 @@ pub fn parse_large(body: &str, first_line: usize, max_nodes: usize) -> Result<Va
     one_document(docs, &body, first_line)
 }
 
-/// Parse `body` as exactly one YAML document. `first_line` is the stream line where it starts,
-/// so the error names a line of the stream, not of the chunk.
+/// Parse `body` as exactly one YAML document; `first_line` is its stream line, so that an error
+/// names a line of the stream. Helm's block-style output mostly takes the fast path; what it does
+/// not model (and every error, with its message) is the general parser's.
 pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
-    // Helm's block-style output mostly takes the fast path; whatever it does not model (and
-    // every error, with its message) is the general parser's.
     if let Some(value) = fast::value(body) {
         return Ok(value);
     }
@@ -470,9 +458,8 @@ fn second_document_line(body: &str) -> Option<usize> {
     })
 }
 
-/// The parser's error in stream terms. serde-saphyr counts lines from the start of the chunk
-/// (`error: line 3 column 6: ...`), which would contradict the stream line we report.
-/// `body` is the text parsed, `max_nodes` the node bound it was parsed with.
+/// The parser's error in stream terms (serde-saphyr's `line 3 column 6` counts from the chunk's
+/// start). `body` is the text parsed, `max_nodes` its node bound.
 fn malformed(e: &serde_saphyr::Error, body: &str, first_line: usize, max_nodes: usize) -> String {
     let message = e.to_string();
     let first = message.lines().next().unwrap_or_default();
@@ -564,12 +551,12 @@ fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -
     })
 }
 
-/// Whether a double-quoted escape in `raw` may write a character of a name (see
-/// [`Document::may_hold`]). `\"` and `\\` write only a quote and a backslash, which no such name
-/// holds: the JSON that charts put in env values (`"{\"bin\":\"\"}"`) escapes nothing else.
-/// Taking backslashes in pairs is exact inside a double-quoted scalar; elsewhere a backslash is
-/// literal, and no escape can follow one directly (a double-quoted scalar opens after a space,
-/// an indicator or a line break).
+/// Whether a double-quoted escape in `raw` may write a character of a name
+/// ([`Document::may_hold`]). `\"` and `\\` write only a quote and a backslash, which no such name
+/// holds: the JSON that charts put in env values (`"{\"bin\":\"\"}"`) escapes nothing else. Taking
+/// backslashes in pairs is exact inside a double-quoted scalar; elsewhere a backslash is literal,
+/// and no escape can follow one directly (a double-quoted scalar opens after a space, an indicator
+/// or a line break).
 fn may_escape_a_name(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut at = 0;
