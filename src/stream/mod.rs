@@ -174,7 +174,6 @@ impl<'a> Document<'a> {
         source.unwrap_or_else(|| format!("document {}", self.number + 1))
     }
 
-    /// The chunk of `text` at position `index`, not read yet.
     fn new(text: &'a str, chunk: Chunk, index: usize) -> Self {
         Document {
             index,
@@ -289,8 +288,7 @@ impl<'a> Document<'a> {
         Ok(Some(self.read_meta.get_or_init(|| Meta::of(value))))
     }
 
-    /// The line scanner's reading (`None` where it cannot read), moved out for another [`Stream`]
-    /// of the same text ([`Document::seed_scan`]).
+    /// The chunk's scan moved out to seed another [`Stream`] of its text ([`Document::seed_scan`]).
     pub(crate) fn take_scan(&mut self) -> Option<Meta> {
         self.scanned();
         self.scanned.take().flatten()
@@ -425,8 +423,7 @@ pub fn parse_one(body: &str, first_line: usize) -> Result<Value, String> {
     parse_general(body, first_line)
 }
 
-/// [`parse_one`] with the general parser only (serde-saphyr): the reference the fast path is
-/// tested against.
+/// [`parse_one`] on serde-saphyr only: the reference the fast path is tested against.
 pub fn parse_general(body: &str, first_line: usize) -> Result<Value, String> {
     parse_large(body, first_line, MAX_NODES)
 }
@@ -552,11 +549,10 @@ fn beyond_bounds(e: &serde_saphyr::Error, max_nodes: usize, has_aliases: bool) -
 }
 
 /// Whether a double-quoted escape in `raw` may write a character of a name
-/// ([`Document::may_hold`]). `\"` and `\\` write only a quote and a backslash, which no such name
-/// holds: the JSON that charts put in env values (`"{\"bin\":\"\"}"`) escapes nothing else. Taking
-/// backslashes in pairs is exact inside a double-quoted scalar; elsewhere a backslash is literal,
-/// and no escape can follow one directly (a double-quoted scalar opens after a space, an indicator
-/// or a line break).
+/// ([`Document::may_hold`]): any but `\"` and `\\`, which no such name holds (the JSON charts put
+/// in env values, `"{\"bin\":\"\"}"`, escapes nothing else). Pairing backslashes is exact inside a
+/// double-quoted scalar; elsewhere a backslash is literal and no escape can follow one directly (a
+/// double-quoted scalar opens after a space, an indicator or a line break).
 fn may_escape_a_name(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut at = 0;
