@@ -1,6 +1,6 @@
 //! The fast path of the manifest parser: a single-pass reader for the block-style YAML that Helm
-//! templates produce, about ten times faster than the general parser, that gives up (`None`) on
-//! anything it does not model, so the caller falls back to serde-saphyr.
+//! templates produce, about ten times faster than the general parser; on anything it does not model
+//! it gives up (`None`) and the caller falls back to serde-saphyr.
 //!
 //! It reads exactly one document whose root is a block mapping, made of:
 //! - block mappings with simple keys (`[A-Za-z0-9_./-]`, not starting with a digit or `-`, and not
@@ -11,19 +11,18 @@
 //! - single-line flow collections of those (`[a, "b"]`, `{fieldRef: {fieldPath: x}}`);
 //! - comments, blank lines, empty values (null).
 //!
-//! It gives up on everything else: block scalars (`|`, `>`), multi-line plain or quoted
-//! scalars and flow collections, anchors, aliases, tags, directives, document markers, complex
-//! keys, duplicate keys, tabs, carriage returns and other control characters, a byte-order mark,
-//! nesting deeper than [`MAX_DEPTH`] — and on every plain scalar whose meaning depends on YAML 1.1
-//! or 1.2 resolution details: anything that starts like a number (`0644`, `1e3`, `.5`, `+1`,
-//! `2024-01-01`) except plain decimal integers, the words `yes`/`no`/`on`/`off`/`y`/`n` and the
-//! float words in any case. What it accepts it reads exactly as [`super::parse_one`] does (null,
-//! `true`/`false` in their three spellings, decimal integers, strings): the differential tests
-//! below and in `tests/stream_props.rs` hold it to that.
+//! It gives up on everything else: block scalars (`|`, `>`), multi-line plain or quoted scalars and
+//! flow collections, anchors, aliases, tags, directives, document markers, complex keys, duplicate
+//! keys, tabs, carriage returns and other control characters, a byte-order mark, nesting deeper
+//! than [`MAX_DEPTH`] — and on every plain scalar whose meaning depends on YAML 1.1 or 1.2
+//! resolution details: anything that starts like a number (`0644`, `1e3`, `.5`, `+1`, `2024-01-01`)
+//! except plain decimal integers, the words `yes`/`no`/`on`/`off`/`y`/`n` and the float words in
+//! any case. What it accepts it reads exactly as the general parser ([`super::parse_general`]) does
+//! (null, `true`/`false` in their three spellings, decimal integers, strings): the differential
+//! tests below and in `tests/stream_props.rs` hold it to that.
 //!
-//! In the same pass it can build the minimal-edit writer's position tree (`tree::Node`), with
-//! the positions the event-based builder computes; and it checks the writer's output against
-//! the intended value while it reads it (`matches`), without building a value.
+//! In the same pass it can build the position tree ([`super::tree`]) as the event parser would, or
+//! check a text against an expected value without building one ([`matches()`]).
 
 use std::borrow::Cow;
 
@@ -58,25 +57,22 @@ pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
     Some((value, node?))
 }
 
-/// Whether `text` reads on the fast path as a value equal to `expected` — decided while reading,
-/// without building the value. `false` also when the fast path declines the text: the caller
-/// then decides the slow way (for the minimal-edit writer's safety net, whose output nearly
-/// always is within the fast path).
+/// Whether `text` reads on the fast path as `expected`, checked while reading (no value built).
+/// `false` also when the fast path declines the text: the caller, the minimal-edit writer's safety
+/// net (whose output is nearly always within it), then decides the slow way.
 pub fn matches(text: &str, expected: &Value) -> bool {
     Reader::new(text, false, false)
         .and_then(|reader| reader.document(Some(expected)))
         .is_some()
 }
 
-/// The writer's position tree alone (no value is built: the same checks, a third of the cost),
-/// or `None` when the fast path does not model the document.
+/// The writer's position tree alone (the same checks, no value built), or `None` as for [`value`].
 pub(crate) fn tree(text: &str) -> Option<Node> {
     Reader::new(text, true, false)?.document(None)?.1
 }
 
-/// The string a scalar node of [`tree`]`(text)` holds, when it is one this reader resolves with
-/// certainty: a plain scalar that reads as a string, a quoted one without escapes. `None` for
-/// any other node or scalar (a number, a boolean, a null, an escape).
+/// The string a scalar node of [`tree`]`(text)` holds when this reader resolves it with certainty
+/// (a plain scalar that reads as a string, a quoted one without escapes), else `None`.
 pub(crate) fn string_at<'t>(text: &'t str, node: &Node) -> Option<std::borrow::Cow<'t, str>> {
     let Kind::Scalar(style) = node.kind else {
         return None;
@@ -102,9 +98,8 @@ pub(crate) fn string_at<'t>(text: &'t str, node: &Node) -> Option<std::borrow::C
     }
 }
 
-/// The value a scalar node of [`tree`]`(text)` holds, when this reader resolves it with
-/// certainty: a plain scalar it resolves (a string, an integer, a boolean, a null), or a string
-/// [`string_at`] reads. `None` for anything else.
+/// The value a scalar node of [`tree`]`(text)` holds when this reader resolves it with certainty: a
+/// plain scalar it resolves, a string [`string_at`] reads; else `None`.
 pub(crate) fn scalar_at(text: &str, node: &Node) -> Option<Value> {
     match node.kind {
         Kind::Scalar(ScalarStyle::Plain) => resolve_plain(text.get(node.start..node.end)?),
@@ -245,8 +240,8 @@ impl<'t> Reader<'t> {
             .map_or(0, |i| i + 1)
     }
 
-    /// Move past the rest of a line whose content ended at `pos` (spaces, then maybe a comment),
-    /// to the next content line.
+    /// Move past the rest of the line (spaces, maybe a comment) after `pos` to the next content
+    /// line.
     fn finish_line(&mut self, pos: usize) -> Option<()> {
         let b = self.b;
         let mut p = skip_spaces(b, pos);
@@ -773,8 +768,7 @@ impl<'t> Reader<'t> {
     }
 }
 
-/// A single-quoted scalar at `p` of `text`, on one line: its string (only with `keep`) and the
-/// byte after it.
+/// A single-line single-quoted scalar at `p`: its string (only with `keep`), the byte after it.
 pub(super) fn single_quoted(text: &str, p: usize, keep: bool) -> Option<(String, usize)> {
     let b = text.as_bytes();
     let mut out = String::new();
@@ -818,8 +812,7 @@ fn starts_plain(c: u8) -> bool {
     c.is_ascii_alphabetic() || c.is_ascii_digit() || matches!(c, b'/' | b'_' | b'$' | b'(' | b'-')
 }
 
-/// A key the fast path can take as written: a Kubernetes-like name that YAML does not resolve
-/// to anything but that string.
+/// A key the fast path takes as written: a Kubernetes-like name YAML resolves to that string only.
 fn simple_key(key: &str) -> bool {
     key.bytes().all(simple_char) && simple_head(key)
 }
