@@ -2,21 +2,17 @@
 //! its original bytes (comments, blank lines, quoting, key order), and only what changed is
 //! written anew, so `polyaxon-pr diff` and GitOps diffs show the real change and nothing else.
 //!
-//! The original is parsed with positions (serde-saphyr's event parser, granit-parser) into a light
-//! tree: block mappings (each entry's key, colon and value), block sequences (each item's dash and
-//! value), scalars and flow collections (atomic), each with the byte where its content ends. The
-//! new value is then compared against the old one top-down and turned into byte-range edits on
-//! the original text: a changed scalar is replaced in its own style when that stays safe, a
-//! removed key or item loses its lines (with the comment lines above it), a new key is appended
-//! at the mapping's indentation, a new item is inserted where the new list has it (items equal in
-//! both lists are matched first, the others paired by position between them) at the sequence's
-//! own dash column, and anything else is re-serialised with [`to_yaml`] and shifted to its
-//! column.
+//! The new value is compared with the old one top-down, over the original's position tree
+//! ([`super::tree`]), and turned into byte-range edits of the original text: a changed scalar is
+//! replaced in its own style when that stays safe, a removed key or item loses its lines (with the
+//! comment lines above it), a new key is appended at the mapping's indentation, a new item is
+//! inserted where the new list has it, at the sequence's own dash column, and anything else is
+//! re-serialised with [`to_yaml`] and shifted to its column.
 //!
 //! Whatever this module writes is parsed again with the manifest parser and must give exactly the
 //! new value; if it does not, or the document uses something the tree does not model (anchors,
 //! aliases, tags, complex keys, duplicate keys, a changed multi-line flow collection, a replaced
-//! root), the caller falls back to the full re-serialisation. The worst case is the old output.
+//! root), the caller falls back to the full re-serialisation.
 
 use std::ops::Range;
 
@@ -57,10 +53,9 @@ fn checked(out: Res<String>, new: &Value) -> Option<String> {
     (!holds_separator(&out) && reads_back_as(&out, new)).then_some(out)
 }
 
-/// The writer's safety net: whether `text` parses, as a manifest document is parsed, to exactly
-/// one document equal to `expected`. The writer's output is nearly always within the fast
-/// reader's block style and keeps the intended key order, so it is first compared while it is
-/// read, without building a value.
+/// The writer's safety net: whether `text` parses as a manifest document to exactly `expected`. The
+/// output is nearly always within the fast reader's block style, in the intended key order, so it
+/// is first compared while read ([`super::fast::matches`]).
 fn reads_back_as(text: &str, expected: &Value) -> bool {
     crate::stream::fast::matches(text, expected)
         || super::parse_one(text, 1).is_ok_and(|value| value == *expected)
@@ -101,9 +96,8 @@ enum Ctx<'a> {
     },
 }
 
-/// The longest common subsequence of equal items, as (old index, new index) pairs in order.
-/// Common ends are matched first; past a size where the table would be costly, the rest is
-/// left to positional pairing.
+/// The longest common subsequence of equal items as ordered (old, new) index pairs: common ends
+/// first, then the middle unless its table would be costly (then left to positional pairing).
 fn common_items(old: &[Value], new: &[Value]) -> Vec<(usize, usize)> {
     let prefix = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
     let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
@@ -153,10 +147,9 @@ fn lcs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
     pairs
 }
 
-/// `a == b` — mappings equal as sets of entries, as serde_json compares them — without a hash
-/// lookup for each key where both mappings hold it at the same position, as an edited copy of a
-/// document and the document do everywhere but around an added or removed key. The writer
-/// compares old and new subtrees at every level it descends: hashing was much of its time.
+/// `a == b` (mappings equal as sets of entries, as serde_json compares them) without a hash lookup
+/// where both mappings hold a key at the same position, as an edited copy and its original do
+/// except around an added or removed key: the writer compares subtrees at every level it descends.
 pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(a), Value::Object(b)) => {
@@ -175,9 +168,8 @@ pub(crate) fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The old value of each entry of a mapping's tree, in the tree's order: the parsed mapping's
-/// own order when its keys line up with the tree's (a document read once gives both), else by
-/// key. An error when the keys differ (duplicate or merge keys).
+/// The old value of each entry of a mapping's tree: in order when the parsed keys line up with the
+/// tree's (one read gave both), else by key; an error when they differ (duplicate or merge keys).
 fn in_order<'v>(text: &str, entries: &[Entry], old: &'v Map<String, Value>) -> Res<Vec<&'v Value>> {
     let differ = Unsupported("keys differ from the parsed value (duplicates, merge keys)");
     if entries.len() != old.len() {
@@ -196,9 +188,8 @@ fn in_order<'v>(text: &str, entries: &[Entry], old: &'v Map<String, Value>) -> R
         .collect()
 }
 
-/// The new value of each entry of a mapping's tree, `None` for a removed key. The new mapping
-/// is an edited copy of the old one, its surviving keys mostly in the old order: each is looked
-/// for where the previous one was found first, and by key only when it is not there.
+/// The new value of each entry of a mapping's tree (`None`: removed): looked for right after the
+/// previous one (the new mapping is an edited copy of the old, mostly in order), else by key.
 fn kept_values<'v>(
     text: &str,
     entries: &[Entry],
@@ -222,8 +213,7 @@ struct Edit {
     keep: bool,
 }
 
-/// Delete `range`; `keep` when the kept text before it may end in a keep-chomping block scalar
-/// (whose string would take in blank lines the deletion brings up to it).
+/// Delete `range`; `keep` when the text before it may end in a `|+` block scalar (see [`Edit`]).
 fn delete(range: Range<usize>, keep: bool) -> Edit {
     Edit {
         range,
@@ -256,8 +246,7 @@ impl Editor<'_> {
         }
     }
 
-    /// Edit a block mapping in place; `false` when no original key survives (the caller then
-    /// replaces the whole mapping).
+    /// Edit a block mapping in place; `false` when no original key survives (to replace it whole).
     fn map(
         &mut self,
         entries: &[Entry],
@@ -314,10 +303,9 @@ impl Editor<'_> {
         Ok(true)
     }
 
-    /// Edit a block sequence: items equal in the old and the new list (their longest common
-    /// subsequence) are kept; between two kept items, old and new items are paired by position
-    /// and edited, extra old ones dropped and extra new ones inserted there, at the sequence's own
-    /// dash column. A removed or inserted entry in the middle of a list changes only its lines.
+    /// Edit a block sequence: items in both lists (their longest common subsequence) are kept;
+    /// between two kept items, old and new ones are paired by position and edited, extras dropped
+    /// or inserted there: a removed or inserted item changes only its lines.
     fn seq(&mut self, items: &[Item], old: &[Value], new: &[Value]) -> Res<()> {
         let Some(first) = items.first() else {
             return Err(Unsupported("empty block sequence"));
@@ -529,8 +517,8 @@ impl Editor<'_> {
     }
 
     /// Copy original text; after a new keep-chomping block scalar (`swallow`), without the blank
-    /// lines that would otherwise become part of its string (they may come into contact with it
-    /// through later deletions, so the flag lasts until non-blank text is copied).
+    /// lines that would join its string (later deletions may bring them up to it: the flag lasts
+    /// until non-blank text is copied).
     fn copy(&self, out: &mut String, range: Range<usize>, swallow: &mut bool) {
         let (mut from, to) = (range.start, range.end);
         if *swallow && from < to && !out.ends_with('\n') {
@@ -553,10 +541,9 @@ impl Editor<'_> {
     }
 }
 
-/// Whole lines inserted into `text` as this writer inserts new entries: each `(at, lines, keep)`
-/// at a line start, those at one position in the order given, then applied (CRLF restored)
-/// exactly as [`edit`] applies its own. [`crate::apply::direct`] writes through it, so that a
-/// document it edits is this writer's output to the byte.
+/// Whole lines inserted into `text` as this writer inserts them (each `(at, lines, keep)` at a line
+/// start, those at one position in the order given; CRLF restored): [`crate::apply::direct`] writes
+/// through it to match this writer to the byte.
 pub(crate) fn insert_lines(
     text: &str,
     inserts: Vec<(usize, String, bool)>,
@@ -572,9 +559,8 @@ pub(crate) fn insert_lines(
     editor.apply(crlf).ok()
 }
 
-/// `text` (body and trailer) with each of `scalars` (a scalar node, the colon of its key, its new
-/// value) written over as this writer writes a changed scalar, in its own style; `None` where it
-/// would not write one in place.
+/// `text` (body and trailer) with each of `scalars` (a scalar node, its key's colon, its new value)
+/// written over in its own style as this writer does; `None` where it would not write one in place.
 pub(crate) fn replace_scalars(
     text: &str,
     scalars: &[(&Node, usize, Value)],
