@@ -1,19 +1,18 @@
 //! A line scanner that reads a document's identifying fields (`apiVersion`, `kind`, `metadata`
-//! name, namespace, labels, annotations) without the YAML parser.
+//! name, namespace, labels, annotations) without the YAML parser: parsing is most of a
+//! post-renderer's time, and most documents of a release are never edited, which their kind and
+//! labels decide.
 //!
-//! Parsing is most of a post-renderer's time (serde-saphyr reads about 15 MB/s), and most
-//! documents of a release are never edited: deciding that from their kind and labels must not
-//! cost a full parse. The scanner understands only the plain block layout that Helm and kyaml
-//! write — `key: value` lines, indented maps, simple quoted or plain string scalars — and answers
-//! `None` (the caller then parses the document) for anything else: flow collections, anchors,
-//! aliases, tags, merge keys, block or multi-line scalars, tabs, duplicate keys, and any plain
-//! scalar a YAML 1.1 or 1.2 reader might not take for a string. When it answers, the answer is
-//! the [`Meta`] a full parse would give; a test holds it to that on generated and real streams.
+//! It understands only the plain block layout that Helm and kyaml write — `key: value` lines,
+//! indented maps, simple quoted or plain string scalars — and answers `None` (the caller then
+//! parses the document) for anything else: flow collections, anchors, aliases, tags, merge keys,
+//! block or multi-line scalars, tabs, duplicate keys, and any plain scalar a YAML 1.1 or 1.2 reader
+//! might not take for a string. When it answers, the answer is the [`Meta`] a full parse would
+//! give; a test holds it to that on generated and real streams.
 //!
-//! A document the scanner answers for may never be parsed, so it also gives up on anything
-//! hostile anywhere in the document — an anchor or alias (an alias bomb needs them), deep
-//! indentation or bracket nesting — so that such input still meets the parser's limits and is
-//! rejected with a clear error.
+//! A document the scanner answers for may never be parsed, so it also gives up on anything hostile
+//! anywhere in the document (an anchor or alias, which an alias bomb needs; deep indentation or
+//! bracket nesting): such input still meets the parser's limits and their clear errors.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -22,11 +21,8 @@ use super::Meta;
 use super::fast::{simple_char, simple_head, single_quoted};
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
-///
-/// Every document of a stream is scanned, so this is written for speed: the anchor, alias and
-/// bracket checks run over the whole body with memchr (those bytes are rare), lines are found
-/// with memchr, most lines (those under a key the scanner skips) cost a look at their
-/// indentation, and nothing is allocated but the fields kept.
+/// Every document is scanned, so the anchor, alias and bracket checks and the lines are found with
+/// memchr, and nothing is allocated but the fields kept.
 pub fn scan(body: &str) -> Option<Meta> {
     if hostile(body.as_bytes()) {
         return None;
@@ -231,8 +227,7 @@ impl Scanner {
 const MAX_INDENT: usize = 128;
 const MAX_BRACKETS: usize = 16;
 
-/// A line's indentation (leading spaces) and nesting (leading spaces, `-` and tabs: `- - - a`
-/// nests too).
+/// A line's indentation (leading spaces) and nesting (leading spaces, `-` and tabs: `- - a` nests).
 fn indentation(line: &[u8]) -> (usize, usize) {
     let indent = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
     let lead = line[indent..]
@@ -242,10 +237,9 @@ fn indentation(line: &[u8]) -> (usize, usize) {
     (indent, indent + lead)
 }
 
-/// Whether a line of `body` may hold an anchor or alias (`&a`, `*a`, `<<: *a`: a `&` or `*`
-/// that starts the line's content or follows a space, tab, `[`, `{` or `,`) or more than
-/// [`MAX_BRACKETS`] opening brackets. Over-approximate: it may also be a `*` in a block scalar;
-/// the parser decides. (Indentation deeper than [`MAX_INDENT`] is checked line by line.)
+/// Whether a line of `body` may hold an anchor or alias (`&a`, `*a`, `<<: *a`: a `&` or `*` that
+/// starts the content or follows a space, tab, `[`, `{` or `,`; maybe a `*` in a block scalar: the
+/// parser decides) or over [`MAX_BRACKETS`] opening brackets (indentation is checked per line).
 fn hostile(body: &[u8]) -> bool {
     for at in memchr::memchr2_iter(b'&', b'*', body) {
         let Some(before) = at.checked_sub(1) else {
@@ -333,10 +327,9 @@ fn scalar(rest: &str) -> Option<String> {
     (value.is_empty() || plain_string(value)).then(|| value.to_string())
 }
 
-/// A single- or double-quoted scalar closed on this line (double-quoted without escapes), and
-/// what follows it. Borrowed unless a single-quoted `''` had to be unescaped. Its text is taken
-/// as is only without control characters or what YAML may take for a line break (a carriage
-/// return inside quotes is folded by the parser).
+/// A single- or double-quoted scalar closed on this line (double-quoted without escapes) and what
+/// follows it; borrowed unless a `''` was unescaped. Refused with control characters or what YAML
+/// may take for a line break (the parser folds a carriage return inside quotes).
 fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.chars().next()?;
     let inner = &text[1..];
@@ -377,10 +370,9 @@ fn strip_comment(rest: &str) -> &str {
     rest[..end].trim_end_matches(' ')
 }
 
-/// A plain scalar that every YAML reader resolves to this same string: printable ASCII, starting
-/// with a letter, `_`, `/` or a digit that cannot start a number here, nothing that could end a
-/// key or start a comment, and not a word that YAML 1.1 or Rust's float parser reads as a bool,
-/// null or number.
+/// A plain scalar every YAML reader resolves to this string: printable ASCII, starting with a
+/// letter, `_`, `/` or a digit that cannot start a number here, nothing that could end a key or
+/// start a comment, and no word YAML 1.1 or Rust's float parser reads as a bool, null or number.
 fn plain_string(value: &str) -> bool {
     // One pass over the bytes: printable ASCII or space, no `#`, no `: `.
     let mut previous = 0;
