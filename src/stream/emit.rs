@@ -1,7 +1,6 @@
 //! Writing the stream back: untouched documents as their original bytes, changed ones as their
-//! header and a minimal edit of their text ([`super::surgical`]: only the lines that changed
-//! differ), or, when that edit cannot be trusted, the re-serialised document and their trailer's
-//! comments.
+//! header and a minimal edit of their text ([`super::surgical`]), or, when that edit cannot be
+//! trusted, re-serialised with their trailer's comments.
 //!
 //! Re-serialisation is YAML-1.1 safe (Kubernetes reads manifests through go-yaml v2): serde-saphyr
 //! quotes every string a YAML 1.1 or 1.2 reader would take for a bool, null, number, timestamp or
@@ -31,8 +30,7 @@ pub fn to_yaml(value: &Value) -> Result<String> {
         .map_err(|e| Error::input(format!("cannot write a document as YAML: {e}")))
 }
 
-/// A value serialised with the strings go-yaml v2 could not read back from a block scalar forced
-/// into double quotes.
+/// A value serialised with the strings go-yaml v2 cannot read from a block scalar double-quoted.
 struct Yaml11<'a>(&'a Value);
 
 impl Serialize for Yaml11<'_> {
@@ -57,8 +55,7 @@ fn tab_indented(s: &str) -> bool {
         .is_some_and(|line| line.starts_with('\t'))
 }
 
-/// Write the stream with `changed` (document index → new value) applied, each changed document
-/// as a minimal edit of its text where that can be trusted.
+/// The stream with `changed` (document index → new value) applied, as minimal edits where trusted.
 pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, true)
 }
@@ -80,13 +77,10 @@ fn write_with(
     write_selected(stream, changed, BTreeMap::new(), minimal, true, &|_| true)
 }
 
-/// [`write()`] for the documents `own` selects only: a window of the stream, whose other
-/// documents are written by their own window ([`crate::driver`]; the driver handles the
-/// empty stream). `parallel`: the minimal edits may use every core (not when the windows
-/// themselves are written on every core).
-///
-/// `direct`: documents already rewritten (`apply::direct`), body and trailer, written
-/// as the minimal edits of the changed documents are.
+/// [`write()`] for the documents `own` selects: a window of the stream, the others written by their
+/// own windows ([`crate::driver`], which handles the empty stream). `direct`: documents already
+/// rewritten (body and trailer, by `apply::direct`), written as minimal edits are. `parallel`: the
+/// minimal edits may use every core (not when the windows themselves do).
 pub fn write_own(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
@@ -133,13 +127,10 @@ fn write_selected(
         let crlf = doc.crlf();
         let header = doc.header();
         out.push_str(header);
-        // A header that does not end a line is a final `---` without a newline (a lone BOM
-        // needs none).
+        // A header not ending a line is a final `---` without a newline (a lone BOM needs none).
         if !header.trim_start_matches('\u{feff}').is_empty() && !header.ends_with('\n') {
             out.push_str(if crlf { "\r\n" } else { "\n" });
         }
-        // Comments, quoting and layout of everything that did not change are kept; a document
-        // the minimal edit cannot be trusted with is re-serialised whole.
         if let Some(text) = rewritten.remove(&doc.index).flatten() {
             out.push_str(&text);
             continue;
@@ -161,9 +152,8 @@ fn write_selected(
     Ok(out)
 }
 
-/// The minimal edit of each changed document (`None` where it cannot be trusted), computed on
-/// every core unless `parallel` is false: each costs about two parses of its document. Keyed by
-/// document, so the output does not depend on the threads.
+/// Each changed document's minimal edit (`None` where untrusted), by index so that the output does
+/// not depend on the threads; on every core if `parallel` (each costs about two parses).
 fn minimal_edits(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
@@ -178,8 +168,8 @@ fn minimal_edits(
             .map(|(doc, value)| (doc.index, super::surgical::rewrite(doc, value)))
             .collect()
     };
-    // Below a few dozen documents a thread costs more than it saves (and so does asking for the
-    // number of cores: `available_parallelism` reads the cgroup files, ~0.3 ms).
+    // Below a few dozen documents a thread costs more than it saves, and so does asking for the
+    // number of cores (`available_parallelism` reads the cgroup files).
     let threads = match jobs.len() / 32 {
         _ if !parallel => 1,
         0 | 1 => 1,
