@@ -1,20 +1,17 @@
 //! Splitting a manifest stream into documents, exactly where Kubernetes splits it.
 //!
-//! A separator is a line that starts with `---` at column 0 followed only by white space, a
-//! comment or the end of the line: what is left after `---` is trimmed with Go's
-//! `strings.TrimSpace` (Unicode white space, `\r`, `\v` and no-break space included) by both
-//! k8s.io/apimachinery's `YAMLReader` and kyaml's splitter (Helm 4), and Rust's `trim_start`
-//! trims the same set. Everything else — including `--- {a: 1}`
-//! or a `---` inside an indented block scalar — stays inside the current chunk, and the YAML parser
-//! later rejects a chunk that holds more or less than one document, so a mis-split is never silent.
+//! A separator is `---` at column 0 followed only by white space, a comment or the line's end, as
+//! k8s.io/apimachinery's `YAMLReader` and kyaml's splitter (Helm 4) read it: both trim the rest
+//! with Go's `strings.TrimSpace` (Unicode white space, `\r`, `\v` and no-break space included), the
+//! set Rust's `trim_start` trims. Anything else (`--- {a: 1}`, a `---` in an indented block scalar)
+//! stays in the chunk, and the YAML parser rejects a chunk of more or less than one document: a
+//! mis-split is never silent.
 //!
 //! Each chunk is cut into three byte ranges: the header (a leading BOM, the separator line and the
 //! blank and comment lines before the content), the body (the YAML content) and the trailer (blank
-//! lines, column-0 comments and `...` markers after it). Concatenating every chunk's ranges gives
-//! the input back, byte for byte.
-//!
-//! An indented comment-looking line after the content stays in the body: it may be the last line
-//! of a block scalar (`script: |` ending in `  # done`), and only the YAML parser can tell.
+//! lines, column-0 comments and `...` markers after it; an indented comment-looking line may end a
+//! block scalar, `script: |` ending in `  # done`, which only the YAML parser can tell, so it stays
+//! in the body). Concatenating every chunk's ranges gives the input back, byte for byte.
 
 use std::ops::Range;
 
@@ -85,14 +82,13 @@ fn strip_eol(line: &str) -> &str {
     line.strip_suffix('\n').unwrap_or(line)
 }
 
-/// Split `text` (a whole stream; a leading BOM is part of the first chunk) into chunks.
+/// Split `text` (a whole stream; a leading BOM is part of the first chunk) into chunks, each
+/// starting at a separator line or at the stream's start: an empty stream gives none, and one that
+/// starts with a separator no empty chunk before it.
 ///
-/// A chunk starts at a separator line or at the start of the stream; an empty stream gives no
-/// chunk. A stream that starts with a separator gives no empty chunk before it.
-///
-/// Byte search, not a walk over the lines: a separator can only start right after a `\n`
-/// followed by `---`, which memchr's `memmem` finds at SIMD speed; the line numbers are counts of
-/// `\n` between separators; and `cut` looks only at a chunk's first and last lines.
+/// Past the first line a separator can only start after `\n---`, so this is a byte search (memchr's
+/// `memmem`), not a walk over the lines: line numbers are counts of `\n` between separators, and
+/// `cut` looks only at a chunk's first and last lines.
 pub fn split(text: &str) -> Vec<Chunk> {
     if text.is_empty() {
         return Vec::new();
