@@ -1,9 +1,8 @@
 //! The position tree of a document's text: block mappings (each entry's key, colon and value),
 //! block sequences (each item's dash and value), scalars and flow collections (atomic), each with
 //! the byte where its content ends. Two readers build it — the fast reader of block-style text
-//! ([`super::fast`]) and the event parser here, for what the fast reader declines — and two
-//! writers use it: the minimal-edit writer ([`super::surgical`]) and the direct edits
-//! (`apply::direct`).
+//! ([`super::fast`]) and the event parser here, for what the fast reader declines — and two writers
+//! use it: the minimal-edit writer ([`super::surgical`]) and the direct edits (`apply::direct`).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -41,9 +40,8 @@ pub(crate) struct Entry {
     pub(crate) value: Node,
 }
 
-/// A mapping key: the bytes of the text that spell it (a plain key, or a quoted one without
-/// escapes, between its quotes), or, for a key its text does not spell as is, the key itself.
-/// Most keys are the first kind, which costs no allocation.
+/// A mapping key: the range of the text that spells it (a plain key, or a quoted one without
+/// escapes, between its quotes; most keys, and no allocation), else the key itself.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Key {
     At(Range<usize>),
@@ -91,8 +89,7 @@ fn spelled(text: &str, span: Range<usize>, style: ScalarStyle, key: Cow<'_, str>
     }
 }
 
-/// Builds the node tree from the parser's events (the events alone: a second, scanner pass for
-/// the dashes would cost as much as the parse).
+/// Builds the node tree from the parser's events alone (see [`Builder::seq`]).
 struct Builder<'t> {
     text: &'t str,
     events: Parser<'t, StrInput<'t>>,
@@ -226,7 +223,7 @@ impl<'t> Builder<'t> {
     }
 
     /// A block sequence. Events carry no dash (a scanner pass for them would cost as much as the
-    /// parse), so each item's dash is the first content after the previous item (or `from`).
+    /// parse): each item's dash is the first content after the previous item (or `from`).
     fn seq(&mut self, from: usize) -> Res<Node> {
         let mut items = Vec::new();
         loop {
