@@ -1,13 +1,12 @@
 //! Secret values masked out of stream text that a person reads (`polyaxon-pr diff`).
 //!
-//! A diff of a changed Secret would otherwise print its `data` and `stringData` values, both as
-//! context and as changed lines, into a terminal, a CI log or a pull-request comment. Every value
-//! under those keys of a `kind: Secret` object (a document, or an item of a `List`) becomes
-//! `<masked>`; when the "after" stream's value differs from the same document's "before" value
-//! it becomes `<masked, changed>`, so the diff still shows that a value changed without showing
-//! either value. The values are found in the parsed document, never in its line shapes (a flow
-//! map over several lines, a block scalar, an anchor: all the same), and a Secret is written back
-//! re-serialised from its masked value, header and trailer kept; every other document is kept
+//! A diff of a changed Secret would otherwise print its `data` and `stringData` values into a
+//! terminal, a CI log or a pull-request comment. Every value under those keys of a `kind: Secret`
+//! object (a document, or an item of a `List`) becomes `<masked>`, or `<masked, changed>` where the
+//! "after" stream's value differs from the same document's "before" value: the diff shows that a
+//! value changed, not the value. The values are found in the parsed document, never in its line
+//! shapes (a flow map over several lines, a block scalar, an anchor: all the same); a Secret is
+//! written re-serialised from its masked value, header and trailer kept, and every other document
 //! byte for byte. A Secret that does not parse is written as a comment that says so.
 
 use serde_json::Value;
@@ -21,8 +20,7 @@ pub const MASKED_CHANGED: &str = "<masked, changed>";
 /// The Secret fields whose values are masked.
 const FIELDS: [&str; 2] = ["data", "stringData"];
 
-/// `before` and `after` (the same stream before and after post-rendering, document for
-/// document) with their Secret values masked.
+/// `before` and `after` (one stream before and after post-rendering) with Secret values masked.
 pub fn secret_values(before: &str, after: &str) -> Result<(String, String)> {
     let old = Stream::read(before)?;
     let new = Stream::read(after)?;
