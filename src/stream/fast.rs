@@ -240,8 +240,7 @@ impl<'t> Reader<'t> {
             .map_or(0, |i| i + 1)
     }
 
-    /// Move past the rest of the line (spaces, maybe a comment) after `pos` to the next content
-    /// line.
+    /// Skip the rest of the line after `pos` (spaces, maybe a comment) to the next content line.
     fn finish_line(&mut self, pos: usize) -> Option<()> {
         let b = self.b;
         let mut p = skip_spaces(b, pos);
@@ -391,13 +390,8 @@ impl<'t> Reader<'t> {
         self.depth -= 1;
         let node = match self.tree {
             true => {
-                let (first, last) = (entries.first()?, entries.last()?);
-                let (start, end) = (first.key_start, last.value.end.max(last.colon + 1));
-                Some(Node {
-                    kind: Kind::Map(entries),
-                    start,
-                    end,
-                })
+                let (start, end) = (entries.first()?.key_start, entries.last()?.end());
+                self.node(Kind::Map(entries), start, end)
             }
             false => None,
         };
@@ -441,12 +435,13 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A node of `kind` over `start..end`, when building the tree.
+    fn node(&self, kind: Kind, start: usize, end: usize) -> Option<Node> {
+        self.tree.then_some(Node { kind, start, end })
+    }
+
     fn empty(&self, at: usize) -> Option<Node> {
-        self.tree.then_some(Node {
-            kind: Kind::Scalar(ScalarStyle::Plain),
-            start: at,
-            end: at,
-        })
+        self.node(Kind::Scalar(ScalarStyle::Plain), at, at)
     }
 
     /// A block sequence whose first dash is at `first` (column `col`).
@@ -512,13 +507,8 @@ impl<'t> Reader<'t> {
         self.depth -= 1;
         let node = match self.tree {
             true => {
-                let (first, last) = (items.first()?, items.last()?);
-                let (start, end) = (first.dash, last.value.end.max(last.dash + 1));
-                Some(Node {
-                    kind: Kind::Seq(items),
-                    start,
-                    end,
-                })
+                let (start, end) = (items.first()?.dash, items.last()?.end());
+                self.node(Kind::Seq(items), start, end)
             }
             false => None,
         };
@@ -541,19 +531,14 @@ impl<'t> Reader<'t> {
                 (Value::String(s), ScalarStyle::SingleQuoted, end)
             }
             b'[' | b'{' => {
-                // Flow collections are rare in what is checked: with an expectation, the value
-                // is built and compared.
+                // Rare in what is checked: with an expectation, the value is built and compared.
                 let values = self.values;
                 self.values |= expect.is_some();
                 let flow = self.flow(p);
                 self.values = values;
                 let (value, end) = flow?;
                 meets(expect, |e| *e == value)?;
-                let node = self.tree.then_some(Node {
-                    kind: Kind::Flow { multi_line: false },
-                    start: p,
-                    end,
-                });
+                let node = self.node(Kind::Flow { multi_line: false }, p, end);
                 return Some((value, node, end));
             }
             c if starts_plain(c) && !self.is_dash(p) => {
@@ -584,11 +569,7 @@ impl<'t> Reader<'t> {
             }
             _ => return None,
         };
-        let node = self.tree.then_some(Node {
-            kind: Kind::Scalar(style),
-            start: p,
-            end,
-        });
+        let node = self.node(Kind::Scalar(style), p, end);
         Some((value, node, end))
     }
 
