@@ -206,20 +206,12 @@ fn kept_values<'v>(
 }
 
 /// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
-/// which would take in blank lines that follow it.
+/// which would take in blank lines that follow it (for a deletion: when the text before it may end
+/// in one, which would take in blank lines the deletion brings up to it).
 struct Edit {
     range: Range<usize>,
     text: String,
     keep: bool,
-}
-
-/// Delete `range`; `keep` when the text before it may end in a `|+` block scalar (see [`Edit`]).
-fn delete(range: Range<usize>, keep: bool) -> Edit {
-    Edit {
-        range,
-        text: String::new(),
-        keep,
-    }
 }
 
 struct Editor<'t> {
@@ -228,6 +220,10 @@ struct Editor<'t> {
 }
 
 impl Editor<'_> {
+    fn push(&mut self, range: Range<usize>, text: String, keep: bool) {
+        self.edits.push(Edit { range, text, keep });
+    }
+
     fn node(&mut self, node: &Node, old: &Value, new: &Value, ctx: Ctx<'_>) -> Res<()> {
         if same(old, new) {
             return Ok(());
@@ -272,14 +268,14 @@ impl Editor<'_> {
                 true => first.key_start..entries[first_kept].key_start,
                 false => region_start(0)..region_start(first_kept),
             };
-            self.edits.push(delete(range, false));
+            self.push(range, String::new(), false);
         }
         let mut keep = false;
         for (i, entry) in entries.iter().enumerate().skip(first_kept) {
             match news[i] {
                 None => {
                     let end = line_after(text, entry.end());
-                    self.edits.push(delete(region_start(i)..end, keep));
+                    self.push(region_start(i)..end, String::new(), keep);
                 }
                 Some(value) => {
                     keep = ends_in_kept_breaks(value);
@@ -362,7 +358,7 @@ impl Editor<'_> {
                     self.item_start(items, dropped.start)..line_after(self.text, items[last].end())
                 }
             };
-            self.edits.push(delete(range, keep));
+            self.push(range, String::new(), keep);
         }
         let extra = &new[gap_n.start + paired..gap_n.end];
         if extra.is_empty() {
@@ -379,11 +375,7 @@ impl Editor<'_> {
                 // and the old first item moves to a line of its own, at the same column.
                 let text = format!("{}{}", &lines[col..], " ".repeat(col));
                 let at = items[0].dash;
-                self.edits.push(Edit {
-                    range: at..at,
-                    text,
-                    keep: false,
-                });
+                self.push(at..at, text, false);
             }
         }
         Ok(())
@@ -420,11 +412,7 @@ impl Editor<'_> {
             Ctx::Item { dash, col } => (dash, col),
         };
         if let Some(text) = inline_scalar(node, new, from)? {
-            self.edits.push(Edit {
-                range: node.start..node.end,
-                text,
-                keep: false,
-            });
+            self.push(node.start..node.end, text, false);
             return Ok(());
         }
         let text = match ctx {
@@ -455,11 +443,7 @@ impl Editor<'_> {
             }
             text
         };
-        self.edits.push(Edit {
-            range: from..end,
-            text,
-            keep,
-        });
+        self.push(from..end, text, keep);
         Ok(())
     }
 
@@ -479,11 +463,7 @@ impl Editor<'_> {
             true => format!("\n{lines}"),
             false => lines,
         };
-        self.edits.push(Edit {
-            range: at..at,
-            text: lines,
-            keep,
-        });
+        self.push(at..at, lines, keep);
     }
 
     fn apply(mut self, crlf: bool) -> Res<String> {
@@ -571,11 +551,11 @@ pub(crate) fn replace_scalars(
         edits: Vec::with_capacity(scalars.len()),
     };
     for (node, colon, new) in scalars {
-        editor.edits.push(Edit {
-            range: node.start..node.end,
-            text: inline_scalar(node, new, *colon).ok()??,
-            keep: false,
-        });
+        editor.push(
+            node.start..node.end,
+            inline_scalar(node, new, *colon).ok()??,
+            false,
+        );
     }
     editor.apply(crlf).ok()
 }
