@@ -10,8 +10,8 @@ echo "==> cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "==> clippy for the release's other platforms (Windows, macOS; scripts/check-platforms.sh)"
 scripts/check-platforms.sh
-echo "==> cargo doc (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+echo "==> cargo doc, private items included (warnings are errors: broken links in any doc)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items --quiet
 echo "==> build the Kubernetes YAML decoder oracle (Debian golang-go, golang-k8s-sigs-yaml-dev; in .cache/)"
 scripts/oracle.sh || {
     echo "test.sh: FAILED to build the oracle the YAML 1.1 conformance tests need (apt)" >&2

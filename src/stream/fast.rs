@@ -132,7 +132,7 @@ enum Start<'t> {
 
 type Parsed = (Value, Option<Node>);
 
-/// The value a node must read as ([`matches`]); `None` when reading without an expectation.
+/// The value a node must read as ([`matches()`]); `None` when reading without an expectation.
 type Expect<'e> = Option<&'e Value>;
 
 /// `Some(())` when there is no expectation or `found` meets it.
@@ -180,7 +180,7 @@ impl<'t> Reader<'t> {
         Some(reader)
     }
 
-    /// The document, every node held to `expect` when there is one (see [`matches`]).
+    /// The document, every node held to `expect` when there is one (see [`matches()`]).
     fn document(mut self, expect: Expect<'_>) -> Option<Parsed> {
         let (start, indent) = self.next?;
         let parsed = match self.key_at(start + indent)? {
@@ -851,7 +851,7 @@ impl Plain {
     }
 }
 
-/// The mapping a block mapping must read as ([`matches`]), its keys taken as they are read.
+/// The mapping a block mapping must read as ([`matches()`]), its keys taken as they are read.
 struct Expected<'e, 't> {
     map: &'e Map<String, Value>,
     /// While the keys come in the mapping's order: the rest of it.
