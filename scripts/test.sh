@@ -10,6 +10,8 @@ echo "==> cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "==> clippy for the release's other platforms (Windows, macOS; scripts/check-platforms.sh)"
 scripts/check-platforms.sh
+echo "==> the fuzz targets compile (cfg fuzzing, as cargo-fuzz builds them; scripts/fuzz.sh runs them)"
+RUSTFLAGS="--cfg fuzzing" CARGO_TARGET_DIR=target/fuzz-check cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 echo "==> cargo doc, private items included (warnings are errors: broken links in any doc)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items --quiet
 echo "==> build the Kubernetes YAML decoder oracle (Debian golang-go, golang-k8s-sigs-yaml-dev; in .cache/)"

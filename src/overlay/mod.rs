@@ -26,7 +26,9 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 pub use parse::{API_VERSION, KIND};
-pub use run::{Applied, RuleTally, Tally, apply};
+#[cfg(any(test, fuzzing, feature = "testing"))]
+pub use run::{Applied, apply};
+pub use run::{RuleTally, Tally};
 pub(crate) use run::{judge, unmet};
 pub(crate) use select::nearest;
 pub use select::{Expression, Hooks, Miss, Operator, Selector};
@@ -226,6 +228,7 @@ pub fn lint_file(path: &Path, values: &Value) -> Result<Vec<Finding>> {
 }
 
 /// Parse one overlay file from memory (tests, shipped examples).
+#[cfg(any(test, fuzzing, feature = "testing"))]
 pub fn parse_str(text: &str, label: &str, values: &Value) -> Result<(Overlays, Vec<Finding>)> {
     let (rules, findings) = parse::parse(text, label, values)?;
     Ok(feedback(rules, findings))

@@ -56,16 +56,19 @@ fn tab_indented(s: &str) -> bool {
 }
 
 /// The stream with `changed` (document index → new value) applied, as minimal edits where trusted.
+#[cfg(any(test, fuzzing, feature = "testing"))]
 pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, true)
 }
 
 /// Write the stream with every changed document re-serialised whole: the fallback of [`write()`],
 /// and what the YAML 1.1 conformance tests force documents through.
+#[cfg(any(test, fuzzing, feature = "testing"))]
 pub fn write_full(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, false)
 }
 
+#[cfg(any(test, fuzzing, feature = "testing"))]
 fn write_with(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,
@@ -77,10 +80,10 @@ fn write_with(
     write_selected(stream, changed, BTreeMap::new(), minimal, true, &|_| true)
 }
 
-/// [`write()`] for the documents `own` selects: a window of the stream, the others written by their
-/// own windows ([`crate::driver`], which handles the empty stream). `direct`: documents already
-/// rewritten (body and trailer, by `apply::direct`), written as minimal edits are. `parallel`: the
-/// minimal edits may use every core (not when the windows themselves do).
+/// The stream with `changed` applied, for the documents `own` selects: a window of the stream, the
+/// others written by their own windows ([`crate::driver`], which handles the empty stream).
+/// `direct`: documents already rewritten (body and trailer, by `apply::direct`), written as minimal
+/// edits are. `parallel`: the minimal edits may use every core (not when the windows themselves do).
 pub fn write_own(
     stream: &Stream<'_>,
     changed: &BTreeMap<usize, Value>,

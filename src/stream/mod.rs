@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::report::Origin;
 
+#[cfg(any(test, fuzzing, feature = "testing"))]
 pub use emit::write;
 pub use split::Chunk;
 
