@@ -1,46 +1,41 @@
-//! The one way through: every stream, whatever its size, is read into a spool, cut into
-//! *windows* of whole documents (64 KiB by default; a chart's usual stream is one window), and
-//! processed a window at a time by the one pipeline (`apply::inject_part`: plan,
-//! overlays, changed documents, checksums, output checks), in memory proportional to the window
-//! plus a small index of the documents. What is written of the windows is a [`View`]: the
-//! post-rendered stream, a unified diff (`diff`), or kustomize patches (`export`); `krm` reads
-//! its items back from the stream view.
+//! The one way through: every stream, whatever its size, is read into a spool, cut into *windows*
+//! of whole documents ([`WINDOW_BYTES`] by default; a chart's usual stream is one window) and run a
+//! window at a time through the one pipeline (`apply::inject_part`: plan, overlays, changed
+//! documents, checksums, output checks), in memory proportional to the window plus a small index of
+//! the documents. The windows are written as a [`View`]: the post-rendered stream, a unified diff
+//! (`diff`) or kustomize patches (`export`); `krm` reads its items back from the stream view.
 //!
-//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], where the
-//!    buffer read is the spool, else an unnamed temporary file, filled a block at a time through
-//!    one reused buffer), cut into documents where [`crate::stream::split`] cuts them (a
-//!    separator line at column 0) as it comes in. The index keeps each document's offset,
-//!    length, first line and number (a run of empty documents is one entry), and is checked as
-//!    [`crate::stream::Stream::read`] checks a stream (UTF-8, `---` with content, the document
-//!    size limit), with the same messages.
-//! 2. The index pass ([`Spool::index`]) reads every document's identifying fields, on every
-//!    core: the profile's choice and its targets for the whole stream, the ConfigMaps, each document's Helm release (the
-//!    `release` label) and, with overlay rules, which rules each document's identifying fields
-//!    take (`direct::Hint`: the windows do not read them again).
-//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart
-//!    ConfigMaps as context), to learn the hash of every ConfigMap the stream changes: the
-//!    `checksum/config` of a workload in any window follows it. A stream of one window skips it
-//!    (the window finds its own) unless the direct edits need the hashes first.
-//! 4. Each window runs the pipeline on its own documents plus, as context, the chart ConfigMaps
-//!    of its documents' releases (the plan reads a workload's ConfigMap): held, but written,
-//!    counted and reported only by their own window. Overlay rules that only add volumes, mounts
-//!    and env entries are applied to a document's text there (`apply::direct`, the general
-//!    path's output and operations to the byte), except for `export`.
-//!    Each window's view goes to an output spool, copied to stdout only when every window
-//!    succeeded (nothing on stdout on error).
+//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else a temporary
+//!    file), cut into documents as it comes in where [`crate::stream::split`] cuts them, indexed
+//!    (`Entry`) and checked as [`Stream::read`] checks a stream (UTF-8, `---` with content, the
+//!    document size limit), with the same messages.
+//! 2. Pass 1 ([`Spool::index`], on every core) reads every document's identifying fields: the
+//!    profile's choice and targets for the whole stream, the ConfigMaps, each document's Helm
+//!    release (the `release` label) and, with overlay rules, which rules take it (`direct::Hint`,
+//!    not read again in pass 2).
+//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart ConfigMaps
+//!    as context) to learn the hash of every ConfigMap the stream changes, which the
+//!    `checksum/config` of a workload in any window follows. A stream of one window skips it (the
+//!    window finds its own) unless the direct edits need the hashes first.
+//! 4. Pass 2 runs the pipeline on each window's documents plus, as context, the chart ConfigMaps of
+//!    their releases (the plan reads a workload's ConfigMap), which only their own window writes,
+//!    counts and reports. Overlay rules that only add volumes, mounts and env entries are applied
+//!    to a document's text there (`apply::direct`: the general path's output and operations to the
+//!    byte), except for `export`. Each window's view goes to an output spool, copied to stdout only
+//!    when every window succeeded.
 //!
-//! A window is a [`Stream`] of the documents it holds, each with its line numbers and its number
-//! ([`crate::stream::Document::number`], what `document N` in a message counts) set to the
-//! stream's, so stream lines, findings and `--explain` read the same at any window size; the
-//! driver maps the window's indices to the stream's. Once the stream-wide facts are known the
-//! windows are independent: they are rendered one per core at a time (`pool`).
+//! A window is a [`Stream`] of its documents, each with the stream's line numbers and number
+//! ([`crate::stream::Document::number`], what `document N` in a message counts), so that lines,
+//! findings and `--explain` read the same at any window size; `Layout` maps the window's indices to
+//! the stream's. Once the stream-wide facts are known the windows are independent: they are
+//! rendered one per core at a time (`pool`).
 //!
-//! What the run reports, the driver adds up from the windows: the plan's findings (put back in
-//! stage order; those about no document in particular from the first window only), overlay
-//! `expect` counts (checked once at the end; when one fails, the windows are run again to find
-//! the nearest document and the hooks), conflicts, the output checks, `--explain`. Failures take
-//! this precedence: the plan's conflicts, then the overlays' problems, then the output checks;
-//! among input errors (a document that does not parse), the first window's.
+//! The driver adds up from the windows what the run reports: the plan's findings (back in stage
+//! order; those about no document in particular from the first window only), overlay `expect`
+//! counts (checked at the end; when one fails, the windows run again to find the nearest document
+//! and the hooks), conflicts, the output checks, `--explain`. Failures take this precedence: the
+//! plan's conflicts, then the overlays' problems, then the output checks; among input errors (a
+//! document that does not parse), the first window's.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -68,18 +63,16 @@ pub use view::View;
 /// The label Helm charts give every object of a release (chart 0.4.2 does).
 const RELEASE_LABEL: &str = "release";
 
-/// The default window: whole documents up to this many bytes are processed at once, one window
-/// per core. Peak memory follows the window (the edited documents' values, drafts and minimal
-/// edits, per window in flight); the time hardly does. A chart's usual stream is one window.
+/// The default window size. Peak memory follows it (the edited documents' values, drafts and
+/// minimal edits, per window in flight); the time hardly does.
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
-/// A stream up to this many bytes is held in memory, with its output, and processed on one
-/// thread (starting threads costs more than they save there); a bigger one is spooled to a
-/// temporary file, so that memory follows the window, not the stream.
+/// A stream up to this size is held in memory with its output, on one thread (starting threads
+/// costs more than they save there); a bigger one is spooled to a temporary file, so that memory
+/// follows the window, not the stream.
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
-/// The environment variable that sets the window size in bytes, and the size up to which a
-/// stream is read whole (tests use 1: one document per window).
+/// Sets both [`Budget`] sizes in bytes (tests use 1: one document per window).
 pub const WINDOW_ENV: &str = "POLYAXON_PR_WINDOW_BYTES";
 
 /// The sizes: [`WINDOW_ENV`] for both when set, else [`WHOLE_BYTES`] and [`WINDOW_BYTES`].
@@ -116,8 +109,8 @@ pub struct Budget {
     pub window: usize,
 }
 
-/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank
-/// lines and comments only), held as one: the index does not grow with empty documents.
+/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank lines
+/// and comments only): the index does not grow with empty documents.
 #[derive(Debug, Clone, Default)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
@@ -131,15 +124,14 @@ struct Entry {
     chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
-    /// Set by pass 1 for a document with metadata: its Helm release (the `release` label, as an
-    /// id), which chooses the chart ConfigMaps it takes as context.
+    /// Set by pass 1 for a document with metadata: its Helm release (the `release` label) as an id,
+    /// which chooses the chart ConfigMaps it takes as context.
     release: Option<Option<u32>>,
-    /// Set by pass 1 when the overlays loaded (with or without rules): what the direct edits
-    /// need of the document's identifying fields (pass 2 does not read them again).
+    /// Set by pass 1 when the overlays loaded (even without rules): its [`direct::hint`].
     hint: Option<Option<direct::Hint>>,
 }
 
-/// A stream spooled to a temporary file, with its index.
+/// A stream spooled (in memory or to a temporary file), with its index.
 pub struct Spool {
     /// In memory when the stream fits the whole budget (its output is held there too).
     file: Store,
@@ -151,9 +143,8 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// Read stdin into a spool, cut into documents and indexed for windows of `budget.window`
-/// bytes: held in memory when it fits in `budget.whole` bytes, else in a temporary file. Errors
-/// are those [`crate::stream::Stream::read`] and the UTF-8 check give a whole stream.
+/// Read stdin into a spool of documents for windows of `budget.window` bytes (in memory up to
+/// `budget.whole`); errors are a whole stream's (UTF-8, [`Stream::read`]).
 pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     read_in_blocks(stdin, budget, READ_BLOCK)
 }
@@ -166,8 +157,7 @@ fn read_in_blocks(stdin: &mut dyn Read, budget: Budget, block: usize) -> Result<
         window: budget,
     } = budget;
     let limit = u64::try_from(whole).unwrap_or(u64::MAX).saturating_add(1);
-    // Room for a block from the start (reserved, not yet touched): no regrowth and copy of a
-    // stream that fits it.
+    // Room for a block from the start (reserved, untouched): a stream that fits is not regrown.
     let mut mem = Vec::new();
     let first = usize::try_from(limit)
         .unwrap_or(usize::MAX)
@@ -240,29 +230,26 @@ struct Reader {
     chunks: usize,
     /// The last entry is a run of empty documents, which an empty document joins.
     in_empty_run: bool,
-    /// The first problem of each kind, reported once the whole stream is read, in the order a
-    /// whole stream's checks report them.
+    /// The first problem of each kind, reported at the end in a whole stream's order.
     utf8: Option<usize>,
     dash: Option<String>,
     size: Option<String>,
 }
 
 impl Reader {
-    /// Read the rest of the stream up to `block` bytes at a time into the same buffer, which
-    /// keeps only the chunk still being read between blocks: its memory is touched once, not
-    /// grown (and faulted in) with the stream.
+    /// Read the rest of the stream `block` bytes at a time into the one buffer, which keeps only
+    /// the chunk being read: its memory is touched once, not grown with the stream.
     fn read_blocks(&mut self, stdin: &mut dyn Read, block: usize) -> Result<()> {
         loop {
             self.compact();
             let filled = self.buf.len();
-            // Up to a block into the room the buffer has once compacted; it grows only for a
-            // document longer than half a block (the first read filled it: a regrowth copies).
+            // It grows (a regrowth copies) only for a document longer than half a block.
             if self.buf.capacity() - filled < block.div_ceil(2) {
                 reserve(&mut self.buf, block)?;
             }
             let room = block.min(self.buf.capacity() - filled);
-            // Filled whole (a pipe gives at most its buffer a read), unless the stream ends; read
-            // into the reserved room as it is (`read_to_end` does not zero it first).
+            // `read_to_end` fills the room whole unless the stream ends (a pipe gives at most its
+            // buffer a read), and does not zero it first.
             let limit = u64::try_from(room).unwrap_or(u64::MAX);
             crate::memory::fallibly(|| stdin.take(limit).read_to_end(&mut self.buf))
                 .map_err(read_error)?;
@@ -273,9 +260,8 @@ impl Reader {
         }
     }
 
-    /// Cut off every chunk that a separator line in `buf` ends. Only lines that start with
-    /// `---` can be separators: they are found with one substring search (`\n---`) over the
-    /// block, not line by line.
+    /// Cut off every chunk that a separator line in `buf` ends. Separators start with `---`: one
+    /// substring search (`\n---`) over the block finds them, not a scan line by line.
     fn cut_complete(&mut self) -> Result<()> {
         // The chunks cut off are spooled with one write per call, not one per chunk.
         let buf = std::mem::take(&mut self.buf);
@@ -411,9 +397,8 @@ impl Reader {
     }
 }
 
-/// Whether a chunk holds no document content (its separator, blank lines and comments only).
-/// Only short chunks are looked at: a long one is never empty in practice, and its entry is
-/// small beside its text.
+/// Whether a chunk holds no document content (separator, blank lines, comments). Only short chunks
+/// are looked at: a long one is never empty in practice, and its entry is small beside its text.
 fn is_empty_chunk(text: &str) -> bool {
     text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty())
 }
@@ -444,8 +429,7 @@ struct Facts {
 }
 
 impl Spool {
-    /// How many windows to process at once: one for a stream held in memory (up to
-    /// [`WHOLE_BYTES`]), where starting threads costs more than they save; else one per core.
+    /// How many windows to process at once: one for a stream held in memory ([`WHOLE_BYTES`]).
     fn threads(&self, windows: usize) -> usize {
         match self.file.in_memory() {
             true => 1,
@@ -458,8 +442,7 @@ impl Spool {
         self.pack(self.docs.iter().map(|d| d.len))
     }
 
-    /// Consecutive items of the sizes `lens` up to the budget at a time, at least one each: the
-    /// ranges of their positions.
+    /// Consecutive items of sizes `lens`, up to the budget at a time (at least one): their ranges.
     fn pack(&self, lens: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
         let mut out = Vec::new();
         let (mut start, mut bytes, mut end) = (0, 0, 0);
@@ -478,8 +461,7 @@ impl Spool {
         out
     }
 
-    /// The text of a window holding the documents `held` (sorted, packed one after the other),
-    /// and how it numbers them.
+    /// The text of a window of the documents `held` (sorted), packed together, and its layout.
     fn load(&self, held: Vec<usize>) -> Result<(Cow<'_, str>, Layout)> {
         let mut text = Cow::Borrowed("");
         // A run of consecutive documents is one read.
@@ -505,8 +487,7 @@ impl Spool {
         Ok((text, Layout { held }))
     }
 
-    /// Read a window's text as a stream whose documents carry their stream lines and numbers,
-    /// a run of empty documents being one document, as in the index.
+    /// Read a window's text as a stream with the stream's lines and numbers (empty runs merged).
     fn open<'t>(&self, text: &'t str, layout: &Layout) -> Result<Stream<'t>> {
         let mut stream = Stream::read(text)?;
         // In held order: merging a run renumbers only the documents after it.
@@ -533,13 +514,10 @@ impl Spool {
     }
 
     /// Pass 1: with `--strict`, parse every document (an error stops here, as it would before
-    /// anything else); read every document's metadata for the profile (when it loaded) and note
-    /// the ConfigMaps. Windows are read on every core, their results taken in stream order, so
-    /// the first error is the one a sequential pass meets.
-    ///
-    /// With `overlays` (when they loaded, even without rules: the GPU injection is a direct
-    /// edit too), each document's `direct::Hint` too, so that pass 2 does not scan its
-    /// metadata again.
+    /// anything else); read each document's roles in the `profile`, release, whether it is a
+    /// ConfigMap and, with `overlays` (even without rules: the GPU injection is a direct edit too),
+    /// its `direct::Hint`. Windows are read on every core and taken in stream order: the first
+    /// error is a sequential pass's.
     pub fn index(
         &mut self,
         strict: bool,
@@ -551,8 +529,7 @@ impl Spool {
         // Each document with metadata: whether it is a ConfigMap, its hint, its release's id.
         let mut indexed = Vec::new();
         let mut releases: HashMap<String, u32> = HashMap::new();
-        // A window's documents: stream index, and whether it is a ConfigMap, the roles it takes
-        // and its hint, or the error reading its metadata.
+        // A document's metadata: whether it is a ConfigMap, its roles, its hint, its release.
         type Read = (bool, Vec<Role>, Option<direct::Hint>, Option<String>);
         let single = windows.len() == 1;
         // A window: whether it holds a Helm 3 header, its documents, and (one window) their scans.
@@ -628,11 +605,9 @@ impl Spool {
         Ok(())
     }
 
-    /// The chart ConfigMaps the documents `own` need beside them (the plan reads a workload's
-    /// ConfigMap): those of their Helm releases (the `release` label), so that a window of one
-    /// release holds one ConfigMap however many releases the stream holds; every one of them
-    /// when a document has no release label. None with the generic profile (no ConfigMap plays
-    /// the role).
+    /// The chart ConfigMaps the documents `own` need as context: those of their releases, so that a
+    /// window of one release holds one however many the stream has; all of them when a document has
+    /// no release label; none with the generic profile.
     fn context(&self, facts: &Facts, own: &mut dyn Iterator<Item = usize>) -> Vec<usize> {
         let config_maps = facts.targets.of(Role::ConfigMap);
         if config_maps.len() < 2 {
@@ -663,9 +638,8 @@ impl Spool {
         self.facts.as_ref().is_some_and(|f| f.helm3)
     }
 
-    /// Post-render the spooled stream: the whole stream's choice, the ConfigMap pass, every
-    /// window, written as `view` writes them; then the findings to report and, on success, the
-    /// explanation and output spools. A failed run's findings are in its error.
+    /// Post-render the spooled stream (the ConfigMap pass, then every window, written as `view`):
+    /// the findings, output and explanation, or the error holding a failed run's findings.
     pub fn inject(
         &self,
         values: &Values,
@@ -681,14 +655,12 @@ impl Spool {
         if let Some(err) = &facts.meta_error {
             return Err(Error::input(err.to_string()));
         }
-        // The chart profile applies when a document plays one of its roles: the ConfigMap, or,
-        // as when Helm 4's `separate` strategy (Flux) post-renders the hooks alone without it,
-        // another object (the hook Jobs still take the core scheduling).
+        // The chart profile applies when a document plays one of its roles, not only the ConfigMap:
+        // Helm 4's `separate` strategy (Flux) post-renders the hooks alone, without it, and the
+        // hook Jobs still take the core scheduling.
         let generic = facts.targets.roles.values().all(Vec::is_empty);
         let windows = self.windows();
-        // The overlay rules may edit a document's text directly (their operations are listed
-        // for `--explain` as the general path gives them), except for an export, whose patches
-        // name the changed objects.
+        // No direct edits for an export, whose patches name the changed objects.
         let direct = view != View::Export;
         // What the windows share, made once: the generic GPU injection, the direct edits' units.
         let gpu = generic
@@ -697,9 +669,9 @@ impl Spool {
         let units = direct
             .then(|| direct::Direct::new(overlays, gpu.as_ref().map(direct::Adds::gpu), explain))
             .flatten();
-        // Every ConfigMap the stream changes, for the `checksum/config` of the workloads of
-        // every window (and for the direct edits, which leave those workloads alone). One window
-        // holds them all: it finds them itself, unless direct edits need them first.
+        // Every ConfigMap the stream changes, for every window's `checksum/config` and the direct
+        // edits (which leave those workloads alone); one window finds its own, unless direct edits
+        // need them first.
         let known = match windows.len() == 1 && units.is_none() {
             true => None,
             false => {
@@ -736,9 +708,8 @@ impl Spool {
                 let run = (window.clone(), owns, generic, &settings);
                 self.run_window(run, values, profile, overlays, facts, then)
             };
-        // A window of pass 2, rendered: its part, then what the view writes of it and its
-        // `--explain` text (unless the part failed; rendered even when an earlier window failed,
-        // and dropped below then).
+        // A window of pass 2: its part, and what the view writes of it with its `--explain` text
+        // unless the part failed (rendered even when an earlier window failed, then dropped below).
         let render = |number: usize| -> Result<(Part, Rendered)> {
             let window = &windows[number];
             let mut rendered = Ok(None);
@@ -754,9 +725,8 @@ impl Spool {
             })?;
             Ok((part, rendered))
         };
-        // Windows are independent once the stream-wide facts are known: a batch of them at a
-        // time (one per core) is rendered in parallel and added up in stream order, so the
-        // output, the findings and the first error reported are those of the sequential run.
+        // Rendered in parallel, added up in stream order: the output, the findings and the first
+        // error reported are the sequential run's.
         let mut lines = (0, 0);
         let mut hooks = Vec::new();
         in_order(windows.len(), threads, &render, |result| {
@@ -812,9 +782,9 @@ impl Spool {
         self.docs.iter().map(|d| d.chunks).sum()
     }
 
-    /// The ConfigMap pass: every ConfigMap the stream changes, in stream order, by name and
-    /// hash of the patched ConfigMap. Its errors are left for pass 2, which meets them again in
-    /// the ConfigMaps' own windows (and fails then, so no hash missing here is ever used).
+    /// The ConfigMap pass: name and patched hash of every ConfigMap the stream changes, in stream
+    /// order. Its errors are left to pass 2, which meets them in the ConfigMaps' own windows and
+    /// fails, so no hash missing here is used.
     fn config_map_pass(
         &self,
         values: &Values,
@@ -981,8 +951,7 @@ impl Layout {
     }
 }
 
-/// The whole stream's choice, its targets restricted to the documents a window holds, in the
-/// window's numbers.
+/// The whole stream's choice, with its targets among the window's documents in its numbers.
 fn restrict(generic: bool, targets: &Targets, layout: &Layout) -> Choice {
     if generic {
         return Choice::Generic;
@@ -1000,8 +969,7 @@ fn restrict(generic: bool, targets: &Targets, layout: &Layout) -> Choice {
 
 /// A window's part, and the windows' parts added up.
 impl Part {
-    /// Whether this window (or one of the windows added up) failed, or stopped, before its
-    /// output could be written.
+    /// Whether this window (or one added to it) failed, or stopped before its output was written.
     fn failed(&self) -> bool {
         self.plan_failed
             || self.overlay_error.is_some()
@@ -1037,8 +1005,7 @@ impl Part {
         }
     }
 
-    /// The findings of the whole run, or its error, with the precedence one run over the whole
-    /// stream gives them.
+    /// The run's findings, or its error, with the precedence of one run over the whole stream.
     fn judge(mut self, overlays: &Overlays, strict: bool) -> Result<Vec<Finding>> {
         // Stage by stage, each stage's findings in stream order (the windows are).
         self.plan_findings.sort_by_key(|(stage, _)| *stage);
@@ -1087,15 +1054,13 @@ impl Injected {
         self.explained.copy_to(out)
     }
 
-    /// Copy the output stream to `out`: a file store a MiB at a time, or by the kernel into a
-    /// file.
+    /// Copy the output stream to `out` (a file store a MiB at a time, or by the kernel).
     pub fn output_to<W: Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         out.write_all(self.prefix.as_bytes())?;
         self.output.copy_to(out)
     }
 
-    /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed),
-    /// which the kernel fills from a file store when it is a file.
+    /// [`Injected::output_to`] the process's stdout (nothing written to it yet, or flushed).
     pub fn output_to_stdout(&self) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         self.output_to(&mut stdout)?;
