@@ -1,6 +1,4 @@
-//! Where the driver keeps a stream and what it writes of it: in memory for a stream that fits
-//! the whole budget, else in an unnamed temporary file (the `tempfile` crate: the OS removes it
-//! even when the process is killed), read back window by window from any thread.
+//! [`Store`], where the driver keeps a stream and its output, read back by window from any thread.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -10,8 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use crate::error::{Error, Result};
 use crate::memory::hold;
 
-/// Where a spool keeps bytes: in memory for a stream up to the whole budget, else in an unnamed
-/// temporary file (the `tempfile` crate: the OS removes it even when the process is killed).
+/// Where a spool keeps bytes: in memory up to the whole budget, else in an unnamed temporary file
+/// (the `tempfile` crate: the OS removes it even when the process is killed).
 pub(super) enum Store {
     Memory(Vec<u8>),
     File {
@@ -29,12 +27,10 @@ pub(super) enum Store {
 const TEMP_BUFFER: usize = 128 * 1024;
 
 impl Store {
-    /// Whether the store is held in memory.
     pub(super) fn in_memory(&self) -> bool {
         matches!(self, Store::Memory(_))
     }
 
-    /// A store in memory, or in a temporary file.
     pub(super) fn new(in_memory: bool) -> Result<Store> {
         if in_memory {
             return Ok(Store::Memory(Vec::new()));
@@ -48,8 +44,7 @@ impl Store {
         })
     }
 
-    /// A memory store that several windows write: room for `bytes` at once, so that it is not
-    /// regrown (and copied) at each window. A file store has its own buffer.
+    /// Room for `bytes` in a memory store at once, not regrown (and copied) window by window.
     pub(super) fn reserve(&mut self, bytes: usize) -> Result<()> {
         match self {
             Store::Memory(buf) => room(buf, bytes),
@@ -57,9 +52,8 @@ impl Store {
         }
     }
 
-    /// [`Store::write_all`] of a buffer the caller is done with: the first one written to an
-    /// empty memory store with no room reserved becomes its buffer (a stream of one window is
-    /// not copied again).
+    /// [`Store::write_all`] of a buffer the caller is done with, which becomes an empty memory
+    /// store's buffer when no room was reserved (one window's output is not copied again).
     pub(super) fn write_owned(&mut self, text: String) -> Result<()> {
         match self {
             Store::Memory(buf) if buf.capacity() == 0 => {
