@@ -7,8 +7,7 @@ use std::sync::{Mutex, mpsc};
 
 use crate::error::Result;
 
-/// How many windows of pass 2 to render at once: one per core (`available_parallelism`, at most
-/// [`MAX_PARALLEL_WINDOWS`]); one when there is only one window.
+/// Windows to process at once: one per core, at most [`MAX_PARALLEL_WINDOWS`] and `windows`.
 pub(super) fn parallel_windows(windows: usize) -> usize {
     if windows < 2 {
         return 1;
@@ -22,12 +21,11 @@ pub(super) fn parallel_windows(windows: usize) -> usize {
 /// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
 const MAX_PARALLEL_WINDOWS: usize = 4;
 
-/// `job` on `0..count` on `threads` scoped worker threads, each result handed to `consume` on
-/// this thread in order, while the workers go on: at most `2 * threads` jobs are started ahead of
-/// the one `consume` waits for (so at most that many results are held), and the first error
-/// `consume` returns stops the run (the jobs already queued, at most `2 * threads`, still run and
-/// their results are dropped). A job that panics is re-raised here, as it would have been
-/// without threads.
+/// `job` on `0..count` on `threads` scoped worker threads, each result handed in order to `consume`
+/// on this thread while the workers go on. At most `2 * threads` jobs are started ahead of the one
+/// `consume` waits for, so at most that many results are held; the first error `consume` returns
+/// stops the run (the jobs already queued still run, their results dropped). A job that panics is
+/// re-raised here, as without threads.
 pub(super) fn in_order<T: Send>(
     count: usize,
     threads: usize,
