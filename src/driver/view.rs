@@ -1,7 +1,6 @@
-//! What the driver writes of each window: the post-rendered stream, a unified diff of the change
-//! (`polyaxon-pr diff`), or the change as kustomize patches (`polyaxon-pr export kustomize`).
-//! Every view is rendered a window at a time, so it costs time and memory in proportion to the
-//! stream, like the post-render.
+//! What the driver writes of each window, a window at a time like the post-render: the
+//! post-rendered stream, a unified diff of the change (`polyaxon-pr diff`), or the change as
+//! kustomize patches (`polyaxon-pr export kustomize`).
 
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -43,10 +42,10 @@ struct Hunk {
     body: String,
 }
 
-/// The hunks of `before` → `after` (one window's documents), with [`CONTEXT`] lines of context
-/// inside the window. `starts` and `ends`: the window starts or ends the stream. Each document is diffed against its own new text (the output keeps the
-/// documents in order, one for one): a line diff costs the product of the lines and the
-/// changes, so it is kept to the size of one document.
+/// The hunks of `before` → `after` (one window's documents) with [`CONTEXT`] lines of context
+/// inside the window, which `starts` or `ends` the stream. Each document is diffed against its own
+/// new text (the output keeps the documents in order, one for one): a line diff costs the product
+/// of the lines and the changes, so it is kept to one document's size.
 pub fn diff_part(before: &str, after: &str, starts: bool, ends: bool) -> DiffPart {
     let old: Vec<&str> = before.split_inclusive('\n').collect();
     let new: Vec<&str> = after.split_inclusive('\n').collect();
@@ -85,9 +84,8 @@ pub fn diff_part(before: &str, after: &str, starts: bool, ends: bool) -> DiffPar
             .flat_map(|op| op.iter_changes(&old, &new))
             .map(|change| (change.tag(), change.value()))
             .collect();
-        // At a window's edge inside the stream the context stops short on one side. `patch`
-        // reads a hunk with less context on one side as anchored at the start or the end of the
-        // file: give both sides the shorter context.
+        // At a window's edge inside the stream the context stops short on one side, which `patch`
+        // reads as a hunk at the file's start or end: both sides get the shorter context.
         if (from.0 == 0 && !starts) || (to.0 == old.len() && !ends) {
             let equal = |l: &&(ChangeTag, &str)| l.0 == ChangeTag::Equal;
             let lead = lines.iter().take_while(equal).count();
