@@ -1,48 +1,42 @@
-//! Direct edits: the edits that only add entries to a pod spec's `volumes` and to its
-//! containers' `volumeMounts` and `env`, applied to a document's text without building its
-//! value. They come in units ([`Adds`]): the generic profile's GPU injection, which the plan
-//! describes as data ([`crate::plan::gpu::Generic`]) for the containers that ask for a GPU, then
-//! the overlay rules whose edits are of that kind (the common case, and the benchmark's), in
-//! the order the general path applies them.
+//! Direct edits: edits that only add entries to a pod spec's `volumes` and its containers'
+//! `volumeMounts` and `env`, applied to a document's text without building its value. They come in
+//! units ([`Adds`]), in the general path's order: the generic profile's GPU injection
+//! ([`crate::plan::gpu::Generic`]) for the containers that ask for a GPU, then the overlay rules
+//! whose edits are of that kind (the common case, and the benchmark's).
 //!
 //! The general path (the plan and [`crate::overlay`] on values, then the minimal-edit writer of
-//! [`crate::stream::surgical`]) reads an edited document three times (its value, its positions,
-//! and the writer's output, checked against the intended value), copies and patches the value,
-//! compares old and new values level by level, and checks the result. Here a document is read
-//! once, into the writer's position tree; the names that the rules and the output checks look at
-//! are read from the tree; new entries are written by the writer's own functions at the places
-//! the writer puts them (after a list's last item at its dash column, or as a new key after a
-//! mapping's last entry), in the writer's order. The text is therefore the writer's to the byte,
-//! which the tests hold it to against the general path on every document they have.
+//! [`crate::stream::surgical`]) reads an edited document three times (its value, its positions, and
+//! the writer's output, checked against the intended value), copies and patches the value, compares
+//! old and new level by level, and checks the result. Here a document is read once, into the
+//! writer's position tree, which gives the names the rules and the output checks look at; new
+//! entries are written by the writer's own functions, in its order and where it puts them (after a
+//! list's last item at its dash column, or as a new key after a mapping's last entry). The text is
+//! therefore the writer's to the byte, and each document gets, for `--explain`, the operations the
+//! general path gives its edits, in its order: the tests and the fuzz target hold both to the
+//! general path.
 //!
-//! A document is edited here only when that outcome is certain, and left to the general path
-//! otherwise (which then gives the same output, findings and messages it always gave):
-//! - every rule whose selector takes the document is *simple*: its edits are `volumes`,
-//!   `volumeMounts` and `env` only, with names that are plain strings, and valid env names;
-//! - the GPU injection's containers are known from the text: each container's
-//!   `resources.requests` and `resources.limits` are absent, block mappings, or text that cannot
-//!   name the resource, and the amount is a scalar the fast reader resolves;
+//! A document is edited here only when that outcome is certain, and otherwise left to the general
+//! path (which gives the output, findings and messages it always gave):
+//! - every rule whose selector takes the document is *simple*: it edits only `volumes`,
+//!   `volumeMounts` and `env`, with plain-string names and valid env names;
+//! - the GPU injection's containers are known from the text: each container's `resources.requests`
+//!   and `resources.limits` are absent, block mappings, or text that cannot name the resource, and
+//!   the amount is a scalar the fast reader resolves;
 //! - the document is a pod-bearing kind whose pod spec is at a fixed place (not a `List`, not a
 //!   StatefulSet, whose claim templates are volumes too), read by the fast reader
 //!   ([`crate::stream::fast`]: block style, single-line scalars; anything else declines);
-//! - the pod spec, its containers and their lists are block mappings and sequences whose names
-//!   are plain or quoted strings, and they have none of the output checks' defects
-//!   ([`crate::checks`]) before or after the rules: no warning or error can be due;
+//! - the pod spec, its containers and their lists are block mappings and sequences whose names are
+//!   plain or quoted strings, with none of the output checks' defects ([`crate::checks`]) before or
+//!   after the rules: no warning or error can be due;
 //! - no entry a rule adds is there already (by name, or mount path): no conflict, replacement or
-//!   no-op to judge — a second run on the output goes through the general path, which changes
-//!   nothing;
-//! - the caller excludes documents that an export must name, that the chart profile's plan may
-//!   edit ([`crate::plan::reserved`]), or that may reference a ConfigMap whose checksum changes.
+//!   no-op to judge (a second run on the output goes the general path, which changes nothing);
+//! - the caller excludes documents that an export must name, that the chart profile's plan may edit
+//!   ([`crate::plan::reserved`]), or that may reference a ConfigMap whose checksum changes.
 //!
-//! The direct edits run before the plan, which leaves the documents they took alone, and those
-//! they found the GPU injection adds nothing to (no container asks for a GPU, or the text cannot
-//! name the resource). Their units ([`Direct`]) are made once a run and shared by its windows.
-//!
-//! A document edited here also gets the operations the general path would give its edits, in
-//! its order, for `--explain` (the tests and the fuzz target hold them to it too).
-//!
-//! The `checksum/config` annotations of a workload that nothing else edits are rewritten the
-//! same way, on the same conditions ([`checksum`]).
+//! The direct edits run before the plan, which leaves alone the documents they took and those the
+//! GPU injection was found to add nothing to (no container asks for a GPU, or the text cannot name
+//! the resource). [`checksum`] rewrites the `checksum/config` annotations of a workload nothing
+//! else edits the same way, on the same conditions.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -99,7 +93,6 @@ enum Reach<'o> {
 }
 
 impl<'o> Adds<'o> {
-    /// The generic GPU injection ([`Generic`]).
     pub(crate) fn gpu(gpu: &'o Generic) -> Self {
         let entries =
             |list: &'o [(Value, String)]| list.iter().map(|(v, p)| (v, p.clone())).collect();
@@ -140,24 +133,22 @@ pub(crate) struct Direct<'o> {
     rules: Vec<Option<Adds<'o>>>,
     /// Give each document's operations too (for `--explain`).
     describe: bool,
-    /// The lines written for the entries added to a list, by list, entries and column: most
-    /// documents of a stream get the same ones, serialised once.
+    /// The lines written for added entries: most documents of a stream get the same ones.
     lines: Lines,
 }
 
-/// An added entry: its unit (0 for the plan's, 1 + the position of a rule) and its index in the
-/// unit's list.
+/// An added entry: its unit (0: the plan's, 1 + `p`: the rule at position `p`), its list index.
 type EntryId = (usize, usize);
 
 /// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
 type LinesKey = (Field, Vec<EntryId>, usize, bool);
 
-/// [`Direct`]'s lines, by what they write: a few kinds a run (the units' lists at a stream's
-/// columns), looked up in order, up to [`MAX_LINES`] of them.
+/// [`Direct`]'s lines by list, entries and column, looked up in order: a few kinds a run (the
+/// units' lists at a stream's columns), each serialised once.
 type Lines = Mutex<Vec<(LinesKey, String)>>;
 
-/// More kinds of lines than this are written anew each time (a stream with every document
-/// indented differently, many rules matching in different combinations).
+/// More kinds of lines than this (every document indented differently, rules matching in many
+/// combinations) are written anew each time.
 const MAX_LINES: usize = 64;
 
 /// The lists a rule adds to, with the field that identifies their entries.
@@ -202,9 +193,8 @@ impl<'o> Direct<'o> {
         })
     }
 
-    /// The document rewritten by the plan's unit and every rule that matches it, or `None` to
-    /// leave it to the general path (nothing matches, or the outcome is not certain here).
-    /// `hint` is what [`hint`] says of the document's identifying fields.
+    /// The document rewritten by the plan's unit and every rule that matches it (`hint`: see
+    /// [`hint`]); `None` leaves it to the general path (no match, or an uncertain outcome).
     pub(crate) fn edit(&self, doc: &Document<'_>, hint: Hint) -> Option<Rewritten> {
         let candidates: Vec<usize> = (0..self.rules.len())
             .filter(|&p| hint.rules & (1 << p) != 0)
@@ -263,9 +253,8 @@ pub(crate) struct Hint {
     pointer: &'static str,
 }
 
-/// The [`Hint`] for a document with identifying fields `meta`, or `None` when the direct edits
-/// cannot take it: not a kind with a pod spec at a fixed place (a `List`, a StatefulSet, whose
-/// claim templates are volumes too), or more rules than the hint counts.
+/// The [`Hint`] for a document with identifying fields `meta`; `None` when the direct edits cannot
+/// take it (no pod spec at a fixed place, or more rules than the hint counts).
 pub(crate) fn hint(overlays: &Overlays, meta: &Meta) -> Option<Hint> {
     if overlays.rules.len() > 64 || meta.kind == "StatefulSet" {
         return None;
@@ -347,8 +336,7 @@ fn string<'t>(text: &'t str, entries: &[Entry], key: &str) -> Option<Cow<'t, str
     fast::string_at(text, &entry.value)
 }
 
-/// A list of a pod spec or container: its items as they are (if the key is there) and the
-/// entries the rules add.
+/// A list of a pod spec or container: its items (if the key is there) and the entries added.
 struct List<'n, 't, 'o> {
     field: Field,
     /// The block sequence's items; `None` when the key is absent.
@@ -388,8 +376,7 @@ impl<'n, 't: 'n, 'o> List<'n, 't, 'o> {
         Some(list)
     }
 
-    /// Add `item` unless its identity is there already (`None`: a conflict or a no-op, the
-    /// general path's to judge).
+    /// Add `item` unless its identity is there (`None`: a conflict or a no-op, the general path's).
     fn add(&mut self, id: EntryId, item: &'o Value) -> Option<()>
     where
         'o: 't,
@@ -500,16 +487,14 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             && self.mounts_resolve()
     }
 
-    /// Every mount, those added included, names a volume of the pod spec (the output checks'
-    /// first rule).
+    /// Every mount, those added included, names a pod spec volume (the output checks' first rule).
     fn mounts_resolve(&self) -> bool {
         let mut volumes = self.containers.iter().flat_map(|c| &c.mounts.volumes);
         volumes.all(|v| self.volumes.keys.contains(v))
     }
 
-    /// Apply one unit (`id`: see [`EntryId`]) whose selector took the document by its
-    /// identifying fields: `false` when it does not match (its containers are not there),
-    /// `None` when the outcome is the general path's to judge.
+    /// Apply one unit (`id`: see [`EntryId`]) that took the document by its identifying fields:
+    /// `false` when its containers are not there, `None` when the general path must judge.
     fn apply(&mut self, id: usize, unit: &'o Adds<'o>) -> Option<bool>
     where
         'o: 't,
@@ -628,10 +613,9 @@ fn record(ops: &mut Vec<TaggedOp>, tag: &str, at: &str, list: &List<'_, '_, '_>,
     push(podspec::add(&format!("{pointer}/-"), item.clone()));
 }
 
-/// Whether a container (its mapping's entries) requests or limits more than zero of
-/// `resource`, read from the text as [`podspec::uses_resource`] reads the value; `None` when
-/// the text does not say with certainty (another shape, a scalar the fast reader does not
-/// resolve).
+/// Whether a container (its mapping's entries) requests or limits more than zero of `resource`,
+/// read from the text as [`podspec::uses_resource`] reads the value; `None` when the text is not
+/// certain (another shape, a scalar the fast reader does not resolve).
 fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
     let Some(resources) = container.iter().find(|e| e.key(text) == "resources") else {
         return Some(false);
@@ -656,9 +640,8 @@ fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
     Some(false)
 }
 
-/// Whether a node's text cannot hold the key `name`: neither the name nor an escape (which
-/// could spell it) is in it. For the nodes the position tree shows as a whole (scalars, flow
-/// collections).
+/// Whether the text of a node the tree shows whole (a scalar, a flow collection) cannot hold the
+/// key `name`: it has neither the name nor an escape, which could spell it.
 fn lacks(text: &str, node: &Node, name: &str) -> bool {
     text.get(node.start..node.end)
         .is_some_and(|t| !t.contains(name) && !t.contains('\\'))
@@ -726,12 +709,10 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
     Some(Some((at, depth, lines, keep)))
 }
 
-/// The direct edits (`direct`'s units: the plan's generic GPU injection and the simple overlay
-/// rules) of a window's own documents (`own`), except in the documents the plan keeps for itself
-/// (`reserved`, [`crate::plan::reserved`]) and those that may reference a ConfigMap whose
-/// checksum changes (`config_maps`): each document's new text, and the rules that matched it.
-/// `hints` gives what an earlier pass learnt of a document's identifying fields (`Some(None)`:
-/// not one the direct edits take; `None`: not known, read them).
+/// The direct edits of a window's own documents (`own`), except those the plan keeps for itself
+/// (`reserved`) and those that may reference a ConfigMap whose checksum changes (`config_maps`).
+/// `hints`: what pass 1 learnt of a document's identifying fields (`Some(None)`: not one the direct
+/// edits take; `None`: not known, read them).
 pub(crate) fn edit_window(
     stream: &Stream<'_>,
     reserved: &BTreeSet<usize>,
@@ -771,9 +752,8 @@ pub(crate) fn edit_window(
     edited
 }
 
-/// What [`edit_window`] did: each document's new text, the rules that matched it, and its
-/// operations (tagged with their rule, as the general path tags them); the documents the
-/// plan's unit was judged to add nothing to.
+/// What [`edit_window`] did: each document's new text, the rules that matched it and its operations
+/// (tagged with their rule, as the general path tags them).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Edited {
     pub texts: BTreeMap<usize, String>,
