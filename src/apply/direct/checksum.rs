@@ -3,10 +3,9 @@
 //! text: the general path ([`crate::apply`]) would read the document's value, copy and patch it,
 //! write it with the minimal-edit writer and read that back, to change one scalar or two.
 //!
-//! The same conditions hold as for the other direct edits (see [`super`]): the document is read
-//! by the fast reader, its pod spec is at a fixed place and has none of the output checks'
-//! defects, and each reference and annotation is where the position tree shows it. The scalar is
-//! written as the minimal-edit writer writes a changed scalar, in its own style.
+//! The conditions of the other direct edits hold (see [`super`]), and each reference and annotation
+//! is where the position tree shows it; the scalar is written as the minimal-edit writer writes a
+//! changed scalar, in its own style.
 
 use std::borrow::Cow;
 
@@ -20,9 +19,8 @@ use crate::stream::tree::{Entry, Kind};
 use crate::stream::{Document, fast, surgical};
 
 /// The workload `doc` with its `checksum/config` annotations pointed at the hashes of the changed
-/// ConfigMaps it references (`config_maps`: name and hash, in stream order), and the operations
-/// the general path gives that change: `Some(None)` when nothing changes, `None` to leave the
-/// document to the general path.
+/// ConfigMaps it references (`config_maps`: name and hash, in stream order), and the general path's
+/// operations for that; `Some(None)` when nothing changes, `None` to leave it to the general path.
 pub(crate) fn rewrite(
     doc: &Document<'_>,
     config_maps: &[(String, String)],
@@ -82,10 +80,8 @@ pub(crate) fn rewrite(
     Some(Some((text, ops)))
 }
 
-/// The names of the ConfigMaps a pod spec references where the general path looks
-/// (`apply::config_map_names`): `envFrom[].configMapRef`, `env[].valueFrom.configMapKeyRef`
-/// (containers and init containers) and `volumes[].configMap`; `None` when one may be inside what
-/// the tree does not show.
+/// The names of the ConfigMaps a pod spec references where `apply::config_map_names` looks; `None`
+/// when one may be inside what the tree does not show.
 fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
     let text = pod.text;
     let mut names = Vec::new();
