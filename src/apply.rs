@@ -1,14 +1,13 @@
 //! Apply the plan: patch each document, recompute the `checksum/config` annotations of the
 //! workloads that use a changed ConfigMap, and check every patched workload.
 //!
-//! A document whose patch leaves it equal to what it was (say, values identical to what the chart
-//! rendered) is not "changed": the writer puts its original bytes back. The chart's
-//! `checksum/config` makes pods roll when the ConfigMap changes on `helm upgrade`; after a
-//! post-render change it would be stale, so every such annotation on a workload that references
-//! the ConfigMap (`envFrom`, `configMapKeyRef`, a `configMap` volume) is set to the sha256 of the
-//! patched ConfigMap's canonical YAML (`stream::emit::to_yaml` of its value), not of the bytes the
-//! minimal-edit writer emits: the hash follows the ConfigMap's content, so a formatting-only
-//! difference never rolls pods.
+//! A document whose patch leaves it as it was (say, values identical to what the chart rendered) is
+//! not "changed": the writer puts its original bytes back. The chart's `checksum/config` makes pods
+//! roll when the ConfigMap changes on `helm upgrade`; a post-render change would leave it stale, so
+//! every such annotation on a workload that references the ConfigMap (`envFrom`, `configMapKeyRef`,
+//! a `configMap` volume) is set to the sha256 of the patched ConfigMap's canonical YAML
+//! (`stream::emit::to_yaml` of its value), not of the bytes the minimal-edit writer emits: a
+//! formatting-only difference never rolls pods.
 
 pub(crate) mod direct;
 /// For the `direct_edits` fuzz target: the direct edits held to the general path.
@@ -36,9 +35,8 @@ use crate::values::Values;
 /// The annotation the chart uses to roll pods when its ConfigMap changes.
 pub const CHECKSUM_CONFIG: &str = "checksum/config";
 
-/// The patched documents (`drafts`: the plan's and the overlays' working copies, their patches
-/// already applied) that differ from what the chart rendered; the patches of the others are
-/// dropped.
+/// The patched documents (`drafts`: the plan's and the overlays' working copies, patches applied)
+/// that differ from what the chart rendered; the others' patches are dropped.
 fn changed_documents(
     stream: &Stream<'_>,
     drafts: BTreeMap<usize, Value>,
@@ -75,10 +73,9 @@ pub(crate) fn changed_config_maps(
     Ok(out)
 }
 
-/// Point the `checksum/config` of the workloads at the changed ConfigMaps: those of `changed`,
-/// or, for a window of a bigger stream, `known` (every ConfigMap the whole stream changes). A
-/// workload nothing else changed has its annotations rewritten in its text where that is certain
-/// (`direct`, when given: [`direct::checksum`]), else goes the general path.
+/// Point the workloads' `checksum/config` at the changed ConfigMaps: `changed`'s, or `known` in a
+/// window of a bigger stream (all the stream changes). A workload nothing else changed is rewritten
+/// in its text where certain (`direct`: [`direct::checksum`]), else on the general path.
 fn recompute_checksums(
     stream: &Stream<'_>,
     changed: &mut BTreeMap<usize, Value>,
@@ -112,8 +109,7 @@ fn recompute_checksums(
         }
         let ops = match changed.get(&doc.index) {
             Some(v) => checksum_ops(v, &config_maps, &order),
-            // A workload whose text names no ConfigMap that changed is not parsed (of many
-            // releases' ConfigMaps, only whether it names a ConfigMap at all is looked at).
+            // Not parsed when its text names no changed ConfigMap (`may_reference`).
             None if !may_reference(doc, &config_maps) => continue,
             None => {
                 let rewritten = match direct.as_deref_mut() {
@@ -251,14 +247,12 @@ fn check_changed(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Resul
 
 /// What one window of a bigger stream takes from the rest of it ([`crate::driver`]).
 pub(crate) struct Context<'c> {
-    /// The profile's choice for the whole stream, its targets restricted to the documents the
-    /// window holds.
+    /// The whole stream's choice, its targets restricted to the documents the window holds.
     pub choice: &'c Choice,
     /// The documents the window owns: it writes, reports and counts only those; the others it
     /// holds (the chart's ConfigMap) are context.
     pub own: &'c dyn Fn(usize) -> bool,
-    /// What pass 1 learnt of a held document's identifying fields for them (by index in the
-    /// window; [`direct::edit_window`]).
+    /// Pass 1's hint for a held document, by window index (see [`direct::edit_window`]).
     pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
     /// What the window shares with the other windows of its pass.
     pub pass: &'c Pass<'c>,
@@ -277,11 +271,9 @@ pub(crate) struct Pass<'c> {
     /// Whether the overlay rules may edit documents directly ([`direct`]): not for an export,
     /// nor in the ConfigMap pass (`config_maps` is `None`).
     pub direct: bool,
-    /// The generic profile's GPU injection, made once a run from the values (`None` with the
-    /// chart profile, or without `dirs.nvidia`).
+    /// The generic profile's GPU injection (`None`: the chart profile, or no `dirs.nvidia`).
     pub gpu: Option<&'c plan::gpu::Generic>,
-    /// The direct edits' units, made once a run (`None`: nothing is edited directly; always
-    /// `None` when `direct` is false).
+    /// The direct edits' units (`None`: nothing is edited directly, as when `direct` is false).
     pub units: Option<&'c direct::Direct<'c>>,
 }
 
@@ -310,9 +302,8 @@ pub(crate) struct Part {
     pub check_findings: Vec<Finding>,
 }
 
-/// Every stage on one window: the whole stream's facts come from `ctx`, and nothing is
-/// judged (the driver fails the run once every window is in). An error is an input error
-/// of the plan stage.
+/// Every stage on one window, the whole stream's facts from `ctx`; nothing is judged (the driver
+/// fails the run once every window is in). An error is an input error of the plan stage.
 pub(crate) fn inject_part(
     stream: &Stream<'_>,
     values: &Values,
