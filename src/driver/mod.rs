@@ -1,9 +1,8 @@
 //! The one way through: every stream, whatever its size, is read into a spool, cut into *windows*
-//! of whole documents ([`WINDOW_BYTES`] by default; a chart's usual stream is one window) and run a
+//! of whole documents ([`WINDOW_BYTES`] by default; a chart's usual stream is one window), run a
 //! window at a time through the one pipeline (`apply::inject_part`: plan, overlays, changed
-//! documents, checksums, output checks), in memory proportional to the window plus a small index of
-//! the documents. The windows are written as a [`View`]: the post-rendered stream, a unified diff
-//! (`diff`) or kustomize patches (`export`); `krm` reads its items back from the stream view.
+//! documents, checksums, output checks) in memory proportional to the window plus a small index of
+//! the documents, and written as a [`View`] (`krm` reads its items back from the stream view).
 //!
 //! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else a temporary
 //!    file), cut into documents as it comes in where [`crate::stream::split`] cuts them, indexed
@@ -19,10 +18,9 @@
 //!    window finds its own) unless the direct edits need the hashes first.
 //! 4. Pass 2 runs the pipeline on each window's documents plus, as context, the chart ConfigMaps of
 //!    their releases (the plan reads a workload's ConfigMap), which only their own window writes,
-//!    counts and reports. Overlay rules that only add volumes, mounts and env entries are applied
-//!    to a document's text there (`apply::direct`: the general path's output and operations to the
-//!    byte), except for `export`. Each window's view goes to an output spool, copied to stdout only
-//!    when every window succeeded.
+//!    counts and reports. Direct edits (`apply::direct`) rewrite a document's text where they can,
+//!    except for `export`. Each window's view goes to an output spool, copied to stdout only when
+//!    every window succeeded.
 //!
 //! A window is a [`Stream`] of its documents, each with the stream's line numbers and number
 //! ([`crate::stream::Document::number`], what `document N` in a message counts), so that lines,
@@ -67,9 +65,8 @@ const RELEASE_LABEL: &str = "release";
 /// minimal edits, per window in flight); the time hardly does.
 pub const WINDOW_BYTES: usize = 64 * 1024;
 
-/// A stream up to this size is held in memory with its output, on one thread (starting threads
-/// costs more than they save there); a bigger one is spooled to a temporary file, so that memory
-/// follows the window, not the stream.
+/// A stream up to this size is held in memory with its output, on one thread (threads cost more
+/// than they save there); a bigger one goes to a temporary file, so memory follows the window.
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
 /// Sets both [`Budget`] sizes in bytes (tests use 1: one document per window).
@@ -293,8 +290,7 @@ impl Reader {
                 break;
             };
             let end = line_from + nl + 1;
-            // A separator at the start of the current chunk opens it; one at offset 0 of the
-            // stream opens none.
+            // A separator at the start of the current chunk (or of the stream) ends no chunk.
             if start > chunk_start
                 && std::str::from_utf8(&buf[start..end - 1]).is_ok_and(split::is_separator)
             {
@@ -669,9 +665,8 @@ impl Spool {
         let units = direct
             .then(|| direct::Direct::new(overlays, gpu.as_ref().map(direct::Adds::gpu), explain))
             .flatten();
-        // Every ConfigMap the stream changes, for every window's `checksum/config` and the direct
-        // edits (which leave those workloads alone); one window finds its own, unless direct edits
-        // need them first.
+        // Every ConfigMap the stream changes, for every window's `checksum/config` and for the
+        // direct edits; one window finds its own, unless direct edits need them first.
         let known = match windows.len() == 1 && units.is_none() {
             true => None,
             false => {
@@ -782,9 +777,8 @@ impl Spool {
         self.docs.iter().map(|d| d.chunks).sum()
     }
 
-    /// The ConfigMap pass: name and patched hash of every ConfigMap the stream changes, in stream
-    /// order. Its errors are left to pass 2, which meets them in the ConfigMaps' own windows and
-    /// fails, so no hash missing here is used.
+    /// The ConfigMap pass: name and patched hash of each ConfigMap the stream changes, in order.
+    /// Its errors are left to pass 2, which fails on them: no hash missing here is used.
     fn config_map_pass(
         &self,
         values: &Values,
@@ -933,8 +927,7 @@ fn render_window(
     Ok(window)
 }
 
-/// How a window numbers the documents it holds (`held`, sorted stream indices): the window's
-/// document `i` is `held[i]`.
+/// How a window numbers its documents: its document `i` is `held[i]` (sorted stream indices).
 struct Layout {
     held: Vec<usize>,
 }
