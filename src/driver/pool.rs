@@ -1,5 +1,4 @@
-//! The worker pool of the driver: windows rendered on every core (scoped threads), their
-//! results handed on in stream order.
+//! The driver's worker pool: windows on every core (scoped threads), results in stream order.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -21,11 +20,10 @@ pub(super) fn parallel_windows(windows: usize) -> usize {
 /// Peak memory grows with the windows in flight (each ~4-8× its bytes while it is edited).
 const MAX_PARALLEL_WINDOWS: usize = 4;
 
-/// `job` on `0..count` on `threads` scoped worker threads, each result handed in order to `consume`
-/// on this thread while the workers go on. At most `2 * threads` jobs are started ahead of the one
-/// `consume` waits for, so at most that many results are held; the first error `consume` returns
-/// stops the run (the jobs already queued still run, their results dropped). A job that panics is
-/// re-raised here, as without threads.
+/// `job` on `0..count` on `threads` scoped threads, results handed in order to `consume` here as
+/// the workers go on. At most `2 * threads` jobs start ahead of the one `consume` waits for, so at
+/// most that many results are held; the first error `consume` returns stops the run (queued jobs
+/// still run, their results dropped). A job's panic is re-raised here, as without threads.
 pub(super) fn in_order<T: Send>(
     count: usize,
     threads: usize,
