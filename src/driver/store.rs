@@ -17,8 +17,7 @@ pub(super) enum Store {
         /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one
         /// per document. [`Store::flush`] empties it before the file is read.
         pending: Vec<u8>,
-        /// Held while a window is read (a seek, then a read): windows are read from several
-        /// threads at once.
+        /// Held for a window's seek and read: several threads read windows at once.
         reading: Mutex<()>,
     },
 }
@@ -99,8 +98,7 @@ impl Store {
         }
     }
 
-    /// Read `len` bytes at `start` (from a file into memory it does not zero first); in
-    /// memory, the bytes themselves.
+    /// Read `len` bytes at `start`: borrowed in memory, from a file into a buffer not zeroed first.
     pub(super) fn read_at(&self, start: u64, len: usize) -> Result<Cow<'_, [u8]>> {
         match self {
             Store::Memory(buf) => {
