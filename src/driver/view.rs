@@ -160,8 +160,7 @@ pub fn write_hunks(part: &DiffPart, old_base: usize, new_base: usize) -> String 
     out
 }
 
-/// A hunk's range as unified diffs write it: `start,len` (1-based), `start` alone for one
-/// line, and the line before for none.
+/// A unified diff range: `start,len` (1-based), `start` for one line, the line before for none.
 fn range(start: usize, len: usize) -> String {
     match len {
         1 => format!("{}", start + 1),
