@@ -5,15 +5,14 @@
 //! whose edits are of that kind (the common case, and the benchmark's).
 //!
 //! The general path (the plan and [`crate::overlay`] on values, then the minimal-edit writer of
-//! [`crate::stream::surgical`]) reads an edited document three times (its value, its positions, and
-//! the writer's output, checked against the intended value), copies and patches the value, compares
-//! old and new level by level, and checks the result. Here a document is read once, into the
-//! writer's position tree, which gives the names the rules and the output checks look at; new
-//! entries are written by the writer's own functions, in its order and where it puts them (after a
-//! list's last item at its dash column, or as a new key after a mapping's last entry). The text is
-//! therefore the writer's to the byte, and each document gets, for `--explain`, the operations the
-//! general path gives its edits, in its order: the tests and the fuzz target hold both to the
-//! general path.
+//! [`crate::stream::surgical`]) reads an edited document three times (value, positions, and the
+//! writer's output, checked against the intended value), copies and patches the value, compares old
+//! and new level by level, and checks the result. Here a document is read once, into the writer's
+//! position tree, which gives the names the rules and the output checks look at; new entries are
+//! written by the writer's own functions, in its order and where it puts them (after a list's last
+//! item at its dash column, or as a new key after a mapping's last entry). The text is therefore
+//! the writer's to the byte, and each document gets, for `--explain`, the operations the general
+//! path gives its edits, in its order: the tests and the fuzz target hold both to it.
 //!
 //! A document is edited here only when that outcome is certain, and otherwise left to the general
 //! path (which gives the output, findings and messages it always gave):
@@ -147,8 +146,7 @@ type LinesKey = (Field, Vec<EntryId>, usize, bool);
 /// units' lists at a stream's columns), each serialised once.
 type Lines = Mutex<Vec<(LinesKey, String)>>;
 
-/// More kinds of lines than this (every document indented differently, rules matching in many
-/// combinations) are written anew each time.
+/// More kinds than this (documents indented differently, many rule combinations) are written anew.
 const MAX_LINES: usize = 64;
 
 /// The lists a rule adds to, with the field that identifies their entries.
@@ -774,11 +772,10 @@ pub enum Compared {
     Same { output: String, taken: usize },
 }
 
-/// The direct edits held to the general path on a whole stream (the generic plan of `values`
-/// and the overlay rules on values, then the minimal-edit writer), for the tests and the
-/// `direct_edits` fuzz target: the same output byte for byte, the same operations and rules on
-/// every document taken, the same result with and without pass 1's hints, and, where the
-/// general path fails, no document taken whose own edits fail. `Err` describes a disagreement.
+/// For the tests and the `direct_edits` fuzz target: the direct edits held to the general path
+/// (`general_path`) on a whole stream: the same output byte for byte, operations and rules on every
+/// document taken, the same result with and without pass 1's hints, and, where the general path
+/// fails, no document taken whose own edits fail. `Err` describes a disagreement.
 #[cfg(any(test, fuzzing))]
 pub fn compare(
     text: &str,
@@ -890,9 +887,8 @@ pub fn compare(
     })
 }
 
-/// The reference for [`compare`]: the generic plan, then [`crate::overlay::apply`], on values;
-/// each changed document's operations and value, and the stream written as the windows write
-/// it. `None` where the run fails.
+/// [`compare`]'s reference, on values: the generic plan, then [`crate::overlay::apply`]; the
+/// changed documents' operations and values, the stream as the windows write it; `None` on failure.
 #[cfg(any(test, fuzzing))]
 #[allow(clippy::type_complexity)]
 fn general_path(
