@@ -93,8 +93,7 @@ fn recompute_checksums(
     if config_maps.is_empty() {
         return Ok(());
     }
-    // Each workload is read once, whatever the number of ConfigMaps that changed (many
-    // releases in one stream change one each).
+    // Each workload is read once however many ConfigMaps changed (many releases change one each).
     let order: HashMap<&str, usize> = config_maps
         .iter()
         .enumerate()
@@ -281,8 +280,7 @@ pub(crate) struct Pass<'c> {
 /// reported them (see [`crate::driver`] for the order of precedence).
 #[derive(Debug, Default)]
 pub(crate) struct Part {
-    /// The plan's findings about the window's own documents (and, in the first window, about
-    /// none), each with its stage.
+    /// The plan's findings and their stages: on own documents, and in the first window on none.
     pub plan_findings: Vec<(usize, Finding)>,
     /// The plan found conflicts: nothing later ran.
     pub plan_failed: bool,
@@ -447,11 +445,10 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
     }
 }
 
-/// For the tests and the `checksums` fuzz target: every ConfigMap of the stream `text` changed,
-/// the `checksum/config` annotations of its workloads written on the general path and with the
-/// direct rewrite ([`direct::checksum`]), held to the same output, operations and findings. How
-/// many documents the direct rewrite took, `Ok(None)` when the stream does not read, `Err` for a
-/// disagreement.
+/// For the tests and the `checksums` fuzz target: with every ConfigMap of `text` changed, the
+/// direct rewrite ([`direct::checksum`]) of the workloads' `checksum/config` held to the general
+/// path's output, operations and findings. How many documents it took, `Ok(None)` when the stream
+/// does not read, `Err` for a disagreement.
 #[cfg(any(test, fuzzing))]
 pub fn compare_checksums(text: &str) -> std::result::Result<Option<usize>, String> {
     let Ok(stream) = Stream::read(text) else {
