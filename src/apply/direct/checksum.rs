@@ -3,9 +3,8 @@
 //! text: the general path ([`crate::apply`]) would read the document's value, copy and patch it,
 //! write it with the minimal-edit writer and read that back, to change one scalar or two.
 //!
-//! The conditions of the other direct edits hold (see [`super`]), and each reference and annotation
-//! is where the position tree shows it; the scalar is written as the minimal-edit writer writes a
-//! changed scalar, in its own style.
+//! The other direct edits' conditions hold ([`super`]), each reference and annotation is where the
+//! position tree shows it, and the scalar keeps its style, as the minimal-edit writer writes it.
 
 use std::borrow::Cow;
 
