@@ -142,8 +142,7 @@ type EntryId = (usize, usize);
 /// Added entries written as new items of a list (`false`) or as a new key (`true`), at a column.
 type LinesKey = (Field, Vec<EntryId>, usize, bool);
 
-/// [`Direct`]'s lines by list, entries and column, looked up in order: a few kinds a run (the
-/// units' lists at a stream's columns), each serialised once.
+/// [`Direct`]'s lines, by list, entries and column, looked up in order (a run has few kinds).
 type Lines = Mutex<Vec<(LinesKey, String)>>;
 
 /// More kinds than this (documents indented differently, many rule combinations) are written anew.
@@ -293,9 +292,8 @@ fn simple(rule: &Rule) -> bool {
         && named(&e.env, Field::Env)
 }
 
-/// The entry at `path` (keys, at least one) below `node`: `Some(None)` when a key on the way is
-/// absent, or where the tree shows a node as a whole (a scalar, a flow collection) whose text
-/// cannot hold the next key; `None` when it may be there unseen.
+/// The entry at `path` (keys, at least one) below `node`; `Some(None)` when a key on the way is
+/// absent or cannot be in a node the tree shows whole ([`lacks`]); `None` if it may be unseen.
 fn entry_at<'n, 'k>(
     text: &str,
     mut node: &'n Node,
@@ -611,9 +609,8 @@ fn record(ops: &mut Vec<TaggedOp>, tag: &str, at: &str, list: &List<'_, '_, '_>,
     push(podspec::add(&format!("{pointer}/-"), item.clone()));
 }
 
-/// Whether a container (its mapping's entries) requests or limits more than zero of `resource`,
-/// read from the text as [`podspec::uses_resource`] reads the value; `None` when the text is not
-/// certain (another shape, a scalar the fast reader does not resolve).
+/// Whether a container (its mapping's entries) asks for more than zero of `resource` in `requests`
+/// or `limits`, as [`podspec::uses_resource`] reads it; `None` when the text is not certain.
 fn requests(text: &str, container: &[Entry], resource: &str) -> Option<bool> {
     let Some(resources) = container.iter().find(|e| e.key(text) == "resources") else {
         return Some(false);
