@@ -69,7 +69,7 @@ pub const WINDOW_BYTES: usize = 64 * 1024;
 /// than they save there); a bigger one goes to a temporary file, so memory follows the window.
 pub const WHOLE_BYTES: usize = 256 * 1024;
 
-/// Sets both [`Budget`] sizes in bytes (tests use 1: one document per window).
+/// The variable that sets both [`Budget`] sizes, in bytes (tests use 1: one document per window).
 pub const WINDOW_ENV: &str = "POLYAXON_PR_WINDOW_BYTES";
 
 /// The sizes: [`WINDOW_ENV`] for both when set, else [`WHOLE_BYTES`] and [`WINDOW_BYTES`].
