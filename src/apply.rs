@@ -10,8 +10,8 @@
 //! formatting-only difference never rolls pods.
 
 pub(crate) mod direct;
-/// For the `direct_edits` fuzz target: the direct edits held to the general path.
 #[cfg(any(test, fuzzing))]
+/// For the `direct_edits` fuzz target: the direct edits held to the general path.
 pub use direct::{Compared, compare as compare_direct_edits};
 
 use crate::podspec::At;
@@ -445,11 +445,11 @@ fn describe_op(op: &json_patch::PatchOperation, secret: bool) -> String {
     }
 }
 
+#[cfg(any(test, fuzzing))]
 /// For the tests and the `checksums` fuzz target: with every ConfigMap of `text` changed, the
 /// direct rewrite ([`direct::checksum`]) of the workloads' `checksum/config` held to the general
 /// path's output, operations and findings. How many documents it took, `Ok(None)` when the stream
 /// does not read, `Err` for a disagreement.
-#[cfg(any(test, fuzzing))]
 pub fn compare_checksums(text: &str) -> std::result::Result<Option<usize>, String> {
     let Ok(stream) = Stream::read(text) else {
         return Ok(None);

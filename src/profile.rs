@@ -199,8 +199,8 @@ impl ChartProfile {
         })
     }
 
-    /// Whether an object plays `role`.
     #[cfg(test)]
+    /// Whether an object plays `role`.
     pub fn is(&self, role: Role, meta: &Meta) -> bool {
         self.roles
             .get(&role)
@@ -261,9 +261,9 @@ pub enum Choice {
     Generic,
 }
 
+#[cfg(test)]
 /// Classify the stream's documents by their metadata, as the driver's index pass does
 /// ([`crate::driver::Spool::index`]).
-#[cfg(test)]
 pub fn choose(stream: &crate::stream::Stream<'_>, profile: &ChartProfile) -> Result<Choice> {
     let mut targets = Targets::default();
     for doc in &stream.docs {

@@ -758,8 +758,8 @@ pub(crate) struct Edited {
     pub ops: BTreeMap<usize, Vec<TaggedOp>>,
 }
 
-/// How the direct edits compare with the general path on a stream ([`compare`]).
 #[cfg(any(test, fuzzing))]
+/// How the direct edits compare with the general path on a stream ([`compare`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Compared {
     /// The stream or the rules fail on the general path (and the direct edits took no document
@@ -769,11 +769,11 @@ pub enum Compared {
     Same { output: String, taken: usize },
 }
 
+#[cfg(any(test, fuzzing))]
 /// For the tests and the `direct_edits` fuzz target: the direct edits held to the general path
 /// (`general_path`) on a whole stream: the same output byte for byte, operations and rules on every
 /// document taken, the same result with and without pass 1's hints, and, where the general path
 /// fails, no document taken whose own edits fail. `Err` describes a disagreement.
-#[cfg(any(test, fuzzing))]
 pub fn compare(
     text: &str,
     values: &crate::values::Values,
@@ -884,9 +884,9 @@ pub fn compare(
     })
 }
 
+#[cfg(any(test, fuzzing))]
 /// [`compare`]'s reference, on values: the generic plan, then [`crate::overlay::apply`]; the
 /// changed documents' operations and values, the stream as the windows write it; `None` on failure.
-#[cfg(any(test, fuzzing))]
 #[allow(clippy::type_complexity)]
 fn general_path(
     stream: &Stream<'_>,

@@ -227,8 +227,8 @@ pub fn lint_file(path: &Path, values: &Value) -> Result<Vec<Finding>> {
     Ok(feedback(rules, findings).1)
 }
 
-/// Parse one overlay file from memory (tests, shipped examples).
 #[cfg(any(test, fuzzing, feature = "testing"))]
+/// Parse one overlay file from memory (tests, shipped examples).
 pub fn parse_str(text: &str, label: &str, values: &Value) -> Result<(Overlays, Vec<Finding>)> {
     let (rules, findings) = parse::parse(text, label, values)?;
     Ok(feedback(rules, findings))

@@ -14,8 +14,8 @@ use crate::podspec::compact;
 use crate::report::{Finding, Severity};
 use crate::stream::{Meta, Stream};
 
-/// What the rules did.
 #[cfg(any(test, fuzzing, feature = "testing"))]
+/// What the rules did.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
     /// Each changed document's operations, in order, tagged with their rule (`RuleId` displayed).
@@ -24,10 +24,10 @@ pub struct Applied {
     pub docs: BTreeMap<usize, Value>,
 }
 
+#[cfg(any(test, fuzzing, feature = "testing"))]
 /// Apply the rules to all of `stream`, as the built-in injection left it (`drafts`: index →
 /// value), and fail on every problem at once (`judge`, as the driver does over windows). The
 /// tests hold the direct edits to this reference.
-#[cfg(any(test, fuzzing, feature = "testing"))]
 pub fn apply(
     stream: &Stream<'_>,
     drafts: &BTreeMap<usize, Value>,

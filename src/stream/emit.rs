@@ -55,15 +55,15 @@ fn tab_indented(s: &str) -> bool {
         .is_some_and(|line| line.starts_with('\t'))
 }
 
-/// The stream with `changed` (document index → new value) applied, as minimal edits where trusted.
 #[cfg(any(test, fuzzing, feature = "testing"))]
+/// The stream with `changed` (document index → new value) applied, as minimal edits where trusted.
 pub fn write(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, true)
 }
 
+#[cfg(any(test, fuzzing, feature = "testing"))]
 /// Write the stream with every changed document re-serialised whole: the fallback of [`write()`],
 /// and what the YAML 1.1 conformance tests force documents through.
-#[cfg(any(test, fuzzing, feature = "testing"))]
 pub fn write_full(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Result<String> {
     write_with(stream, changed, false)
 }

@@ -142,8 +142,8 @@ impl<'a> Document<'a> {
         &self.text[self.chunk.body.start..self.chunk.span.end]
     }
 
-    /// Whether [`Document::value`] has read the document.
     #[cfg(test)]
+    /// Whether [`Document::value`] has read the document.
     pub(crate) fn is_parsed(&self) -> bool {
         self.parsed.get().is_some()
     }

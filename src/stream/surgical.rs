@@ -41,9 +41,9 @@ pub fn rewrite(doc: &Document<'_>, new: &Value) -> Option<String> {
     checked(edit_with(doc.yaml(), root, old, new, doc.crlf()), new)
 }
 
+#[cfg(test)]
 /// [`rewrite`] on text: `text` parses to `old`; the result is kept only if it parses to exactly
 /// `new` and introduces no document separator.
-#[cfg(test)]
 pub fn rewrite_text(text: &str, old: &Value, new: &Value, crlf: bool) -> Option<String> {
     checked(edit(text, old, new, crlf), new)
 }
@@ -61,8 +61,8 @@ fn reads_back_as(text: &str, expected: &Value) -> bool {
         || super::parse_one(text, 1).is_ok_and(|value| value == *expected)
 }
 
-/// The edited text, without the safety net (for tests that check the edits themselves).
 #[cfg(test)]
+/// The edited text, without the safety net (for tests that check the edits themselves).
 pub fn edit(text: &str, old: &Value, new: &Value, crlf: bool) -> Res<String> {
     let root = match super::fast::tree(text) {
         Some(root) => root,

@@ -319,8 +319,8 @@ pub(crate) fn read(text: &str) -> Res<Node> {
     Builder { text, events }.document()
 }
 
-/// The position tree as the event-based builder reads it (the reference for the fast path).
 #[cfg(test)]
+/// The position tree as the event-based builder reads it (the reference for the fast path).
 pub(crate) fn event_tree(text: &str) -> Option<Node> {
     read(text).ok()
 }

@@ -122,8 +122,8 @@ pub fn suggest<'c>(key: &str, candidates: impl IntoIterator<Item = &'c str>) -> 
         .map(|(_, c)| c)
 }
 
-/// Each finding for `values` as `severity path: message`, for the rule modules' tests.
 #[cfg(test)]
+/// Each finding for `values` as `severity path: message`, for the rule modules' tests.
 pub(crate) fn finding_lines(values: Value) -> Vec<String> {
     validate(&Values::from_json(values))
         .into_iter()
