@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{Ctx, formats, show, suggest};
 use crate::params::k8s::{self, Shape};
 use crate::params::{self, Format, Kind, Node, Param};
+use crate::report::Origin;
 use crate::values::yaml::{escape_pointer, kind_name};
 
 pub fn walk(ctx: &mut Ctx<'_>) {
@@ -69,6 +70,9 @@ fn volume_name(ctx: &mut Ctx<'_>, name: &str, pointer: &str) {
     }
 }
 
+/// The most names an unknown key's hint lists.
+const MAX_LISTED: usize = 12;
+
 fn unknown_key<'a>(
     ctx: &mut Ctx<'_>,
     key: &str,
@@ -83,6 +87,10 @@ fn unknown_key<'a>(
             format!("rename it to \"{near}\"")
         }
         None if names.is_empty() => "remove it".to_string(),
+        // A long list (the top level has dozens of keys) is read better as a table.
+        None if names.len() > MAX_LISTED => {
+            "remove it; `polyaxon-pr docs` lists the parameters".to_string()
+        }
         None => format!("expected one of {}", names.join(", ")),
     };
     ctx.error(pointer, message, hint);
@@ -96,9 +104,20 @@ fn type_error(ctx: &mut Ctx<'_>, pointer: &str, want: &str, got: &Value, param: 
         _ if secret => kind_name(got).to_string(),
         other => format!("{} {}", kind_name(other), show(other)),
     };
-    let hint = match (want, got) {
-        ("a boolean", Value::String(_)) => "write true or false without quotes",
-        ("a string", Value::Bool(_) | Value::Number(_)) => {
+    // A value flag's item is fixed on the command line, not by quoting.
+    let flag = match ctx.values.origin(pointer) {
+        Origin::Set { flag, .. } => Some(flag),
+        _ => None,
+    };
+    let hint = match (want, got, flag.as_deref()) {
+        ("a string", Value::Bool(_) | Value::Number(_), Some("--set")) => {
+            "give it with --set-string: --set reads true, false and numbers as non-strings"
+        }
+        ("a boolean" | "an integer", Value::String(_), Some("--set-string" | "--set-literal")) => {
+            "give it with --set: --set-string and --set-literal make every value a string"
+        }
+        ("a boolean", Value::String(_), _) => "write true or false without quotes",
+        ("a string", Value::Bool(_) | Value::Number(_), _) => {
             "quote it: YAML reads yes/no/on/off and numbers as non-strings"
         }
         _ => "see `polyaxon-pr docs` for the expected type",
@@ -372,6 +391,64 @@ mod tests {
     use crate::validate::validate;
     use crate::values::Values;
     use serde_json::json;
+
+    /// Each finding's `path: hint`, for values from the value flags `set` and `string`.
+    fn hints(set: &[&str], string: &[&str]) -> Vec<String> {
+        let sets = crate::values::Sets {
+            set: set.iter().map(|s| s.to_string()).collect(),
+            string: string.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let (values, _) = Values::from_sources(&[], &sets).unwrap();
+        validate(&values)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.path, f.hint))
+            .collect()
+    }
+
+    #[test]
+    fn type_hints_name_the_value_flag_that_fixes_them() {
+        assert_eq!(
+            hints(
+                &["nodeSelectors.core.gpu=true"],
+                &["adminViewEnabled=false"]
+            ),
+            [
+                "nodeSelectors.core.gpu: give it with --set-string: --set reads true, false and \
+                 numbers as non-strings",
+                "adminViewEnabled: give it with --set: --set-string and --set-literal make every \
+                 value a string",
+            ]
+        );
+        let files = validate(&Values::from_json(
+            json!({"nodeSelectors": {"core": {"gpu": true}}, "adminViewEnabled": "false"}),
+        ));
+        let files: Vec<_> = files.iter().map(|f| f.hint.as_str()).collect();
+        assert_eq!(
+            files,
+            [
+                "write true or false without quotes",
+                "quote it: YAML reads yes/no/on/off and numbers as non-strings",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_lists_a_few_names_or_points_to_the_docs() {
+        let found = validate(&Values::from_json(
+            json!({"anchors": 1, "nodeSelectors": {"x": {}}}),
+        ));
+        let hints: Vec<_> = found.iter().map(|f| f.hint.as_str()).collect();
+        assert_eq!(
+            hints[0],
+            "remove it; `polyaxon-pr docs` lists the parameters"
+        );
+        assert!(
+            hints[1].starts_with("expected one of core, experiments"),
+            "{}",
+            hints[1]
+        );
+    }
 
     fn messages(v: serde_json::Value) -> Vec<String> {
         validate(&Values::from_json(v))
