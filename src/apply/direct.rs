@@ -9,10 +9,9 @@
 //! writer's output, checked against the intended value), copies and patches the value, compares old
 //! and new level by level, and checks the result. Here a document is read once, into the writer's
 //! position tree, which gives the names the rules and the output checks look at; new entries are
-//! written by the writer's own functions, in its order and where it puts them (after a list's last
-//! item at its dash column, or as a new key after a mapping's last entry). The text is therefore
-//! the writer's to the byte, and each document gets, for `--explain`, the operations the general
-//! path gives its edits, in its order: the tests and the fuzz target hold both to it.
+//! written by the writer's own functions, in its order and where it puts them. The text is
+//! therefore the writer's to the byte, and each document gets, for `--explain`, the operations the
+//! general path gives its edits, in its order: the tests and the fuzz target hold both to it.
 //!
 //! A document is edited here only when that outcome is certain, and otherwise left to the general
 //! path (which gives the output, findings and messages it always gave):
@@ -22,20 +21,17 @@
 //!   and `resources.limits` are absent, block mappings, or text that cannot name the resource, and
 //!   the amount is a scalar the fast reader resolves;
 //! - the document is a pod-bearing kind whose pod spec is at a fixed place (not a `List`, not a
-//!   StatefulSet, whose claim templates are volumes too), read by the fast reader
-//!   ([`crate::stream::fast`]: block style, single-line scalars; anything else declines);
-//! - the pod spec, its containers and their lists are block mappings and sequences whose names are
-//!   plain or quoted strings, with none of the output checks' defects ([`crate::checks`]) before or
-//!   after the rules: no warning or error can be due;
+//!   StatefulSet, whose claim templates are volumes too), read by [`crate::stream::fast`];
+//! - the pod spec, its containers and their lists are block mappings and sequences with plain or
+//!   quoted string names and, before and after the rules, no defect for [`crate::checks`] to find;
 //! - no entry a rule adds is there already (by name, or mount path): no conflict, replacement or
 //!   no-op to judge (a second run on the output goes the general path, which changes nothing);
 //! - the caller excludes documents that an export must name, that the chart profile's plan may edit
 //!   ([`crate::plan::reserved`]), or that may reference a ConfigMap whose checksum changes.
 //!
 //! The direct edits run before the plan, which leaves alone the documents they took and those the
-//! GPU injection was found to add nothing to (no container asks for a GPU, or the text cannot name
-//! the resource). [`checksum`] rewrites the `checksum/config` annotations of a workload nothing
-//! else edits the same way, on the same conditions.
+//! GPU injection surely adds nothing to ([`Edited::untouched`]). [`checksum`] rewrites in the same
+//! way, on the same conditions, the `checksum/config` annotations of a workload nothing else edits.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -71,7 +67,6 @@ pub(crate) struct Rewritten {
 /// What one unit of the direct edits adds to a pod spec: the plan's generic GPU injection, or
 /// an overlay rule's entries. Each entry carries what `--explain` names as its cause.
 pub(crate) struct Adds<'o> {
-    /// The containers the mounts and env entries go into.
     reach: Reach<'o>,
     volumes: Vec<(&'o Value, String)>,
     mounts: Vec<(&'o Value, String)>,
@@ -204,8 +199,7 @@ impl<'o> Direct<'o> {
             Reach::Named { .. } => true,
         });
         if candidates.is_empty() && plan.is_none() {
-            // The plan's unit adds nothing to a document whose text cannot name its resource:
-            // the plan's own test (`plan::gpu`), which then need not make it again.
+            // The text cannot name the resource: nothing to add (the plan's own test, `plan::gpu`).
             return self.plan.as_ref().map(|_| Rewritten::default());
         }
         let text = doc.yaml();
@@ -226,8 +220,7 @@ impl<'o> Direct<'o> {
         }
         let inserts = pod.inserts(&self.lines)?;
         if inserts.is_empty() {
-            // Nothing to write: certain for the plan's unit (it reaches no container here),
-            // which the plan then need not read the document for.
+            // Nothing to write: for the plan's unit, certain (it reaches no container here).
             return plan.map(|_| Rewritten {
                 rules,
                 ..Rewritten::default()
@@ -471,8 +464,7 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         pod.defect_free().then_some(pod)
     }
 
-    /// No defect [`crate::checks::defects`] looks for: unique volume names, mounts of defined
-    /// volumes at unique paths, unique and valid env names.
+    /// None of the defects [`crate::checks::defects`] looks for (each list unique by its key).
     fn defect_free(&self) -> bool {
         self.volumes.unique()
             && self.containers.iter().all(|c| {
@@ -704,10 +696,9 @@ fn new_keys<'l, 'n: 'l, 't: 'l, 'o: 'l>(
     Some(Some((at, depth, lines, keep)))
 }
 
-/// The direct edits of a window's own documents (`own`), except those the plan keeps for itself
-/// (`reserved`) and those that may reference a ConfigMap whose checksum changes (`config_maps`).
-/// `hints`: what pass 1 learnt of a document's identifying fields (`Some(None)`: not one the direct
-/// edits take; `None`: not known, read them).
+/// The direct edits of a window's own documents (`own`) but those the plan keeps (`reserved`) or
+/// that may reference a ConfigMap whose checksum changes (`config_maps`). `hints`: pass 1's
+/// [`hint`] of a document (`Some(None)`: not one they take; `None`: not known, read its fields).
 pub(crate) fn edit_window(
     stream: &Stream<'_>,
     reserved: &BTreeSet<usize>,
@@ -752,7 +743,7 @@ pub(crate) fn edit_window(
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Edited {
     pub texts: BTreeMap<usize, String>,
-    /// The documents the plan's unit adds nothing to, with certainty (no GPU container).
+    /// Documents the plan's unit surely adds nothing to: no GPU container, or no text naming it.
     pub untouched: BTreeSet<usize>,
     pub matched: BTreeMap<usize, Vec<usize>>,
     pub ops: BTreeMap<usize, Vec<TaggedOp>>,

@@ -1,10 +1,8 @@
-//! The `checksum/config` annotations of a workload that nothing else edits, pointed at the new
-//! hashes of the changed ConfigMaps its pod spec references, written over the old values in its
-//! text: the general path ([`crate::apply`]) would read the document's value, copy and patch it,
-//! write it with the minimal-edit writer and read that back, to change one scalar or two.
-//!
-//! The other direct edits' conditions hold ([`super`]), each reference and annotation is where the
-//! position tree shows it, and the scalar keeps its style, as the minimal-edit writer writes it.
+//! The `checksum/config` annotations of a workload nothing else edits, rewritten in its text
+//! ([`rewrite`]) where the general path ([`crate::apply`]) would read, patch, write and read back
+//! the whole document to change one scalar or two. The other direct edits' conditions hold
+//! ([`super`]), each reference and annotation is where the position tree shows it, and the scalar
+//! keeps its style, as the minimal-edit writer writes it.
 
 use std::borrow::Cow;
 
