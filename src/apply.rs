@@ -1,12 +1,11 @@
 //! Apply the plan: patch each document, recompute the `checksum/config` annotations of the
 //! workloads that use a changed ConfigMap, and check every patched workload.
 //!
-//! A document whose patch leaves it as it was (say, values identical to what the chart rendered) is
-//! not "changed": the writer puts its original bytes back. The chart's `checksum/config` makes pods
-//! roll when the ConfigMap changes on `helm upgrade`; a post-render change would leave it stale, so
-//! every such annotation on a workload that references the ConfigMap (`envFrom`, `configMapKeyRef`,
-//! a `configMap` volume) is set to the sha256 of the patched ConfigMap's canonical YAML
-//! (`stream::emit::to_yaml` of its value), not of the bytes the minimal-edit writer emits: a
+//! A document whose patch leaves it as it was is not "changed": the writer puts its original bytes
+//! back. The chart's `checksum/config` rolls pods when the ConfigMap changes on `helm upgrade`; a
+//! post-render change would leave it stale, so every such annotation on a workload that references
+//! the ConfigMap (`config_map_names`) is set to the sha256 of the patched ConfigMap's canonical
+//! YAML (`stream::emit::to_yaml` of its value), not of the bytes the minimal-edit writer emits: a
 //! formatting-only difference never rolls pods.
 
 pub(crate) mod direct;
@@ -253,7 +252,6 @@ pub(crate) struct Context<'c> {
     pub own: &'c dyn Fn(usize) -> bool,
     /// Pass 1's hint for a held document, by window index (see [`direct::edit_window`]).
     pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
-    /// What the window shares with the other windows of its pass.
     pub pass: &'c Pass<'c>,
 }
 
