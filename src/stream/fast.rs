@@ -13,13 +13,12 @@
 //!
 //! It gives up on everything else: block scalars (`|`, `>`), multi-line plain or quoted scalars and
 //! flow collections, anchors, aliases, tags, directives, document markers, complex keys, duplicate
-//! keys, tabs, carriage returns and other control characters, a byte-order mark, nesting deeper
-//! than [`MAX_DEPTH`] — and on every plain scalar whose meaning depends on YAML 1.1 or 1.2
-//! resolution details: anything that starts like a number (`0644`, `1e3`, `.5`, `+1`, `2024-01-01`)
-//! except plain decimal integers, the words `yes`/`no`/`on`/`off`/`y`/`n` and the float words in
-//! any case. What it accepts it reads exactly as the general parser ([`super::parse_general`]) does
-//! (null, `true`/`false` in their three spellings, decimal integers, strings): the differential
-//! tests below and in `tests/stream_props.rs` hold it to that.
+//! keys, control characters (tabs, carriage returns), a BOM, nesting deeper than [`MAX_DEPTH`] —
+//! and every plain scalar whose meaning hangs on YAML 1.1 or 1.2 resolution details: anything that
+//! starts like a number (`0644`, `1e3`, `.5`, `+1`, `2024-01-01`) except plain decimal integers,
+//! the words `yes`/`no`/`on`/`off`/`y`/`n` and the float words in any case. It reads what it
+//! accepts exactly as [`super::parse_general`] does (null, `true`/`false` in their three spellings,
+//! decimal integers, strings): differential tests (below, `tests/stream_props.rs`) hold it to that.
 //!
 //! In the same pass it can build the position tree ([`super::tree`]) as the event parser would, or
 //! check a text against an expected value without building one ([`matches()`]).
@@ -57,9 +56,8 @@ pub(crate) fn value_and_tree(text: &str) -> Option<(Value, Node)> {
     Some((value, node?))
 }
 
-/// Whether `text` reads on the fast path as `expected`, checked while reading (no value built).
-/// `false` also when the fast path declines the text: the caller, the minimal-edit writer's safety
-/// net (whose output is nearly always within it), then decides the slow way.
+/// Whether `text` reads on the fast path as `expected`, checked while reading (no value built);
+/// `false` also when the fast path declines it: the caller then decides the slow way.
 pub fn matches(text: &str, expected: &Value) -> bool {
     Reader::new(text, false, false)
         .and_then(|reader| reader.document(Some(expected)))
@@ -143,9 +141,8 @@ fn meets(expect: Expect<'_>, found: impl FnOnce(&Value) -> bool) -> Option<()> {
 impl<'t> Reader<'t> {
     fn new(text: &'t str, tree: bool, values: bool) -> Option<Self> {
         let b = text.as_bytes();
-        // Control characters (tabs and carriage returns included), DEL, and non-ASCII text that
-        // YAML treats specially (C1 controls, NEL, BOM, non-characters) are the general parser's.
-        // Checked 64 bytes at a time without an early exit, so the loop is vectorised.
+        // Control characters (tabs, carriage returns), DEL, C1 controls, the BOM and non-characters
+        // are the general parser's; checked 64 bytes at a time without an early exit, to vectorise.
         let mut high = 0u8;
         for chunk in b.chunks(64) {
             let mut control = false;
@@ -305,8 +302,7 @@ impl<'t> Reader<'t> {
                         colon: end,
                     });
                 }
-                // Else one pass to the first `:` followed by a space or the line's end; a comment
-                // (` #`) or the line's end before it: not a key.
+                // Else to a `:` before a space or line end; a ` #` or line end first: no key.
                 let mut i = p;
                 let colon = loop {
                     match b.get(i) {
@@ -339,8 +335,7 @@ impl<'t> Reader<'t> {
             Some(_) => return None,
             None => None,
         };
-        // Without values (a tree, or a check) no map is built, not even an empty one: its hasher
-        // costs as much as reading a short key.
+        // Without values, no map, not even an empty one: its hasher costs as much as reading a key.
         let mut map = self.values.then(Map::new);
         let mut entries = Vec::with_capacity(if self.tree { 8 } else { 0 });
         let mut at = first;
@@ -542,8 +537,7 @@ impl<'t> Reader<'t> {
                 return Some((value, node, end));
             }
             c if starts_plain(c) && !self.is_dash(p) => {
-                // To the line's end or a comment; `a: b: c` and a trailing `:` are not single
-                // plain scalars.
+                // Up to the line's end or a comment; `a: b: c`, a trailing `:`: not plain scalars.
                 let mut i = p;
                 loop {
                     match b.get(i) {
