@@ -2,17 +2,16 @@
 //! its original bytes (comments, blank lines, quoting, key order), and only what changed is
 //! written anew, so `polyaxon-pr diff` and GitOps diffs show the real change and nothing else.
 //!
-//! The new value is compared with the old one top-down, over the original's position tree
-//! ([`super::tree`]), and turned into byte-range edits of the original text: a changed scalar is
-//! replaced in its own style when that stays safe, a removed key or item loses its lines (with the
-//! comment lines above it), a new key is appended at the mapping's indentation, a new item is
-//! inserted where the new list has it, at the sequence's own dash column, and anything else is
-//! re-serialised with [`to_yaml`] and shifted to its column.
+//! The new value is compared with the old top-down over the original's position tree
+//! ([`super::tree`]), giving byte-range edits: a changed scalar keeps its style where safe, a
+//! removed key or item loses its lines (with the comment lines above it), a new key is appended at
+//! the mapping's indentation, a new item is inserted where the new list has it, at the sequence's
+//! dash column, and anything else is re-serialised ([`to_yaml`]) and shifted to its column.
 //!
-//! Whatever this module writes is parsed again with the manifest parser and must give exactly the
-//! new value; if it does not, or the document uses something the tree does not model (anchors,
-//! aliases, tags, complex keys, duplicate keys, a changed multi-line flow collection, a replaced
-//! root), the caller falls back to the full re-serialisation.
+//! Whatever this module writes must read back (manifest parser) as exactly the new value; if it
+//! does not, or the document uses something the tree does not model (anchors, aliases, tags,
+//! complex or duplicate keys, a changed multi-line flow collection, a replaced root), the caller
+//! falls back to the full re-serialisation.
 
 use std::ops::Range;
 
@@ -53,9 +52,8 @@ fn checked(out: Res<String>, new: &Value) -> Option<String> {
     (!holds_separator(&out) && reads_back_as(&out, new)).then_some(out)
 }
 
-/// The writer's safety net: whether `text` parses as a manifest document to exactly `expected`. The
-/// output is nearly always within the fast reader's block style, in the intended key order, so it
-/// is first compared while read ([`super::fast::matches`]).
+/// The writer's safety net: whether `text` parses to exactly `expected`, first compared while read
+/// ([`super::fast::matches`]: the output's block style and key order nearly always suit it).
 fn reads_back_as(text: &str, expected: &Value) -> bool {
     crate::stream::fast::matches(text, expected)
         || super::parse_one(text, 1).is_ok_and(|value| value == *expected)
@@ -205,9 +203,8 @@ fn kept_values<'v>(
         .collect()
 }
 
-/// Replace `range` by `text`; `keep` when the text ends in a keep-chomping block scalar (`|+`),
-/// which would take in blank lines that follow it (for a deletion: when the text before it may end
-/// in one, which would take in blank lines the deletion brings up to it).
+/// Replace `range` by `text`; `keep` when the text (for a deletion: the text before it) may end in
+/// a keep-chomping block scalar (`|+`), which would take in the blank lines brought after it.
 struct Edit {
     range: Range<usize>,
     text: String,
@@ -430,8 +427,7 @@ impl Editor<'_> {
         let keep = ends_in_kept_breaks(new);
         let mut end = node.end.max(from + 1);
         let text = if keep {
-            // Its own line breaks are its value: it takes the old line's break, and none of the
-            // original's after it.
+            // Its own line breaks are its value: it takes the old line's break, none after it.
             end = line_after(self.text, end);
             text
         } else {
@@ -496,9 +492,8 @@ impl Editor<'_> {
         Ok(out)
     }
 
-    /// Copy original text; after a new keep-chomping block scalar (`swallow`), without the blank
-    /// lines that would join its string (later deletions may bring them up to it: the flag lasts
-    /// until non-blank text is copied).
+    /// Copy original text, after a new `|+` block scalar (`swallow`) without the blank lines it
+    /// would take in (until non-blank text is copied: later deletions may bring more up to it).
     fn copy(&self, out: &mut String, range: Range<usize>, swallow: &mut bool) {
         let (mut from, to) = (range.start, range.end);
         if *swallow && from < to && !out.ends_with('\n') {
@@ -521,9 +516,8 @@ impl Editor<'_> {
     }
 }
 
-/// Whole lines inserted into `text` as this writer inserts them (each `(at, lines, keep)` at a line
-/// start, those at one position in the order given; CRLF restored): [`crate::apply::direct`] writes
-/// through it to match this writer to the byte.
+/// Whole lines inserted into `text` as this writer does (each `(at, lines, keep)` at a line start,
+/// at one position in the order given; CRLF restored): [`crate::apply::direct`] uses it.
 pub(crate) fn insert_lines(
     text: &str,
     inserts: Vec<(usize, String, bool)>,
@@ -600,9 +594,8 @@ fn rendered_key(key: &str) -> Res<String> {
         .ok_or(Unsupported("multi-line key"))
 }
 
-/// The new scalar's text to put over an old single-line-style scalar (not a block scalar, not an
-/// empty null whose span sits before `after`), or `None` when the value needs more than one line
-/// or the old node is not such a scalar.
+/// The new scalar's single-line text over an old single-line-style scalar (not a block scalar, not
+/// an empty null whose span sits before `after`); `None` for any other node or value.
 fn inline_scalar(node: &Node, new: &Value, after: usize) -> Res<Option<String>> {
     let Kind::Scalar(style) = node.kind else {
         return Ok(None);
