@@ -1,17 +1,15 @@
 //! A line scanner that reads a document's identifying fields (`apiVersion`, `kind`, `metadata`
 //! name, namespace, labels, annotations) without the YAML parser: parsing is most of a
-//! post-renderer's time, and most documents of a release are never edited, which their kind and
-//! labels decide.
+//! post-renderer's time, and most documents are never edited, as their kind and labels show.
 //!
-//! It understands only the plain block layout that Helm and kyaml write — `key: value` lines,
-//! indented maps, simple quoted or plain string scalars — and answers `None` (the caller then
-//! parses the document) for anything else: flow collections, anchors, aliases, tags, merge keys,
-//! block or multi-line scalars, tabs, duplicate keys, and any plain scalar a YAML 1.1 or 1.2 reader
-//! might not take for a string. When it answers, the answer is the [`Meta`] a full parse would
-//! give; a test holds it to that on generated and real streams.
+//! It reads only the plain block layout that Helm and kyaml write — `key: value` lines, indented
+//! maps, simple quoted or plain string scalars — and answers `None` (the caller then parses) for
+//! anything else: flow collections, tags, merge keys, block or multi-line scalars, tabs, duplicate
+//! keys, and any plain scalar a YAML 1.1 or 1.2 reader might not take for a string. Its answer is
+//! the [`Meta`] a full parse gives; a test holds it to that on generated and real streams.
 //!
 //! A document the scanner answers for may never be parsed, so it also gives up on anything hostile
-//! anywhere in the document (an anchor or alias, which an alias bomb needs; deep indentation or
+//! anywhere in the document (any anchor or alias, which an alias bomb needs; deep indentation or
 //! bracket nesting): such input still meets the parser's limits and their clear errors.
 
 use std::borrow::Cow;
@@ -21,8 +19,7 @@ use super::Meta;
 use super::fast::{simple_char, simple_head, single_quoted};
 
 /// Read the identifying fields of `body` (one document's YAML content), or `None` when unsure.
-/// Every document is scanned, so the anchor, alias and bracket checks and the lines are found with
-/// memchr, and nothing is allocated but the fields kept.
+/// All documents are scanned: memchr finds lines and `hostile`'s bytes; only kept fields allocate.
 pub fn scan(body: &str) -> Option<Meta> {
     if hostile(body.as_bytes()) {
         return None;
@@ -32,8 +29,7 @@ pub fn scan(body: &str) -> Option<Meta> {
     for end in memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]) {
         let line = &body[start..end];
         start = end + 1;
-        // Most lines: indented under a key the scanner skips, too short to nest too deeply.
-        // [`Scanner::line`] would accept them and change nothing.
+        // Most lines: under a skipped key, too short to nest too deeply; `line` passes them as is.
         if scanner.section == Section::Other && line.len() <= MAX_INDENT && line.starts_with(' ') {
             continue;
         }
@@ -260,7 +256,6 @@ fn hostile(body: &[u8]) -> bool {
             _ => {}
         }
     }
-    // Opening brackets, counted per line.
     let (mut line_end, mut brackets) = (0, 0);
     for at in memchr::memchr2_iter(b'[', b'{', body) {
         if at >= line_end {
@@ -275,8 +270,7 @@ fn hostile(body: &[u8]) -> bool {
     false
 }
 
-/// Set a field seen for the first time; a duplicate key makes the scanner give up (the parser's
-/// duplicate-key policy decides which one counts).
+/// Set a field seen for the first time; a duplicate key is the parser's (its policy decides).
 fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     slot.is_none().then(|| *slot = Some(value))
 }
@@ -374,7 +368,6 @@ fn strip_comment(rest: &str) -> &str {
 /// letter, `_`, `/` or a digit that cannot start a number here, nothing that could end a key or
 /// start a comment, and no word YAML 1.1 or Rust's float parser reads as a bool, null or number.
 fn plain_string(value: &str) -> bool {
-    // One pass over the bytes: printable ASCII or space, no `#`, no `: `.
     let mut previous = 0;
     for b in value.bytes() {
         if !(b.is_ascii_graphic() || b == b' ') || b == b'#' || (previous == b':' && b == b' ') {
@@ -382,7 +375,6 @@ fn plain_string(value: &str) -> bool {
         }
         previous = b;
     }
-    // A simple key's head (a letter, `_` or `/`, no special word), or a digit and not a number.
     let digit = value.as_bytes().first().is_some_and(u8::is_ascii_digit);
     previous != b':' && (simple_head(value) || (digit && not_a_number(value)))
 }
