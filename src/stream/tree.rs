@@ -207,8 +207,7 @@ impl<'t> Builder<'t> {
         block(Kind::Map(entries), span, "empty block mapping")
     }
 
-    /// The `:` of a simple key: on the key's line, after spaces; the key itself preceded on its
-    /// line only by indentation and sequence dashes (not `?`).
+    /// A simple key's `:`, after spaces; before the key, only indentation and dashes (not `?`).
     fn colon_after(&self, key: Range<usize>) -> Res<usize> {
         let before = &self.text[line_start(self.text, key.start)..key.start];
         if !before.chars().all(|c| c == ' ' || c == '-') {
@@ -302,8 +301,7 @@ pub(crate) fn line_start(text: &str, pos: usize) -> usize {
     text[..pos].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// The start of the line after the one holding `pos` (a content end: the line may be a block
-/// scalar's blank last line).
+/// The start of the line after `pos`'s (a content end: maybe on a block scalar's blank last line).
 pub(crate) fn line_after(text: &str, pos: usize) -> usize {
     memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i + 1)
 }
