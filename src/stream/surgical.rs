@@ -8,10 +8,9 @@
 //! the mapping's indentation, a new item is inserted where the new list has it, at the sequence's
 //! dash column, and anything else is re-serialised ([`to_yaml`]) and shifted to its column.
 //!
-//! Whatever this module writes must read back (manifest parser) as exactly the new value; if it
-//! does not, or the document uses something the tree does not model (anchors, aliases, tags,
-//! complex or duplicate keys, a changed multi-line flow collection, a replaced root), the caller
-//! falls back to the full re-serialisation.
+//! What this module writes must read back as exactly the new value; if it does not, or the document
+//! holds what the tree does not model (anchors, aliases, tags, complex or duplicate keys, a changed
+//! multi-line flow collection, a replaced root), the caller re-serialises it whole.
 
 use std::ops::Range;
 
@@ -318,8 +317,7 @@ impl Editor<'_> {
         Ok(())
     }
 
-    /// The items between two kept ones (or an end of the list): old items `gap_o` of `old` and
-    /// new items `gap_n` of `new`; `col` is the dash column.
+    /// Between two kept items (or a list end): `old[gap_o]` and `new[gap_n]`, at dash column `col`.
     fn gap(
         &mut self,
         items: &[Item],
