@@ -305,7 +305,6 @@ fn entry_at<'n, 'k>(
     entry.map(Some)
 }
 
-/// The entries of a block mapping node.
 fn entries(node: &Node) -> Option<&[Entry]> {
     match &node.kind {
         Kind::Map(entries) if !entries.is_empty() => Some(entries),
@@ -539,8 +538,8 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         Some(true)
     }
 
-    /// The lines to insert, in the order the minimal-edit writer pushes its edits: at one
-    /// position, a deeper node's before its parent's.
+    /// The lines to insert, in the order the minimal-edit writer pushes its edits: by position,
+    /// then deeper first, then as pushed (a stable sort).
     fn inserts(&self, cache: &Lines) -> Option<Vec<(usize, String, bool)>> {
         let text = self.text;
         let mut edits: Vec<(usize, usize, String, bool)> = Vec::new();
@@ -574,7 +573,6 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
             created.then_some(&self.volumes),
             self.depth,
         )?);
-        // A stable sort: at one position, deeper first, then in the order pushed.
         edits.sort_by_key(|(at, depth, _, _)| (*at, Reverse(*depth)));
         Some(
             edits

@@ -1,8 +1,7 @@
 //! The `checksum/config` annotations of a workload nothing else edits, rewritten in its text
 //! ([`rewrite`]) where the general path ([`crate::apply`]) would read, patch, write and read back
-//! the whole document to change one scalar or two. The other direct edits' conditions hold
-//! ([`super`]), each reference and annotation is where the position tree shows it, and the scalar
-//! keeps its style, as the minimal-edit writer writes it.
+//! the whole document for a scalar or two. [`super`]'s conditions hold, each reference and
+//! annotation is where the position tree shows it, and the scalar keeps its style.
 
 use std::borrow::Cow;
 
@@ -77,8 +76,7 @@ pub(crate) fn rewrite(
     Some(Some((text, ops)))
 }
 
-/// The names of the ConfigMaps a pod spec references where `apply::config_map_names` looks; `None`
-/// when one may be inside what the tree does not show.
+/// The names `apply::config_map_names` gives, from the tree; `None` if one may be hidden from it.
 fn referenced_names<'t>(pod: &Pod<'_, 't, '_>) -> Option<Vec<Cow<'t, str>>> {
     let text = pod.text;
     let mut names = Vec::new();
