@@ -195,8 +195,7 @@ fn checksum_ops(
     ops
 }
 
-/// The names of the ConfigMaps a pod spec references: `envFrom`, `configMapKeyRef` (containers
-/// and init containers) and `configMap` volumes.
+/// The ConfigMap names a pod spec references: `envFrom`, `configMapKeyRef`, `configMap` volumes.
 fn config_map_names(pod: &Value) -> impl Iterator<Item = &str> {
     let containers = ["containers", "initContainers"]
         .into_iter()
