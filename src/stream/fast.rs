@@ -96,8 +96,7 @@ pub(crate) fn string_at<'t>(text: &'t str, node: &Node) -> Option<std::borrow::C
     }
 }
 
-/// The value a scalar node of [`tree`]`(text)` holds when this reader resolves it with certainty: a
-/// plain scalar it resolves, a string [`string_at`] reads; else `None`.
+/// The value [`string_at`] reads, or a plain scalar's this reader surely resolves; else `None`.
 pub(crate) fn scalar_at(text: &str, node: &Node) -> Option<Value> {
     match node.kind {
         Kind::Scalar(ScalarStyle::Plain) => resolve_plain(text.get(node.start..node.end)?),
@@ -133,7 +132,6 @@ type Parsed = (Value, Option<Node>);
 /// The value a node must read as ([`matches()`]); `None` when reading without an expectation.
 type Expect<'e> = Option<&'e Value>;
 
-/// `Some(())` when there is no expectation or `found` meets it.
 fn meets(expect: Expect<'_>, found: impl FnOnce(&Value) -> bool) -> Option<()> {
     expect.is_none_or(found).then_some(())
 }
@@ -430,7 +428,6 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// A node of `kind` over `start..end`, when building the tree.
     fn node(&self, kind: Kind, start: usize, end: usize) -> Option<Node> {
         self.tree.then_some(Node { kind, start, end })
     }
