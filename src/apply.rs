@@ -155,7 +155,6 @@ fn may_reference(doc: &Document<'_>, config_maps: &[(String, String)]) -> bool {
             || config_maps.iter().any(|(name, _)| doc.may_hold(name)))
 }
 
-/// How many changed ConfigMaps [`may_reference`] looks for by name in a workload's text.
 const NAMES_LOOKED_FOR: usize = 8;
 
 /// The operations that point a workload's `checksum/config` annotations at the new hash of each
@@ -246,8 +245,7 @@ fn check_changed(stream: &Stream<'_>, changed: &BTreeMap<usize, Value>) -> Resul
 pub(crate) struct Context<'c> {
     /// The whole stream's choice, its targets restricted to the documents the window holds.
     pub choice: &'c Choice,
-    /// The documents the window owns: it writes, reports and counts only those; the others it
-    /// holds (the chart's ConfigMap) are context.
+    /// What the window writes, reports and counts; the rest (the chart's ConfigMap) is context.
     pub own: &'c dyn Fn(usize) -> bool,
     /// Pass 1's hint for a held document, by window index (see [`direct::edit_window`]).
     pub hints: &'c dyn Fn(usize) -> Option<Option<direct::Hint>>,
@@ -264,8 +262,7 @@ pub(crate) struct Pass<'c> {
     pub config_maps: Option<&'c [(String, String)]>,
     /// The overlay rules whose nearest document and hooks to find ([`Tally`]).
     pub sweep: &'c BTreeSet<usize>,
-    /// Whether the overlay rules may edit documents directly ([`direct`]): not for an export,
-    /// nor in the ConfigMap pass (`config_maps` is `None`).
+    /// Whether overlay rules may edit directly ([`direct`]): not in an export or ConfigMap pass.
     pub direct: bool,
     /// The generic profile's GPU injection (`None`: the chart profile, or no `dirs.nvidia`).
     pub gpu: Option<&'c plan::gpu::Generic>,
