@@ -658,8 +658,7 @@ fn written(cache: &Lines, list: &List<'_, '_, '_>, col: usize, key: bool) -> Opt
             .map(|(_, item)| surgical::item_lines(item, col).ok())
             .collect::<Option<String>>()?,
     };
-    // A line the stream would take for a document separator (a string value starting `---`
-    // written as a block scalar) declines the document: the general path judges it.
+    // A line the stream would read as a separator (`---` in a block scalar): the general path's.
     if lines.lines().any(crate::stream::split::is_separator) {
         return None;
     }
