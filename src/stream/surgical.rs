@@ -431,8 +431,7 @@ impl Editor<'_> {
         } else {
             let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
             if text.contains('\n') {
-                // A comment after the old value would end up after the new last line, inside a
-                // block scalar; it goes with the value it described.
+                // The old value's comment goes too: it would end up inside the new block scalar.
                 end = self.line_end(end);
             }
             text
