@@ -1,13 +1,12 @@
 //! Pod specs inside Kubernetes objects, and the edits every injection is made of.
 //!
-//! Workloads hide their pod spec at different depths (a Deployment's is `/spec/template/spec`, a
-//! CronJob's `/spec/jobTemplate/spec/template/spec`, a `kind: List` holds objects under `/items`),
-//! so every rule starts from [`pod_specs`]. The edits, RFC 6902 operations computed against the
-//! document as it is now, add or replace list entries by key (volumes and env by `name`, mounts
-//! by `mountPath`) and deep-merge maps. They never replace a whole list (that would drop the
+//! Workloads hold their pod spec at different depths ([`spec_pointer`]; a `kind: List` holds
+//! objects under `/items`), so every rule starts from [`pod_specs`]. The edits, RFC 6902 operations
+//! computed against the document as it is now, add or replace list entries by key
+//! ([`upsert_by_key`]) and deep-merge maps. They never replace a whole list (that would drop the
 //! chart's own entries), create a missing list before appending (`add` to `/-` fails on a missing
-//! array), leave an equal entry alone, and report one defined differently as a [`Conflict`]
-//! unless the caller says the new definition wins. Nothing here knows about Polyaxon.
+//! array), leave an equal entry alone, and report one defined differently as a [`Conflict`] unless
+//! the caller says the new definition wins. Nothing here knows about Polyaxon.
 
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
@@ -392,8 +391,7 @@ pub fn upsert_volume(doc: &Value, spec: &PodSpecRef, volume: &Value) -> Edit {
     )
 }
 
-/// Add or replace a volume mount (by `mountPath`) in a container: the same volume at the same
-/// path with another `readOnly` is updated, anything else there is a conflict.
+/// Add or replace a volume mount (by `mountPath`) in a container, per [`OnConflict::ReadOnlyOnly`].
 pub fn upsert_mount(doc: &Value, container: &ContainerRef, mount: &Value) -> Edit {
     let list = join(&container.pointer, "volumeMounts");
     upsert_by_key(doc, &list, "mountPath", mount, OnConflict::ReadOnlyOnly)
