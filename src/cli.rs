@@ -1,6 +1,5 @@
-//! The command line: clap definitions (the doc comments are the help) and one small handler per
-//! subcommand. Handlers take their input and output streams from [`Io`], so tests can drive them
-//! from a list of strings without a process.
+//! The command line: clap definitions (the doc comments are the help) and a handler per subcommand,
+//! which takes its streams from [`Io`] so tests can drive it from strings without a process.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -157,7 +156,6 @@ pub enum Command {
     Export(ExportArgs),
 }
 
-// Options of `lint`.
 #[derive(Debug, Clone, Args)]
 pub struct LintArgs {
     /// Values files to lint, each on its own (`-` for stdin). Without FILE, the `-f` files
@@ -236,9 +234,8 @@ fn read_stdin(io: &mut Io<'_>) -> Result<String> {
     })
 }
 
-/// The post-renderer, `diff` (a unified diff of its change, Secret values masked) and `export
-/// kustomize` (the injection as kustomize patches): the values validated and stdin read into a
-/// [`crate::driver`] spool (`diff` reads it first), then rendered by [`drive`].
+/// The post-renderer, `diff` and `export kustomize` (the three [`View`]s): the values validated and
+/// stdin read into a [`crate::driver`] spool (`diff` reads it first), then rendered by [`drive`].
 fn render(args: &RenderArgs, view: View, io: &mut Io<'_>) -> Result<ExitCode> {
     let read = |io: &mut Io<'_>| crate::driver::read(io.stdin, crate::driver::window_bytes()?);
     let (values, spool) = if view == View::Diff {

@@ -11,7 +11,6 @@ use crate::error::Result;
 use crate::profile::ChartProfile;
 use crate::values::{self, Source};
 
-// Options of `export`.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// The format to export the injection in.
@@ -29,8 +28,7 @@ pub enum ExportFormat {
     Kustomize,
 }
 
-/// `krm`: a ResourceList on stdin, the injected ResourceList (with `results`) on stdout. Exit 1
-/// when the values or the output fail, after writing the list with its results.
+/// `krm`: exit 1 when the values or the output fail, after writing the list with its `results`.
 pub(super) fn krm(args: &RenderArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     let input = read_stdin(io)?;
     let sources = Source::read_all(&values::value_files(&args.values.values))?;

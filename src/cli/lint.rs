@@ -86,8 +86,7 @@ pub fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<ExitCode> {
     })
 }
 
-/// `--overlays`: each overlay file's findings, values references resolved against the `-f`
-/// and `--set` values. Whether a file could not be read or parsed.
+/// [`LintArgs::overlays`]: each file's findings. Whether a file could not be read or parsed.
 fn lint_overlays(args: &LintArgs, results: &mut Vec<Linted>) -> bool {
     if args.overlays.is_empty() {
         return false;
@@ -140,9 +139,8 @@ fn input_finding(err: &Error) -> Finding {
 
 type Loaded = Result<(Values, Vec<Finding>)>;
 
-/// What to lint: each FILE on its own (after any `-f` files, with `--set` applied), or, with no
-/// FILE, the `-f` files (or `POLYAXON_PR_VALUES`) and `--set` merged as one; nothing for
-/// `lint --overlays DIR` with no values to lint.
+/// What to lint ([`LintArgs::files`]): each FILE after any `-f` files, with `--set` applied, or,
+/// with no FILE, the merged values; nothing for `lint --overlays DIR` with no values to lint.
 fn units(args: &LintArgs, io: &mut Io<'_>) -> Result<Vec<(String, Loaded)>> {
     let sets = args.values.sets();
     if args.files.is_empty() {
