@@ -9,15 +9,14 @@ use std::io;
 
 use crate::report::Finding;
 
-/// Why a run failed.
 #[derive(Debug)]
 pub enum Error {
     /// Unreadable or malformed input, bad usage: exit code 2.
     Input(String),
     /// A read or write that failed (`context` says of what): exit code 2.
     Io { context: String, source: io::Error },
-    /// The values, overlays or output checks produced findings that fail the run: exit code 1.
-    /// The findings are reported through the report sink; the message is a one-line summary.
+    /// Findings of the values, overlays or output checks that fail the run (exit code 1), reported
+    /// through the report sink; `summary` is one line.
     Validation {
         summary: String,
         findings: Vec<Finding>,

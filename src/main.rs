@@ -15,8 +15,7 @@ static GLOBAL: OrOutOfMemory = OrOutOfMemory(mimalloc::MiMalloc);
 /// reserved inside [`polyaxon_pr::memory::fallibly`], which returns the failure as an error.
 struct OrOutOfMemory(mimalloc::MiMalloc);
 
-// SAFETY: every call goes to mimalloc unchanged; a null result ends the process instead of
-// being returned.
+// SAFETY: calls go to mimalloc unchanged; a null result ends the process instead of being returned.
 unsafe impl std::alloc::GlobalAlloc for OrOutOfMemory {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.

@@ -50,9 +50,8 @@ pub enum Origin {
         line: usize,
         column: usize,
     },
-    /// An item of a value flag's argument: the flag (`--set`), the argument's 1-based number
-    /// among that flag's, and the item's 1-based column in it. Never the argument's text: it
-    /// may hold a password.
+    /// An item of a value flag's argument: the flag (`--set`), the argument's 1-based number among
+    /// that flag's, the item's 1-based column. Not the text: it may hold a password.
     Set {
         flag: String,
         number: usize,
