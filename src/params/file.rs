@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use super::{Format, Kind};
 
-/// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableFile {

@@ -1,7 +1,6 @@
 //! The shapes of the Kubernetes objects the chart takes verbatim (tolerations, affinities), as
 //! data: validation walks them and `schema` prints them, so both follow the Kubernetes API.
 
-/// The shape of a value.
 #[derive(Debug)]
 pub enum Shape {
     String,

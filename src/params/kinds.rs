@@ -4,7 +4,6 @@
 
 use serde::Deserialize;
 
-/// What a parameter holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
