@@ -55,7 +55,6 @@ pub struct RuleId {
     pub overlay: String,
     /// 0-based position in the file's `rules`.
     pub index: usize,
-    /// The rule's optional `name`.
     pub name: Option<String>,
     /// Where the rule is (`file:line:col`).
     pub origin: Origin,

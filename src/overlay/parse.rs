@@ -21,9 +21,7 @@ use crate::stream::Stream;
 use crate::validate::suggest;
 use crate::values::yaml::{self, pointer_to_path};
 
-/// The `apiVersion` of an overlay file.
 pub const API_VERSION: &str = "polyaxon-pr/v1";
-/// The `kind` of an overlay file.
 pub const KIND: &str = "Overlay";
 
 const TOP: &[&str] = &["apiVersion", "kind", "metadata", "rules"];

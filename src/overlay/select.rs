@@ -57,8 +57,7 @@ impl Operator {
     }
 }
 
-/// How a rule treats Helm hooks (documents annotated `helm.sh/hook`; only Helm 4 passes them to
-/// a post-renderer).
+/// How a rule treats Helm hooks (`helm.sh/hook`; only Helm 4 passes them to a post-renderer).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Hooks {
     #[default]
