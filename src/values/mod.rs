@@ -1,5 +1,4 @@
-//! The user's values: `-f` files and `--set` merged as Helm merges them, every value with the place
-//! it came from.
+//! The user's values: `-f` files and `--set` merged as Helm does, each value with its origin.
 //!
 //! Files are read from parser events ([`yaml`]) so each key and value keeps its `file:line:column`,
 //! then merged in order ([`merge`]; a `null` is kept: [`Values::root`]). The value flags are

@@ -189,8 +189,7 @@ impl StrParser<'_> {
         Ok((value, Ok(())))
     }
 
-    /// `--set-json`: blanks then `,` or the end is `null`; else one JSON value, then blanks
-    /// and an optional `,`.
+    /// `--set-json`: blanks then `,` or the end is `null`, else a JSON value, blanks, optional `,`.
     fn json_value(&mut self) -> Step<(Value, Step<()>)> {
         if self.empty_value() {
             return Ok((Value::Null, self.after_value()));

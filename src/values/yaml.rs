@@ -335,8 +335,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// `<<: *base` (go-yaml v2 supports YAML 1.1 merge keys): keys given explicitly win, then the
-/// merged maps in order.
+/// `<<: *base` (go-yaml v2's YAML 1.1 merge keys): explicit keys win, then merged maps in order.
 fn apply_merge_keys(map: &mut Map<String, Value>, merges: Vec<Value>) {
     let sources = merges.into_iter().flat_map(|m| match m {
         Value::Array(items) => items,
