@@ -372,8 +372,7 @@ fn is_label_value(text: &str) -> bool {
     text.len() <= 63 && is_label_text(text)
 }
 
-/// A label value: empty, or at most 63 letters, digits, `-`, `_` and `.`, starting and ending
-/// with a letter or digit.
+/// A label value: empty, or a name as [`qualified_name`] takes it after the prefix.
 pub fn label_value(text: &str) -> Result<(), Problem> {
     if is_label_value(text) {
         return Ok(());

@@ -38,10 +38,9 @@ fn node_selector_spellings(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// Under Helm 3 the hook Jobs never reach a post-renderer, so they get only what the chart
-/// renders itself, and chart 0.4.2 reads `nodeSelectors.core`, not the reference's
-/// `nodeSelector.core`. `lint` always says so (it cannot know the Helm version); the
-/// post-renderer says so when the stream is Helm 3's.
+/// Under Helm 3 the hook Jobs never reach a post-renderer, so they get only what the chart renders,
+/// and chart 0.4.2 reads `nodeSelectors.core`, not the reference's `nodeSelector.core`. `lint`
+/// always says so (it cannot know the Helm version), the post-renderer when the stream is Helm 3's.
 pub fn helm3_hooks(values: &Values) -> Vec<Finding> {
     let given = |pointer: &str| values.get(pointer).filter(|v| !is_empty(v));
     let reference = given("/nodeSelector/core");
