@@ -16,9 +16,8 @@ use crate::error::Result;
 use crate::plan::TaggedOp;
 use crate::stream::{Meta, emit};
 
-/// The kustomize patches of the `changed` documents (one window's, by stream index, with the
-/// operations behind each: `patches`), as the items of a YAML `patches:` list, and the hooks left
-/// out (`Kind/name`).
+/// The kustomize patches of the `changed` documents (one window's, by stream index; `patches`:
+/// their operations) as items of a YAML `patches:` list, and the hooks left out (`Kind/name`).
 pub fn patch_items(
     changed: &BTreeMap<usize, Value>,
     patches: &BTreeMap<usize, Vec<TaggedOp>>,

@@ -266,7 +266,6 @@ impl<'a> Planner<'a> {
         self.report(finding);
     }
 
-    /// Record a problem found while planning.
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
         self.stages.push(self.stage);
