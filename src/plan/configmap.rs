@@ -83,7 +83,7 @@ const SIMPLE: &[(&str, &str, bool)] = &[
     ("configmapRefs", "POLYAXON_REFS_CONFIG_MAPS", true),
     ("adminViewEnabled", "POLYAXON_ADMIN_VIEW_ENABLED", false),
     ("apiHost", "POLYAXON_API_HOST", false),
-    ("timeZone", "POLYAXON_TIME_ZONE", false),
+    ("timeZone", "POLYAXON_TIME_ZONE", false), // as later charts write it
     // The hook Jobs load the ConfigMap with `envFrom`, and under Helm 3 they never reach the
     // post-renderer: as a ConfigMap key, `TZ` reaches them too.
     ("timeZone", "TZ", false),

@@ -75,9 +75,8 @@ pub fn plan_chart(planner: &mut Planner<'_>, targets: &Targets) -> Result<()> {
     Ok(())
 }
 
-/// The generic profile's injection as data: what goes into a pod spec with a container requesting
-/// or limiting `nvidia.com/gpu`, each entry with its parameter. The plan applies it
-/// ([`plan_generic`]); the direct edits (`apply::direct`) write it into the text where they can.
+/// The generic profile's injection, each entry with its parameter, for pod specs with a GPU
+/// container: [`plan_generic`] applies it, the direct edits write it into the text where they can.
 pub struct Generic {
     /// The three hostPath volumes, for every such pod spec.
     pub volumes: Vec<(Value, String)>,

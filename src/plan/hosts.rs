@@ -5,11 +5,10 @@
 //! otherwise); the header names the api Service, read from the ConfigMap key the profile names
 //! (`POLYAXON_K8S_API_HOST`), else the api Deployment's name.
 //!
-//! `timeZone` becomes the ConfigMap keys `POLYAXON_TIME_ZONE` (as later charts write it) and `TZ`
-//! (for the hook Jobs: see [`super::configmap`]), and an env entry `TZ` in every container that
-//! loads the chart's ConfigMap with `envFrom` (the Polyaxon processes: api, streams, workers,
-//! monitors, the resources DaemonSet and, in Helm 4 streams, the hook Jobs; not the subcharts), so
-//! their C library and logs use the application's zone.
+//! Besides its ConfigMap keys ([`super::configmap`]), `timeZone` becomes an env entry `TZ` in every
+//! container that loads the chart's ConfigMap with `envFrom` (the Polyaxon processes: api, streams,
+//! workers, monitors, the resources DaemonSet and, in Helm 4 streams, the hook Jobs; not the
+//! subcharts), so their C library and logs use the application's zone.
 
 use crate::podspec::At;
 use serde_json::{Value, json};
