@@ -3,9 +3,8 @@
 //!
 //! The answer is data, not code: label and name selectors in `chart-overlays/polyaxon-0.4.yaml`,
 //! compiled in and replaceable with `--profile FILE`, so that another chart version is a data
-//! change. Selection reads only each document's metadata. The chart profile applies when the
-//! stream holds the chart's config ConfigMap; otherwise the generic profile does (GPU volumes for
-//! containers that use `nvidia.com/gpu`, nothing else).
+//! change. Selection reads only each document's metadata. The chart profile applies when the stream
+//! holds the chart's config ConfigMap, else the generic one ([`Choice`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,8 +19,7 @@ use crate::stream::Meta;
 /// The profile compiled into the binary.
 pub const BUILTIN: &str = include_str!("../chart-overlays/polyaxon-0.4.yaml");
 
-/// [`BUILTIN`] as JSON, transcoded by `build.rs`: read with serde_json into the same structs,
-/// so that no run parses YAML at start-up.
+/// [`BUILTIN`] as JSON (by `build.rs`), read into the same structs: no run parses YAML at start-up.
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/polyaxon-0.4.json"));
 
 /// Where the built-in profile comes from, in errors.
