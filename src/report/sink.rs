@@ -1,11 +1,10 @@
 //! Where diagnostics go besides stderr, for the runs where stderr reaches nobody.
 //!
-//! Helm 4 runs a post-renderer as a plugin and throws its stderr and exit code away: the user
-//! only sees `plugin "polyaxon-pr" exited with error`. So as a Helm plugin (`HELM_PLUGIN_NAME`
-//! set) everything written to stderr is also saved to [`default_report_path`] and written to the
-//! controlling terminal, if stderr does not already reach it; `--report FILE` asks for the file in
-//! any mode. [`Tee`] captures stderr; [`Sinks::deliver`] writes it out once the run is over. The
-//! report adds only a status line to what stderr gets, so it holds no secret values.
+//! Helm 4 runs a post-renderer as a plugin and throws its stderr and exit code away: the user only
+//! sees `plugin "polyaxon-pr" exited with error`. So as a Helm plugin ([`PLUGIN_ENV`] set)
+//! everything written to stderr ([`Tee`]) is also saved to [`default_report_path`] and echoed to
+//! the controlling terminal unless stderr already reaches it; `--report FILE` asks for the file in
+//! any mode. The report only adds a status line ([`report_text`]), so it holds no secret values.
 
 use std::ffi::OsString;
 use std::fs;
