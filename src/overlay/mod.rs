@@ -7,8 +7,7 @@
 //! adding or replacing entries by name (never a whole list, never a new container), so a second run
 //! changes nothing. A rule matching fewer (or more) documents than its `expect` fails the run and
 //! names the document that came nearest; an entry defined differently in the document is a conflict
-//! naming the file, the rule and the document. This module reads, checks and applies the rules;
-//! `extend_plan` puts their operations into the plan.
+//! naming the file, the rule and the document.
 
 mod check;
 mod edit;

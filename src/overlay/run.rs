@@ -1,6 +1,5 @@
-//! Running the rules: each, in order, on every document its selector matches, as earlier rules
-//! left it. Every conflict, patch that cannot apply and `expect` violation is collected before the
-//! run fails, so the user sees them all; a document the rules leave as it was counts as unchanged.
+//! Running the rules, in the order [`super`] gives, collecting every failure for [`judge`] so the
+//! user sees them all. A document the rules leave as it was counts as unchanged.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,13 +72,12 @@ pub struct RuleTally {
     pub any_hook: bool,
 }
 
-/// The rules on one window of the stream, editing its drafts in place: the operations of each
-/// document they changed, and every draft (given or made here) as they leave it. `own` tells the
-/// window's documents from shared context (such as the chart's ConfigMap, which its own window
-/// counts and reports). Nothing fails here: the driver judges failures and `expect` once every
-/// window has run. For the rules in `sweep` (their `expect` failed), the nearest document and the
-/// hooks are found too. `direct`: the documents [`crate::apply::direct`] has edited, each with
-/// the positions of the rules that matched it (counted as matched, not edited again).
+/// The rules on one window of the stream, editing its drafts (given or made here) in place
+/// ([`Edited`]). `own` tells the window's documents from shared context (such as the chart's
+/// ConfigMap, which its own window counts and reports). Nothing fails here: [`judge`] does, once
+/// every window has run. For the [`unmet`] rules in `sweep`, the nearest document and the hooks are
+/// found too. `direct`: the documents [`crate::apply::direct`] edited, each with the positions of
+/// the rules that matched it (counted as matched, not edited again).
 pub(crate) fn run(
     stream: &Stream<'_>,
     drafts: BTreeMap<usize, Value>,
