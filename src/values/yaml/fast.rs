@@ -1,8 +1,7 @@
-//! The values reader's fast path: the manifests' single-pass reader ([`crate::stream::fast`])
-//! takes the plain block-style YAML values files are made of, without the event parser's cost,
-//! and gives up on everything else (anchors, aliases and merge keys, tags, duplicate keys, more
-//! than one document, block and multi-line scalars, flow collections with content, inside which it
-//! keeps no positions, nesting or sizes past its limits), which [`super::parse`] then reads.
+//! The values reader's fast path ([`crate::stream::fast`]): it takes the plain block-style YAML
+//! values files are made of and leaves everything else to [`super::parse`] (anchors, aliases and
+//! merge keys, tags, duplicate keys, more than one document, block and multi-line scalars, flow
+//! collections with content, inside which it keeps no positions, nesting or sizes past its limits).
 //!
 //! What it takes reads as the event reader would read it: the structure is the parser's (the
 //! fast reader's differential tests); every plain scalar and key is resolved again with the
