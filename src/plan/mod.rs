@@ -1,13 +1,11 @@
 //! Values + profile → one RFC 6902 patch per document, every operation tagged with the
 //! parameter that caused it (what `--explain` prints).
 //!
-//! Each rule module reads the values it owns and edits the documents of the roles the profile
-//! found: [`gpu`] (`dirs.nvidia`, `mountPaths.nvidia`), [`persistence`] (`persistence.data`,
-//! `persistence.outputs`), [`hosts`] (`allowedHosts`, `timeZone`), [`scheduling`]
-//! (`nodeSelector`, `tolerations`, `affinity`), [`configmap`] (the other ConfigMap keys). Edits
-//! apply to a working copy of each document, so operations that shift list indices (a removed
-//! chart default) compose; an unset parameter edits nothing. Conflicts are collected as findings
-//! and fail the plan once all rules have run, so the user sees every one.
+//! Each rule module ([`configmap`], [`gpu`], [`persistence`], [`hosts`], [`scheduling`]) reads the
+//! values it owns and edits the documents of the roles the profile found. Edits apply to a working
+//! copy of each document, so operations that shift list indices (a removed chart default) compose;
+//! an unset parameter edits nothing. Conflicts are collected as findings and fail the plan once all
+//! rules have run, so the user sees every one.
 
 pub mod configmap;
 pub mod gpu;
@@ -103,9 +101,8 @@ pub fn plan(
 }
 
 /// The documents the plan may edit with the chart profile's `choice`, which the direct edits must
-/// leave to it: a role's, and those whose text may name a role's ConfigMap (`timeZone` adds env
-/// to the containers loading it). None with the generic profile: the direct edits make its one
-/// edit, the GPU injection, where they can.
+/// leave to it: a role's, and those whose text may name a role's ConfigMap (`timeZone` adds env to
+/// the containers loading it). None with the generic profile ([`gpu::Generic`]).
 pub fn reserved(stream: &Stream<'_>, choice: &Choice) -> Result<BTreeSet<usize>> {
     let Choice::Chart(targets) = choice else {
         return Ok(BTreeSet::new());
