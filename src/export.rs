@@ -2,11 +2,10 @@
 //! only kustomize as a post-renderer (Flux's `spec.postRenderers[].kustomize.patches`) or that
 //! render with kustomize anyway.
 //!
-//! Each changed document becomes one RFC 6902 patch (the very operations polyaxon-pr applies,
-//! in order, checksum updates included) with a `target` naming its group, version, kind, name and
-//! namespace. Helm hooks are left out: a kustomize post-renderer under Helm 3 semantics (Flux)
-//! never sees them, and a patch whose target matches nothing is silently ignored by kustomize,
-//! which would hide the gap. The skipped hooks are listed in the header comment instead.
+//! Each changed document becomes one RFC 6902 patch (the very operations polyaxon-pr applies, in
+//! order, checksum updates included) with its `target`. Helm hooks are left out, and listed in the
+//! header comment: a kustomize post-renderer under Helm 3 semantics (Flux) never sees them, and
+//! kustomize silently ignores a patch whose target matches nothing, which would hide the gap.
 
 use std::collections::BTreeMap;
 
