@@ -12,8 +12,7 @@ thread_local! {
     static FALLIBLE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Run `f`, in which a failed allocation is returned to its caller instead of ending the process.
-/// Only for code that handles it: `try_reserve`, `read_to_end`.
+/// Run `f`, in which a failed allocation is returned to its caller: only for code that handles it.
 pub fn fallibly<T>(f: impl FnOnce() -> T) -> T {
     let was = FALLIBLE.with(|flag| flag.replace(true));
     let result = f();
