@@ -37,8 +37,7 @@ pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
-/// The GPU library keys of `dirs.nvidia` and `mountPaths.nvidia`: chart 0.4.2 mounts the
-/// libraries only when all three host dirs are set.
+/// The GPU library keys of `dirs.nvidia` and `mountPaths.nvidia` (chart 0.4.2 mounts all or none).
 pub const NVIDIA: [&str; 3] = ["lib", "bin", "libcuda"];
 
 /// The values being checked and the findings so far.
