@@ -180,8 +180,7 @@ fn string_map(ctx: &mut Ctx<'_>, format: Format, map: &Map<String, Value>, point
 
 fn strings(ctx: &mut Ctx<'_>, param: Option<&Param>, value: &Value, pointer: &str) {
     let Value::Array(items) = value else {
-        // The reference documents `{}` as the default of `ingress.tls.hosts`: an empty map is
-        // read as the empty list it means.
+        // The reference's `ingress.tls.hosts` default is `{}`: read as the empty list it means.
         if value.as_object().is_some_and(Map::is_empty) {
             return;
         }
