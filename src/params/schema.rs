@@ -114,8 +114,7 @@ fn leaf_schema(kind: Kind, node: &Node) -> Value {
     }
 }
 
-/// A string, with the pattern of its format; `empty_unset`: `""` also passes (the chart's
-/// "unset" where that is the default).
+/// A string, with the pattern of its format; `empty_unset`: `""` (the chart's "unset") passes too.
 fn string_schema(format: Option<Format>, empty_unset: bool) -> Value {
     let pattern = match format {
         Some(Format::DnsLabel) => Some((DNS_LABEL, 63)),
