@@ -1,5 +1,4 @@
-//! `persistence.outputs` and `persistence.data`: volumes, mounts, store secrets and the JSON the
-//! Polyaxon processes read.
+//! `persistence.outputs` and `persistence.data`: volumes, mounts, store secrets and their JSON.
 //!
 //! Each entry without a `store` becomes a volume named after it (a PVC when `existingClaim` is
 //! given, else a hostPath) mounted at `mountPath` in the api container and the scheduler, with
