@@ -328,8 +328,7 @@ fn stderr_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stderr", e)
 }
 
-/// Write the result to stdout in one piece (only once everything succeeded): success, for the
-/// commands whose output is all they do.
+/// Write the result to stdout in one piece, once all succeeded: success, for output-only commands.
 fn print(io: &mut Io<'_>, bytes: impl AsRef<[u8]>) -> Result<ExitCode> {
     io.stdout
         .write_all(bytes.as_ref())
