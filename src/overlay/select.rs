@@ -1,9 +1,8 @@
 //! Which documents a rule reaches, and, when it reaches too few, which document came nearest.
 //!
-//! A selector is evaluated as a list of [`Miss`]es: none means the document matches; otherwise
-//! each miss says which criterion failed and how far off it was (the edit distance between the
-//! label value asked for and the one found, between a kind and the kinds listed...). The same
-//! evaluation ranks the near-misses an `expect` failure names, so the message points at the typo.
+//! A selector is evaluated as a list of [`Miss`]es, none when the document matches. Their edit
+//! distances (between the label value asked for and the one found, a kind and the kinds listed...)
+//! rank the near-misses an `expect` failure names, so the message points at the typo.
 
 use std::collections::BTreeMap;
 
