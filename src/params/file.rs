@@ -12,7 +12,6 @@ pub struct TableFile {
     pub sections: Vec<SectionFile>,
 }
 
-/// A group of parameters, as the reference groups them.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionFile {
@@ -20,7 +19,6 @@ pub struct SectionFile {
     pub params: Vec<ParamFile>,
 }
 
-/// One documented parameter.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamFile {
