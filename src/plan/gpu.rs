@@ -87,7 +87,6 @@ pub struct Generic {
 }
 
 impl Generic {
-    /// `None` unless all three `dirs.nvidia` are set; a mount path falls back to its `dirs` entry.
     pub fn from(values: &Values) -> Option<Generic> {
         let text = |p: &str| {
             values

@@ -170,7 +170,6 @@ fn remove_default(
     Ok(())
 }
 
-/// One env entry per distinct (`secretKey`, `secret`) of the outputs stores.
 fn store_secrets(
     planner: &mut Planner<'_>,
     targets: &Targets,

@@ -6,7 +6,6 @@
 //! included), `tolerations.resourcesDaemon` into the resources DaemonSet. Merging follows Helm's
 //! values semantics: `nodeSelector` and `affinity` maps are deep-merged into what is there (the
 //! chart's default `affinity.core` stays), `tolerations` lists are replaced, and a `null` removes.
-//! Chart 0.4 spells the key `nodeSelectors`; both are read, `nodeSelector` first.
 
 use serde_json::Value;
 
@@ -17,7 +16,6 @@ use crate::podspec;
 use crate::profile::{Role, Targets};
 use crate::validate::rules::ROLES;
 
-/// How a field merges: maps deep-merged into what is there, or lists replaced.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Merge {
     Map,
