@@ -35,8 +35,7 @@ pub struct KrmOutput {
     pub explained: Option<String>,
 }
 
-/// The command line's part of a KRM run: the values given there (the functionConfig's values
-/// are merged after the files), the overlay files, and what to report.
+/// The command line's part of a KRM run: its values, the overlay files, and what to report.
 pub struct Settings<'a> {
     pub sources: Vec<Source>,
     pub sets: crate::values::Sets,
