@@ -327,8 +327,7 @@ impl State<'_> {
     }
 }
 
-/// The rules whose `expect` the whole stream's tallies (`rules`, in rule order) do not meet:
-/// those whose nearest document and hooks [`run`] is asked to find.
+/// The rules whose `expect` the whole stream's tallies (`rules`, in rule order) do not meet.
 pub(crate) fn unmet(overlays: &Overlays, rules: &[RuleTally]) -> BTreeSet<usize> {
     let matched = |i: usize| rules.get(i).map_or(0, |r| r.matched);
     (0..overlays.rules.len())
