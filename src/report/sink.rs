@@ -25,15 +25,14 @@ pub struct Sinks {
     pub file: Option<PathBuf>,
     /// The terminal to echo diagnostics to, when running as a Helm plugin.
     pub tty: Option<PathBuf>,
-    /// The file is the default one in the state directory, whose missing directories are
-    /// created; an explicit `--report` file goes only into an existing directory.
+    /// The file is the state directory's default (not `--report`'s): create missing directories.
     pub make_dirs: bool,
 }
 
 impl Sinks {
     /// Choose the sinks from `--report`, the environment (`env` looks a variable up) and whether
-    /// stderr already is a terminal: then the user sees stderr (as with `helm polyaxon lint`, a
-    /// CLI plugin), and echoing to the terminal would show everything twice.
+    /// stderr already is a terminal (as with `helm polyaxon lint`, a CLI plugin): echoing to it
+    /// would show everything twice.
     pub fn choose(
         explicit: Option<PathBuf>,
         env: impl Fn(&str) -> Option<OsString>,
