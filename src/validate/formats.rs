@@ -29,8 +29,7 @@ fn lower_alnum(c: &u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-/// `^E([EI]*E)?$` for the bytes `E` that `edge` accepts and `I` those of `inner`: not empty,
-/// `edge` bytes at both ends, `edge` or `inner` bytes between.
+/// `^E([EI]*E)?$` for the bytes `E` that `edge` accepts and `I` those of `inner`.
 fn framed(text: &str, edge: impl Fn(&u8) -> bool + Copy, inner: &[u8]) -> bool {
     let b = text.as_bytes();
     b.first().is_some_and(edge)
