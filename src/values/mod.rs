@@ -22,8 +22,7 @@ pub const VALUES_ENV: &str = "POLYAXON_PR_VALUES";
 
 #[derive(Debug, Clone, Default)]
 pub struct Values {
-    /// The merged user values (no chart defaults): maps deep-merged, later files win. As in
-    /// Helm, a `null` is kept here: it deletes the chart's default when coalesced with the chart.
+    /// The user values, [`merge`]d; as in Helm, a `null` stays, to delete the chart's default.
     pub root: Value,
     /// Where each value came from, keyed by JSON pointer (`/persistence/data/d1/store`). A scalar
     /// points at the value, a list or map at its key.
