@@ -153,8 +153,7 @@ impl Values {
         merge(&mut self.root, overlay);
     }
 
-    /// One value flag's argument, applied into the merged values; every value an item of it
-    /// gives is recorded as coming from that item ([`Origin::Set`], never the argument's text).
+    /// Apply a value flag's argument; each value it sets gets its item's origin ([`Origin::Set`]).
     fn apply_set(&mut self, arg: &str, mode: Mode, origin: &dyn Fn(usize) -> Origin) -> Result<()> {
         let read_file = |path: &str| {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read the file {path}: {e}"))
