@@ -61,8 +61,7 @@ pub struct Tally {
 pub struct RuleTally {
     /// How many of the window's documents the rule matched.
     pub matched: usize,
-    /// Those documents described (`Deployment x in source (stream line n)`), kept only for an
-    /// `exactly N` expectation: its failure message lists every document matched.
+    /// Those documents described, kept only for [`Expect::Exactly`], whose failure lists them.
     pub described: Vec<String>,
     /// Conflicts and edits that could not apply, on the window's documents, in stream order.
     pub failures: Vec<Finding>,
