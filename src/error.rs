@@ -9,6 +9,7 @@ use std::io;
 
 use crate::report::Finding;
 
+/// Why a run failed.
 #[derive(Debug)]
 pub enum Error {
     /// Unreadable or malformed input, bad usage: exit code 2.

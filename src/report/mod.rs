@@ -88,6 +88,7 @@ pub enum Topic {
     NodeExposure,
 }
 
+/// One thing worth telling the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
