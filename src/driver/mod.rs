@@ -8,25 +8,21 @@
 //!    file), cut into documents as it comes in where [`crate::stream::split`] cuts them, indexed
 //!    (`Entry`) and checked as [`Stream::read`] checks a stream (UTF-8, `---` with content, the
 //!    document size limit), with the same messages.
-//! 2. Pass 1 ([`Spool::index`], on every core) reads every document's identifying fields: the
-//!    profile's choice and targets for the whole stream, the ConfigMaps, each document's Helm
-//!    release (the `release` label) and, with overlay rules, which rules take it (`direct::Hint`,
-//!    not read again in pass 2).
+//! 2. Pass 1 ([`Spool::index`]) reads every document's identifying fields once, for the whole
+//!    stream: the profile's targets, the ConfigMaps, the releases and the `direct::Hint`s.
 //! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart ConfigMaps
 //!    as context) to learn the hash of every ConfigMap the stream changes, which the
 //!    `checksum/config` of a workload in any window follows. A stream of one window skips it (the
 //!    window finds its own) unless the direct edits need the hashes first.
-//! 4. Pass 2 runs the pipeline on each window's documents plus, as context, the chart ConfigMaps of
-//!    their releases (the plan reads a workload's ConfigMap), which only their own window writes,
-//!    counts and reports. Direct edits (`apply::direct`) rewrite a document's text where they can,
-//!    except for `export`. Each window's view goes to an output spool, copied to stdout only when
-//!    every window succeeded.
+//! 4. Pass 2 runs the pipeline on each window's documents plus, as context, their releases' chart
+//!    ConfigMaps (the plan reads a workload's ConfigMap; only their own window writes, counts and
+//!    reports them); direct edits (`apply::direct`, not for `export`) rewrite a document's text
+//!    where they can. The output is spooled, for stdout only when every window succeeded.
 //!
-//! A window is a [`Stream`] of its documents, each with the stream's line numbers and number
-//! ([`crate::stream::Document::number`], what `document N` in a message counts), so that lines,
-//! findings and `--explain` read the same at any window size; `Layout` maps the window's indices to
-//! the stream's. Once the stream-wide facts are known the windows are independent: they are
-//! rendered one per core at a time (`pool`).
+//! A window is a [`Stream`] of its documents, each with the stream's line numbers and
+//! [`crate::stream::Document::number`], so that lines, findings and `--explain` read the same at
+//! any window size; `Layout` maps the window's indices to the stream's. Once the stream-wide facts
+//! are known the windows are independent: they are rendered one per core at a time (`pool`).
 //!
 //! The driver adds up from the windows what the run reports: the plan's findings (back in stage
 //! order; those about no document in particular from the first window only), overlay `expect`
@@ -210,9 +206,8 @@ fn not_utf8(offset: usize) -> Error {
     ))
 }
 
-/// The incremental splitter: `buf` holds the stream from the start of the current chunk
-/// (`base`, line `line`) on; `scan` is where the next unexamined line starts, `searched` how far
-/// its end has been sought.
+/// The incremental splitter: `buf` holds the stream from the current chunk's start (`base`, line
+/// `line`) on; `scan` starts the next unexamined line, `searched` is how far its end was sought.
 struct Reader {
     spool: Spool,
     buf: Vec<u8>,
@@ -509,11 +504,10 @@ impl Spool {
         Ok(stream)
     }
 
-    /// Pass 1: with `--strict`, parse every document (an error stops here, as it would before
-    /// anything else); read each document's roles in the `profile`, release, whether it is a
-    /// ConfigMap and, with `overlays` (even without rules: the GPU injection is a direct edit too),
-    /// its `direct::Hint`. Windows are read on every core and taken in stream order: the first
-    /// error is a sequential pass's.
+    /// Pass 1: with `--strict`, parse every document (an error stops here, as before anything
+    /// else); read each document's `profile` roles, release, whether it is a ConfigMap and, with
+    /// `overlays` (even without rules: the GPU injection is a direct edit too), its `direct::Hint`.
+    /// Windows are read on every core, in stream order: the first error is a sequential pass's.
     pub fn index(
         &mut self,
         strict: bool,
@@ -522,7 +516,6 @@ impl Spool {
     ) -> Result<()> {
         let mut facts = Facts::default();
         let windows = self.windows();
-        // Each document with metadata: whether it is a ConfigMap, its hint, its release's id.
         let mut indexed = Vec::new();
         let mut releases: HashMap<String, u32> = HashMap::new();
         // A document's metadata: whether it is a ConfigMap, its roles, its hint, its release.
@@ -665,8 +658,6 @@ impl Spool {
         let units = direct
             .then(|| direct::Direct::new(overlays, gpu.as_ref().map(direct::Adds::gpu), explain))
             .flatten();
-        // Every ConfigMap the stream changes, for every window's `checksum/config` and for the
-        // direct edits; one window finds its own, unless direct edits need them first.
         let known = match windows.len() == 1 && units.is_none() {
             true => None,
             false => {
@@ -720,8 +711,7 @@ impl Spool {
             })?;
             Ok((part, rendered))
         };
-        // Rendered in parallel, added up in stream order: the output, the findings and the first
-        // error reported are the sequential run's.
+        // Added up in stream order: the output, findings and first error are a sequential run's.
         let mut lines = (0, 0);
         let mut hooks = Vec::new();
         in_order(windows.len(), threads, &render, |result| {
@@ -743,8 +733,6 @@ impl Spool {
             sum.add(part);
             Ok(())
         })?;
-        // An `expect` that failed names the nearest document and says whether the stream has
-        // hooks: run the windows again to find them (only on this failing path).
         let sweep = overlay::unmet(overlays, &sum.tally.rules);
         if !sweep.is_empty() && !sum.plan_failed && sum.overlay_error.is_none() {
             for window in &windows {
@@ -792,7 +780,6 @@ impl Spool {
             .collect();
         let mut found = Vec::new();
         let none = BTreeSet::new();
-        // ConfigMaps up to the budget at a time.
         for group in self.pack(maps.iter().map(|&i| self.docs[i].len)) {
             let own: BTreeSet<usize> = maps[group].iter().copied().collect();
             let settings = Pass {
@@ -821,7 +808,6 @@ impl Spool {
                     Ok(())
                 },
             );
-            // Errors are pass 2's to report (see above).
             if ran.is_ok() {
                 found.extend(hashes?);
             }
@@ -833,9 +819,8 @@ impl Spool {
             .collect())
     }
 
-    /// Run the pipeline on one window (the documents it owns by stream index, with their
-    /// [`Spool::context`] as context, and the test for them; whether the profile is the generic
-    /// one; the pass's settings) and hand the stream and its part to `then`.
+    /// Run the pipeline on one window (the documents it owns by stream index and the test for
+    /// them, with their [`Spool::context`]) and hand the stream and its part to `then`.
     fn run_window(
         &self,
         (own_docs, own, generic, settings): (
@@ -915,7 +900,6 @@ fn render_window(
         window.out = out;
         return Ok(window);
     }
-    // A diff lands in terminals, CI logs and review comments: never with a Secret's values.
     let before: String = stream
         .docs
         .iter()
