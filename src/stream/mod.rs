@@ -166,7 +166,6 @@ impl<'a> Document<'a> {
         })
     }
 
-    /// The `# Source:` path, else the Helm 4 filename `annotation`, else `document N`.
     fn named(&self, annotation: impl FnOnce() -> Option<String>) -> String {
         let source = self
             .source_comment()
