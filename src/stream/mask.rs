@@ -74,8 +74,7 @@ fn holds_secret(value: &Value) -> bool {
             .is_some_and(|items| items.iter().any(holds_secret))
 }
 
-/// Mask the values of every Secret in `value` (itself, or the items of a list), marking those
-/// that differ from `previous` (the same object before post-rendering).
+/// Mask every Secret in `value` (itself or a list's items), marking values changed from `previous`.
 fn mask(value: &mut Value, previous: Option<&Value>) {
     if value["kind"] == "Secret" {
         for field in FIELDS {
