@@ -79,9 +79,8 @@ fn divergent_numbers(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     edits
 }
 
-/// How go-yaml v2 (`resolve.go`) reads a plain scalar that YAML 1.2 reads otherwise, written so
-/// the general parser reads the same: an integer or a float without underscores, or a quoted
-/// string for a float that overflows. `None` where the two agree.
+/// How go-yaml v2 (`resolve.go`) reads a plain scalar that YAML 1.2 reads otherwise, written for
+/// the general parser to read the same (module doc); `None` where the two agree.
 fn kubernetes_number(s: &str) -> Option<String> {
     let first = *s.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
