@@ -46,8 +46,7 @@ impl Serialize for Yaml11<'_> {
     }
 }
 
-/// Whether the first line with more than spaces starts, after its spaces, with a tab: the line
-/// go-yaml v2 detects a block scalar's indentation from.
+/// Whether the first line with more than spaces starts, after them, with a tab (module doc).
 fn tab_indented(s: &str) -> bool {
     s.split('\n')
         .map(|line| line.trim_start_matches(' '))
