@@ -4,16 +4,14 @@
 //! documents, checksums, output checks) in memory proportional to the window plus a small index of
 //! the documents, and written as a [`View`] (`krm` reads its items back from the stream view).
 //!
-//! 1. [`read`] takes stdin into a spool (`store`: in memory up to [`WHOLE_BYTES`], else a temporary
-//!    file), cut into documents as it comes in where [`crate::stream::split`] cuts them, indexed
-//!    (`Entry`) and checked as [`Stream::read`] checks a stream (UTF-8, `---` with content, the
-//!    document size limit), with the same messages.
+//! 1. [`read`] takes stdin into a spool (`store`, see [`WHOLE_BYTES`]), cut into documents as it
+//!    comes in where [`crate::stream::split`] cuts them, indexed (`Entry`) and checked as
+//!    [`Stream::read`] checks a stream (UTF-8, `---` with content, the document size limit).
 //! 2. Pass 1 ([`Spool::index`]) reads every document's identifying fields once, for the whole
 //!    stream: the profile's targets, the ConfigMaps, the releases and the `direct::Hint`s.
-//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps (with their releases' chart ConfigMaps
-//!    as context) to learn the hash of every ConfigMap the stream changes, which the
-//!    `checksum/config` of a workload in any window follows. A stream of one window skips it (the
-//!    window finds its own) unless the direct edits need the hashes first.
+//! 3. The ConfigMap pass runs the pipeline on the ConfigMaps for the hash of each ConfigMap the
+//!    stream changes, which `checksum/config` follows in any window; a stream of one window skips
+//!    it (the window finds its own) unless direct edits need the hashes first.
 //! 4. Pass 2 runs the pipeline on each window's documents plus, as context, their releases' chart
 //!    ConfigMaps (the plan reads a workload's ConfigMap; only their own window writes, counts and
 //!    reports them); direct edits (`apply::direct`, not for `export`) rewrite a document's text
@@ -102,8 +100,7 @@ pub struct Budget {
     pub window: usize,
 }
 
-/// One document of a spooled stream, or a run of consecutive empty ones (separators, blank lines
-/// and comments only): the index does not grow with empty documents.
+/// One document of a spooled stream, or a run of empty ones, so the index does not grow with them.
 #[derive(Debug, Clone, Default)]
 struct Entry {
     /// Offset and length in the spool file (the same as in the stream).
@@ -117,8 +114,7 @@ struct Entry {
     chunks: usize,
     /// Set by pass 1: the document is a ConfigMap.
     config_map: bool,
-    /// Set by pass 1 for a document with metadata: its Helm release (the `release` label) as an id,
-    /// which chooses the chart ConfigMaps it takes as context.
+    /// Set by pass 1 for a document with metadata: its Helm release ([`RELEASE_LABEL`]) as an id.
     release: Option<Option<u32>>,
     /// Set by pass 1 when the overlays loaded (even without rules): its [`direct::hint`].
     hint: Option<Option<direct::Hint>>,
@@ -252,8 +248,7 @@ impl Reader {
         }
     }
 
-    /// Cut off every chunk that a separator line in `buf` ends. Separators start with `---`: one
-    /// substring search (`\n---`) over the block finds them, not a scan line by line.
+    /// Cut off every chunk a separator line in `buf` ends, found as [`split::split`] finds them.
     fn cut_complete(&mut self) -> Result<()> {
         // The chunks cut off are spooled with one write per call, not one per chunk.
         let buf = std::mem::take(&mut self.buf);
