@@ -82,13 +82,11 @@ fn strip_eol(line: &str) -> &str {
     line.strip_suffix('\n').unwrap_or(line)
 }
 
-/// Split `text` (a whole stream; a leading BOM is part of the first chunk) into chunks, each
-/// starting at a separator line or at the stream's start: an empty stream gives none, and one that
-/// starts with a separator no empty chunk before it.
-///
-/// Past the first line a separator can only start after `\n---`, so this is a byte search (memchr's
-/// `memmem`), not a walk over the lines: line numbers are counts of `\n` between separators, and
-/// `cut` looks only at a chunk's first and last lines.
+/// Split a whole stream into chunks, each starting at a separator line or at the stream's start: an
+/// empty stream gives none, and one that starts with a separator no empty chunk before it. Past the
+/// first line a separator can only start after `\n---`, so this is a byte search (`DASH_LINES`),
+/// not a walk over the lines: line numbers are counts of `\n` between separators, and `cut` looks
+/// only at a chunk's first and last lines.
 pub fn split(text: &str) -> Vec<Chunk> {
     if text.is_empty() {
         return Vec::new();
