@@ -1,6 +1,5 @@
-//! What the driver writes of each window, a window at a time like the post-render: the
-//! post-rendered stream, a unified diff of the change (`polyaxon-pr diff`), or the change as
-//! kustomize patches (`polyaxon-pr export kustomize`).
+//! What the driver writes of each window ([`View`]), a window at a time like the post-render: the
+//! stream, a unified diff (`polyaxon-pr diff`) or kustomize patches (`export kustomize`).
 
 use std::fmt::Write as _;
 use std::ops::Range;
