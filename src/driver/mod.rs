@@ -132,8 +132,7 @@ pub struct Spool {
     facts: Option<Facts>,
 }
 
-/// Read stdin into a spool of documents for windows of `budget.window` bytes (in memory up to
-/// `budget.whole`); errors are a whole stream's (UTF-8, [`Stream::read`]).
+/// Read stdin into a spool (see [`Budget`]); errors are a whole stream's (UTF-8, [`Stream::read`]).
 pub fn read(stdin: &mut dyn Read, budget: Budget) -> Result<Spool> {
     read_in_blocks(stdin, budget, READ_BLOCK)
 }
@@ -912,12 +911,10 @@ struct Layout {
 }
 
 impl Layout {
-    /// The stream index of the window's document `local`.
     fn global(&self, local: usize) -> usize {
         self.held.get(local).copied().unwrap_or(usize::MAX)
     }
 
-    /// The window's number for the stream's document `index`, if the window holds it.
     fn local(&self, index: usize) -> Option<usize> {
         self.held.binary_search(&index).ok()
     }
