@@ -88,8 +88,7 @@ pub struct Document<'a> {
     text: &'a str,
     pub chunk: Chunk,
     parsed: OnceLock<Result<Value, String>>,
-    /// The minimal-edit writer's position tree, read in the same pass as the value when the
-    /// fast path took the document (a parsed document is nearly always one that is edited).
+    /// [`Document::tree`]: read with the value, as the minimal-edit writer nearly always needs it.
     tree: OnceLock<tree::Node>,
     /// The identifying fields as the line scanner read them, when it was sure ([`prefilter`]).
     scanned: OnceLock<Option<Meta>>,
