@@ -14,8 +14,7 @@ pub(super) enum Store {
     Memory(Vec<u8>),
     File {
         file: File,
-        /// Bytes written but not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one
-        /// per document. [`Store::flush`] empties it before the file is read.
+        /// Bytes not yet in the file: one write per [`TEMP_BUFFER`] bytes, not one per document.
         pending: Vec<u8>,
         /// Held for a window's seek and read: several threads read windows at once.
         reading: Mutex<()>,
@@ -90,7 +89,7 @@ impl Store {
         }
     }
 
-    /// Write what is buffered; the store is complete after it.
+    /// Write what is buffered: the store is complete, and can be read, only after it.
     pub(super) fn flush(&mut self) -> Result<()> {
         match self {
             Store::Memory(_) => Ok(()),
