@@ -638,9 +638,8 @@ impl Spool {
         if let Some(err) = &facts.meta_error {
             return Err(Error::input(err.to_string()));
         }
-        // The chart profile applies when a document plays one of its roles, not only the ConfigMap:
-        // Helm 4's `separate` strategy (Flux) post-renders the hooks alone, without it, and the
-        // hook Jobs still take the core scheduling.
+        // Generic only if no document plays a chart role: Helm 4's `separate` strategy (Flux)
+        // post-renders the hooks without the ConfigMap, and hook Jobs still take core scheduling.
         let generic = facts.targets.roles.values().all(Vec::is_empty);
         let windows = self.windows();
         // No direct edits for an export, whose patches name the changed objects.
@@ -670,7 +669,6 @@ impl Spool {
         let mut explained = Store::new(self.file.in_memory() || !explain)?;
         let none = BTreeSet::new();
         let threads = self.threads(windows.len());
-        // Pass 2 on one window: its part, handed to `then` with its stream first.
         let pass =
             |window: &Range<usize>,
              first: bool,
