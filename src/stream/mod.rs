@@ -1,8 +1,7 @@
 //! The rendered manifest stream: Helm 3 and Helm 4 forms in, documents with byte spans and headers,
-//! and the writer ([`emit`]) that puts untouched documents back byte for byte.
-//!
-//! Reading is lazy: splitting costs one pass over the bytes, and a document's YAML is parsed only
-//! when a later stage asks for it ([`Document::value`]).
+//! and the writer ([`emit`]) that puts untouched documents back byte for byte. Reading is lazy:
+//! splitting costs one pass over the bytes, and a document's YAML is parsed only when a later stage
+//! asks for it ([`Document::value`]).
 
 pub mod emit;
 pub mod fast;
@@ -388,8 +387,7 @@ pub const MAX_NODES: usize = 250_000;
 pub const MAX_LIST_NODES: usize = 10_000_000;
 
 /// The parser options for manifests, as Kubernetes reads them: YAML 1.1 octals (`0644` is 420),
-/// duplicate keys last-wins; and a budget of `max_nodes` nodes (events and scalar text in
-/// proportion), for one document or one that holds many objects (a `ResourceList`).
+/// duplicate keys last-wins; a budget of `max_nodes` nodes, events and scalar text in proportion.
 fn manifest_options(max_nodes: usize) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     let scale = max_nodes.div_ceil(budget.max_nodes).max(1);
@@ -454,8 +452,7 @@ fn second_document_line(body: &str) -> Option<usize> {
     })
 }
 
-/// The parser's error in stream terms (serde-saphyr's `line 3 column 6` counts from the chunk's
-/// start). `body` is the text parsed, `max_nodes` its node bound.
+/// The parser's error in stream terms (serde-saphyr's `line 3` counts from the chunk's start).
 fn malformed(e: &serde_saphyr::Error, body: &str, first_line: usize, max_nodes: usize) -> String {
     let message = e.to_string();
     let first = message.lines().next().unwrap_or_default();
