@@ -9,9 +9,8 @@
 //! - a plain float that overflows (`1e400`) stays a string for go-yaml v2; serde-saphyr refuses it.
 //!
 //! Such plain scalars are rewritten as go-yaml v2 resolves them (`685230.15`, `10`, `'1e400'`),
-//! found with the parser's own events (never by line shapes), so keys, flow collections, anchors
-//! and aliases are all covered. The fast reader ([`super::fast`]) leaves every such document to
-//! the general parser.
+//! found by the parser's own events (never by line shapes), so keys, flow collections, anchors and
+//! aliases are covered. The fast reader ([`super::fast`]) takes no such document.
 
 use std::borrow::Cow;
 
