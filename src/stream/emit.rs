@@ -1,6 +1,5 @@
-//! Writing the stream back: untouched documents as their original bytes, changed ones as their
-//! header and a minimal edit of their text ([`super::surgical`]), or, when that edit cannot be
-//! trusted, re-serialised with their trailer's comments.
+//! Writing the stream back: untouched documents byte for byte, changed ones as their header and a
+//! trusted minimal edit ([`super::surgical`]), else re-serialised with their trailer's comments.
 //!
 //! Re-serialisation is YAML-1.1 safe (Kubernetes reads manifests through go-yaml v2): serde-saphyr
 //! quotes every string a YAML 1.1 or 1.2 reader would take for a bool, null, number, timestamp or
