@@ -422,7 +422,6 @@ impl Spool {
         }
     }
 
-    /// The windows of pass 2: consecutive documents up to the budget, at least one each.
     fn windows(&self) -> Vec<Range<usize>> {
         self.pack(self.docs.iter().map(|d| d.len))
     }
