@@ -10,8 +10,7 @@
 //! Each chunk is cut into three byte ranges: the header (a leading BOM, the separator line and the
 //! blank and comment lines before the content), the body (the YAML content) and the trailer (blank
 //! lines, column-0 comments and `...` markers after it; an indented comment-looking line may end a
-//! block scalar, `script: |` ending in `  # done`, which only the YAML parser can tell, so it stays
-//! in the body). Concatenating every chunk's ranges gives the input back, byte for byte.
+//! block scalar, so it stays in the body). The chunks' ranges concatenated are the input.
 
 use std::ops::Range;
 
