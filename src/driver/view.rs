@@ -43,8 +43,7 @@ struct Hunk {
 
 /// The hunks of `before` → `after` (one window's documents) with [`CONTEXT`] lines of context
 /// inside the window, which `starts` or `ends` the stream. Each document is diffed against its own
-/// new text (the output keeps the documents in order, one for one): a line diff costs the product
-/// of the lines and the changes, so it is kept to one document's size.
+/// new text (the output keeps them in order, one for one): a line diff costs lines × changes.
 pub fn diff_part(before: &str, after: &str, starts: bool, ends: bool) -> DiffPart {
     let old: Vec<&str> = before.split_inclusive('\n').collect();
     let new: Vec<&str> = after.split_inclusive('\n').collect();
