@@ -253,8 +253,7 @@ impl Reader {
         let buf = std::mem::take(&mut self.buf);
         let mut chunk_start = self.cut;
         loop {
-            // Resume where the last block's search ended (a line may be megabytes long); a
-            // `\n---` may straddle that end.
+            // Resume the last search (lines may be megabytes long); a `\n---` may straddle its end.
             let from = self.scan.max(self.searched.saturating_sub(3));
             let found = match buf[self.scan..].starts_with(b"---") {
                 true => Some(self.scan),
@@ -587,9 +586,8 @@ impl Spool {
         Ok(())
     }
 
-    /// The chart ConfigMaps the documents `own` need as context: those of their releases, so that a
-    /// window of one release holds one however many the stream has; all of them when a document has
-    /// no release label; none with the generic profile.
+    /// The chart ConfigMaps the documents `own` need as context: their releases' (one for a window
+    /// of one release, however many the stream has), all if a document has no release label.
     fn context(&self, facts: &Facts, own: &mut dyn Iterator<Item = usize>) -> Vec<usize> {
         let config_maps = facts.targets.of(Role::ConfigMap);
         if config_maps.len() < 2 {
