@@ -37,8 +37,7 @@ pub(super) fn in_order<T: Send>(
     let queue = Mutex::new(queue);
     let (done, results) = mpsc::channel();
     std::thread::scope(|scope| {
-        // Moved in: dropped when this closure returns (also on an error), which stops the
-        // workers before the scope waits for them.
+        // Moved in: dropped on return (even on error), stopping the workers before the scope waits.
         let jobs = jobs;
         let mut spawned = 0;
         for _ in 0..threads {
