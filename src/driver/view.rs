@@ -25,8 +25,7 @@ pub const DIFF_HEADER: &str = "--- rendered\n+++ post-rendered\n";
 /// Lines of context around a change.
 const CONTEXT: usize = 3;
 
-/// One window's part of a unified diff: hunks numbered from the window's first line, and the
-/// window's lines before and after (to number the next window's hunks).
+/// A window's diff: hunks numbered from its first line; its line counts number the next window's.
 #[derive(Debug, Default)]
 pub struct DiffPart {
     hunks: Vec<Hunk>,
