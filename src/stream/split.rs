@@ -110,8 +110,7 @@ pub fn split(text: &str) -> Vec<Chunk> {
     chunks
 }
 
-/// Cut one chunk into header, body and trailer: the header is read forwards from the start, the
-/// trailer backwards from the end, and what lies between is the body.
+/// Cut a chunk into header (read forwards), trailer (read backwards) and the body between.
 fn cut(text: &str, span: Range<usize>, first_line: usize) -> Chunk {
     let chunk = &text[span.clone()];
     // A BOM starts the stream, not the document: it belongs to the header, so a re-serialised
