@@ -23,11 +23,10 @@
 //! are known the windows are independent: they are rendered one per core at a time (`pool`).
 //!
 //! The driver adds up from the windows what the run reports: the plan's findings (back in stage
-//! order; those about no document in particular from the first window only), overlay `expect`
-//! counts (checked at the end; when one fails, the windows run again to find the nearest document
-//! and the hooks), conflicts, the output checks, `--explain`. Failures take this precedence: the
-//! plan's conflicts, then the overlays' problems, then the output checks; among input errors (a
-//! document that does not parse), the first window's.
+//! order), overlay `expect` counts (checked at the end; when one fails, the windows run again to
+//! find the nearest document and the hooks), conflicts, the output checks, `--explain`. Failures
+//! take this precedence: the plan's conflicts, then the overlays' problems, then the output checks;
+//! among input errors (a document that does not parse), the first window's.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -296,7 +295,6 @@ impl Reader {
         written
     }
 
-    /// Drop what is recorded from `buf`, before the next block is read into it.
     fn compact(&mut self) {
         self.buf.drain(..self.cut);
         self.scan -= self.cut;
@@ -413,7 +411,6 @@ struct Facts {
 }
 
 impl Spool {
-    /// How many windows to process at once: one for a stream held in memory ([`WHOLE_BYTES`]).
     fn threads(&self, windows: usize) -> usize {
         match self.file.in_memory() {
             true => 1,
