@@ -1,7 +1,6 @@
 //! The rendered manifest stream: Helm 3 and Helm 4 forms in, documents with byte spans and headers,
-//! and the writer ([`emit`]) that puts untouched documents back byte for byte. Reading is lazy:
-//! splitting costs one pass over the bytes, and a document's YAML is parsed only when a later stage
-//! asks for it ([`Document::value`]).
+//! and the writer ([`emit`]). Reading is lazy: splitting costs one pass over the bytes, and a
+//! document's YAML is parsed only when a later stage asks for it ([`Document::value`]).
 
 pub mod emit;
 pub mod fast;
