@@ -41,7 +41,7 @@ pub fn as_kubernetes_reads(body: &str) -> Cow<'_, str> {
 }
 
 /// Whether any plain scalar may be one of the numbers this module rewrites: an `_` after a digit
-/// or a `.`, or a digit, `e` and two digits or `+` (an exponent big enough to overflow).
+/// or a `.`, or a digit, `e` and two digits or `+` (how an exponent that overflows starts).
 fn may_hold_divergent_number(text: &str) -> bool {
     let b = text.as_bytes();
     b.windows(2)
