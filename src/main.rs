@@ -97,14 +97,10 @@ extern "C" fn check_stdout() {
 }
 
 /// Runs [`check_stdout`] before the Rust runtime's start-up, as the C runtime runs initialisers.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
 #[used]
-#[unsafe(link_section = ".init_array")]
-static CHECK_STDOUT: extern "C" fn() = check_stdout;
-
-#[cfg(target_os = "macos")]
-#[used]
-#[unsafe(link_section = "__DATA,__mod_init_func")]
+#[cfg_attr(target_os = "macos", unsafe(link_section = "__DATA,__mod_init_func"))]
+#[cfg_attr(not(target_os = "macos"), unsafe(link_section = ".init_array"))]
 static CHECK_STDOUT: extern "C" fn() = check_stdout;
 
 fn main() -> ExitCode {

@@ -70,9 +70,6 @@ fn volume_name(ctx: &mut Ctx<'_>, name: &str, pointer: &str) {
     }
 }
 
-/// The most names an unknown key's hint lists.
-const MAX_LISTED: usize = 12;
-
 fn unknown_key<'a>(
     ctx: &mut Ctx<'_>,
     key: &str,
@@ -87,8 +84,8 @@ fn unknown_key<'a>(
             format!("rename it to \"{near}\"")
         }
         None if names.is_empty() => "remove it".to_string(),
-        // A long list (the top level has dozens of keys) is read better as a table.
-        None if names.len() > MAX_LISTED => {
+        // More than a dozen (the top level has 70) are read better as a table.
+        None if names.len() > 12 => {
             "remove it; `polyaxon-pr docs` lists the parameters".to_string()
         }
         None => format!("expected one of {}", names.join(", ")),
