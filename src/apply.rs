@@ -13,7 +13,6 @@ pub(crate) mod direct;
 /// For the `direct_edits` fuzz target: the direct edits held to the general path.
 pub use direct::{Compared, compare as compare_direct_edits};
 
-use crate::podspec::At;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -25,7 +24,7 @@ use crate::checks;
 use crate::error::{Error, Result};
 use crate::overlay::{self, Overlays, Tally};
 use crate::plan::{self, Plan, TaggedOp};
-use crate::podspec;
+use crate::podspec::{self, At};
 use crate::profile::{ChartProfile, Choice};
 use crate::report::{Finding, Origin};
 use crate::stream::{Document, Stream, emit};

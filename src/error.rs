@@ -4,8 +4,7 @@
 //! An I/O failure keeps its [`io::Error`], so callers decide on its [`io::ErrorKind`] (a reader
 //! that went away), never on its message.
 
-use std::fmt;
-use std::io;
+use std::{fmt, io};
 
 use crate::report::Finding;
 

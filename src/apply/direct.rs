@@ -45,10 +45,8 @@ use crate::overlay::{Overlays, Rule};
 use crate::plan::TaggedOp;
 use crate::plan::gpu::Generic;
 use crate::podspec;
-use crate::stream::fast;
-use crate::stream::surgical;
 use crate::stream::tree::{Entry, Item, Kind, Node};
-use crate::stream::{Document, Meta, Stream};
+use crate::stream::{Document, Meta, Stream, fast, surgical};
 
 pub(crate) mod checksum;
 

@@ -7,12 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::podspec::At;
 use json_patch::PatchOperation;
 use serde_json::{Map, Value};
 
 use super::{PatchStep, Rule};
-use crate::podspec::{self, Conflict, Edit, OnConflict, PodSpecRef};
+use crate::podspec::{self, At, Conflict, Edit, OnConflict, PodSpecRef};
 
 /// Why a rule could not be applied to a document.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,13 +11,12 @@
 //! With the generic profile (not a Polyaxon stream) the same volumes, mounts and
 //! `LD_LIBRARY_PATH` env go into every container that requests or limits `nvidia.com/gpu`.
 
-use crate::podspec::At;
 use serde_json::{Value, json};
 
 use super::Planner;
 use super::configmap::{self, go_json};
 use crate::error::Result;
-use crate::podspec::{self, OnConflict};
+use crate::podspec::{self, At, OnConflict};
 use crate::profile::{Role, Targets};
 use crate::values::Values;
 

@@ -10,13 +10,12 @@
 //! workers, monitors, the resources DaemonSet and, in Helm 4 streams, the hook Jobs; not the
 //! subcharts), so their C library and logs use the application's zone.
 
-use crate::podspec::At;
 use serde_json::{Value, json};
 
 use super::configmap::{self, go_json};
 use super::{Planner, is_given};
 use crate::error::Result;
-use crate::podspec::{self, ContainerRef, OnConflict};
+use crate::podspec::{self, At, ContainerRef, OnConflict};
 use crate::profile::{Role, Targets};
 
 const PROBES: [&str; 2] = ["livenessProbe", "readinessProbe"];

@@ -9,7 +9,6 @@
 //! Outputs stores get one env entry per distinct (`secretKey`, `secret`) pair, named after the
 //! key, in the api container and the scheduler; data stores get none, as in the chart.
 
-use crate::podspec::At;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -17,7 +16,7 @@ use serde_json::{Value, json};
 use super::Planner;
 use super::configmap::go_json;
 use crate::error::Result;
-use crate::podspec::{self, OnConflict};
+use crate::podspec::{self, At, OnConflict};
 use crate::profile::{DefaultMount, Role, Targets};
 use crate::report::Finding;
 
