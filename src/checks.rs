@@ -5,12 +5,11 @@
 //! includes its env block twice): a warning, an error only with `--strict`. A defect the patch
 //! introduced is an error. Findings name the document, the container and the entry.
 
-use crate::podspec::At;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::podspec;
+use crate::podspec::{self, At};
 use crate::report::{Finding, Origin};
 
 /// Kubernetes' rule for env names before 1.34 relaxed it, `[-._a-zA-Z][-._a-zA-Z0-9]*` (a test
