@@ -5,12 +5,11 @@
 //! sorted, `<`, `>` and `&` escaped. [`go_json`] writes the same bytes, and [`set_key`] compares an
 //! existing value as JSON, so a ConfigMap already saying what the values say stays byte-identical.
 
-use crate::podspec::At;
 use serde_json::Value;
 
 use super::Planner;
 use crate::error::Result;
-use crate::podspec;
+use crate::podspec::{self, At};
 use crate::profile::{Role, Targets};
 
 /// JSON as Helm's `toJson` writes it.
