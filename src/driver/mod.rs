@@ -329,7 +329,9 @@ impl Reader {
             self.size = self.size.take().or_else(|| size.map(|e| e.to_string()));
         }
         self.spool.blank &= text.trim().is_empty();
-        let empty = is_empty_chunk(text);
+        // No document content (separator, blank lines, comments)? Only short chunks are looked
+        // at: a long one is never empty in practice, and its entry is small beside its text.
+        let empty = text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty());
         match self.spool.docs.last_mut() {
             // A run stays within a window's budget: a window reads its documents whole.
             Some(run)
@@ -377,12 +379,6 @@ impl Reader {
         self.spool.file.flush()?;
         Ok(self.spool)
     }
-}
-
-/// Whether a chunk holds no document content (separator, blank lines, comments). Only short chunks
-/// are looked at: a long one is never empty in practice, and its entry is small beside its text.
-fn is_empty_chunk(text: &str) -> bool {
-    text.len() <= 1024 && split::split(text).iter().all(|c| c.body.is_empty())
 }
 
 /// Whether a chunk has a line starting with `---` besides its opening separator: only then can

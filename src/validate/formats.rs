@@ -24,11 +24,6 @@ fn problem(message: impl Into<String>, hint: impl Into<String>) -> Result<(), Pr
     })
 }
 
-/// `[a-z0-9]`
-fn lower_alnum(c: &u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
-}
-
 /// `^E([EI]*E)?$` for the bytes `E` that `edge` accepts and `I` those of `inner`.
 fn framed(text: &str, edge: impl Fn(&u8) -> bool + Copy, inner: &[u8]) -> bool {
     let b = text.as_bytes();
@@ -39,7 +34,7 @@ fn framed(text: &str, edge: impl Fn(&u8) -> bool + Copy, inner: &[u8]) -> bool {
 
 /// `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` ([`crate::params::schema::DNS_LABEL`]), any length.
 fn is_dns_label(text: &str) -> bool {
-    framed(text, lower_alnum, b"-")
+    framed(text, |c| c.is_ascii_lowercase() || c.is_ascii_digit(), b"-")
 }
 
 /// `^label(\.label)*$` with DNS labels ([`crate::params::schema::DNS_SUBDOMAIN`]), any length.

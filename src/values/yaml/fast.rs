@@ -25,7 +25,9 @@ pub(super) fn parse(text: &str, file: &str) -> Option<Parsed> {
     let mut walk = Walk {
         text,
         file,
-        lines: line_starts(text),
+        lines: std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect(),
         origins: BTreeMap::new(),
     };
     walk.node(&tree, &root, &mut String::new(), None)?;
@@ -35,12 +37,6 @@ pub(super) fn parse(text: &str, file: &str) -> Option<Parsed> {
         origins: walk.origins,
         findings: Vec::new(),
     })
-}
-
-fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-        .collect()
 }
 
 struct Walk<'t> {
