@@ -461,7 +461,8 @@ impl<'n, 't: 'n, 'o> Pod<'n, 't, 'o> {
         pod.defect_free().then_some(pod)
     }
 
-    /// None of the defects [`crate::checks::defects`] looks for (each list unique by its key).
+    /// None of the defects [`crate::checks::defects`] looks for: unique volume names, mounts of
+    /// defined volumes at unique paths, unique and valid env names.
     fn defect_free(&self) -> bool {
         self.volumes.unique()
             && self.containers.iter().all(|c| {

@@ -34,6 +34,7 @@ struct Field {
 
 const FIELDS: [Field; 3] = [
     Field {
+        // The documented spelling first, then chart 0.4.2's own.
         keys: &["nodeSelector", "nodeSelectors"],
         pod: "nodeSelector",
         cm: "POLYAXON_NODE_SELECTOR",
