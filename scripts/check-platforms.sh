@@ -34,7 +34,7 @@ chmod +x "$stub/cc"
 
 installed=$(rustup target list --installed 2>/dev/null || true)
 for target in "${targets[@]}"; do
-    if ! grep -qx "$target" <<<"$installed" && ! timeout 300 rustup target add "$target" >/dev/null 2>&1; then
+    if ! grep -qx "$target" <<<"$installed" && ! timeout 120 rustup target add "$target" >/dev/null 2>&1; then
         echo "check-platforms.sh: SKIPPED $target: rustup cannot install its standard library here" >&2
         continue
     fi
